@@ -1,0 +1,3 @@
+//! One module per command family.
+
+pub mod h5;

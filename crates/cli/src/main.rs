@@ -1,0 +1,152 @@
+//! `loom`: inspect, export, validate, convert and scan loom files; inspect any HDF5 file.
+//!
+//! The command contract (names, flags, JSON forms, exit codes) is `spec/cli.md`: data to
+//! stdout, logs and progress to stderr, exit 0 on success, 1 when the file is invalid or the
+//! operation failed, 2 on usage errors, one clear error line and never a panic trace.
+
+mod cmd;
+mod json;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A failed command: the one line printed, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    code: u8,
+}
+
+/// Result of a command.
+pub type CliResult = Result<(), CliError>;
+
+impl CliError {
+    /// An engine error on `file`.
+    pub fn h5(file: &str, e: loomfile_hdf5::Error) -> Self {
+        CliError {
+            message: format!("{file}: {e}"),
+            code: 1,
+        }
+    }
+    /// An output error.
+    pub fn io(e: serde_json::Error) -> Self {
+        CliError {
+            message: format!("writing output: {e}"),
+            code: 1,
+        }
+    }
+    /// An output error.
+    pub fn io_std(e: std::io::Error) -> Self {
+        CliError {
+            message: format!("writing output: {e}"),
+            code: 1,
+        }
+    }
+    /// A failure with a message.
+    pub fn fail(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+/// Open an HDF5 file read-only, mapping errors to one line.
+pub fn open_h5(file: &str) -> Result<loomfile_hdf5::File, CliError> {
+    loomfile_hdf5::File::open(file).map_err(|e| CliError::h5(file, e))
+}
+
+#[derive(Parser)]
+#[command(
+    name = "loom",
+    version,
+    about = "Inspect, convert, validate and scan Loom files (pure Rust, no libhdf5)"
+)]
+struct Cli {
+    /// Silence progress bars.
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// HDF5-level tools for any HDF5 file.
+    H5 {
+        #[command(subcommand)]
+        command: H5Command,
+    },
+}
+
+#[derive(Subcommand)]
+enum H5Command {
+    /// List objects like h5ls.
+    Ls {
+        /// The file.
+        file: String,
+        /// Recurse into groups.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Verbose: attributes and storage.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Dump objects, attributes and data.
+    Dump {
+        /// The file.
+        file: String,
+        /// Start at this path.
+        path: Option<String>,
+        /// Canonical JSON (the h5canon form).
+        #[arg(long)]
+        json: bool,
+        /// Omit dataset data.
+        #[arg(long)]
+        no_data: bool,
+    },
+}
+
+fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::H5 { command } => match command {
+            H5Command::Ls {
+                file,
+                recursive,
+                verbose,
+            } => cmd::h5::ls(&file, recursive, verbose),
+            H5Command::Dump {
+                file,
+                path,
+                json,
+                no_data,
+            } => cmd::h5::dump(&file, path.as_deref(), json, no_data),
+        },
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let _ = cli.quiet;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! An open HDF5 file: superblock, storage, caches, and path lookup.
+
+use super::object::{Group, Object};
+use crate::raw::global_heap::Collection;
+use crate::raw::object_header::ObjectHeader;
+use crate::raw::superblock::Superblock;
+use crate::raw::{Cursor, Source};
+use crate::storage::{MemStorage, ReadAt};
+use crate::{Error, Limits, Result};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Options for opening a file.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Allocation budget (default: [`Limits::default`]).
+    pub limits: Limits,
+    /// Lock policy; `None` reads `HDF5_USE_FILE_LOCKING` like libhdf5.
+    #[cfg(feature = "fs")]
+    pub lock: Option<crate::storage::lock::LockPolicy>,
+    /// Memory-map the file instead of positional reads (feature `mmap`).
+    #[cfg(feature = "mmap")]
+    pub mmap: bool,
+}
+
+const HEADER_CACHE_MAX: usize = 4096;
+const HEAP_CACHE_BYTES: usize = 64 << 20;
+
+#[derive(Default)]
+struct Caches {
+    headers: HashMap<u64, Arc<ObjectHeader>>,
+    heaps: HashMap<u64, Arc<Collection>>,
+    heap_bytes: usize,
+}
+
+/// Shared state of an open file.
+pub struct FileInner {
+    pub(crate) src: Source,
+    pub(crate) superblock: Superblock,
+    caches: Mutex<Caches>,
+    #[cfg(feature = "fs")]
+    _lock: Option<std::fs::File>,
+}
+
+impl std::fmt::Debug for FileInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("File")
+            .field("superblock", &self.superblock.version)
+            .field("src", &self.src)
+            .finish()
+    }
+}
+
+/// An HDF5 file opened for reading. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct File {
+    pub(crate) inner: Arc<FileInner>,
+}
+
+impl File {
+    /// Open `path` read-only with a shared HDF5 lock (honouring `HDF5_USE_FILE_LOCKING`).
+    #[cfg(feature = "fs")]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<File> {
+        Self::open_with(path, &OpenOptions::default())
+    }
+
+    /// Open `path` read-only with options.
+    #[cfg(feature = "fs")]
+    pub fn open_with(path: impl AsRef<std::path::Path>, opts: &OpenOptions) -> Result<File> {
+        use crate::storage::lock::{LockKind, LockPolicy, lock};
+        let f = std::fs::File::open(path.as_ref()).map_err(Error::io)?;
+        lock(
+            &f,
+            LockKind::Shared,
+            opts.lock.unwrap_or_else(LockPolicy::from_env),
+        )?;
+        let lock_handle = f.try_clone().map_err(Error::io)?;
+        #[cfg(feature = "mmap")]
+        if opts.mmap {
+            // SAFETY: opt-in; the caller accepts that concurrent truncation raises SIGBUS.
+            #[allow(unsafe_code)]
+            let map = unsafe { crate::storage::MmapStorage::map(&f).map_err(Error::io)? };
+            return Self::build(Arc::new(map), opts.limits, Some(lock_handle));
+        }
+        Self::build(
+            Arc::new(crate::storage::FileStorage::new(f)),
+            opts.limits,
+            Some(lock_handle),
+        )
+    }
+
+    /// Open an in-memory image.
+    pub fn from_bytes(bytes: impl Into<Box<[u8]>>) -> Result<File> {
+        Self::from_storage(Arc::new(MemStorage::frozen(bytes)), Limits::default())
+    }
+
+    /// Open over any positional reader (a browser `File`, a network range reader, ...).
+    pub fn from_storage(storage: Arc<dyn ReadAt>, limits: Limits) -> Result<File> {
+        #[cfg(feature = "fs")]
+        return Self::build(storage, limits, None);
+        #[cfg(not(feature = "fs"))]
+        Self::build(storage, limits)
+    }
+
+    fn build(
+        storage: Arc<dyn ReadAt>,
+        limits: Limits,
+        #[cfg(feature = "fs")] lock: Option<std::fs::File>,
+    ) -> Result<File> {
+        let superblock = Superblock::read(storage.as_ref())?;
+        let len = storage.len().map_err(Error::io)?;
+        let src = Source::new(storage, superblock.base, len, superblock.sizes, limits);
+        Ok(File {
+            inner: Arc::new(FileInner {
+                src,
+                superblock,
+                caches: Mutex::new(Caches::default()),
+                #[cfg(feature = "fs")]
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The superblock.
+    pub fn superblock(&self) -> &Superblock {
+        &self.inner.superblock
+    }
+
+    /// The read context (for the scan crate and tools working on raw structures).
+    pub fn source(&self) -> &Source {
+        &self.inner.src
+    }
+
+    /// The root group.
+    pub fn root(&self) -> Result<Group> {
+        let addr = self.inner.superblock.root_address();
+        Group::open(self.clone(), "/".to_string(), addr)
+    }
+
+    /// The object at an absolute path (soft links followed).
+    pub fn object(&self, path: &str) -> Result<Object> {
+        super::path::resolve(self, path)
+    }
+
+    /// The group at `path`.
+    pub fn group(&self, path: &str) -> Result<Group> {
+        match self.object(path)? {
+            Object::Group(g) => Ok(g),
+            _ => Err(Error::invalid("not a group").at(path)),
+        }
+    }
+
+    /// The dataset at `path`.
+    pub fn dataset(&self, path: &str) -> Result<super::dataset::Dataset> {
+        match self.object(path)? {
+            Object::Dataset(d) => Ok(d),
+            _ => Err(Error::invalid("not a dataset").at(path)),
+        }
+    }
+
+    /// True if `path` resolves to an object.
+    pub fn exists(&self, path: &str) -> bool {
+        self.object(path).is_ok()
+    }
+}
+
+impl FileInner {
+    /// The object header at `addr`, cached.
+    pub(crate) fn header(&self, addr: u64) -> Result<Arc<ObjectHeader>> {
+        if let Ok(c) = self.caches.lock() {
+            if let Some(h) = c.headers.get(&addr) {
+                return Ok(h.clone());
+            }
+        }
+        let h = Arc::new(ObjectHeader::read(&self.src, addr)?);
+        if let Ok(mut c) = self.caches.lock() {
+            if c.headers.len() >= HEADER_CACHE_MAX {
+                c.headers.clear();
+            }
+            c.headers.insert(addr, h.clone());
+        }
+        Ok(h)
+    }
+
+    fn collection(&self, addr: u64) -> Result<Arc<Collection>> {
+        if let Ok(c) = self.caches.lock() {
+            if let Some(h) = c.heaps.get(&addr) {
+                return Ok(h.clone());
+            }
+        }
+        let col = Arc::new(Collection::read(&self.src, addr)?);
+        if let Ok(mut c) = self.caches.lock() {
+            let n = col.byte_len();
+            if c.heap_bytes + n > HEAP_CACHE_BYTES {
+                c.heaps.clear();
+                c.heap_bytes = 0;
+            }
+            c.heap_bytes += n;
+            c.heaps.insert(addr, col.clone());
+        }
+        Ok(col)
+    }
+
+    /// The bytes a variable-length element descriptor (length, collection, index) points at.
+    pub(crate) fn vlen_bytes(&self, desc: &[u8]) -> Result<Vec<u8>> {
+        let sizes = self.src.sizes;
+        let mut c = Cursor::new(desc, 0, "variable-length element");
+        let len = c.u32()?;
+        let addr = c.addr(sizes)?;
+        let index = c.u32()?;
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let addr =
+            addr.ok_or_else(|| c.error("non-empty element with an undefined heap address"))?;
+        let col = self.collection(addr)?;
+        Ok(col.object(index)?.to_vec())
+    }
+}

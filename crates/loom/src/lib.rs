@@ -1,0 +1,1 @@
+//! Loom semantics (placeholder while the reader lands).

@@ -1,0 +1,1 @@
+//! Parallel chunk decoding (placeholder while the reader lands).

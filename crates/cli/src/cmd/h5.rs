@@ -12,10 +12,7 @@ use std::io::Write;
 pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> CliResult {
     let f = crate::open_h5(file)?;
     let start = path.unwrap_or("/");
-    let opts = WalkOptions {
-        data: !no_data,
-        ..WalkOptions::default()
-    };
+    let opts = WalkOptions { data: !no_data, ..WalkOptions::default() };
     let nodes = walk(&f, start, opts).map_err(|e| CliError::h5(file, e))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {
@@ -32,11 +29,7 @@ pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> Cli
                     writeln!(out, "GROUP {}", n.path).map_err(CliError::io_std)?;
                     print_attrs(&mut out, attrs).map_err(|e| CliError::h5(file, e))?;
                 }
-                NodeKind::Dataset {
-                    dataset,
-                    attrs,
-                    data,
-                } => {
+                NodeKind::Dataset { dataset, attrs, data } => {
                     writeln!(out, "DATASET {} {}", n.path, describe(dataset))
                         .map_err(CliError::io_std)?;
                     print_attrs(&mut out, attrs).map_err(|e| CliError::h5(file, e))?;
@@ -84,11 +77,7 @@ fn node_json(path: &str, kind: &NodeKind, with_data: bool) -> loomfile_hdf5::Res
         NodeKind::Group { attrs } => {
             json!({"path": path, "type": "group", "attrs": json::attrs(attrs)?})
         }
-        NodeKind::Dataset {
-            dataset,
-            attrs,
-            data,
-        } => {
+        NodeKind::Dataset { dataset, attrs, data } => {
             let shape = match dataset.shape() {
                 Some(s) => json!(s),
                 None => J::Null,
@@ -134,22 +123,15 @@ pub fn describe(d: &Dataset) -> String {
         Layout::Chunked { chunk, .. } => format!("chunks {chunk:?}"),
         Layout::Virtual => "virtual".to_string(),
     };
-    let filters: Vec<String> = d
-        .pipeline()
-        .filters
-        .iter()
-        .map(|f| {
-            if f.params.is_empty() {
-                f.label()
-            } else {
-                format!("{}{:?}", f.label(), f.params)
-            }
-        })
-        .collect();
-    let mut s = format!(
-        "{shape} {} {layout}",
-        loomfile_hdf5::model::convert::describe(d.dtype())
-    );
+    let filters: Vec<String> =
+        d.pipeline()
+            .filters
+            .iter()
+            .map(|f| {
+                if f.params.is_empty() { f.label() } else { format!("{}{:?}", f.label(), f.params) }
+            })
+            .collect();
+    let mut s = format!("{shape} {} {layout}", loomfile_hdf5::model::convert::describe(d.dtype()));
     if !filters.is_empty() {
         s.push_str(&format!(" filters {}", filters.join(",")));
     }
@@ -159,11 +141,7 @@ pub fn describe(d: &Dataset) -> String {
 /// `loom h5 ls FILE [-r] [-v]`.
 pub fn ls(file: &str, recursive: bool, verbose: bool) -> CliResult {
     let f: File = crate::open_h5(file)?;
-    let opts = WalkOptions {
-        data: false,
-        attrs: verbose,
-        ..WalkOptions::default()
-    };
+    let opts = WalkOptions { data: false, attrs: verbose, ..WalkOptions::default() };
     let nodes = walk(&f, "/", opts).map_err(|e| CliError::h5(file, e))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for n in &nodes {

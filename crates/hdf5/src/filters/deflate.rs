@@ -22,9 +22,7 @@ pub struct Inflater {
 
 impl Default for Inflater {
     fn default() -> Self {
-        Inflater {
-            d: Decompress::new(true),
-        }
+        Inflater { d: Decompress::new(true) }
     }
 }
 
@@ -77,9 +75,7 @@ impl std::fmt::Debug for Deflater {
 impl Deflater {
     /// A zlib-format deflater at `level` (0-9).
     pub fn new(level: u32) -> Self {
-        Deflater {
-            c: Compress::new(Compression::new(level.min(9)), true),
-        }
+        Deflater { c: Compress::new(Compression::new(level.min(9)), true) }
     }
 
     /// Compress `src` into a new zlib stream appended to `out`.
@@ -117,18 +113,9 @@ mod tests {
         inf.inflate_exact(&z, &mut out).unwrap();
         assert_eq!(out, data);
         let mut small = vec![0u8; data.len() - 1];
-        assert_eq!(
-            inf.inflate_exact(&z, &mut small),
-            Err(InflateError::TooLong)
-        );
+        assert_eq!(inf.inflate_exact(&z, &mut small), Err(InflateError::TooLong));
         let mut big = vec![0u8; data.len() + 1];
-        assert!(matches!(
-            inf.inflate_exact(&z, &mut big),
-            Err(InflateError::TooShort(_))
-        ));
-        assert!(matches!(
-            inf.inflate_exact(&z[..z.len() / 2], &mut out),
-            Err(_)
-        ));
+        assert!(matches!(inf.inflate_exact(&z, &mut big), Err(InflateError::TooShort(_))));
+        assert!(matches!(inf.inflate_exact(&z[..z.len() / 2], &mut out), Err(_)));
     }
 }

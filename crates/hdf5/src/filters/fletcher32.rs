@@ -42,11 +42,7 @@ pub fn verify(data: &[u8]) -> Result<&[u8], (u32, u32)> {
     let computed = checksum(payload);
     let b = computed.to_le_bytes();
     let reversed = u32::from_le_bytes([b[1], b[0], b[3], b[2]]);
-    if stored == computed || stored == reversed {
-        Ok(payload)
-    } else {
-        Err((stored, computed))
-    }
+    if stored == computed || stored == reversed { Ok(payload) } else { Err((stored, computed)) }
 }
 
 #[cfg(test)]

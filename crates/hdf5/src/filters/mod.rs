@@ -22,10 +22,7 @@ pub struct ChunkDecoder {
 fn check_supported(f: &Filter) -> Result<()> {
     match f.id {
         id::DEFLATE | id::SHUFFLE | id::FLETCHER32 | id::LZF => Ok(()),
-        other => Err(Error::unsupported(format!(
-            "filter {other} ({})",
-            f.label()
-        ))),
+        other => Err(Error::unsupported(format!("filter {other} ({})", f.label()))),
     }
 }
 
@@ -105,15 +102,14 @@ impl ChunkDecoder {
                 id::DEFLATE => {
                     let n = want.map(|w| w as u64).unwrap_or(max);
                     if n > max {
-                        return Err(Error::limit("decoded chunk", n, max));
+                        return Err(Error::limit("decoded chunk bytes", n, max));
                     }
                     next.clear();
                     next.resize(n as usize, 0);
                     match want {
-                        Some(_) => self
-                            .inflater
-                            .inflate_exact(&cur, &mut next)
-                            .map_err(inflate_err)?,
+                        Some(_) => {
+                            self.inflater.inflate_exact(&cur, &mut next).map_err(inflate_err)?
+                        }
                         None => match self.inflater.inflate_exact(&cur, &mut next) {
                             Ok(()) => {}
                             Err(InflateError::TooShort(p)) => next.truncate(p as usize),
@@ -126,7 +122,7 @@ impl ChunkDecoder {
                         .map(|w| w as u64)
                         .unwrap_or_else(|| f.params.get(2).map_or(max, |&v| v as u64));
                     if n > max {
-                        return Err(Error::limit("decoded chunk", n, max));
+                        return Err(Error::limit("decoded chunk bytes", n, max));
                     }
                     next.clear();
                     next.resize(n as usize, 0);
@@ -151,11 +147,7 @@ impl ChunkDecoder {
             out.copy_from_slice(&cur);
             Ok(())
         } else {
-            Err(chunk_err(format!(
-                "filters produced {} bytes, expected {}",
-                cur.len(),
-                out.len()
-            )))
+            Err(chunk_err(format!("filters produced {} bytes, expected {}", cur.len(), out.len())))
         };
         self.a = cur;
         self.b = next;
@@ -172,9 +164,9 @@ fn inflate_err(e: InflateError) -> Error {
         InflateError::TooLong => {
             chunk_err("deflate stream inflates past the chunk size (decompression bomb)".into())
         }
-        InflateError::TooShort(n) => chunk_err(format!(
-            "deflate stream ends after {n} bytes, short of the chunk size"
-        )),
+        InflateError::TooShort(n) => {
+            chunk_err(format!("deflate stream ends after {n} bytes, short of the chunk size"))
+        }
         InflateError::Corrupt(m) => chunk_err(format!("corrupt deflate stream: {m}")),
     }
 }
@@ -204,10 +196,7 @@ impl ChunkEncoder {
                 }
             }
         }
-        Ok(ChunkEncoder {
-            deflater,
-            tmp: Vec::new(),
-        })
+        Ok(ChunkEncoder { deflater, tmp: Vec::new() })
     }
 
     /// Encode `chunk` through `pipeline` into `out` (cleared first).

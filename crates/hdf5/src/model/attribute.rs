@@ -32,9 +32,7 @@ pub(crate) fn resolve_type(file: &File, r: &SharedRef) -> Result<Datatype> {
             })?;
             Datatype::decode(&m.data, m.offset)
         }
-        SharedRef::Heap(_) => Err(Error::unsupported(
-            "shared object header messages (SOHM heap)",
-        )),
+        SharedRef::Heap(_) => Err(Error::unsupported("shared object header messages (SOHM heap)")),
     }
 }
 
@@ -56,10 +54,7 @@ impl Attribute {
             return Err(Error::malformed(
                 "attribute message",
                 0,
-                format!(
-                    "value holds {} bytes, its type and shape need {need}",
-                    m.data.len()
-                ),
+                format!("value holds {} bytes, its type and shape need {need}", m.data.len()),
             )
             .at(&full));
         }
@@ -118,11 +113,9 @@ impl Attribute {
         let Some(shape) = self.shape() else {
             return Ok(Value::Null);
         };
-        ElementDecoder {
-            file: &self.file.inner,
-        }
-        .array(&self.dtype, &shape, &self.raw)
-        .at(&self.where_())
+        ElementDecoder { file: &self.file.inner }
+            .array(&self.dtype, &shape, &self.raw)
+            .at(&self.where_())
     }
 
     /// Numeric elements converted to `T` (row-major).
@@ -137,9 +130,7 @@ impl Attribute {
             Datatype::String { .. } | Datatype::VarString { .. } => {}
             _ => return Err(Error::invalid("not a string attribute").at(&self.where_())),
         }
-        let dec = ElementDecoder {
-            file: &self.file.inner,
-        };
+        let dec = ElementDecoder { file: &self.file.inner };
         let es = self.dtype.size() as usize;
         self.raw
             .chunks_exact(es.max(1))

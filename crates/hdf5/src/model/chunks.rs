@@ -39,10 +39,7 @@ pub struct ChunkGeometry {
 impl ChunkGeometry {
     /// Number of chunks along each dimension covering `dims`.
     pub fn grid(&self, dims: &[u64]) -> Vec<u64> {
-        dims.iter()
-            .zip(&self.chunk)
-            .map(|(&d, &c)| d.div_ceil(c))
-            .collect()
+        dims.iter().zip(&self.chunk).map(|(&d, &c)| d.div_ceil(c)).collect()
     }
 }
 
@@ -69,10 +66,7 @@ pub fn entries(
                 filter_mask: k.filter_mask,
             })
             .collect(),
-        ChunkIndex::Single {
-            filtered_size,
-            filter_mask,
-        } => vec![ChunkEntry {
+        ChunkIndex::Single { filtered_size, filter_mask } => vec![ChunkEntry {
             offset: vec![0; rank],
             address: root,
             size: filtered_size.unwrap_or(geo.chunk_bytes),
@@ -86,12 +80,9 @@ pub fn entries(
                     .map(|(&m, &d)| if m == u64::MAX { d } else { m })
                     .collect::<Vec<_>>(),
             );
-            let n = grid
-                .iter()
-                .try_fold(1u64, |a, &g| a.checked_mul(g))
-                .ok_or_else(|| {
-                    Error::malformed("implicit chunk index", root, "chunk count overflows")
-                })?;
+            let n = grid.iter().try_fold(1u64, |a, &g| a.checked_mul(g)).ok_or_else(|| {
+                Error::malformed("implicit chunk index", root, "chunk count overflows")
+            })?;
             let total = n
                 .checked_mul(geo.chunk_bytes)
                 .ok_or_else(|| Error::malformed("implicit chunk index", root, "size overflows"))?;
@@ -99,11 +90,7 @@ pub fn entries(
             let mut out = Vec::with_capacity(n as usize);
             for i in 0..n {
                 out.push(ChunkEntry {
-                    offset: unravel(i, &grid)
-                        .iter()
-                        .zip(&geo.chunk)
-                        .map(|(g, c)| g * c)
-                        .collect(),
+                    offset: unravel(i, &grid).iter().zip(&geo.chunk).map(|(g, c)| g * c).collect(),
                     address: root + i * geo.chunk_bytes,
                     size: geo.chunk_bytes,
                     filter_mask: 0,
@@ -175,29 +162,16 @@ pub struct ChunkMap {
 impl ChunkMap {
     /// Index `entries` over the grid covering `dims` with chunks `chunk`.
     pub fn new(entries: Vec<ChunkEntry>, dims: &[u64], chunk: &[u64]) -> ChunkMap {
-        let grid: Vec<u64> = dims
-            .iter()
-            .zip(chunk)
-            .map(|(&d, &c)| d.div_ceil(c))
-            .collect();
+        let grid: Vec<u64> = dims.iter().zip(chunk).map(|(&d, &c)| d.div_ceil(c)).collect();
         let cells = grid.iter().try_fold(1u64, |a, &g| a.checked_mul(g));
         let dense_ok = cells.is_some_and(|c| c <= (entries.len() as u64 * 4).max(1 << 20));
-        let mut map = ChunkMap {
-            grid,
-            dense: None,
-            sparse: HashMap::new(),
-            entries,
-        };
+        let mut map = ChunkMap { grid, dense: None, sparse: HashMap::new(), entries };
         if dense_ok {
             let mut d = vec![u32::MAX; cells.unwrap_or(0) as usize];
             for (i, e) in map.entries.iter().enumerate() {
-                if let Some(l) = map.linear(
-                    &e.offset
-                        .iter()
-                        .zip(chunk)
-                        .map(|(o, c)| o / c)
-                        .collect::<Vec<_>>(),
-                ) {
+                if let Some(l) =
+                    map.linear(&e.offset.iter().zip(chunk).map(|(o, c)| o / c).collect::<Vec<_>>())
+                {
                     d[l] = i as u32;
                 }
             }

@@ -31,11 +31,7 @@ macro_rules! int_type {
                 (v as i128).clamp(<$t>::MIN as i128, <$t>::MAX as i128) as $t
             }
             fn from_u64(v: u64) -> Self {
-                if (v as u128) > <$t>::MAX as u128 {
-                    <$t>::MAX
-                } else {
-                    v as $t
-                }
+                if (v as u128) > <$t>::MAX as u128 { <$t>::MAX } else { v as $t }
             }
             fn from_f64(v: f64) -> Self {
                 v as $t
@@ -110,24 +106,11 @@ impl NumKind {
     /// The numeric kind of `dtype`, or an error naming what it is instead.
     pub fn of(dtype: &Datatype) -> Result<NumKind> {
         match dtype {
-            Datatype::Integer {
-                size,
-                signed,
-                order,
-                ..
-            } if *size <= 8 => {
+            Datatype::Integer { size, signed, order, .. } if *size <= 8 => {
                 let n = *size as usize;
-                Ok(if *signed {
-                    NumKind::Int(n, *order)
-                } else {
-                    NumKind::UInt(n, *order)
-                })
+                Ok(if *signed { NumKind::Int(n, *order) } else { NumKind::UInt(n, *order) })
             }
-            Datatype::Float {
-                size,
-                order,
-                layout,
-            } if matches!(size, 2 | 4 | 8) => {
+            Datatype::Float { size, order, layout } if matches!(size, 2 | 4 | 8) => {
                 if crate::raw::messages::datatype::FloatLayout::ieee(*size).is_some_and(|l| {
                     l.exp_pos == layout.exp_pos
                         && l.exp_size == layout.exp_size
@@ -135,16 +118,11 @@ impl NumKind {
                 }) {
                     Ok(NumKind::Float(*size as usize, *order))
                 } else {
-                    Err(Error::unsupported(format!(
-                        "non-IEEE {size}-byte float layout"
-                    )))
+                    Err(Error::unsupported(format!("non-IEEE {size}-byte float layout")))
                 }
             }
             Datatype::Enum { base, .. } => NumKind::of(base),
-            other => Err(Error::invalid(format!(
-                "not a numeric type: {}",
-                describe(other)
-            ))),
+            other => Err(Error::invalid(format!("not a numeric type: {}", describe(other)))),
         }
     }
 
@@ -248,30 +226,15 @@ mod tests {
 
     #[test]
     fn conversions_saturate_and_truncate() {
+        assert_eq!(element::<u8>(NumKind::Int(2, ByteOrder::Little), &(-5i16).to_le_bytes()), 0);
+        assert_eq!(element::<i8>(NumKind::UInt(4, ByteOrder::Little), &1000u32.to_le_bytes()), 127);
         assert_eq!(
-            element::<u8>(NumKind::Int(2, ByteOrder::Little), &(-5i16).to_le_bytes()),
-            0
-        );
-        assert_eq!(
-            element::<i8>(NumKind::UInt(4, ByteOrder::Little), &1000u32.to_le_bytes()),
-            127
-        );
-        assert_eq!(
-            element::<i32>(
-                NumKind::Float(8, ByteOrder::Little),
-                &(-2.7f64).to_le_bytes()
-            ),
+            element::<i32>(NumKind::Float(8, ByteOrder::Little), &(-2.7f64).to_le_bytes()),
             -2
         );
+        assert_eq!(element::<f32>(NumKind::Int(4, ByteOrder::Big), &7i32.to_be_bytes()), 7.0);
         assert_eq!(
-            element::<f32>(NumKind::Int(4, ByteOrder::Big), &7i32.to_be_bytes()),
-            7.0
-        );
-        assert_eq!(
-            element::<f64>(
-                NumKind::Float(2, ByteOrder::Little),
-                &0x3c00u16.to_le_bytes()
-            ),
+            element::<f64>(NumKind::Float(2, ByteOrder::Little), &0x3c00u16.to_le_bytes()),
             1.0
         );
         assert_eq!(

@@ -62,19 +62,13 @@ impl Dataset {
         let space = Dataspace::decode(&sm.data, sm.offset, sizes).at(p)?;
         let layout = match header.first(kind::LAYOUT) {
             Some(m) => Layout::decode(&m.data, m.offset, sizes).at(p)?,
-            None => Layout::Contiguous {
-                address: None,
-                size: 0,
-            },
+            None => Layout::Contiguous { address: None, size: 0 },
         };
         let pipeline = match header.first(kind::FILTER_PIPELINE) {
             Some(m) => FilterPipeline::decode(&m.data, m.offset).at(p)?,
             None => FilterPipeline::default(),
         };
-        let fill = match (
-            header.first(kind::FILL_VALUE),
-            header.first(kind::FILL_VALUE_OLD),
-        ) {
+        let fill = match (header.first(kind::FILL_VALUE), header.first(kind::FILL_VALUE_OLD)) {
             (Some(m), _) => Some(FillValue::decode(&m.data, m.offset).at(p)?),
             (None, Some(m)) => Some(FillValue::decode_old(&m.data, m.offset).at(p)?),
             _ => None,
@@ -207,12 +201,7 @@ impl Dataset {
             return Err(Error::unsupported("virtual dataset layout").at(&self.path));
         }
         check_pipeline(&self.pipeline).at(&self.path)?;
-        if let Layout::Chunked {
-            chunk,
-            element_size,
-            ..
-        } = &self.layout
-        {
+        if let Layout::Chunked { chunk, element_size, .. } = &self.layout {
             let rank = self.space.dims().len();
             if chunk.len() != rank {
                 return Err(Error::malformed(
@@ -238,7 +227,7 @@ impl Dataset {
             })?;
             let limit = self.file.inner.src.limits.max_chunk_bytes;
             if geo.chunk_bytes > limit {
-                return Err(Error::limit("chunk", geo.chunk_bytes, limit).at(&self.path));
+                return Err(Error::limit("chunk bytes", geo.chunk_bytes, limit).at(&self.path));
             }
         }
         Ok(())
@@ -267,10 +256,7 @@ impl Dataset {
     pub fn storage_size(&self) -> Result<u64> {
         Ok(match &self.layout {
             Layout::Compact { data } => data.len() as u64,
-            Layout::Contiguous {
-                address: Some(_),
-                size,
-            } => *size,
+            Layout::Contiguous { address: Some(_), size } => *size,
             Layout::Contiguous { address: None, .. } => 0,
             Layout::Chunked { .. } => self.chunks()?.entries.iter().map(|e| e.size).sum(),
             Layout::Virtual => 0,
@@ -287,17 +273,10 @@ impl Dataset {
     ) -> Result<()> {
         let src = &self.file.inner.src;
         let n = usize::try_from(entry.size)
-            .map_err(|_| Error::limit("stored chunk", entry.size, u32::MAX as u64))?;
-        if entry.size
-            > src
-                .limits
-                .max_chunk_bytes
-                .saturating_mul(2)
-                .saturating_add(1 << 16)
-        {
-            return Err(
-                Error::limit("stored chunk", entry.size, src.limits.max_chunk_bytes).at(&self.path),
-            );
+            .map_err(|_| Error::limit("stored chunk bytes", entry.size, u32::MAX as u64))?;
+        if entry.size > src.limits.max_chunk_bytes.saturating_mul(2).saturating_add(1 << 16) {
+            return Err(Error::limit("stored chunk bytes", entry.size, src.limits.max_chunk_bytes)
+                .at(&self.path));
         }
         let limit = src.limits.max_chunk_bytes;
         if let Some(b) = src.bytes_at(entry.address, n) {
@@ -359,16 +338,11 @@ impl Dataset {
 
     /// String elements of a selection.
     pub fn read_strings_selection(&self, sel: &[Selection]) -> Result<Vec<String>> {
-        if !matches!(
-            self.dtype,
-            Datatype::String { .. } | Datatype::VarString { .. }
-        ) {
+        if !matches!(self.dtype, Datatype::String { .. } | Datatype::VarString { .. }) {
             return Err(Error::invalid("not a string dataset").at(&self.path));
         }
         let (raw, _) = self.read_raw(sel)?;
-        let dec = ElementDecoder {
-            file: &self.file.inner,
-        };
+        let dec = ElementDecoder { file: &self.file.inner };
         let es = self.dtype.size() as usize;
         raw.chunks_exact(es.max(1))
             .map(|b| match dec.scalar(&self.dtype, b)? {
@@ -384,12 +358,15 @@ impl Dataset {
         let Some(shape) = self.shape() else {
             return Ok(Value::Null);
         };
-        let raw = self.read_raw_all()?;
-        ElementDecoder {
-            file: &self.file.inner,
+        // A decoded tree costs about one `Value` per element: budget that, not just the bytes.
+        let count = self.space.element_count().unwrap_or(u64::MAX);
+        let tree = count.saturating_mul(std::mem::size_of::<Value>() as u64);
+        let limit = self.file.inner.src.limits.max_read_bytes;
+        if tree > limit {
+            return Err(Error::limit("decoded value bytes", tree, limit).at(&self.path));
         }
-        .array(&self.dtype, &shape, &raw)
-        .at(&self.path)
+        let raw = self.read_raw_all()?;
+        ElementDecoder { file: &self.file.inner }.array(&self.dtype, &shape, &raw).at(&self.path)
     }
 }
 

@@ -69,11 +69,7 @@ impl File {
     pub fn open_with(path: impl AsRef<std::path::Path>, opts: &OpenOptions) -> Result<File> {
         use crate::storage::lock::{LockKind, LockPolicy, lock};
         let f = std::fs::File::open(path.as_ref()).map_err(Error::io)?;
-        lock(
-            &f,
-            LockKind::Shared,
-            opts.lock.unwrap_or_else(LockPolicy::from_env),
-        )?;
+        lock(&f, LockKind::Shared, opts.lock.unwrap_or_else(LockPolicy::from_env))?;
         let lock_handle = f.try_clone().map_err(Error::io)?;
         #[cfg(feature = "mmap")]
         if opts.mmap {
@@ -82,11 +78,7 @@ impl File {
             let map = unsafe { crate::storage::MmapStorage::map(&f).map_err(Error::io)? };
             return Self::build(Arc::new(map), opts.limits, Some(lock_handle));
         }
-        Self::build(
-            Arc::new(crate::storage::FileStorage::new(f)),
-            opts.limits,
-            Some(lock_handle),
-        )
+        Self::build(Arc::new(crate::storage::FileStorage::new(f)), opts.limits, Some(lock_handle))
     }
 
     /// Open an in-memory image.

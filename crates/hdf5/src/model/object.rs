@@ -56,19 +56,9 @@ impl Object {
     pub fn open(file: File, path: String, addr: u64) -> Result<Object> {
         let header = file.inner.header(addr).at(&path)?;
         Ok(match classify(&header) {
-            ObjectKind::Group => Object::Group(Group {
-                file,
-                path,
-                addr,
-                header,
-            }),
+            ObjectKind::Group => Object::Group(Group { file, path, addr, header }),
             ObjectKind::Dataset => Object::Dataset(Dataset::from_header(file, path, addr, header)?),
-            ObjectKind::Datatype => Object::Datatype(Committed {
-                file,
-                path,
-                addr,
-                header,
-            }),
+            ObjectKind::Datatype => Object::Datatype(Committed { file, path, addr, header }),
         })
     }
 
@@ -133,12 +123,7 @@ impl Group {
     /// Open the group at header `addr`.
     pub fn open(file: File, path: String, addr: u64) -> Result<Group> {
         let header = file.inner.header(addr).at(&path)?;
-        Ok(Group {
-            file,
-            path,
-            addr,
-            header,
-        })
+        Ok(Group { file, path, addr, header })
     }
 
     /// The path it was reached by.
@@ -180,11 +165,7 @@ impl Group {
 
     /// Path of a child.
     pub fn child_path(&self, name: &str) -> String {
-        if self.path == "/" {
-            format!("/{name}")
-        } else {
-            format!("{}/{name}", self.path)
-        }
+        if self.path == "/" { format!("/{name}") } else { format!("{}/{name}", self.path) }
     }
 
     /// The member `name` (soft links followed).
@@ -220,22 +201,14 @@ pub(crate) fn links_of(file: &File, h: &ObjectHeader) -> Result<Vec<LinkEntry>> 
                     }
                     _ => LinkTarget::Hard(e.header),
                 };
-                out.push(LinkEntry {
-                    name,
-                    target,
-                    creation_order: None,
-                });
+                out.push(LinkEntry { name, target, creation_order: None });
             }
         }
         return Ok(out);
     }
     for m in h.all(kind::LINK) {
         let l = Link::decode(&m.data, m.offset, src.sizes)?;
-        out.push(LinkEntry {
-            name: l.name,
-            target: l.target,
-            creation_order: l.creation_order,
-        });
+        out.push(LinkEntry { name: l.name, target: l.target, creation_order: l.creation_order });
     }
     if let Some(m) = h.first(kind::LINK_INFO) {
         let info = LinkInfo::decode(&m.data, m.offset, src.sizes)?;
@@ -283,7 +256,5 @@ impl From<Group> for Object {
 
 /// Error for a missing member.
 pub(crate) fn not_found(path: &str) -> Error {
-    Error::NotFound {
-        path: path.to_string(),
-    }
+    Error::NotFound { path: path.to_string() }
 }

@@ -10,11 +10,7 @@ use crate::{Error, Result};
 pub fn resolve(file: &File, path: &str) -> Result<Object> {
     let mut hops = 0u32;
     let addr = resolve_addr(file, path, &mut hops)?;
-    let canonical = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    };
+    let canonical = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
     Object::open(file.clone(), canonical, addr)
 }
 
@@ -22,10 +18,7 @@ fn resolve_addr(file: &File, path: &str, hops: &mut u32) -> Result<u64> {
     let root = file.superblock().root_address();
     let mut addr = root;
     let mut walked: Vec<&str> = Vec::new();
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     for (i, name) in parts.iter().enumerate() {
         let here = format!("/{}", walked.join("/"));
         let group = Group::open(file.clone(), here.clone(), addr)?;
@@ -54,10 +47,8 @@ fn resolve_addr(file: &File, path: &str, hops: &mut u32) -> Result<u64> {
                 resolve_addr(file, &full, hops)?
             }
             LinkTarget::External { file: f, path: p } => {
-                return Err(
-                    Error::unsupported(format!("following external link to {f}:{p}"))
-                        .at(&format!("/{}", parts[..=i].join("/"))),
-                );
+                return Err(Error::unsupported(format!("following external link to {f}:{p}"))
+                    .at(&format!("/{}", parts[..=i].join("/"))));
             }
         };
         walked.push(name);

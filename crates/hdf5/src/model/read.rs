@@ -59,9 +59,7 @@ impl Selection {
 
 /// Read a selection of `ds` into raw bytes (file byte order), returning the result shape.
 pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u64>)> {
-    let shape = ds
-        .shape()
-        .ok_or_else(|| Error::invalid("a null dataspace holds no data"))?;
+    let shape = ds.shape().ok_or_else(|| Error::invalid("a null dataspace holds no data"))?;
     let rank = shape.len();
     if !sel.is_empty() && sel.len() != rank {
         return Err(Error::invalid(format!(
@@ -74,28 +72,23 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
         return Err(Error::malformed("datatype", 0, "element size 0"));
     }
     let limits = ds.file().source().limits;
-    let axes: Vec<Vec<u64>> = (0..rank)
-        .map(|d| sel.get(d).unwrap_or(&Selection::All).indices(shape[d]))
-        .collect::<Result<_>>()?;
-    let out_shape: Vec<u64> = if rank == 0 {
-        Vec::new()
-    } else {
-        axes.iter().map(|a| a.len() as u64).collect()
-    };
+    let all = Selection::All;
+    let axis_sel = |d: usize| sel.get(d).unwrap_or(&all);
+    // Sizes first: index lists are only built once the result is known to fit the budget.
+    let out_shape: Vec<u64> = (0..rank).map(|d| axis_sel(d).len(shape[d])).collect();
     let count = out_shape
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
         .ok_or_else(|| Error::invalid("selection too large"))?;
-    let bytes = count
-        .checked_mul(es as u64)
-        .filter(|&b| b <= limits.max_read_bytes)
-        .ok_or_else(|| {
-            Error::limit(
-                "read",
-                count.saturating_mul(es as u64),
-                limits.max_read_bytes,
-            )
+    let bytes =
+        count.checked_mul(es as u64).filter(|&b| b <= limits.max_read_bytes).ok_or_else(|| {
+            Error::limit("bytes to read", count.saturating_mul(es as u64), limits.max_read_bytes)
         })?;
+    let axes: Vec<Vec<u64>> = if count == 0 {
+        Vec::new()
+    } else {
+        (0..rank).map(|d| axis_sel(d).indices(shape[d])).collect::<Result<_>>()?
+    };
     let fill = ds.fill_bytes();
     let mut out = if fill.iter().all(|&b| b == 0) {
         vec![0u8; bytes as usize]
@@ -128,10 +121,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
             }
         }
         Layout::Contiguous { address: None, .. } => {}
-        Layout::Contiguous {
-            address: Some(addr),
-            size,
-        } => {
+        Layout::Contiguous { address: Some(addr), size } => {
             let need = shape.iter().product::<u64>() * es as u64;
             if *size < need {
                 return Err(Error::malformed(
@@ -151,35 +141,23 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
                 chunk[rank - 1] = shape[rank - 1];
                 let row_bytes = shape[rank - 1] * es as u64;
                 let strides = strides(&shape);
-                scatter(
-                    &axes,
-                    &chunk,
-                    &shape,
-                    es,
-                    &mut out,
-                    &out_shape,
-                    |coords, buf| {
-                        let row: u64 = coords[..rank - 1]
-                            .iter()
-                            .zip(&strides[..rank - 1])
-                            .map(|(c, s)| c * s)
-                            .sum::<u64>()
-                            / shape[rank - 1].max(1);
-                        buf.clear();
-                        buf.resize(row_bytes as usize, 0);
-                        src.read_into(addr + row * row_bytes, buf, "contiguous data")?;
-                        Ok(true)
-                    },
-                )?;
+                scatter(&axes, &chunk, &shape, es, &mut out, &out_shape, |coords, buf| {
+                    let row: u64 = coords[..rank - 1]
+                        .iter()
+                        .zip(&strides[..rank - 1])
+                        .map(|(c, s)| c * s)
+                        .sum::<u64>()
+                        / shape[rank - 1].max(1);
+                    buf.clear();
+                    buf.resize(row_bytes as usize, 0);
+                    src.read_into(addr + row * row_bytes, buf, "contiguous data")?;
+                    Ok(true)
+                })?;
             }
         }
         Layout::Chunked { chunk, .. } => {
             if rank == 0 {
-                return Err(Error::malformed(
-                    "layout message",
-                    ds.address(),
-                    "chunked scalar",
-                ));
+                return Err(Error::malformed("layout message", ds.address(), "chunked scalar"));
             }
             let map = ds.chunks()?;
             let geo = ds.geometry().ok_or_else(|| {
@@ -187,23 +165,15 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
             })?;
             let mut decoder = ChunkDecoder::new();
             let mut raw = Vec::new();
-            scatter(
-                &axes,
-                chunk,
-                &shape,
-                es,
-                &mut out,
-                &out_shape,
-                |coords, buf| {
-                    let Some(entry) = map.get(coords) else {
-                        return Ok(false);
-                    };
-                    buf.clear();
-                    buf.resize(geo.chunk_bytes as usize, 0);
-                    ds.decode_chunk(entry, &mut decoder, &mut raw, buf)?;
-                    Ok(true)
-                },
-            )?;
+            scatter(&axes, chunk, &shape, es, &mut out, &out_shape, |coords, buf| {
+                let Some(entry) = map.get(coords) else {
+                    return Ok(false);
+                };
+                buf.clear();
+                buf.resize(geo.chunk_bytes as usize, 0);
+                ds.decode_chunk(entry, &mut decoder, &mut raw, buf)?;
+                Ok(true)
+            })?;
         }
         Layout::Virtual => return Err(Error::unsupported("virtual dataset layout")),
     }

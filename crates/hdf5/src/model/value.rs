@@ -91,12 +91,9 @@ pub(crate) fn int_bytes(b: &[u8], order: ByteOrder, signed: bool) -> Value {
 /// The integer stored in `raw` for an integer datatype (enum values, for example).
 pub fn integer(dtype: &Datatype, raw: &[u8]) -> Option<Value> {
     match dtype {
-        Datatype::Integer {
-            signed,
-            order,
-            size,
-            ..
-        } if raw.len() == *size as usize => Some(int_bytes(raw, *order, *signed)),
+        Datatype::Integer { signed, order, size, .. } if raw.len() == *size as usize => {
+            Some(int_bytes(raw, *order, *signed))
+        }
         _ => None,
     }
 }
@@ -146,10 +143,7 @@ pub fn fixed_string(b: &[u8], pad: StrPad, _charset: Charset) -> String {
             &b[..end]
         }
         StrPad::SpacePad => {
-            let end = b
-                .iter()
-                .rposition(|&x| x != b' ' && x != 0)
-                .map_or(0, |p| p + 1);
+            let end = b.iter().rposition(|&x| x != b' ' && x != 0).map_or(0, |p| p + 1);
             &b[..end]
         }
     };
@@ -175,14 +169,9 @@ impl ElementDecoder<'_> {
                     let mut sub = Vec::with_capacity(count * msize);
                     for i in 0..count {
                         let e =
-                            raw.get(i * size + off..i * size + off + msize)
-                                .ok_or_else(|| {
-                                    Error::malformed(
-                                        "compound value",
-                                        0,
-                                        "member outside the element",
-                                    )
-                                })?;
+                            raw.get(i * size + off..i * size + off + msize).ok_or_else(|| {
+                                Error::malformed("compound value", 0, "member outside the element")
+                            })?;
                         sub.extend_from_slice(e);
                     }
                     fields.push((m.name.clone(), self.array(&m.dtype, shape, &sub)?));
@@ -282,14 +271,8 @@ mod tests {
 
     #[test]
     fn ints_both_orders() {
-        assert_eq!(
-            int_bytes(&[0xff, 0xff], ByteOrder::Little, true),
-            Value::Int(-1)
-        );
-        assert_eq!(
-            int_bytes(&[0x01, 0x00], ByteOrder::Big, false),
-            Value::UInt(256)
-        );
+        assert_eq!(int_bytes(&[0xff, 0xff], ByteOrder::Little, true), Value::Int(-1));
+        assert_eq!(int_bytes(&[0x01, 0x00], ByteOrder::Big, false), Value::UInt(256));
         assert_eq!(
             int_bytes(&[0x80, 0, 0, 0, 0, 0, 0, 0], ByteOrder::Big, true),
             Value::Int(i64::MIN)
@@ -298,18 +281,9 @@ mod tests {
 
     #[test]
     fn string_padding() {
-        assert_eq!(
-            fixed_string(b"ab\0cd", StrPad::NullTerm, Charset::Ascii),
-            "ab"
-        );
-        assert_eq!(
-            fixed_string(b"ab\0\0", StrPad::NullPad, Charset::Ascii),
-            "ab"
-        );
-        assert_eq!(
-            fixed_string(b"ab  ", StrPad::SpacePad, Charset::Ascii),
-            "ab"
-        );
+        assert_eq!(fixed_string(b"ab\0cd", StrPad::NullTerm, Charset::Ascii), "ab");
+        assert_eq!(fixed_string(b"ab\0\0", StrPad::NullPad, Charset::Ascii), "ab");
+        assert_eq!(fixed_string(b"ab  ", StrPad::SpacePad, Charset::Ascii), "ab");
     }
 
     #[test]
@@ -322,9 +296,6 @@ mod tests {
                 Value::List(vec![Value::Int(3), Value::Int(4), Value::Int(5)])
             ])
         );
-        assert_eq!(
-            nest(vec![], &[3, 0]),
-            Value::List(vec![Value::List(vec![]); 3])
-        );
+        assert_eq!(nest(vec![], &[3, 0]), Value::List(vec![Value::List(vec![]); 3]));
     }
 }

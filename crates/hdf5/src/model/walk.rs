@@ -66,21 +66,12 @@ pub struct WalkOptions {
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions {
-            data: true,
-            attrs: true,
-            max_nodes: 1_000_000,
-            max_depth: 1024,
-        }
+        WalkOptions { data: true, attrs: true, max_nodes: 1_000_000, max_depth: 1024 }
     }
 }
 
 fn join(prefix: &str, name: &str) -> String {
-    if prefix == "/" {
-        format!("/{name}")
-    } else {
-        format!("{prefix}/{name}")
-    }
+    if prefix == "/" { format!("/{name}") } else { format!("{prefix}/{name}") }
 }
 
 /// Every node reachable from `start` (an absolute path), sorted by path.
@@ -89,19 +80,13 @@ pub fn walk(file: &File, start: &str, opts: WalkOptions) -> Result<Vec<Node>> {
     let mut nodes = Vec::new();
     let mut stack: Vec<(u64, String, Vec<(u64, String)>)> = Vec::new();
     let attrs = |o: &Object| -> Result<Vec<Attribute>> {
-        if opts.attrs {
-            o.attributes()
-        } else {
-            Ok(Vec::new())
-        }
+        if opts.attrs { o.attributes() } else { Ok(Vec::new()) }
     };
     match &root {
         Object::Group(g) => {
             nodes.push(Node {
                 path: g.path.clone(),
-                kind: NodeKind::Group {
-                    attrs: attrs(&root)?,
-                },
+                kind: NodeKind::Group { attrs: attrs(&root)? },
             });
             stack.push((g.addr, g.path.clone(), vec![(g.addr, g.path.clone())]));
         }
@@ -130,30 +115,21 @@ pub fn walk(file: &File, start: &str, opts: WalkOptions) -> Result<Vec<Node>> {
             }
             let p = join(&path, &link.name);
             match link.target {
-                LinkTarget::Soft(t) => nodes.push(Node {
-                    path: p,
-                    kind: NodeKind::SoftLink(t),
-                }),
-                LinkTarget::External { file: f, path: t } => nodes.push(Node {
-                    path: p,
-                    kind: NodeKind::External { file: f, path: t },
-                }),
+                LinkTarget::Soft(t) => nodes.push(Node { path: p, kind: NodeKind::SoftLink(t) }),
+                LinkTarget::External { file: f, path: t } => {
+                    nodes.push(Node { path: p, kind: NodeKind::External { file: f, path: t } })
+                }
                 LinkTarget::Hard(child) => {
                     let h = file.inner.header(child).at(&p)?;
                     if classify(&h) == ObjectKind::Group {
                         if let Some((_, anc)) = ancestors.iter().find(|(a, _)| *a == child) {
-                            nodes.push(Node {
-                                path: p,
-                                kind: NodeKind::Cycle(anc.clone()),
-                            });
+                            nodes.push(Node { path: p, kind: NodeKind::Cycle(anc.clone()) });
                             continue;
                         }
                         let obj = Object::open(file.clone(), p.clone(), child)?;
                         nodes.push(Node {
                             path: p.clone(),
-                            kind: NodeKind::Group {
-                                attrs: attrs(&obj)?,
-                            },
+                            kind: NodeKind::Group { attrs: attrs(&obj)? },
                         });
                         let mut anc = ancestors.clone();
                         anc.push((child, p.clone()));
@@ -176,11 +152,7 @@ fn leaf(obj: &Object, attrs: Vec<Attribute>, opts: WalkOptions) -> Result<Node> 
             let data = if opts.data { Some(d.value()?) } else { None };
             Node {
                 path: d.path().to_string(),
-                kind: NodeKind::Dataset {
-                    dataset: d.clone(),
-                    attrs,
-                    data,
-                },
+                kind: NodeKind::Dataset { dataset: d.clone(), attrs, data },
             }
         }
         Object::Datatype(t) => {
@@ -196,14 +168,8 @@ fn leaf(obj: &Object, attrs: Vec<Attribute>, opts: WalkOptions) -> Result<Node> 
                     .at(&t.path));
                 }
             };
-            Node {
-                path: t.path.clone(),
-                kind: NodeKind::Datatype(dt),
-            }
+            Node { path: t.path.clone(), kind: NodeKind::Datatype(dt) }
         }
-        Object::Group(g) => Node {
-            path: g.path.clone(),
-            kind: NodeKind::Group { attrs },
-        },
+        Object::Group(g) => Node { path: g.path.clone(), kind: NodeKind::Group { attrs } },
     })
 }

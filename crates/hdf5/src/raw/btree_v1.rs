@@ -34,11 +34,7 @@ struct Node {
 }
 
 fn key_size(node_type: u8, sizes: Sizes, dims: usize) -> usize {
-    if node_type == GROUP {
-        sizes.length as usize
-    } else {
-        8 + 8 * dims
-    }
+    if node_type == GROUP { sizes.length as usize } else { 8 + 8 * dims }
 }
 
 /// Encoded size of a full node (capacity `2k` children).
@@ -83,11 +79,7 @@ fn read_node(
             children.push(c.addr_defined(sizes, "B-tree child")?);
         }
     }
-    Ok(Node {
-        level,
-        keys,
-        children,
-    })
+    Ok(Node { level, keys, children })
 }
 
 /// Walk a tree in key order; call `leaf(key_before, child, key_after)` for every leaf entry.
@@ -163,14 +155,7 @@ pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(Chunk
         for _ in 0..rank {
             offset.push(c.u64()?);
         }
-        out.push((
-            ChunkKey {
-                size,
-                filter_mask,
-                offset,
-            },
-            child,
-        ));
+        out.push((ChunkKey { size, filter_mask, offset }, child));
         Ok(())
     })?;
     Ok(out)
@@ -190,10 +175,7 @@ pub fn encode_node(
     dims: usize,
 ) -> Vec<u8> {
     let mut e = Encoder::new();
-    e.bytes(b"TREE")
-        .u8(node_type)
-        .u8(level)
-        .u16(children.len() as u16);
+    e.bytes(b"TREE").u8(node_type).u8(level).u16(children.len() as u16);
     e.addr(sizes, left).addr(sizes, right);
     for (i, key) in keys.iter().enumerate() {
         e.bytes(key);

@@ -44,17 +44,12 @@ fn final_mix(a: &mut u32, b: &mut u32, c: &mut u32) {
 
 fn word(bytes: &[u8]) -> u32 {
     // Little-endian assembly of up to 4 bytes, missing ones counted as zero.
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0u32, |acc, (i, &b)| acc | (b as u32) << (8 * i))
+    bytes.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (b as u32) << (8 * i))
 }
 
 /// lookup3 `hashlittle(data, initval)`.
 pub fn lookup3(data: &[u8], initval: u32) -> u32 {
-    let init = 0xdead_beefu32
-        .wrapping_add(data.len() as u32)
-        .wrapping_add(initval);
+    let init = 0xdead_beefu32.wrapping_add(data.len() as u32).wrapping_add(initval);
     let (mut a, mut b, mut c) = (init, init, init);
     let mut rest = data;
     while rest.len() > 12 {

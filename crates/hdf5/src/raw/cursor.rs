@@ -17,10 +17,7 @@ pub struct Sizes {
 
 impl Sizes {
     /// The widths loompy, h5py and every default libhdf5 file use.
-    pub const DEFAULT: Sizes = Sizes {
-        offset: 8,
-        length: 8,
-    };
+    pub const DEFAULT: Sizes = Sizes { offset: 8, length: 8 };
 
     /// The all-ones "undefined address" for this offset width.
     pub fn undefined(&self) -> u64 {
@@ -29,11 +26,7 @@ impl Sizes {
 }
 
 fn all_ones(width: u8) -> u64 {
-    if width >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * width as u32)) - 1
-    }
+    if width >= 8 { u64::MAX } else { (1u64 << (8 * width as u32)) - 1 }
 }
 
 /// Reads fields from a byte block that starts at file offset `base`.
@@ -48,12 +41,7 @@ pub struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// A cursor over `buf`, which was read from file offset `base`, decoding structure `what`.
     pub fn new(buf: &'a [u8], base: u64, what: &'static str) -> Self {
-        Cursor {
-            buf,
-            pos: 0,
-            base,
-            what,
-        }
+        Cursor { buf, pos: 0, base, what }
     }
 
     /// Bytes consumed so far.
@@ -88,13 +76,9 @@ impl<'a> Cursor<'a> {
 
     /// Take the next `n` bytes.
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| {
-                self.error(format!("needs {n} more bytes, {} left", self.remaining()))
-            })?;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            self.error(format!("needs {n} more bytes, {} left", self.remaining()))
+        })?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -115,10 +99,7 @@ impl<'a> Cursor<'a> {
     /// Move to absolute position `pos` within the block.
     pub fn seek(&mut self, pos: usize) -> Result<()> {
         if pos > self.buf.len() {
-            return Err(self.error(format!(
-                "position {pos} past the block end {}",
-                self.buf.len()
-            )));
+            return Err(self.error(format!("position {pos} past the block end {}", self.buf.len())));
         }
         self.pos = pos;
         Ok(())
@@ -159,11 +140,7 @@ impl<'a> Cursor<'a> {
     /// An address; `None` for the undefined address (all bits set).
     pub fn addr(&mut self, sizes: Sizes) -> Result<Option<u64>> {
         let v = self.uint(sizes.offset)?;
-        Ok(if v == sizes.undefined() {
-            None
-        } else {
-            Some(v)
-        })
+        Ok(if v == sizes.undefined() { None } else { Some(v) })
     }
 
     /// An address that must be defined.
@@ -182,15 +159,9 @@ impl<'a> Cursor<'a> {
     /// bytes that follow in the same block).
     pub fn length_in_block(&mut self, sizes: Sizes) -> Result<usize> {
         let v = self.length(sizes)?;
-        usize::try_from(v)
-            .ok()
-            .filter(|&n| n <= self.remaining())
-            .ok_or_else(|| {
-                self.error(format!(
-                    "length {v} exceeds the {} bytes left",
-                    self.remaining()
-                ))
-            })
+        usize::try_from(v).ok().filter(|&n| n <= self.remaining()).ok_or_else(|| {
+            self.error(format!("length {v} exceeds the {} bytes left", self.remaining()))
+        })
     }
 
     /// Expect a 4-byte signature.
@@ -214,10 +185,7 @@ impl<'a> Cursor<'a> {
     /// A NUL-terminated byte string (terminator consumed, not returned).
     pub fn cstr(&mut self) -> Result<&'a [u8]> {
         let rest = self.rest();
-        let n = rest
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| self.error("unterminated name"))?;
+        let n = rest.iter().position(|&b| b == 0).ok_or_else(|| self.error("unterminated name"))?;
         let s = &rest[..n];
         self.pos += n + 1;
         Ok(s)
@@ -266,8 +234,7 @@ impl Encoder {
     }
     /// `width` low bytes of `v`, little-endian.
     pub fn uint(&mut self, v: u64, width: u8) -> &mut Self {
-        self.buf
-            .extend_from_slice(&v.to_le_bytes()[..width.min(8) as usize]);
+        self.buf.extend_from_slice(&v.to_le_bytes()[..width.min(8) as usize]);
         self
     }
     /// An address (`None` = undefined).
@@ -319,10 +286,7 @@ mod tests {
     #[test]
     fn undefined_address_of_each_width() {
         for width in [2u8, 4, 8] {
-            let sizes = Sizes {
-                offset: width,
-                length: 8,
-            };
+            let sizes = Sizes { offset: width, length: 8 };
             let bytes = vec![0xff; width as usize];
             assert_eq!(Cursor::new(&bytes, 0, "t").addr(sizes).unwrap(), None);
             let mut e = Encoder::new();
@@ -334,12 +298,7 @@ mod tests {
     #[test]
     fn encoder_mirrors_cursor() {
         let mut e = Encoder::new();
-        e.u8(7)
-            .u16(513)
-            .u32(70000)
-            .u64(1 << 40)
-            .uint(0x0304, 2)
-            .align(8);
+        e.u8(7).u16(513).u32(70000).u64(1 << 40).uint(0x0304, 2).align(8);
         let mut c = Cursor::new(&e.buf, 0, "t");
         assert_eq!((c.u8().unwrap(), c.u16().unwrap()), (7, 513));
         assert_eq!(c.u32().unwrap(), 70000);

@@ -49,24 +49,15 @@ impl Collection {
             if index == 0 {
                 break; // free space runs to the end of the collection
             }
-            let n = usize::try_from(n)
-                .ok()
-                .filter(|&n| n <= c.remaining())
-                .ok_or_else(|| {
-                    c.error(format!(
-                        "object {index} of size {n} overruns the collection"
-                    ))
-                })?;
+            let n = usize::try_from(n).ok().filter(|&n| n <= c.remaining()).ok_or_else(|| {
+                c.error(format!("object {index} of size {n} overruns the collection"))
+            })?;
             let start = c.pos();
             c.skip(n)?;
             c.align(8).or_else(|_| c.seek(bytes.len()))?;
             objects.insert(index, (start, n));
         }
-        Ok(Collection {
-            address,
-            bytes,
-            objects,
-        })
+        Ok(Collection { address, bytes, objects })
     }
 
     /// Size of the collection in bytes.
@@ -77,16 +68,9 @@ impl Collection {
     /// The bytes of object `index`.
     pub fn object(&self, index: u32) -> Result<&[u8]> {
         let idx = u16::try_from(index).ok();
-        let (start, n) = idx
-            .and_then(|i| self.objects.get(&i))
-            .copied()
-            .ok_or_else(|| {
-                Error::malformed(
-                    "global heap collection",
-                    self.address,
-                    format!("no object {index}"),
-                )
-            })?;
+        let (start, n) = idx.and_then(|i| self.objects.get(&i)).copied().ok_or_else(|| {
+            Error::malformed("global heap collection", self.address, format!("no object {index}"))
+        })?;
         Ok(&self.bytes[start..start + n])
     }
 }
@@ -96,12 +80,7 @@ pub fn encode_collection(objects: &[&[u8]], sizes: Sizes) -> Vec<u8> {
     let mut e = Encoder::new();
     e.bytes(b"GCOL").u8(1).zeros(3).length(sizes, 0);
     for (i, obj) in objects.iter().enumerate() {
-        e.u16(i as u16 + 1)
-            .u16(1)
-            .zeros(4)
-            .length(sizes, obj.len() as u64)
-            .bytes(obj)
-            .align(8);
+        e.u16(i as u16 + 1).u16(1).zeros(4).length(sizes, obj.len() as u64).bytes(obj).align(8);
     }
     let used = e.len() as u64 + 8 + sizes.length as u64;
     let total = used.max(MIN_COLLECTION).div_ceil(8) * 8;
@@ -120,11 +99,8 @@ pub fn encode_collection(objects: &[&[u8]], sizes: Sizes) -> Vec<u8> {
 pub fn collection_size(lengths: impl Iterator<Item = usize>, sizes: Sizes) -> u64 {
     let head = 8 + sizes.length as u64;
     let obj_head = 8 + sizes.length as u64;
-    let used: u64 = head
-        + lengths
-            .map(|n| obj_head + (n as u64).div_ceil(8) * 8)
-            .sum::<u64>()
-        + obj_head;
+    let used: u64 =
+        head + lengths.map(|n| obj_head + (n as u64).div_ceil(8) * 8).sum::<u64>() + obj_head;
     used.max(MIN_COLLECTION).div_ceil(8) * 8
 }
 

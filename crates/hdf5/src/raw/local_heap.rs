@@ -36,24 +36,15 @@ impl LocalHeap {
         let free = c.length(src.sizes)?;
         let data_address = c.addr_defined(src.sizes, "data segment address")?;
         let data = src.block(data_address, size, "local heap data segment")?;
-        let free_list = if free == src.sizes.undefined() || free == u64::MAX {
-            None
-        } else {
-            Some(free)
-        };
-        Ok(LocalHeap {
-            data_address,
-            data,
-            free_list,
-        })
+        let free_list =
+            if free == src.sizes.undefined() || free == u64::MAX { None } else { Some(free) };
+        Ok(LocalHeap { data_address, data, free_list })
     }
 
     /// The NUL-terminated string at `offset`.
     pub fn string(&self, offset: u64) -> Result<String> {
-        let start = usize::try_from(offset)
-            .ok()
-            .filter(|&s| s < self.data.len())
-            .ok_or_else(|| {
+        let start =
+            usize::try_from(offset).ok().filter(|&s| s < self.data.len()).ok_or_else(|| {
                 Error::malformed(
                     "local heap",
                     self.data_address,

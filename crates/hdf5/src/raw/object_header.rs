@@ -139,9 +139,7 @@ impl ObjectHeader {
         let mut c = Cursor::new(head, address, "object header");
         let version = c.u8()?;
         if version != 1 {
-            return Err(c.error(format!(
-                "version {version} (expected 1, or an OHDR signature)"
-            )));
+            return Err(c.error(format!("version {version} (expected 1, or an OHDR signature)")));
         }
         c.skip(1)?;
         let _count = c.u16()?;
@@ -155,16 +153,8 @@ impl ObjectHeader {
             messages: Vec::new(),
             blocks: Vec::new(),
         };
-        let first = address
-            .checked_add(16)
-            .ok_or_else(|| c.error("address overflow"))?;
-        header.walk(
-            src,
-            Block {
-                address: first,
-                length: size,
-            },
-        )?;
+        let first = address.checked_add(16).ok_or_else(|| c.error("address overflow"))?;
+        header.walk(src, Block { address: first, length: size })?;
         Ok(header)
     }
 
@@ -276,19 +266,11 @@ impl ObjectHeader {
             c.skip(3)?;
             let offset = c.offset();
             let data = c.bytes(size).map_err(|_| {
-                c.error(format!(
-                    "message of type {kind:#x} and size {size} overruns its block"
-                ))
+                c.error(format!("message of type {kind:#x} and size {size} overruns its block"))
             })?;
             self.check_unknown(kind, flags, offset)?;
             self.push(
-                Message {
-                    kind,
-                    flags,
-                    creation_order: None,
-                    data: data.to_vec(),
-                    offset,
-                },
+                Message { kind, flags, creation_order: None, data: data.to_vec(), offset },
                 limit,
             )?;
             // v1 message bodies are padded to multiples of 8; tolerate unpadded writers.
@@ -310,11 +292,7 @@ impl ObjectHeader {
         let what = "object header";
         let n = bytes.len();
         if n < 4 {
-            return Err(Error::malformed(
-                what,
-                block.address,
-                "block shorter than its checksum",
-            ));
+            return Err(Error::malformed(what, block.address, "block shorter than its checksum"));
         }
         checksum::verify(bytes, n - 4, block.address, what)?;
         let mut c = Cursor::new(&bytes[..n - 4], block.address, what);
@@ -340,21 +318,10 @@ impl ObjectHeader {
             let creation_order = if order { Some(c.u16()?) } else { None };
             let offset = c.offset();
             let data = c.bytes(size).map_err(|_| {
-                c.error(format!(
-                    "message of type {kind:#x} and size {size} overruns its block"
-                ))
+                c.error(format!("message of type {kind:#x} and size {size} overruns its block"))
             })?;
             self.check_unknown(kind, flags, offset)?;
-            self.push(
-                Message {
-                    kind,
-                    flags,
-                    creation_order,
-                    data: data.to_vec(),
-                    offset,
-                },
-                limit,
-            )?;
+            self.push(Message { kind, flags, creation_order, data: data.to_vec(), offset }, limit)?;
         }
         Ok(())
     }
@@ -372,12 +339,7 @@ impl ObjectHeader {
 /// Encode a v1 message (type, size, flags, reserved, body padded to 8 bytes).
 pub fn encode_v1_message(e: &mut Encoder, kind: u16, flags: u8, body: &[u8]) {
     let padded = body.len().div_ceil(8) * 8;
-    e.u16(kind)
-        .u16(padded as u16)
-        .u8(flags)
-        .zeros(3)
-        .bytes(body)
-        .zeros(padded - body.len());
+    e.u16(kind).u16(padded as u16).u8(flags).zeros(3).bytes(body).zeros(padded - body.len());
 }
 
 /// Encoded length of a v1 message with a body of `body_len` bytes.

@@ -41,13 +41,7 @@ impl Source {
         sizes: Sizes,
         limits: Limits,
     ) -> Self {
-        Source {
-            storage,
-            base,
-            len,
-            sizes,
-            limits,
-        }
+        Source { storage, base, len, sizes, limits }
     }
 
     /// The storage.
@@ -81,9 +75,7 @@ impl Source {
         }
         let abs = self.check_range(addr, len, what)?;
         let mut buf = vec![0u8; len as usize];
-        self.storage
-            .read_exact_at(abs, &mut buf)
-            .map_err(Error::io)?;
+        self.storage.read_exact_at(abs, &mut buf).map_err(Error::io)?;
         Ok(buf)
     }
 

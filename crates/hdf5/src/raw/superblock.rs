@@ -85,10 +85,7 @@ impl Superblock {
             return Err(Error::malformed(
                 "superblock",
                 at,
-                format!(
-                    "truncated file: {len} bytes, end-of-file address {}",
-                    sb.eof
-                ),
+                format!("truncated file: {len} bytes, end-of-file address {}", sb.eof),
             ));
         }
         Ok(sb)
@@ -141,9 +138,7 @@ impl Superblock {
         };
         let _base = c.addr(sizes)?;
         let _free_space = c.addr(sizes)?;
-        let eof = c
-            .addr(sizes)?
-            .ok_or_else(|| c.error("end-of-file address is undefined"))?;
+        let eof = c.addr(sizes)?.ok_or_else(|| c.error("end-of-file address is undefined"))?;
         let driver_info = c.addr(sizes)?;
         let root = SymbolTableEntry::decode(c, sizes)?;
         Ok(Superblock {
@@ -167,9 +162,7 @@ impl Superblock {
         let flags = c.u8()? as u32;
         let _base = c.addr(sizes)?;
         let extension = c.addr(sizes)?;
-        let eof = c
-            .addr(sizes)?
-            .ok_or_else(|| c.error("end-of-file address is undefined"))?;
+        let eof = c.addr(sizes)?.ok_or_else(|| c.error("end-of-file address is undefined"))?;
         let root = c.addr_defined(sizes, "root object header address")?;
         let body = c.pos();
         checksum::verify(block, body, at, "superblock")?;
@@ -193,19 +186,9 @@ impl Superblock {
         let s = self.sizes;
         let mut e = Encoder::new();
         e.bytes(&SIGNATURE);
-        e.u8(0)
-            .u8(0)
-            .u8(0)
-            .u8(0)
-            .u8(0)
-            .u8(s.offset)
-            .u8(s.length)
-            .u8(0);
+        e.u8(0).u8(0).u8(0).u8(0).u8(0).u8(s.offset).u8(s.length).u8(0);
         e.u16(self.group_leaf_k).u16(self.group_internal_k).u32(0);
-        e.addr(s, Some(self.base))
-            .addr(s, None)
-            .addr(s, Some(self.eof))
-            .addr(s, None);
+        e.addr(s, Some(self.base)).addr(s, None).addr(s, Some(self.eof)).addr(s, None);
         if let RootGroup::Entry(entry) = &self.root {
             entry.encode(&mut e, s);
         }

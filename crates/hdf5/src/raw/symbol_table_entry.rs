@@ -42,11 +42,7 @@ pub fn entry_size(sizes: Sizes) -> usize {
 impl SymbolTableEntry {
     /// An entry for a group object with cached B-tree and heap addresses.
     pub fn group(name_offset: u64, header: u64, btree: u64, heap: u64) -> Self {
-        SymbolTableEntry {
-            name_offset,
-            header,
-            scratch: ScratchPad::Group { btree, heap },
-        }
+        SymbolTableEntry { name_offset, header, scratch: ScratchPad::Group { btree, heap } }
     }
 
     /// Decode one entry.
@@ -59,36 +55,23 @@ impl SymbolTableEntry {
         let mut s = Cursor::new(scratch, c.offset().saturating_sub(16), "symbol table entry");
         let scratch = match cache_type {
             0 => ScratchPad::None,
-            1 => ScratchPad::Group {
-                btree: s.uint(sizes.offset)?,
-                heap: s.uint(sizes.offset)?,
-            },
-            2 => ScratchPad::SoftLink {
-                value_offset: s.u32()?,
-            },
+            1 => ScratchPad::Group { btree: s.uint(sizes.offset)?, heap: s.uint(sizes.offset)? },
+            2 => ScratchPad::SoftLink { value_offset: s.u32()? },
             t => return Err(c.error(format!("unknown cache type {t}"))),
         };
-        Ok(SymbolTableEntry {
-            name_offset,
-            header,
-            scratch,
-        })
+        Ok(SymbolTableEntry { name_offset, header, scratch })
     }
 
     /// Encode one entry (always `entry_size(sizes)` bytes).
     pub fn encode(&self, e: &mut Encoder, sizes: Sizes) {
-        e.uint(self.name_offset, sizes.offset)
-            .uint(self.header, sizes.offset);
+        e.uint(self.name_offset, sizes.offset).uint(self.header, sizes.offset);
         let start = e.len();
         match &self.scratch {
             ScratchPad::None => {
                 e.u32(0).u32(0);
             }
             ScratchPad::Group { btree, heap } => {
-                e.u32(1)
-                    .u32(0)
-                    .uint(*btree, sizes.offset)
-                    .uint(*heap, sizes.offset);
+                e.u32(1).u32(0).uint(*btree, sizes.offset).uint(*heap, sizes.offset);
             }
             ScratchPad::SoftLink { value_offset } => {
                 e.u32(2).u32(0).u32(*value_offset);

@@ -65,11 +65,7 @@ pub struct FaultStorage<S> {
 impl<S: WriteAt> FaultStorage<S> {
     /// Record every call, fault according to `plan`.
     pub fn new(inner: S, plan: FaultPlan) -> Self {
-        FaultStorage {
-            inner,
-            plan,
-            state: Mutex::new(State::default()),
-        }
+        FaultStorage { inner, plan, state: Mutex::new(State::default()) }
     }
 
     /// Record only.
@@ -79,10 +75,7 @@ impl<S: WriteAt> FaultStorage<S> {
 
     /// The calls made so far (the faulted one included).
     pub fn events(&self) -> Vec<WriteEvent> {
-        self.state
-            .lock()
-            .map(|s| s.events.clone())
-            .unwrap_or_default()
+        self.state.lock().map(|s| s.events.clone()).unwrap_or_default()
     }
 
     /// Number of mutating calls counted so far.
@@ -101,10 +94,7 @@ impl<S: WriteAt> FaultStorage<S> {
     }
 
     fn gate(&self, event: WriteEvent) -> io::Result<()> {
-        let mut s = self
-            .state
-            .lock()
-            .map_err(|_| io::Error::other("fault state poisoned"))?;
+        let mut s = self.state.lock().map_err(|_| io::Error::other("fault state poisoned"))?;
         let is_sync = event == WriteEvent::Sync;
         s.events.push(event);
         if let Some(dead) = s.dead {
@@ -146,10 +136,7 @@ impl<S: WriteAt> ReadAt for FaultStorage<S> {
 
 impl<S: WriteAt> WriteAt for FaultStorage<S> {
     fn write_all_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
-        self.gate(WriteEvent::Write {
-            offset,
-            len: buf.len() as u64,
-        })?;
+        self.gate(WriteEvent::Write { offset, len: buf.len() as u64 })?;
         self.inner.write_all_at(offset, buf)
     }
     fn set_len(&self, len: u64) -> io::Result<()> {

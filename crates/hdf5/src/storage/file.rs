@@ -51,17 +51,11 @@ fn pwrite(f: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
 }
 #[cfg(not(any(unix, windows, target_os = "wasi")))]
 fn pread(_f: &File, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "positional reads on this platform",
-    ))
+    Err(io::Error::new(io::ErrorKind::Unsupported, "positional reads on this platform"))
 }
 #[cfg(not(any(unix, windows, target_os = "wasi")))]
 fn pwrite(_f: &File, _buf: &[u8], _offset: u64) -> io::Result<usize> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "positional writes on this platform",
-    ))
+    Err(io::Error::new(io::ErrorKind::Unsupported, "positional writes on this platform"))
 }
 
 impl ReadAt for FileStorage {

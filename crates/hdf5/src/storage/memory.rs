@@ -15,18 +15,12 @@ pub struct MemStorage {
 impl MemStorage {
     /// Growable storage holding `bytes`.
     pub fn new(bytes: Vec<u8>) -> Self {
-        MemStorage {
-            bytes: RwLock::new(bytes),
-            frozen: None,
-        }
+        MemStorage { bytes: RwLock::new(bytes), frozen: None }
     }
 
     /// Read-only storage over `bytes`, with zero-copy reads.
     pub fn frozen(bytes: impl Into<Box<[u8]>>) -> Self {
-        MemStorage {
-            bytes: RwLock::new(Vec::new()),
-            frozen: Some(bytes.into()),
-        }
+        MemStorage { bytes: RwLock::new(Vec::new()), frozen: Some(bytes.into()) }
     }
 
     /// A copy of the current contents.
@@ -75,16 +69,12 @@ impl ReadAt for MemStorage {
 impl WriteAt for MemStorage {
     fn write_all_at(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
         if self.frozen.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "frozen storage",
-            ));
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "frozen storage"));
         }
         let mut v = self.bytes.write().map_err(|_| Self::poisoned())?;
         let start = usize::try_from(offset).map_err(io::Error::other)?;
-        let end = start
-            .checked_add(buf.len())
-            .ok_or_else(|| io::Error::other("offset overflow"))?;
+        let end =
+            start.checked_add(buf.len()).ok_or_else(|| io::Error::other("offset overflow"))?;
         if v.len() < end {
             v.resize(end, 0);
         }
@@ -94,16 +84,10 @@ impl WriteAt for MemStorage {
 
     fn set_len(&self, len: u64) -> io::Result<()> {
         if self.frozen.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "frozen storage",
-            ));
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "frozen storage"));
         }
         let len = usize::try_from(len).map_err(io::Error::other)?;
-        self.bytes
-            .write()
-            .map_err(|_| Self::poisoned())?
-            .resize(len, 0);
+        self.bytes.write().map_err(|_| Self::poisoned())?.resize(len, 0);
         Ok(())
     }
 

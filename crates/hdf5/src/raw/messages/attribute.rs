@@ -68,13 +68,7 @@ impl AttributeMessage {
         }
         let space = Dataspace::decode(space_bytes, space_at, sizes)?;
         let rest = c.rest();
-        Ok(AttributeMessage {
-            name,
-            dtype,
-            space,
-            data: rest.to_vec(),
-            creation_order: None,
-        })
+        Ok(AttributeMessage { name, dtype, space, data: rest.to_vec(), creation_order: None })
     }
 
     /// Encode as version 1 (name, type and space padded to 8 bytes).
@@ -88,11 +82,7 @@ impl AttributeMessage {
         let t = dtype.encode();
         let s = space.encode(sizes);
         let mut e = Encoder::new();
-        e.u8(1)
-            .u8(0)
-            .u16(name.len() as u16 + 1)
-            .u16(t.len() as u16)
-            .u16(s.len() as u16);
+        e.u8(1).u8(0).u16(name.len() as u16 + 1).u16(t.len() as u16).u16(s.len() as u16);
         e.bytes(name.as_bytes()).u8(0).align(8);
         e.bytes(&t).align(8);
         e.bytes(&s).align(8);

@@ -31,11 +31,6 @@ impl AttributeInfo {
         let heap = c.addr(sizes)?;
         let name_index = c.addr(sizes)?;
         let order_index = if flags & 2 != 0 { c.addr(sizes)? } else { None };
-        Ok(AttributeInfo {
-            track_order: flags & 1 != 0,
-            heap,
-            name_index,
-            order_index,
-        })
+        Ok(AttributeInfo { track_order: flags & 1 != 0, heap, name_index, order_index })
     }
 }

@@ -37,10 +37,9 @@ impl Dataspace {
     /// Maximum shape, `None` entries for unlimited dimensions.
     pub fn max_dims(&self) -> Vec<Option<u64>> {
         match self {
-            Dataspace::Simple { max, .. } => max
-                .iter()
-                .map(|&m| if m == UNLIMITED { None } else { Some(m) })
-                .collect(),
+            Dataspace::Simple { max, .. } => {
+                max.iter().map(|&m| if m == UNLIMITED { None } else { Some(m) }).collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -90,11 +89,7 @@ impl Dataspace {
             let mut max = Vec::with_capacity(rank);
             for &d in &dims {
                 let m = c.length(sizes)?;
-                let m = if m == sizes_all_ones(sizes) {
-                    UNLIMITED
-                } else {
-                    m
-                };
+                let m = if m == sizes_all_ones(sizes) { UNLIMITED } else { m };
                 if m < d {
                     return Err(c.error(format!("maximum dimension {m} below current {d}")));
                 }
@@ -125,14 +120,7 @@ impl Dataspace {
                 }
                 if has_max {
                     for &m in max {
-                        e.length(
-                            sizes,
-                            if m == UNLIMITED {
-                                sizes_all_ones(sizes)
-                            } else {
-                                m
-                            },
-                        );
+                        e.length(sizes, if m == UNLIMITED { sizes_all_ones(sizes) } else { m });
                     }
                 }
             }
@@ -142,11 +130,7 @@ impl Dataspace {
 }
 
 fn sizes_all_ones(sizes: Sizes) -> u64 {
-    if sizes.length >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * sizes.length as u32)) - 1
-    }
+    if sizes.length >= 8 { u64::MAX } else { (1u64 << (8 * sizes.length as u32)) - 1 }
 }
 
 #[cfg(test)]
@@ -158,14 +142,8 @@ mod tests {
         for ds in [
             Dataspace::Scalar,
             Dataspace::Null,
-            Dataspace::Simple {
-                dims: vec![3, 4],
-                max: vec![3, UNLIMITED],
-            },
-            Dataspace::Simple {
-                dims: vec![0],
-                max: vec![0],
-            },
+            Dataspace::Simple { dims: vec![3, 4], max: vec![3, UNLIMITED] },
+            Dataspace::Simple { dims: vec![0], max: vec![0] },
         ] {
             let bytes = ds.encode(Sizes::DEFAULT);
             assert_eq!(Dataspace::decode(&bytes, 0, Sizes::DEFAULT).unwrap(), ds);
@@ -174,11 +152,7 @@ mod tests {
 
     #[test]
     fn rejects_absurd_rank_and_max_below_dim() {
-        let mut bytes = Dataspace::Simple {
-            dims: vec![3],
-            max: vec![3],
-        }
-        .encode(Sizes::DEFAULT);
+        let mut bytes = Dataspace::Simple { dims: vec![3], max: vec![3] }.encode(Sizes::DEFAULT);
         bytes[1] = 200;
         assert!(Dataspace::decode(&bytes, 0, Sizes::DEFAULT).is_err());
         let mut e = Encoder::new();

@@ -212,9 +212,9 @@ impl Datatype {
             | Datatype::VarSequence { size, .. }
             | Datatype::Complex { size } => *size as u64,
             Datatype::Enum { base, .. } => base.size(),
-            Datatype::Array { dims, base } => dims
-                .iter()
-                .fold(base.size(), |acc, &d| acc.saturating_mul(d as u64)),
+            Datatype::Array { dims, base } => {
+                dims.iter().fold(base.size(), |acc, &d| acc.saturating_mul(d as u64))
+            }
         }
     }
 
@@ -240,11 +240,7 @@ impl Datatype {
 
     /// A variable-length UTF-8 string (what h5py and loompy write).
     pub fn vlen_utf8() -> Datatype {
-        Datatype::VarString {
-            size: 16,
-            pad: StrPad::NullTerm,
-            charset: Charset::Utf8,
-        }
+        Datatype::VarString { size: 16, pad: StrPad::NullTerm, charset: Charset::Utf8 }
     }
 
     /// True for an enum with exactly the members FALSE/TRUE (h5py's bool).
@@ -290,11 +286,7 @@ impl Datatype {
         let b = c.array::<3>()?;
         let bits = u32::from_le_bytes([b[0], b[1], b[2], 0]);
         let size = c.u32()?;
-        let order = if bits & 1 != 0 {
-            ByteOrder::Big
-        } else {
-            ByteOrder::Little
-        };
+        let order = if bits & 1 != 0 { ByteOrder::Big } else { ByteOrder::Little };
         let zero_size = |c: &Cursor| c.error("datatype of size 0");
         Ok(match class {
             0 => {
@@ -303,13 +295,7 @@ impl Datatype {
                 if size == 0 || size > 16 {
                     return Err(c.error(format!("integer of size {size}")));
                 }
-                Datatype::Integer {
-                    size,
-                    signed: bits & 0x08 != 0,
-                    order,
-                    offset,
-                    precision,
-                }
+                Datatype::Integer { size, signed: bits & 0x08 != 0, order, offset, precision }
             }
             1 => {
                 if bits & 0x40 != 0 {
@@ -329,11 +315,7 @@ impl Datatype {
                 if size == 0 || size > 16 {
                     return Err(c.error(format!("float of size {size}")));
                 }
-                Datatype::Float {
-                    size,
-                    order,
-                    layout,
-                }
+                Datatype::Float { size, order, layout }
             }
             2 => {
                 c.skip(2)?;
@@ -372,10 +354,7 @@ impl Datatype {
                     // Revised references (HDF5 1.12): version, then nothing else we need.
                     c.skip(c.remaining().min(1))?;
                 }
-                Datatype::Reference {
-                    size,
-                    kind: (bits & 0x0f) as u8,
-                }
+                Datatype::Reference { size, kind: (bits & 0x0f) as u8 }
             }
             8 => {
                 let n = (bits & 0xffff) as usize;
@@ -398,10 +377,7 @@ impl Datatype {
                 for name in names {
                     members.push((name, c.bytes(vsize)?.to_vec()));
                 }
-                Datatype::Enum {
-                    base: Box::new(base),
-                    members,
-                }
+                Datatype::Enum { base: Box::new(base), members }
             }
             9 => {
                 let kind = bits & 0x0f;
@@ -413,10 +389,7 @@ impl Datatype {
                         charset: charset(c, (bits >> 8) & 0x0f)?,
                     }
                 } else {
-                    Datatype::VarSequence {
-                        size,
-                        base: Box::new(base),
-                    }
+                    Datatype::VarSequence { size, base: Box::new(base) }
                 }
             }
             10 => {
@@ -435,19 +408,12 @@ impl Datatype {
                     c.skip(4 * rank)?;
                 }
                 let base = Self::decode_from(c, depth + 1)?;
-                let dt = Datatype::Array {
-                    dims,
-                    base: Box::new(base),
-                };
+                let dt = Datatype::Array { dims, base: Box::new(base) };
                 if dt.size() != size as u64 {
                     return Err(Error::malformed(
                         "datatype message",
                         start,
-                        format!(
-                            "array size {} disagrees with its elements ({})",
-                            size,
-                            dt.size()
-                        ),
+                        format!("array size {} disagrees with its elements ({})", size, dt.size()),
                     ));
                 }
                 dt
@@ -482,11 +448,7 @@ impl Datatype {
                 let used = c.pos() - at;
                 c.skip((8 - used % 8) % 8)?;
             }
-            let offset = if version >= 3 {
-                c.uint(offset_width)? as u32
-            } else {
-                c.u32()?
-            };
+            let offset = if version >= 3 { c.uint(offset_width)? as u32 } else { c.u32()? };
             let mut dtype;
             if version == 1 {
                 let rank = c.u8()? as usize;
@@ -500,10 +462,7 @@ impl Datatype {
                 }
                 dtype = Self::decode_from(c, depth + 1)?;
                 if rank > 0 {
-                    dtype = Datatype::Array {
-                        dims,
-                        base: Box::new(dtype),
-                    };
+                    dtype = Datatype::Array { dims, base: Box::new(dtype) };
                 }
             } else {
                 dtype = Self::decode_from(c, depth + 1)?;
@@ -515,11 +474,7 @@ impl Datatype {
                     dtype.size()
                 )));
             }
-            members.push(Member {
-                name,
-                offset,
-                dtype,
-            });
+            members.push(Member { name, offset, dtype });
         }
         Ok(Datatype::Compound { size, members })
     }
@@ -550,28 +505,15 @@ impl Datatype {
     pub fn encode_into(&self, e: &mut Encoder) {
         let ord = |o: &ByteOrder| if *o == ByteOrder::Big { 1u32 } else { 0 };
         match self {
-            Datatype::Integer {
-                size,
-                signed,
-                order,
-                offset,
-                precision,
-            } => {
+            Datatype::Integer { size, signed, order, offset, precision } => {
                 Self::header(e, 0, 1, ord(order) | if *signed { 0x08 } else { 0 }, *size);
                 e.u16(*offset).u16(*precision);
             }
-            Datatype::Float {
-                size,
-                order,
-                layout,
-            } => {
+            Datatype::Float { size, order, layout } => {
                 let bits = ord(order) | ((layout.norm as u32) << 4) | ((layout.sign as u32) << 8);
                 Self::header(e, 1, 1, bits, *size);
                 e.u16(layout.offset).u16(layout.precision);
-                e.u8(layout.exp_pos)
-                    .u8(layout.exp_size)
-                    .u8(layout.mant_pos)
-                    .u8(layout.mant_size);
+                e.u8(layout.exp_pos).u8(layout.exp_size).u8(layout.mant_pos).u8(layout.mant_size);
                 e.u32(layout.bias);
             }
             Datatype::Time { size } => {
@@ -709,11 +651,7 @@ mod tests {
             },
             Datatype::float(2),
             Datatype::float(8),
-            Datatype::String {
-                size: 7,
-                pad: StrPad::SpacePad,
-                charset: Charset::Utf8,
-            },
+            Datatype::String { size: 7, pad: StrPad::SpacePad, charset: Charset::Utf8 },
             Datatype::vlen_utf8(),
             Datatype::Enum {
                 base: Box::new(Datatype::int(1, true)),
@@ -722,11 +660,7 @@ mod tests {
             Datatype::Compound {
                 size: 24,
                 members: vec![
-                    Member {
-                        name: "a".into(),
-                        offset: 0,
-                        dtype: Datatype::int(4, true),
-                    },
+                    Member { name: "a".into(), offset: 0, dtype: Datatype::int(4, true) },
                     Member {
                         name: "arr".into(),
                         offset: 4,
@@ -735,17 +669,10 @@ mod tests {
                             base: Box::new(Datatype::float(4)),
                         },
                     },
-                    Member {
-                        name: "x".into(),
-                        offset: 16,
-                        dtype: Datatype::float(8),
-                    },
+                    Member { name: "x".into(), offset: 16, dtype: Datatype::float(8) },
                 ],
             },
-            Datatype::Array {
-                dims: vec![2, 3],
-                base: Box::new(Datatype::int(8, false)),
-            },
+            Datatype::Array { dims: vec![2, 3], base: Box::new(Datatype::int(8, false)) },
         ];
         for t in types {
             let bytes = t.encode();
@@ -764,11 +691,7 @@ mod tests {
     fn rejects_member_outside_compound() {
         let t = Datatype::Compound {
             size: 4,
-            members: vec![Member {
-                name: "a".into(),
-                offset: 2,
-                dtype: Datatype::int(4, true),
-            }],
+            members: vec![Member { name: "a".into(), offset: 2, dtype: Datatype::int(4, true) }],
         };
         assert!(Datatype::decode(&t.encode(), 0).is_err());
     }

@@ -78,12 +78,7 @@ impl FillValue {
                     None
                 };
                 let value = if defined { value } else { None };
-                Ok(FillValue {
-                    version,
-                    alloc,
-                    fill_time: fill,
-                    value,
-                })
+                Ok(FillValue { version, alloc, fill_time: fill, value })
             }
             3 => {
                 let flags = c.u8()?;

@@ -84,11 +84,7 @@ impl FilterPipeline {
         let mut filters = Vec::with_capacity(n);
         for _ in 0..n {
             let id = c.u16()?;
-            let name_len = if version == 1 || id >= 256 {
-                c.u16()? as usize
-            } else {
-                0
-            };
+            let name_len = if version == 1 || id >= 256 { c.u16()? as usize } else { 0 };
             let flags = c.u16()?;
             let nparams = c.u16()? as usize;
             let name = if name_len > 0 {
@@ -113,12 +109,7 @@ impl FilterPipeline {
             if version == 1 && nparams % 2 == 1 {
                 c.skip(4)?;
             }
-            filters.push(Filter {
-                id,
-                name,
-                flags,
-                params,
-            });
+            filters.push(Filter { id, name, flags, params });
         }
         Ok(FilterPipeline { filters })
     }
@@ -134,15 +125,8 @@ impl FilterPipeline {
                 id::FLETCHER32 => b"fletcher32",
                 _ => f.name.as_deref().unwrap_or("").as_bytes(),
             };
-            let padded = if name.is_empty() {
-                0
-            } else {
-                (name.len() + 1).div_ceil(8) * 8
-            };
-            e.u16(f.id)
-                .u16(padded as u16)
-                .u16(f.flags)
-                .u16(f.params.len() as u16);
+            let padded = if name.is_empty() { 0 } else { (name.len() + 1).div_ceil(8) * 8 };
+            e.u16(f.id).u16(padded as u16).u16(f.flags).u16(f.params.len() as u16);
             if padded > 0 {
                 e.bytes(name).zeros(padded - name.len());
             }

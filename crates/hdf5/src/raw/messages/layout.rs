@@ -108,9 +108,7 @@ impl Layout {
         match class {
             0 => {
                 let n = c.u32()? as usize;
-                Ok(Layout::Compact {
-                    data: c.bytes(n)?.to_vec(),
-                })
+                Ok(Layout::Compact { data: c.bytes(n)?.to_vec() })
             }
             1 => {
                 let size = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
@@ -141,14 +139,9 @@ impl Layout {
         match class {
             0 => {
                 let n = c.u16()? as usize;
-                Ok(Layout::Compact {
-                    data: c.bytes(n)?.to_vec(),
-                })
+                Ok(Layout::Compact { data: c.bytes(n)?.to_vec() })
             }
-            1 => Ok(Layout::Contiguous {
-                address: c.addr(sizes)?,
-                size: c.length(sizes)?,
-            }),
+            1 => Ok(Layout::Contiguous { address: c.addr(sizes)?, size: c.length(sizes)? }),
             2 if version == 3 => {
                 let rank = c.u8()? as usize;
                 if !(2..=33).contains(&rank) {
@@ -194,10 +187,7 @@ impl Layout {
                                 filter_mask: c.u32()?,
                             }
                         } else {
-                            ChunkIndex::Single {
-                                filtered_size: None,
-                                filter_mask: 0,
-                            }
+                            ChunkIndex::Single { filtered_size: None, filter_mask: 0 }
                         }
                     }
                     2 => ChunkIndex::Implicit,
@@ -209,11 +199,9 @@ impl Layout {
                         min_elements: c.u8()?,
                         page_bits: c.u8()?,
                     },
-                    5 => ChunkIndex::BTreeV2 {
-                        node_size: c.u32()?,
-                        split: c.u8()?,
-                        merge: c.u8()?,
-                    },
+                    5 => {
+                        ChunkIndex::BTreeV2 { node_size: c.u32()?, split: c.u8()?, merge: c.u8()? }
+                    }
                     t => return Err(c.error(format!("chunk index type {t}"))),
                 };
                 let address = c.addr(sizes)?;
@@ -245,12 +233,7 @@ impl Layout {
             Layout::Contiguous { address, size } => {
                 e.u8(1).addr(sizes, *address).length(sizes, *size);
             }
-            Layout::Chunked {
-                chunk,
-                element_size,
-                address,
-                ..
-            } => {
+            Layout::Chunked { chunk, element_size, address, .. } => {
                 e.u8(2).u8(chunk.len() as u8 + 1).addr(sizes, *address);
                 for &d in chunk {
                     e.u32(d as u32);

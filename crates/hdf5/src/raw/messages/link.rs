@@ -40,11 +40,7 @@ impl Link {
         }
         let flags = c.u8()?;
         let kind = if flags & 0x08 != 0 { c.u8()? } else { 0 };
-        let creation_order = if flags & 0x04 != 0 {
-            Some(c.u64()?)
-        } else {
-            None
-        };
+        let creation_order = if flags & 0x04 != 0 { Some(c.u64()?) } else { None };
         if flags & 0x10 != 0 {
             let _charset = c.u8()?;
         }
@@ -75,10 +71,6 @@ impl Link {
                 )));
             }
         };
-        Ok(Link {
-            name,
-            creation_order,
-            target,
-        })
+        Ok(Link { name, creation_order, target })
     }
 }

@@ -31,11 +31,6 @@ impl LinkInfo {
         let heap = c.addr(sizes)?;
         let name_index = c.addr(sizes)?;
         let order_index = if flags & 2 != 0 { c.addr(sizes)? } else { None };
-        Ok(LinkInfo {
-            track_order: flags & 1 != 0,
-            heap,
-            name_index,
-            order_index,
-        })
+        Ok(LinkInfo { track_order: flags & 1 != 0, heap, name_index, order_index })
     }
 }

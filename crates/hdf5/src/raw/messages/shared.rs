@@ -22,18 +22,12 @@ impl SharedRef {
         match version {
             1 => {
                 c.skip(6)?;
-                Ok(SharedRef::Header(
-                    c.addr_defined(sizes, "shared message address")?,
-                ))
+                Ok(SharedRef::Header(c.addr_defined(sizes, "shared message address")?))
             }
-            2 => Ok(SharedRef::Header(
-                c.addr_defined(sizes, "shared message address")?,
-            )),
+            2 => Ok(SharedRef::Header(c.addr_defined(sizes, "shared message address")?)),
             3 => match kind {
                 1 => Ok(SharedRef::Heap(c.array()?)),
-                2 => Ok(SharedRef::Header(
-                    c.addr_defined(sizes, "shared message address")?,
-                )),
+                2 => Ok(SharedRef::Header(c.addr_defined(sizes, "shared message address")?)),
                 k => Err(c.error(format!("shared message type {k}"))),
             },
             v => Err(Error::unsupported(format!("shared message version {v}"))),

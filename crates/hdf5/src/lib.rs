@@ -12,6 +12,7 @@
 //!   messages, B-trees, heaps, chunk indexes), parsed from bounded blocks.
 //! - [`filters`]: the chunk filter pipeline (deflate via zlib-rs, shuffle, fletcher32, lzf).
 //! - [`model`]: files, groups, datasets, attributes; typed, selection and ndarray reads.
+//! - [`write`]: the writer (earliest-format structures) and the atomic commit protocol.
 //!
 //! Every file is treated as hostile: all sizes and offsets are checked, allocations driven by
 //! file fields are bounded by [`Limits`], cycles are detected, and failures are typed
@@ -27,6 +28,7 @@ pub mod limits;
 pub mod model;
 pub mod raw;
 pub mod storage;
+pub mod write;
 
 pub use error::{Error, Result, ResultExt};
 pub use limits::Limits;
@@ -41,3 +43,4 @@ pub use model::value::Value;
 pub use raw::messages::dataspace::Dataspace;
 pub use raw::messages::datatype::{ByteOrder, Charset, Datatype, StrPad};
 pub use raw::messages::link::LinkTarget;
+pub use write::{AttrValue, DatasetSpec, LayoutSpec, Writer};

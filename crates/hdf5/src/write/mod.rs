@@ -1,0 +1,551 @@
+//! The writer: creates files and edits existing ones with atomic commits.
+//!
+//! It emits what libhdf5 writes with the earliest format (what loompy's files hold):
+//! superblock v0, version 1 object headers, symbol-table groups, contiguous/compact/chunked
+//! datasets with a version 1 B-tree chunk index, deflate/shuffle/fletcher32, fill values,
+//! variable-length strings in global heap collections.
+//!
+//! Nothing reachable from the committed superblock is ever overwritten. A transaction
+//! appends every new or changed structure past the committed end of file (changed objects
+//! get new headers, and so do their ancestors up to the root), syncs, rewrites the superblock
+//! (root and end of file) as the single commit write, and syncs again. A crash at any point
+//! leaves exactly the old or the new file. Whole-file outputs ([`Writer::create`]) are
+//! written to a temporary file in the same folder and renamed into place.
+
+pub mod attr;
+mod chunk_btree;
+mod commit;
+mod dataset;
+mod global_heap;
+mod group;
+mod header;
+mod space;
+pub mod tree;
+
+pub use attr::{AttrValue, Data};
+pub use dataset::{DatasetSpec, LayoutSpec};
+
+use crate::filters::{ChunkDecoder, ChunkEncoder};
+use crate::model::object::{ObjectKind, classify, links_of};
+use crate::raw::messages::attribute::{AttrType, AttributeMessage};
+use crate::raw::messages::attribute_info::AttributeInfo;
+use crate::raw::messages::link::LinkTarget;
+use crate::raw::object_header::kind;
+use crate::raw::superblock::{RootGroup, Superblock};
+use crate::raw::symbol_table_entry::SymbolTableEntry;
+use crate::raw::{Sizes, superblock};
+use crate::storage::{ReadAt, WriteAt};
+use crate::{Error, File, Limits, Result, ResultExt};
+use global_heap::HeapWriter;
+use space::Space;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tree::{AttrEntry, Child, GroupNode, Node, NodeId, NodeKind};
+
+/// Adapts a shared `WriteAt` to `ReadAt` for the reader of the committed state.
+struct ReadView(Arc<dyn WriteAt>);
+
+impl ReadAt for ReadView {
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.0.read_exact_at(offset, buf)
+    }
+}
+
+#[cfg(feature = "fs")]
+#[derive(Debug)]
+enum Finish {
+    InPlace { _lock: std::fs::File },
+    Rename { tmp: std::path::PathBuf, dest: std::path::PathBuf },
+}
+
+/// Creates or edits one HDF5 file. Changes become visible atomically at [`Writer::commit`].
+pub struct Writer {
+    space: Space,
+    sizes: Sizes,
+    superblock: Superblock,
+    reader: Option<File>,
+    nodes: Vec<Node>,
+    root: NodeId,
+    heap: HeapWriter,
+    poisoned: bool,
+    limits: Limits,
+    encoders: HashMap<NodeId, ChunkEncoder>,
+    decoder: ChunkDecoder,
+    /// Symbol-table addresses of groups written by earlier commits of this writer.
+    tables: HashMap<NodeId, (u64, u64)>,
+    #[cfg(feature = "fs")]
+    finish: Option<Finish>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("space", &self.space)
+            .field("nodes", &self.nodes.len())
+            .finish()
+    }
+}
+
+fn new_group(path: &str, parent: Option<NodeId>) -> Node {
+    Node {
+        path: path.to_string(),
+        parent,
+        existing: None,
+        refcount: 1,
+        dirty: true,
+        attrs: Vec::new(),
+        kind: NodeKind::Group(GroupNode::default()),
+    }
+}
+
+/// Split `/a/b/c` into (`/a/b`, `c`).
+pub(crate) fn split_path(path: &str) -> Result<(String, String)> {
+    let p = path.trim_end_matches('/');
+    let i =
+        p.rfind('/').ok_or_else(|| Error::invalid(format!("{path:?} is not an absolute path")))?;
+    let name = &p[i + 1..];
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(Error::invalid(format!("{path:?} has no final name")));
+    }
+    let parent = if i == 0 { "/".to_string() } else { p[..i].to_string() };
+    Ok((parent, name.to_string()))
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent == "/" { format!("/{name}") } else { format!("{parent}/{name}") }
+}
+
+impl Writer {
+    /// Start a new, empty file on `storage` (truncated).
+    pub fn create_in(storage: Arc<dyn WriteAt>) -> Result<Writer> {
+        storage.set_len(0).map_err(Error::io)?;
+        let sizes = Sizes::DEFAULT;
+        let superblock = Superblock {
+            version: 0,
+            base: 0,
+            sizes,
+            group_leaf_k: 4,
+            group_internal_k: 16,
+            indexed_storage_k: 32,
+            flags: 0,
+            eof: superblock::V0_SIZE as u64,
+            extension: None,
+            driver_info: None,
+            root: RootGroup::Entry(SymbolTableEntry::group(0, 0, 0, 0)),
+        };
+        let space = Space::new(storage, 0, superblock::V0_SIZE as u64);
+        Ok(Writer {
+            space,
+            sizes,
+            superblock,
+            reader: None,
+            nodes: vec![new_group("/", None)],
+            root: 0,
+            heap: HeapWriter::default(),
+            poisoned: false,
+            limits: Limits::default(),
+            encoders: HashMap::new(),
+            decoder: ChunkDecoder::new(),
+            tables: HashMap::new(),
+            #[cfg(feature = "fs")]
+            finish: None,
+        })
+    }
+
+    /// Edit the file on `storage` in place.
+    pub fn open_in(storage: Arc<dyn WriteAt>) -> Result<Writer> {
+        let view: Arc<dyn ReadAt> = Arc::new(ReadView(storage.clone()));
+        let reader = File::from_storage(view, Limits::default())?;
+        let sb = reader.superblock().clone();
+        if sb.version > 1 {
+            return Err(Error::ReadOnly {
+                path: String::new(),
+                detail: format!(
+                    "superblock version {} (the newer format) is read-only here; `loom h5 repack` converts it",
+                    sb.version
+                ),
+            });
+        }
+        let root_addr = sb.root_address();
+        let space = Space::new(storage, sb.base, sb.eof - sb.base);
+        let mut w = Writer {
+            space,
+            sizes: sb.sizes,
+            superblock: sb,
+            reader: Some(reader),
+            nodes: Vec::new(),
+            root: 0,
+            heap: HeapWriter::default(),
+            poisoned: false,
+            limits: Limits::default(),
+            encoders: HashMap::new(),
+            decoder: ChunkDecoder::new(),
+            tables: HashMap::new(),
+            #[cfg(feature = "fs")]
+            finish: None,
+        };
+        w.root = w.load(root_addr, "/".to_string(), None)?;
+        Ok(w)
+    }
+
+    /// Create `path` atomically: everything goes to a temporary file in the same folder,
+    /// renamed over `path` by [`Writer::finish`]. Dropping the writer unfinished deletes it.
+    #[cfg(feature = "fs")]
+    pub fn create(path: impl AsRef<std::path::Path>) -> Result<Writer> {
+        let dest = path.as_ref().to_path_buf();
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.loomtmp", std::process::id()));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(e).at(&tmp.display().to_string()))?;
+        let mut w = Self::create_in(Arc::new(crate::storage::FileStorage::new(f)))?;
+        w.finish = Some(Finish::Rename { tmp, dest });
+        Ok(w)
+    }
+
+    /// Open `path` for editing, with an exclusive HDF5-compatible lock.
+    #[cfg(feature = "fs")]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Writer> {
+        use crate::storage::lock::{LockKind, LockPolicy, lock};
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path.as_ref())
+            .map_err(Error::io)?;
+        lock(&f, LockKind::Exclusive, LockPolicy::from_env())?;
+        let lock_handle = f.try_clone().map_err(Error::io)?;
+        let mut w = Self::open_in(Arc::new(crate::storage::FileStorage::new(f)))?;
+        w.finish = Some(Finish::InPlace { _lock: lock_handle });
+        Ok(w)
+    }
+
+    /// Commit, and for [`Writer::create`] sync and rename the temporary file into place.
+    pub fn finish(mut self) -> Result<()> {
+        self.commit()?;
+        #[cfg(feature = "fs")]
+        if let Some(Finish::Rename { tmp, dest }) = self.finish.take() {
+            std::fs::rename(&tmp, &dest)
+                .map_err(|e| Error::io(e).at(&dest.display().to_string()))?;
+            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // Make the rename durable; not all platforms can open directories.
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A reader of the last committed state.
+    pub fn committed(&self) -> Option<&File> {
+        self.reader.as_ref()
+    }
+
+    /// Set the allocation budget used when reading existing data.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// Field widths of the file.
+    pub fn sizes(&self) -> Sizes {
+        self.sizes
+    }
+
+    // ----- loading -----
+
+    fn reader(&self) -> Result<&File> {
+        self.reader
+            .as_ref()
+            .ok_or_else(|| Error::invalid("internal: no committed file to load from"))
+    }
+
+    fn load(&mut self, addr: u64, path: String, parent: Option<NodeId>) -> Result<NodeId> {
+        let file = self.reader()?.clone();
+        let header = file.inner.header(addr).at(&path)?;
+        let sizes = self.sizes;
+        let mut attrs = Vec::new();
+        for m in header.all(kind::ATTRIBUTE) {
+            let a = AttributeMessage::decode(&m.data, m.offset, sizes).at(&path)?;
+            attrs.push(AttrEntry::Raw { name: a.name, flags: m.flags, body: m.data.clone() });
+        }
+        if let Some(m) = header.first(kind::ATTRIBUTE_INFO) {
+            let info = AttributeInfo::decode(&m.data, m.offset, sizes).at(&path)?;
+            if info.heap.is_some() {
+                for a in crate::model::dense::attributes(&file.inner.src, &info).at(&path)? {
+                    let AttrType::Inline(dtype) = &a.dtype else {
+                        return Err(Error::unsupported(
+                            "editing an object whose dense attributes use committed types",
+                        )
+                        .at(&path));
+                    };
+                    let body =
+                        AttributeMessage::encode_v1(&a.name, dtype, &a.space, &a.data, sizes);
+                    attrs.push(AttrEntry::Raw { name: a.name.clone(), flags: 0, body });
+                }
+            }
+        }
+        let kind = match classify(&header) {
+            ObjectKind::Group => {
+                let mut g = GroupNode::default();
+                for l in links_of(&file, &header).at(&path)? {
+                    let child = match l.target {
+                        LinkTarget::Hard(a) => Child::Existing(a),
+                        LinkTarget::Soft(t) => Child::Soft(t),
+                        LinkTarget::External { file, path } => Child::External { file, path },
+                    };
+                    g.links.insert(l.name, child);
+                }
+                NodeKind::Group(g)
+            }
+            ObjectKind::Dataset => {
+                NodeKind::Dataset(Box::new(dataset::load(&file, &header, &path)?))
+            }
+            ObjectKind::Datatype => {
+                return Err(Error::unsupported("editing a committed datatype").at(&path));
+            }
+        };
+        self.nodes.push(Node {
+            path,
+            parent,
+            existing: Some(addr),
+            refcount: header.refcount,
+            dirty: false,
+            attrs,
+            kind,
+        });
+        Ok(self.nodes.len() - 1)
+    }
+
+    /// The node at `path`, loading groups along the way.
+    fn resolve(&mut self, path: &str) -> Result<NodeId> {
+        let mut cur = self.root;
+        let mut here = "/".to_string();
+        for name in path.split('/').filter(|p| !p.is_empty()) {
+            let child = match &self.nodes[cur].kind {
+                NodeKind::Group(g) => g.links.get(name).cloned(),
+                NodeKind::Dataset(_) => {
+                    return Err(Error::invalid(format!("{here} is a dataset, not a group")));
+                }
+            };
+            let next = join(&here, name);
+            cur = match child {
+                None => return Err(Error::NotFound { path: next }),
+                Some(Child::Node(id)) => id,
+                Some(Child::Existing(addr)) => {
+                    let id = self.load(addr, next.clone(), Some(cur))?;
+                    if let NodeKind::Group(g) = &mut self.nodes[cur].kind {
+                        g.links.insert(name.to_string(), Child::Node(id));
+                    }
+                    id
+                }
+                Some(Child::Soft(_)) | Some(Child::External { .. }) => {
+                    return Err(Error::invalid(format!(
+                        "{next} is a link; edit its target path instead"
+                    )));
+                }
+            };
+            here = next;
+        }
+        Ok(cur)
+    }
+
+    /// Mark a node and its ancestors changed.
+    fn touch(&mut self, id: NodeId) -> Result<()> {
+        let mut cur = Some(id);
+        while let Some(i) = cur {
+            let n = &mut self.nodes[i];
+            if n.existing.is_some() && n.refcount > 1 {
+                return Err(Error::unsupported(format!(
+                    "editing an object reachable through {} hard links",
+                    n.refcount
+                ))
+                .at(&n.path));
+            }
+            n.dirty = true;
+            cur = n.parent;
+        }
+        Ok(())
+    }
+
+    fn group_mut(&mut self, id: NodeId) -> Result<&mut GroupNode> {
+        let path = self.nodes[id].path.clone();
+        match &mut self.nodes[id].kind {
+            NodeKind::Group(g) => Ok(g),
+            NodeKind::Dataset(_) => Err(Error::invalid("not a group").at(&path)),
+        }
+    }
+
+    // ----- structure -----
+
+    /// True if `path` exists (links are not followed).
+    pub fn exists(&mut self, path: &str) -> bool {
+        if path == "/" {
+            return true;
+        }
+        let Ok((parent, name)) = split_path(path) else { return false };
+        match self.resolve(&parent) {
+            Ok(p) => {
+                matches!(&self.nodes[p].kind, NodeKind::Group(g) if g.links.contains_key(&name))
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Names of the members of a group, sorted.
+    pub fn members(&mut self, path: &str) -> Result<Vec<String>> {
+        let id = self.resolve(path)?;
+        Ok(self.group_mut(id)?.links.keys().cloned().collect())
+    }
+
+    fn add_child(&mut self, path: &str, node: Node) -> Result<NodeId> {
+        let (parent, name) = split_path(path)?;
+        let pid = self.resolve(&parent)?;
+        if self.group_mut(pid)?.links.contains_key(&name) {
+            return Err(Error::invalid(format!("{path} already exists")));
+        }
+        self.nodes.push(Node { parent: Some(pid), path: path.to_string(), ..node });
+        let id = self.nodes.len() - 1;
+        self.group_mut(pid)?.links.insert(name, Child::Node(id));
+        self.touch(id)?;
+        Ok(id)
+    }
+
+    /// Create a group (its parent must exist).
+    pub fn create_group(&mut self, path: &str) -> Result<()> {
+        self.add_child(path, new_group(path, None)).map(|_| ())
+    }
+
+    /// Create a group and any missing parents; fine if it exists.
+    pub fn require_group(&mut self, path: &str) -> Result<()> {
+        let mut here = String::from("/");
+        for name in path.split('/').filter(|p| !p.is_empty()) {
+            let next = join(&here, name);
+            if !self.exists(&next) {
+                self.create_group(&next)?;
+            }
+            here = next;
+        }
+        Ok(())
+    }
+
+    /// Remove the link at `path` (the object's space is not reclaimed until a repack).
+    pub fn delete(&mut self, path: &str) -> Result<()> {
+        let (parent, name) = split_path(path)?;
+        let pid = self.resolve(&parent)?;
+        if self.group_mut(pid)?.links.remove(&name).is_none() {
+            return Err(Error::NotFound { path: path.to_string() });
+        }
+        self.touch(pid)
+    }
+
+    /// Create a soft link at `path` pointing to `target`.
+    pub fn link_soft(&mut self, path: &str, target: &str) -> Result<()> {
+        let (parent, name) = split_path(path)?;
+        let pid = self.resolve(&parent)?;
+        let g = self.group_mut(pid)?;
+        if g.links.contains_key(&name) {
+            return Err(Error::invalid(format!("{path} already exists")));
+        }
+        g.links.insert(name, Child::Soft(target.to_string()));
+        self.touch(pid)
+    }
+
+    /// Create an external link at `path` to `target` in `file`.
+    pub fn link_external(&mut self, path: &str, file: &str, target: &str) -> Result<()> {
+        let (parent, name) = split_path(path)?;
+        let pid = self.resolve(&parent)?;
+        let g = self.group_mut(pid)?;
+        if g.links.contains_key(&name) {
+            return Err(Error::invalid(format!("{path} already exists")));
+        }
+        g.links.insert(name, Child::External { file: file.to_string(), path: target.to_string() });
+        self.touch(pid)
+    }
+
+    /// Hard-link the object at `existing` under the new name `path` as well.
+    pub fn link_hard(&mut self, path: &str, existing: &str) -> Result<()> {
+        let target = self.resolve(existing)?;
+        let (parent, name) = split_path(path)?;
+        let pid = self.resolve(&parent)?;
+        let g = self.group_mut(pid)?;
+        if g.links.contains_key(&name) {
+            return Err(Error::invalid(format!("{path} already exists")));
+        }
+        g.links.insert(name, Child::Node(target));
+        self.nodes[target].refcount += 1;
+        self.touch(pid)
+    }
+
+    // ----- attributes -----
+
+    /// Set (create or replace) attribute `name` of the object at `path`.
+    pub fn set_attr(&mut self, path: &str, name: &str, value: AttrValue) -> Result<()> {
+        let id = self.resolve(path)?;
+        let attrs = &mut self.nodes[id].attrs;
+        let entry = AttrEntry::New { name: name.to_string(), value };
+        match attrs.iter().position(|a| a.name() == name) {
+            Some(i) => attrs[i] = entry,
+            None => attrs.push(entry),
+        }
+        self.touch(id)
+    }
+
+    /// Delete attribute `name`; an error if it does not exist.
+    pub fn delete_attr(&mut self, path: &str, name: &str) -> Result<()> {
+        let id = self.resolve(path)?;
+        let attrs = &mut self.nodes[id].attrs;
+        let before = attrs.len();
+        attrs.retain(|a| a.name() != name);
+        if attrs.len() == before {
+            return Err(Error::NotFound { path: format!("{path}@{name}") });
+        }
+        self.touch(id)
+    }
+
+    /// Names of the attributes of `path`, in storage order.
+    pub fn attr_names(&mut self, path: &str) -> Result<Vec<String>> {
+        let id = self.resolve(path)?;
+        Ok(self.nodes[id].attrs.iter().map(|a| a.name().to_string()).collect())
+    }
+
+    // ----- commit -----
+
+    /// Make every change since the last commit durable and visible, atomically.
+    pub fn commit(&mut self) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        if !self.nodes[self.root].dirty {
+            return Ok(());
+        }
+        match commit::run(self) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // After a failed write or sync the on-disk state beyond the fence is unknown;
+                // the committed state is intact, but this handle takes no more commits.
+                self.poisoned = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "fs")]
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if let Some(Finish::Rename { tmp, .. }) = self.finish.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}

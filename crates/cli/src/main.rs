@@ -97,6 +97,16 @@ enum H5Command {
         #[arg(long)]
         no_data: bool,
     },
+    /// Rewrite a file with the engine's writer (earliest format), dropping dead space.
+    Repack {
+        /// Input file.
+        input: String,
+        /// Output file (written atomically).
+        output: String,
+        /// Recompress chunked datasets with deflate at this level (0-9).
+        #[arg(long)]
+        gzip: Option<u32>,
+    },
 }
 
 fn run(cli: Cli) -> CliResult {
@@ -105,6 +115,9 @@ fn run(cli: Cli) -> CliResult {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),
             H5Command::Dump { file, path, json, no_data } => {
                 cmd::h5::dump(&file, path.as_deref(), json, no_data)
+            }
+            H5Command::Repack { input, output, gzip } => {
+                cmd::h5::repack(&input, &output, gzip, cli.quiet)
             }
         },
     }
@@ -119,7 +132,6 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let _ = cli.quiet;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

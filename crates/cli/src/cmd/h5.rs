@@ -182,3 +182,26 @@ pub fn ls(file: &str, recursive: bool, verbose: bool) -> CliResult {
     out.flush().map_err(CliError::io_std)?;
     Ok(())
 }
+
+/// `loom h5 repack IN OUT [--gzip LEVEL]`.
+pub fn repack(input: &str, output: &str, gzip: Option<u32>, quiet: bool) -> CliResult {
+    use loomfile_hdf5::write::{RepackOptions, repack};
+    let src = crate::open_h5(input)?;
+    if gzip.is_some_and(|l| l > 9) {
+        return Err(CliError::usage("--gzip takes a level from 0 to 9"));
+    }
+    let mut w = loomfile_hdf5::Writer::create(output).map_err(|e| CliError::h5(output, e))?;
+    let report =
+        repack(&src, &mut w, RepackOptions { gzip }).map_err(|e| CliError::h5(input, e))?;
+    w.finish().map_err(|e| CliError::h5(output, e))?;
+    if !quiet {
+        eprintln!(
+            "repacked {input} -> {output}: {} groups, {} datasets, {} chunks copied, {} re-encoded",
+            report.groups, report.datasets, report.chunks_copied, report.chunks_recoded
+        );
+        for n in &report.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    Ok(())
+}

@@ -44,6 +44,8 @@ pub struct DatasetSpec {
     pub filters: Vec<Filter>,
     /// Fill value (one element), if not the default zeros.
     pub fill: Option<Vec<u8>>,
+    /// A null dataspace (no elements, no shape; `shape` must be empty).
+    pub null_space: bool,
 }
 
 impl DatasetSpec {
@@ -56,7 +58,13 @@ impl DatasetSpec {
             layout: LayoutSpec::Contiguous,
             filters: vec![],
             fill: None,
+            null_space: false,
         }
+    }
+
+    /// A dataset with a null dataspace (h5py's `Empty`).
+    pub fn null(dtype: Datatype) -> Self {
+        DatasetSpec { null_space: true, ..DatasetSpec::contiguous(dtype, &[]) }
     }
 
     /// A chunked dataset.
@@ -68,6 +76,7 @@ impl DatasetSpec {
             layout: LayoutSpec::Chunked(chunk.to_vec()),
             filters: vec![],
             fill: None,
+            null_space: false,
         }
     }
 
@@ -190,13 +199,15 @@ impl Writer {
         if spec.shape.iter().zip(&max).any(|(d, m)| d > m) {
             return Err(Error::invalid("shape exceeds max_shape").at(path));
         }
-        let space = if spec.shape.is_empty() {
+        let space = if spec.null_space {
+            Dataspace::Null
+        } else if spec.shape.is_empty() {
             Dataspace::Scalar
         } else {
             Dataspace::Simple { dims: spec.shape.clone(), max: max.clone() }
         };
         let unlimited = max.iter().any(|&m| m == UNLIMITED);
-        let total = spec.shape.iter().product::<u64>() * es;
+        let total = if spec.null_space { 0 } else { spec.shape.iter().product::<u64>() * es };
         let storage = match &spec.layout {
             LayoutSpec::Contiguous if unlimited => {
                 return Err(Error::invalid("unlimited dimensions need a chunked layout").at(path));

@@ -19,11 +19,13 @@ mod dataset;
 mod global_heap;
 mod group;
 mod header;
+pub mod repack;
 mod space;
 pub mod tree;
 
 pub use attr::{AttrValue, Data};
 pub use dataset::{DatasetSpec, LayoutSpec};
+pub use repack::{RepackOptions, RepackReport, repack};
 
 use crate::filters::{ChunkDecoder, ChunkEncoder};
 use crate::model::object::{ObjectKind, classify, links_of};

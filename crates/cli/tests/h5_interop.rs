@@ -1,0 +1,67 @@
+//! `loom h5 dump --json` against h5py (the h5canon oracle) on every HDF5 fixture and the
+//! public loom corpus; `loom h5 repack` output identical to its input and editable by h5py.
+
+mod common;
+
+use common::*;
+use std::path::PathBuf;
+
+fn hdf5_fixtures() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let all = files(&root().join("fixtures/hdf5"), &[".h5"]);
+    all.into_iter().partition(|p| !p.to_string_lossy().contains("unsupported_"))
+}
+
+#[test]
+fn dump_matches_h5py_on_every_fixture() {
+    let (files, _) = hdf5_fixtures();
+    assert!(files.len() >= 40, "fixtures missing: {}", files.len());
+    let mut args: Vec<PathBuf> = vec![loom(), h5canon()];
+    args.extend(files);
+    args.extend(files_in("fixtures/loom", &[".loom"]));
+    args.extend(files_in("fixtures/h5ad", &[".h5ad"]));
+    args.extend(files_in("fixtures/10x", &[".h5"]));
+    let refs: Vec<&std::path::Path> = args.iter().map(|p| p.as_path()).collect();
+    let out = run_python(&root().join("tests/interop/compare_dumps.py"), &refs);
+    eprintln!("{}", out.lines().last().unwrap_or(""));
+}
+
+fn files_in(rel: &str, exts: &[&str]) -> Vec<PathBuf> {
+    files(&root().join(rel), exts)
+}
+
+#[test]
+fn dump_matches_h5py_on_the_public_loom_corpus() {
+    let corpus = files(&shared().join("corpus/loom-public"), &[".loom"]);
+    assert!(corpus.len() >= 3, "public loom corpus missing");
+    let mut args: Vec<PathBuf> = vec![loom(), h5canon()];
+    args.extend(corpus);
+    let refs: Vec<&std::path::Path> = args.iter().map(|p| p.as_path()).collect();
+    run_python(&root().join("tests/interop/compare_dumps.py"), &refs);
+}
+
+#[test]
+fn unsupported_filters_are_typed_errors_naming_filter_and_path() {
+    let (_, unsupported) = hdf5_fixtures();
+    assert!(!unsupported.is_empty());
+    for f in unsupported {
+        let (code, stdout, stderr) = run_loom(&["h5", "dump", "--json", f.to_str().unwrap()]);
+        assert_eq!(code, 1, "{}: {stderr}", f.display());
+        assert!(stdout.is_empty());
+        let line = stderr.trim();
+        assert_eq!(line.lines().count(), 1, "one error line: {line}");
+        assert!(line.contains("unsupported filter"), "{line}");
+        assert!(line.contains(": /"), "names the object path: {line}");
+    }
+}
+
+#[test]
+fn repack_output_is_identical_and_editable_by_h5py() {
+    let (files, _) = hdf5_fixtures();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args: Vec<PathBuf> = vec![loom(), h5canon(), tmp.path().to_path_buf()];
+    args.extend(files);
+    args.extend(files_in("fixtures/loom", &[".loom"]));
+    let refs: Vec<&std::path::Path> = args.iter().map(|p| p.as_path()).collect();
+    let out = run_python(&root().join("tests/interop/repack_check.py"), &refs);
+    eprintln!("{}", out.lines().last().unwrap_or(""));
+}

@@ -34,6 +34,9 @@ pub struct ChunkGeometry {
     pub chunk_bytes: u64,
     /// Whether the dataset has a filter pipeline.
     pub filtered: bool,
+    /// Layout v4 option: partial edge chunks are stored unfiltered (libhdf5 leaves their
+    /// filter mask at 0 and decides from this flag and the current shape).
+    pub unfiltered_edges: bool,
 }
 
 impl ChunkGeometry {
@@ -104,7 +107,7 @@ pub fn entries(
     };
     let mut seen = HashMap::with_capacity(raw.len());
     let mut out = Vec::with_capacity(raw.len());
-    for e in raw {
+    for mut e in raw {
         if e.offset.len() != rank {
             return Err(Error::malformed(
                 "chunk index",
@@ -123,6 +126,15 @@ pub fn entries(
         }
         if e.offset.iter().zip(&geo.dims).any(|(o, d)| o >= d) {
             continue;
+        }
+        let partial = e
+            .offset
+            .iter()
+            .zip(&geo.chunk)
+            .zip(&geo.dims)
+            .any(|((o, c), d)| o.saturating_add(*c) > *d);
+        if geo.unfiltered_edges && partial {
+            e.filter_mask = u32::MAX;
         }
         if seen.insert(e.offset.clone(), ()).is_some() {
             return Err(Error::malformed(

@@ -174,7 +174,7 @@ impl Dataset {
 
     /// Chunk geometry (chunked datasets).
     pub fn geometry(&self) -> Option<ChunkGeometry> {
-        let Layout::Chunked { chunk, .. } = &self.layout else {
+        let Layout::Chunked { chunk, unfiltered_edges, .. } = &self.layout else {
             return None;
         };
         let dims = self.space.dims().to_vec();
@@ -189,6 +189,7 @@ impl Dataset {
             chunk: chunk.clone(),
             chunk_bytes: elems.checked_mul(self.dtype.size())?,
             filtered: !self.pipeline.filters.is_empty(),
+            unfiltered_edges: *unfiltered_edges,
         })
     }
 

@@ -1,0 +1,508 @@
+//! Fixed arrays (spec Appendix C, VII.C: `FAHD` header, `FADB` data block, data block pages),
+//! the chunk index of layout v4/v5 datasets whose maximum dimensions are all fixed: one entry
+//! per chunk of the maximum-dimension chunk grid, in row-major order.
+//!
+//! The data block holds the entries itself, or, when there are more than 2^page_bits of them,
+//! a bitmap of initialized pages; the pages follow the data block contiguously, each with its
+//! own checksum. The entry encoding ([`ElementFormat`], [`ChunkElement`]) is shared with the
+//! extensible array.
+
+use super::checksum;
+use super::cursor::{Cursor, Sizes};
+use super::source::Source;
+use crate::{Error, Result};
+
+/// Client ID 0: entries are the addresses of unfiltered chunks.
+pub const CLIENT_CHUNKS: u8 = 0;
+/// Client ID 1: entries are address, stored size and filter mask of filtered chunks.
+pub const CLIENT_FILTERED_CHUNKS: u8 = 1;
+
+/// One entry of a fixed or extensible array chunk index whose address is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkElement {
+    /// File address of the stored chunk.
+    pub address: u64,
+    /// Stored (filtered) size; `None` for unfiltered entries, whose size is the chunk size.
+    pub size: Option<u64>,
+    /// Filters skipped for this chunk (0 for unfiltered entries).
+    pub filter_mask: u32,
+}
+
+/// How the entries of a fixed or extensible array are encoded: an address (client 0), or an
+/// address, a chunk size of `size_width` bytes and a 4-byte filter mask (client 1).
+///
+/// The spec gives the size width as "one more than the bytes needed for the unfiltered chunk
+/// size, at most 8" for layout v4 and as "Size of Offsets" for v5; HDF5 2.0 actually writes
+/// "Size of Lengths" for v5 (checked with files written with 4-byte offsets and 8-byte
+/// lengths and vice versa). The width is therefore taken from the array's entry size and
+/// checked against both rules by [`ElementFormat::check_size_width`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ElementFormat {
+    /// Client ID 1: filtered chunks.
+    pub filtered: bool,
+    /// Bytes of one entry.
+    pub entry_size: u8,
+    /// Width of the chunk size field (0 when unfiltered).
+    pub size_width: u8,
+}
+
+impl ElementFormat {
+    /// The format of a client ID and entry size read at `at` in structure `what`.
+    pub fn new(
+        client: u8,
+        entry_size: u8,
+        sizes: Sizes,
+        what: &'static str,
+        at: u64,
+    ) -> Result<ElementFormat> {
+        let addr = sizes.offset;
+        match client {
+            CLIENT_CHUNKS if entry_size == addr => {
+                Ok(ElementFormat { filtered: false, entry_size, size_width: 0 })
+            }
+            CLIENT_FILTERED_CHUNKS => {
+                // Address, then the size field, then the 4-byte filter mask.
+                let width = entry_size.checked_sub(addr).and_then(|w| w.checked_sub(4));
+                match width {
+                    Some(w @ 1..=8) => {
+                        Ok(ElementFormat { filtered: true, entry_size, size_width: w })
+                    }
+                    _ => Err(Error::malformed(
+                        what,
+                        at,
+                        format!(
+                            "entry size {entry_size} for filtered chunks with {addr}-byte addresses"
+                        ),
+                    )),
+                }
+            }
+            CLIENT_CHUNKS => Err(Error::malformed(
+                what,
+                at,
+                format!("entry size {entry_size} for chunk addresses of {addr} bytes"),
+            )),
+            c => Err(Error::malformed(what, at, format!("client ID {c}"))),
+        }
+    }
+
+    /// Check the chunk size width against the layout v4 rule (derived from the unfiltered
+    /// chunk size `chunk_bytes`) or the layout v5 rule ("Size of Lengths").
+    pub fn check_size_width(
+        &self,
+        chunk_bytes: u64,
+        sizes: Sizes,
+        what: &'static str,
+        at: u64,
+    ) -> Result<()> {
+        if !self.filtered {
+            return Ok(());
+        }
+        let v4 = v4_size_width(chunk_bytes);
+        if self.size_width != v4 && self.size_width != sizes.length {
+            return Err(Error::malformed(
+                what,
+                at,
+                format!(
+                    "chunk size field of {} bytes; {v4} (layout v4) or {} (layout v5) expected",
+                    self.size_width, sizes.length
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Decode one entry; `None` when its address is undefined (chunk never written).
+    pub fn decode(&self, c: &mut Cursor, sizes: Sizes) -> Result<Option<ChunkElement>> {
+        let address = c.addr(sizes)?;
+        let (size, filter_mask) =
+            if self.filtered { (Some(c.uint(self.size_width)?), c.u32()?) } else { (None, 0) };
+        Ok(address.map(|address| ChunkElement { address, size, filter_mask }))
+    }
+
+    /// Decode `count` consecutive entries at the cursor, calling `f(first_index + i, entry)`
+    /// for each defined one.
+    pub fn decode_run(
+        &self,
+        c: &mut Cursor,
+        sizes: Sizes,
+        first_index: u64,
+        count: u64,
+        f: &mut dyn FnMut(u64, ChunkElement) -> Result<()>,
+    ) -> Result<()> {
+        for i in 0..count {
+            if let Some(e) = self.decode(c, sizes)? {
+                let index =
+                    first_index.checked_add(i).ok_or_else(|| c.error("entry index overflows"))?;
+                f(index, e)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The chunk size width of a layout v4 filtered entry: one more than the bytes needed to
+/// encode `chunk_bytes`, at most 8 (HDF5: `1 + (log2(chunk_bytes) + 8) / 8`).
+pub fn v4_size_width(chunk_bytes: u64) -> u8 {
+    let log2 = if chunk_bytes == 0 { 0 } else { 63 - chunk_bytes.leading_zeros() };
+    (1 + (log2 + 8) / 8).min(8) as u8
+}
+
+/// Whether bit `i` of an HDF5 bitmap is set (most significant bit of each byte first);
+/// bits past the end read as unset.
+pub fn bit(bitmap: &[u8], i: u64) -> bool {
+    let byte = usize::try_from(i / 8).ok().and_then(|b| bitmap.get(b));
+    byte.is_some_and(|&b| b & (0x80 >> (i % 8)) != 0)
+}
+
+/// Bytes of a block made of `n` items of `size` bytes plus `extra`, with overflow reported.
+pub(crate) fn block_len(n: u64, size: u64, extra: u64, what: &'static str, at: u64) -> Result<u64> {
+    n.checked_mul(size)
+        .and_then(|b| b.checked_add(extra))
+        .ok_or_else(|| Error::malformed(what, at, format!("{n} entries of {size} bytes overflow")))
+}
+
+const HEADER: &str = "fixed array header";
+const DATA_BLOCK: &str = "fixed array data block";
+const PAGE: &str = "fixed array data block page";
+
+/// A fixed array header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixedArray {
+    /// Address of the header.
+    pub addr: u64,
+    /// Entry encoding.
+    pub format: ElementFormat,
+    /// log2 of the entries per data block page.
+    pub page_bits: u8,
+    /// Number of entries.
+    pub max_entries: u64,
+    /// Address of the data block (`None`: not allocated, no entries).
+    pub data_block: Option<u64>,
+}
+
+impl FixedArray {
+    /// Read and verify the header at `addr`.
+    pub fn read(src: &Source, addr: u64) -> Result<FixedArray> {
+        let sizes = src.sizes;
+        // Signature, version, client ID, entry size, page bits; entries; data block; checksum.
+        let body = 8 + sizes.length as usize + sizes.offset as usize;
+        let buf = src.block(addr, body as u64 + 4, HEADER)?;
+        checksum::verify(&buf, body, addr, HEADER)?;
+        let mut c = Cursor::new(&buf, addr, HEADER);
+        c.signature(b"FAHD")?;
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(Error::unsupported(format!("fixed array version {version}")));
+        }
+        let client = c.u8()?;
+        let at = c.offset();
+        let entry_size = c.u8()?;
+        let format = ElementFormat::new(client, entry_size, sizes, HEADER, at)?;
+        let page_bits = c.u8()?;
+        if page_bits >= 64 {
+            return Err(c.error(format!("{page_bits} page bits")));
+        }
+        let max_entries = c.length(sizes)?;
+        let data_block = c.addr(sizes)?;
+        Ok(FixedArray { addr, format, page_bits, max_entries, data_block })
+    }
+
+    /// Entries per data block page.
+    pub fn page_entries(&self) -> u64 {
+        // `page_bits < 64` was checked by `read`.
+        1u64 << self.page_bits
+    }
+
+    /// Call `f(index, entry)` for every entry with a defined address, in index order.
+    pub fn for_each(
+        &self,
+        src: &Source,
+        mut f: impl FnMut(u64, ChunkElement) -> Result<()>,
+    ) -> Result<()> {
+        let Some(addr) = self.data_block else {
+            return Ok(());
+        };
+        let sizes = src.sizes;
+        let es = self.format.entry_size as u64;
+        // Signature, version, client ID, header address.
+        let prefix = 6 + sizes.offset as u64;
+        let page = self.page_entries();
+        if self.max_entries <= page {
+            let body = block_len(self.max_entries, es, prefix, DATA_BLOCK, addr)?;
+            let buf = src.block(addr, body + 4, DATA_BLOCK)?;
+            // `body + 4` bytes were read, so `body` fits in usize.
+            checksum::verify(&buf, body as usize, addr, DATA_BLOCK)?;
+            let mut c = Cursor::new(&buf, addr, DATA_BLOCK);
+            self.check_prefix(&mut c, sizes)?;
+            return self.format.decode_run(&mut c, sizes, 0, self.max_entries, &mut f);
+        }
+        let pages = self.max_entries.div_ceil(page);
+        let bitmap_len = pages.div_ceil(8);
+        let body = prefix + bitmap_len;
+        let buf = src.block(addr, body + 4, DATA_BLOCK)?;
+        checksum::verify(&buf, body as usize, addr, DATA_BLOCK)?;
+        let mut c = Cursor::new(&buf, addr, DATA_BLOCK);
+        self.check_prefix(&mut c, sizes)?;
+        let bitmap = c.bytes(bitmap_len as usize)?;
+        let page_len = block_len(page, es, 4, PAGE, addr)?;
+        let first_page = addr + body + 4;
+        for p in 0..pages {
+            if !bit(bitmap, p) {
+                continue;
+            }
+            // `p < pages = ceil(max_entries / page)`, so `p * page < max_entries`.
+            let first = p * page;
+            let n = page.min(self.max_entries - first);
+            let page_addr =
+                p.checked_mul(page_len).and_then(|o| o.checked_add(first_page)).ok_or_else(
+                    || Error::malformed(PAGE, addr, format!("page {p} address overflows")),
+                )?;
+            let len = block_len(n, es, 0, PAGE, page_addr)?;
+            let buf = src.block(page_addr, len + 4, PAGE)?;
+            checksum::verify(&buf, len as usize, page_addr, PAGE)?;
+            let mut c = Cursor::new(&buf, page_addr, PAGE);
+            self.format.decode_run(&mut c, sizes, first, n, &mut f)?;
+        }
+        Ok(())
+    }
+
+    fn check_prefix(&self, c: &mut Cursor, sizes: Sizes) -> Result<()> {
+        c.signature(b"FADB")?;
+        let version = c.u8()?;
+        if version != 0 {
+            return Err(Error::unsupported(format!("fixed array data block version {version}")));
+        }
+        let client = c.u8()?;
+        if client != self.format.filtered as u8 {
+            return Err(c.error(format!("client ID {client} differs from the header's")));
+        }
+        let header = c.addr(sizes)?;
+        if header != Some(self.addr) {
+            return Err(c.error(format!("header address {header:?}, expected {:#x}", self.addr)));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+    use crate::raw::checksum::lookup3;
+    use crate::raw::cursor::Encoder;
+    use crate::storage::MemStorage;
+    use std::sync::Arc;
+
+    fn source(bytes: Vec<u8>) -> Source {
+        let len = bytes.len() as u64;
+        Source::new(Arc::new(MemStorage::new(bytes)), 0, len, Sizes::DEFAULT, Limits::strict())
+    }
+
+    fn seal(e: &mut Encoder) {
+        let sum = lookup3(&e.buf, 0);
+        e.u32(sum);
+    }
+
+    /// A header at 0 and an unpaged data block at 64 with `n` unfiltered entries.
+    fn small_array(client: u8, entry_size: u8, max: u64, page_bits: u8) -> Vec<u8> {
+        let mut h = Encoder::new();
+        h.bytes(b"FAHD").u8(0).u8(client).u8(entry_size).u8(page_bits).u64(max).u64(64);
+        seal(&mut h);
+        h.zeros(64 - h.len());
+        let mut d = Encoder::new();
+        d.bytes(b"FADB").u8(0).u8(client).u64(0);
+        for i in 0..max.min(1000) {
+            d.u64(if i == 1 { u64::MAX } else { 0x1000 + i });
+        }
+        seal(&mut d);
+        h.bytes(&d.buf);
+        h.buf
+    }
+
+    fn collect(src: &Source) -> Result<Vec<(u64, u64)>> {
+        let fa = FixedArray::read(src, 0)?;
+        let mut out = Vec::new();
+        fa.for_each(src, |i, e| {
+            out.push((i, e.address));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_an_unpaged_array_skipping_undefined_entries() {
+        let src = source(small_array(0, 8, 3, 10));
+        assert_eq!(collect(&src).unwrap(), vec![(0, 0x1000), (2, 0x1002)]);
+    }
+
+    #[test]
+    fn hostile_headers_are_errors() {
+        // Bad header checksum.
+        let mut b = small_array(0, 8, 3, 10);
+        b[10] ^= 1;
+        assert!(collect(&source(b)).unwrap_err().is_corrupt());
+        // Bad data block checksum.
+        let mut b = small_array(0, 8, 3, 10);
+        b[64 + 20] ^= 1;
+        assert!(collect(&source(b)).unwrap_err().is_corrupt());
+        // Truncated data block.
+        let mut b = small_array(0, 8, 3, 10);
+        b.truncate(64 + 20);
+        assert!(collect(&source(b)).unwrap_err().is_corrupt());
+        // Wrong entry size for the client.
+        assert!(collect(&source(small_array(0, 9, 3, 10))).is_err());
+        assert!(collect(&source(small_array(1, 12, 3, 10))).is_err());
+        assert!(collect(&source(small_array(7, 8, 3, 10))).is_err());
+        // Absurd entry counts: unpaged (a 2^62-entry block) and paged (a huge bitmap).
+        assert!(collect(&source(small_array(0, 8, 1 << 62, 63))).is_err());
+        assert!(collect(&source(small_array(0, 8, u64::MAX, 63))).is_err());
+        assert!(collect(&source(small_array(0, 8, u64::MAX, 0))).is_err());
+        assert!(collect(&source(small_array(0, 8, 5, 64))).is_err());
+    }
+
+    /// A paged array of `max` unfiltered entries, 4 per page, with `bitmap` and only the pages
+    /// whose bit is set written out (entry `i` = address `0x1000 + i`).
+    fn paged_array(max: u64, bitmap: &[u8], write_pages: bool) -> Vec<u8> {
+        let mut h = Encoder::new();
+        h.bytes(b"FAHD").u8(0).u8(0).u8(8).u8(2).u64(max).u64(64);
+        seal(&mut h);
+        h.zeros(64 - h.len());
+        let mut d = Encoder::new();
+        d.bytes(b"FADB").u8(0).u8(0).u64(0).bytes(bitmap);
+        seal(&mut d);
+        h.bytes(&d.buf);
+        if write_pages {
+            for p in 0..max.div_ceil(4) {
+                let mut page = Encoder::new();
+                for i in p * 4..(p * 4 + 4).min(max) {
+                    page.u64(0x1000 + i);
+                }
+                seal(&mut page);
+                if !bit(bitmap, p) {
+                    page.buf.iter_mut().for_each(|b| *b = 0xee);
+                }
+                h.bytes(&page.buf);
+                // Pages are allocated at full size; the last one holds fewer entries.
+                h.zeros(36 - page.len());
+            }
+        }
+        h.buf
+    }
+
+    #[test]
+    fn reads_only_initialized_pages_including_a_short_last_page() {
+        // 10 entries in 3 pages (4, 4, 2); pages 0 and 2 initialized.
+        let got = collect(&source(paged_array(10, &[0xa0], true))).unwrap();
+        assert_eq!(
+            got,
+            vec![(0, 0x1000), (1, 0x1001), (2, 0x1002), (3, 0x1003), (8, 0x1008), (9, 0x1009)]
+        );
+        // A corrupt initialized page is an error.
+        let mut b = paged_array(10, &[0xa0], true);
+        let last = b.len() - 20;
+        b[last] ^= 1;
+        assert!(collect(&source(b)).unwrap_err().is_corrupt());
+    }
+
+    #[test]
+    fn absent_pages_are_errors_not_allocations() {
+        // 2^40 entries, every page claimed initialized, none present.
+        let bitmap = vec![0xff; (1u64 << 38).div_ceil(8).min(1 << 12) as usize];
+        assert!(collect(&source(paged_array(1 << 40, &bitmap, false))).is_err());
+        assert!(collect(&source(paged_array(40, &[0xff, 0xc0], false))).unwrap_err().is_corrupt());
+    }
+
+    #[cfg(feature = "fs")]
+    fn fixture(name: &str) -> crate::File {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hdf5").join(name);
+        crate::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn summary(e: &crate::ChunkEntry) -> (Vec<u64>, u64, u64, u32) {
+        (e.offset.clone(), e.address, e.size, e.filter_mask)
+    }
+
+    #[cfg(feature = "fs")]
+    #[test]
+    fn fixture_fixed_arrays_match_h5py() {
+        // Expected entries from h5py's `DatasetID.get_chunk_info`.
+        let f = fixture("chunkidx_fixed_array_latest.h5");
+        let fa = f.dataset("/fa").unwrap();
+        let map = fa.chunks().unwrap();
+        assert_eq!(map.entries.len(), 16);
+        assert_eq!(summary(&map.entries[1]), (vec![0, 5], 2148, 100, 0));
+        assert_eq!(fa.read::<i32>().unwrap(), (0..400).collect::<Vec<i32>>());
+        let gz = f.dataset("/fa_gzip").unwrap();
+        assert_eq!(summary(&gz.chunks().unwrap().entries[0]), (vec![0, 0], 3648, 70, 0));
+        assert_eq!(gz.read::<f32>().unwrap(), (0..400).map(|i| i as f32).collect::<Vec<_>>());
+        let partial = f.dataset("/fa_partial").unwrap();
+        let map = partial.chunks().unwrap();
+        let got: Vec<_> = map.entries.iter().map(summary).collect();
+        assert_eq!(got, vec![(vec![0, 0], 4668, 32, 0), (vec![8, 4], 4700, 32, 0)]);
+        let v = partial.read::<i16>().unwrap();
+        assert_eq!((v[0], v[4], v[8 * 12 + 5], v[8 * 12 + 6], v[143]), (1, -1, 2, -1, -1));
+        let gzp = f.dataset("/fa_gzip_partial").unwrap();
+        assert_eq!(gzp.chunks().unwrap().entries.len(), 2);
+        assert_eq!(gzp.read::<f64>().unwrap()[4..10], [0.5, 1.0, 2.0, 3.0, 4.0, 0.5]);
+
+        let f = fixture("chunkidx_paged_fixed_array_latest.h5");
+        let paged = f.dataset("/paged").unwrap();
+        let map = paged.chunks().unwrap();
+        assert_eq!(map.entries.len(), 601);
+        assert_eq!(summary(map.get(&[39, 29]).unwrap()), (vec![39, 29], 2648, 1, 0));
+        assert!(map.get(&[20, 0]).is_none());
+        let v = paged.read::<i8>().unwrap();
+        assert_eq!((v[0], v[599], v[600], v[1199]), (0, (599 % 127) as i8, -1, 7));
+        let pgz = f.dataset("/paged_gzip").unwrap();
+        let map = pgz.chunks().unwrap();
+        assert_eq!(map.entries.len(), 1100);
+        assert_eq!(summary(&map.entries[1099]), (vec![1099], 45300, 10, 0));
+        assert_eq!(pgz.read::<u16>().unwrap(), (0..1100).collect::<Vec<u16>>());
+    }
+
+    #[cfg(feature = "fs")]
+    #[test]
+    fn corrupting_any_fixture_array_byte_never_panics() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/hdf5/chunkidx_paged_fixed_array_latest.h5");
+        let bytes = std::fs::read(path).unwrap();
+        let starts: Vec<usize> = bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"FAHD" || *w == b"FADB")
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(starts.len(), 4);
+        for &s in &starts {
+            for i in s..s + 48 {
+                let mut b = bytes.clone();
+                b[i] ^= 0x5a;
+                let f = crate::File::from_bytes(b).unwrap();
+                for name in ["/paged", "/paged_gzip"] {
+                    if let Ok(d) = f.dataset(name) {
+                        let _ = d.read_raw_all();
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn v4_width_follows_the_library_rule() {
+        assert_eq!(v4_size_width(100), 2);
+        assert_eq!(v4_size_width(255), 2);
+        assert_eq!(v4_size_width(256), 3);
+        assert_eq!(v4_size_width(65536), 4);
+        assert_eq!(v4_size_width(u32::MAX as u64), 5);
+        assert_eq!(v4_size_width(u64::MAX), 8);
+    }
+
+    #[test]
+    fn bitmap_is_msb_first() {
+        assert!(bit(&[0x80], 0));
+        assert!(!bit(&[0x80], 1));
+        assert!(bit(&[0x00, 0x01], 15));
+        assert!(!bit(&[0xff], 8));
+    }
+}

@@ -7,6 +7,8 @@
 pub mod btree_v1;
 pub mod checksum;
 pub mod cursor;
+pub mod extensible_array;
+pub mod fixed_array;
 pub mod global_heap;
 pub mod local_heap;
 pub mod messages;

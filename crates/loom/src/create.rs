@@ -1,0 +1,75 @@
+//! loompy's `create`: a complete spec-3 file from a main matrix, row and column attributes
+//! and global attributes, written to a temporary file and renamed into place.
+
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::layers::LayerData;
+use crate::values::Values;
+use loomfile_hdf5::H5Type;
+
+/// Everything `create` writes besides the main matrix.
+#[derive(Clone, Debug, Default)]
+pub struct Contents<'a> {
+    /// Row attributes (first dimension = rows).
+    pub row_attrs: Vec<(&'a str, Values)>,
+    /// Column attributes (first dimension = columns).
+    pub col_attrs: Vec<(&'a str, Values)>,
+    /// Global attributes.
+    pub file_attrs: Vec<(&'a str, Values)>,
+}
+
+impl LoomFile {
+    /// Create a loom file at `path` (replacing it atomically) from a main matrix and attributes.
+    #[cfg(feature = "fs")]
+    pub fn create<T: H5Type>(
+        path: impl AsRef<std::path::Path>,
+        main: LayerData<'_, T>,
+        contents: &Contents<'_>,
+    ) -> Result<()> {
+        let mut f = LoomFile::new(path, &contents.file_attrs)?;
+        f.fill(main, contents)?;
+        f.close()
+    }
+
+    /// [`LoomFile::create`] on any writable storage.
+    pub fn create_in<T: H5Type>(
+        storage: std::sync::Arc<dyn loomfile_hdf5::storage::WriteAt>,
+        main: LayerData<'_, T>,
+        contents: &Contents<'_>,
+    ) -> Result<LoomFile> {
+        let mut f = LoomFile::new_in(storage, &contents.file_attrs)?;
+        f.fill(main, contents)?;
+        Ok(f)
+    }
+
+    fn fill<T: H5Type>(&mut self, main: LayerData<'_, T>, contents: &Contents<'_>) -> Result<()> {
+        let (r, c) = match &main {
+            LayerData::Dense(a) => (a.nrows() as u64, a.ncols() as u64),
+            LayerData::Sparse(s) => (s.rows, s.cols),
+        };
+        if r == 0 || c == 0 {
+            return Err(Error::invalid("the main matrix must not be empty"));
+        }
+        for (_axis, list, n) in
+            [(Axis::Rows, &contents.row_attrs, r), (Axis::Cols, &contents.col_attrs, c)]
+        {
+            for (name, v) in list.iter() {
+                if v.shape().first().copied().map(|x| x as u64) != Some(n) {
+                    return Err(Error::Shape {
+                        what: format!("attribute {name:?}"),
+                        expected: vec![n],
+                        got: v.shape().iter().map(|&d| d as u64).collect(),
+                    });
+                }
+            }
+        }
+        self.stage_layer("", main)?;
+        for (name, v) in &contents.row_attrs {
+            self.stage_attr(Axis::Rows, name, v)?;
+        }
+        for (name, v) in &contents.col_attrs {
+            self.stage_attr(Axis::Cols, name, v)?;
+        }
+        self.commit()
+    }
+}

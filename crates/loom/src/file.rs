@@ -1,0 +1,298 @@
+//! [`LoomFile`]: one open loom file — read-only by default, read-write on request — with its
+//! spec version, shape, and the transaction plumbing every mutating call goes through (each
+//! call commits atomically and stamps `last_modified` the way loompy does).
+
+use crate::error::{Error, Result};
+use crate::spec::{SPEC_VERSION, SpecVersion};
+use crate::timestamp;
+use crate::values::Values;
+use loomfile_hdf5::storage::{ReadAt, WriteAt};
+use loomfile_hdf5::{self as hdf5, AttrValue, File, Object, Writer};
+use std::sync::Arc;
+
+/// The row axis (genes) or the column axis (cells).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Axis {
+    /// Rows (axis 0).
+    Rows,
+    /// Columns (axis 1).
+    Cols,
+}
+
+impl Axis {
+    /// loompy's axis number.
+    pub fn index(self) -> usize {
+        match self {
+            Axis::Rows => 0,
+            Axis::Cols => 1,
+        }
+    }
+
+    /// The other axis.
+    pub fn other(self) -> Axis {
+        match self {
+            Axis::Rows => Axis::Cols,
+            Axis::Cols => Axis::Rows,
+        }
+    }
+
+    /// The attribute group (`/row_attrs` or `/col_attrs`).
+    pub fn attrs_group(self) -> &'static str {
+        match self {
+            Axis::Rows => "/row_attrs",
+            Axis::Cols => "/col_attrs",
+        }
+    }
+
+    /// The graph group (`/row_graphs` or `/col_graphs`).
+    pub fn graphs_group(self) -> &'static str {
+        match self {
+            Axis::Rows => "/row_graphs",
+            Axis::Cols => "/col_graphs",
+        }
+    }
+
+    /// The legacy graph group (`/row_edges` or `/col_edges`).
+    pub fn legacy_graphs_group(self) -> &'static str {
+        match self {
+            Axis::Rows => "/row_edges",
+            Axis::Cols => "/col_edges",
+        }
+    }
+}
+
+/// An open loom file.
+pub struct LoomFile {
+    pub(crate) reader: File,
+    pub(crate) writer: Option<Writer>,
+    pub(crate) spec: SpecVersion,
+    pub(crate) shape: (u64, u64),
+}
+
+impl std::fmt::Debug for LoomFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoomFile")
+            .field("shape", &self.shape)
+            .field("spec", &self.spec.text)
+            .field("writable", &self.writer.is_some())
+            .finish()
+    }
+}
+
+/// Read `LOOM_SPEC_VERSION` as loompy does: `/attrs/LOOM_SPEC_VERSION` (scalar or first
+/// element), overridden by a root attribute of that name.
+fn spec_version(f: &File) -> SpecVersion {
+    let mut text = None;
+    if let Ok(Object::Dataset(d)) = f.object("/attrs/LOOM_SPEC_VERSION") {
+        if let Ok(s) = d.read_strings() {
+            text = s.into_iter().next();
+        }
+    }
+    if let Ok(root) = f.root() {
+        if let Ok(Some(a)) = root.attribute("LOOM_SPEC_VERSION") {
+            if let Ok(s) = a.read_strings() {
+                if let Some(s) = s.into_iter().next() {
+                    text = Some(s);
+                }
+            }
+        }
+    }
+    SpecVersion { text }
+}
+
+fn matrix_shape(f: &File) -> Result<(u64, u64)> {
+    match f.object("/matrix") {
+        Ok(Object::Dataset(d)) => {
+            let s = d.shape().unwrap_or_default();
+            if s.len() != 2 {
+                return Err(Error::NotLoom(format!("/matrix has rank {}, not 2", s.len())));
+            }
+            Ok((s[0], s[1]))
+        }
+        Ok(_) => Err(Error::NotLoom("/matrix is not a dataset".into())),
+        Err(hdf5::Error::NotFound { .. }) => Ok((0, 0)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn check_loom(f: &File) -> Result<()> {
+    let has = |p: &str| f.object(p).is_ok();
+    if has("/matrix") || has("/row_attrs") || has("/col_attrs") || has("/layers") {
+        Ok(())
+    } else {
+        Err(Error::NotLoom("no /matrix, /layers, /row_attrs or /col_attrs".into()))
+    }
+}
+
+impl LoomFile {
+    fn from_reader(reader: File, writer: Option<Writer>) -> Result<LoomFile> {
+        check_loom(&reader)?;
+        let spec = spec_version(&reader);
+        let shape = matrix_shape(&reader)?;
+        Ok(LoomFile { reader, writer, spec, shape })
+    }
+
+    /// Open read-only (shared HDF5 lock).
+    #[cfg(feature = "fs")]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<LoomFile> {
+        Self::from_reader(File::open(path)?, None)
+    }
+
+    /// Open read-write (exclusive HDF5 lock). Every mutating call commits atomically.
+    #[cfg(feature = "fs")]
+    pub fn open_rw(path: impl AsRef<std::path::Path>) -> Result<LoomFile> {
+        let w = Writer::open(path)?;
+        let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
+        Self::from_reader(reader, Some(w))
+    }
+
+    /// Open an in-memory image read-only.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<LoomFile> {
+        Self::from_reader(File::from_bytes(bytes)?, None)
+    }
+
+    /// Open over any positional reader, read-only.
+    pub fn from_reader_storage(storage: Arc<dyn ReadAt>) -> Result<LoomFile> {
+        Self::from_reader(File::from_storage(storage, hdf5::Limits::default())?, None)
+    }
+
+    /// Open over a writable storage, read-write.
+    pub fn from_storage(storage: Arc<dyn WriteAt>) -> Result<LoomFile> {
+        let w = Writer::open_in(storage)?;
+        let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
+        Self::from_reader(reader, Some(w))
+    }
+
+    /// Start an empty spec-3 loom file (loompy's `new`): the six groups, `CreationDate` and
+    /// `LOOM_SPEC_VERSION`, plus `file_attrs` as globals. The file appears at `path`
+    /// atomically when [`LoomFile::close`] is called.
+    #[cfg(feature = "fs")]
+    pub fn new(
+        path: impl AsRef<std::path::Path>,
+        file_attrs: &[(&str, Values)],
+    ) -> Result<LoomFile> {
+        Self::new_with(Writer::create(path)?, file_attrs)
+    }
+
+    /// [`LoomFile::new`] on any writable storage (truncated).
+    pub fn new_in(storage: Arc<dyn WriteAt>, file_attrs: &[(&str, Values)]) -> Result<LoomFile> {
+        Self::new_with(Writer::create_in(storage)?, file_attrs)
+    }
+
+    fn new_with(mut w: Writer, file_attrs: &[(&str, Values)]) -> Result<LoomFile> {
+        for g in ["/attrs", "/layers", "/row_attrs", "/col_attrs", "/row_graphs", "/col_graphs"] {
+            w.create_group(g)?;
+        }
+        w.commit()?;
+        let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
+        let mut f = LoomFile {
+            reader,
+            writer: Some(w),
+            spec: SpecVersion { text: Some(SPEC_VERSION.into()) },
+            shape: (0, 0),
+        };
+        for (k, v) in file_attrs {
+            f.stage_global(k, v)?;
+        }
+        f.stage_global("CreationDate", &Values::string(&timestamp::now()))?;
+        f.stage_global("LOOM_SPEC_VERSION", &Values::string(SPEC_VERSION))?;
+        f.commit()?;
+        Ok(f)
+    }
+
+    /// Commit pending changes and close (for files from [`LoomFile::new`], this is when the
+    /// file appears at its path).
+    pub fn close(mut self) -> Result<()> {
+        if let Some(w) = self.writer.take() {
+            w.finish()?;
+        }
+        Ok(())
+    }
+
+    /// (rows, columns) of the main matrix; (0, 0) before it exists.
+    pub fn shape(&self) -> (u64, u64) {
+        self.shape
+    }
+
+    /// Length of an axis.
+    pub fn len(&self, axis: Axis) -> u64 {
+        match axis {
+            Axis::Rows => self.shape.0,
+            Axis::Cols => self.shape.1,
+        }
+    }
+
+    /// The declared spec version.
+    pub fn spec_version(&self) -> &SpecVersion {
+        &self.spec
+    }
+
+    /// True when opened read-write.
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// The underlying HDF5 file (committed state).
+    pub fn hdf5(&self) -> &File {
+        &self.reader
+    }
+
+    /// Strings in this file are spec-2 style (XML references decoded on read, escaped on write).
+    pub(crate) fn legacy_strings(&self) -> bool {
+        !self.spec.is_v3()
+    }
+
+    pub(crate) fn writer(&mut self) -> Result<&mut Writer> {
+        self.writer.as_mut().ok_or_else(|| {
+            Error::invalid("the file is open read-only (open it read-write to modify it)")
+        })
+    }
+
+    /// Commit staged changes and refresh the view.
+    pub(crate) fn commit(&mut self) -> Result<()> {
+        let w = self.writer()?;
+        w.commit()?;
+        let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
+        self.spec = spec_version(&reader);
+        self.shape = matrix_shape(&reader)?;
+        self.reader = reader;
+        Ok(())
+    }
+
+    /// Stamp `last_modified` on `path` (an HDF5 attribute, vlen UTF-8, as loompy writes).
+    pub(crate) fn stamp(&mut self, path: &str, ts: &str) -> Result<()> {
+        self.writer()?.set_attr(path, "last_modified", AttrValue::string(ts))?;
+        Ok(())
+    }
+
+    /// True if `path` exists in the committed file.
+    pub(crate) fn exists(&self, path: &str) -> bool {
+        self.reader.object(path).is_ok()
+    }
+
+    /// The dataset at `path` in the committed file.
+    pub(crate) fn dataset(&self, path: &str) -> Result<hdf5::Dataset> {
+        Ok(self.reader.dataset(path)?)
+    }
+
+    /// Member names of a group of the committed file (empty if it does not exist).
+    pub(crate) fn members(&self, group: &str) -> Vec<String> {
+        match self.reader.object(group) {
+            Ok(Object::Group(g)) => g.member_names().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The file-level `last_modified` (loompy's `ds.last_modified()`): `/attrs/last_modified`
+    /// or the root attribute; `None` if the file records none.
+    pub fn last_modified(&self) -> Option<String> {
+        if let Ok(v) = self.global("last_modified") {
+            if let Some(s) = v.as_strings().and_then(|s| s.into_iter().next()) {
+                return Some(s);
+            }
+        }
+        let root = self.reader.root().ok()?;
+        let a = root.attribute("last_modified").ok()??;
+        a.read_strings().ok()?.into_iter().next()
+    }
+}

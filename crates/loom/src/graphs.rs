@@ -1,0 +1,140 @@
+//! Row and column graphs: COO edge lists `a`, `b` (vertex indices) and `w` (weights) under
+//! `/row_graphs/NAME` and `/col_graphs/NAME`. Legacy files keep them under `/row_edges` and
+//! `/col_edges`; those are listed and read too, without needing write access.
+
+use crate::attrs::check_name;
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::timestamp;
+use crate::values::{NumType, Values, read_dataset};
+use loomfile_hdf5::{DatasetSpec, Object};
+
+/// A graph over rows or columns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Graph {
+    /// Source vertices.
+    pub a: Vec<u64>,
+    /// Target vertices.
+    pub b: Vec<u64>,
+    /// Weights.
+    pub w: Vec<f64>,
+}
+
+impl Graph {
+    /// Number of edges.
+    pub fn edges(&self) -> usize {
+        self.a.len()
+    }
+}
+
+impl LoomFile {
+    fn graph_group(&self, axis: Axis, name: &str) -> Option<String> {
+        for g in [axis.graphs_group(), axis.legacy_graphs_group()] {
+            let p = format!("{g}/{name}");
+            if matches!(self.reader.object(&p), Ok(Object::Group(_))) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Graph names (current and legacy groups), sorted, without duplicates.
+    pub fn graph_names(&self, axis: Axis) -> Vec<String> {
+        let mut v = self.members(axis.graphs_group());
+        for n in self.members(axis.legacy_graphs_group()) {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        v.sort();
+        v
+    }
+
+    /// Read a graph.
+    pub fn graph(&self, axis: Axis, name: &str) -> Result<Graph> {
+        let g = self
+            .graph_group(axis, name)
+            .ok_or_else(|| Error::Missing { kind: "graph", name: name.to_string() })?;
+        let col = |c: &str| -> Result<Vec<f64>> {
+            let v = read_dataset(&self.dataset(&format!("{g}/{c}"))?, false)?;
+            v.to_f64().ok_or_else(|| Error::invalid(format!("{g}/{c} is not numeric")))
+        };
+        let (a, b, w) = (col("a")?, col("b")?, col("w")?);
+        if a.len() != b.len() || a.len() != w.len() {
+            return Err(Error::invalid(format!("{g}: a, b and w have different lengths")));
+        }
+        let idx = |v: Vec<f64>| -> Result<Vec<u64>> {
+            v.into_iter()
+                .map(|x| {
+                    if x >= 0.0 && x.fract() == 0.0 {
+                        Ok(x as u64)
+                    } else {
+                        Err(Error::invalid(format!(
+                            "{g}: vertex {x} is not a non-negative integer"
+                        )))
+                    }
+                })
+                .collect()
+        };
+        Ok(Graph { a: idx(a)?, b: idx(b)?, w })
+    }
+
+    /// Store a graph (replacing it): `a`, `b` as int32 (int64 when needed), `w` as float64,
+    /// contiguous, as loompy writes them.
+    pub fn set_graph(&mut self, axis: Axis, name: &str, g: &Graph) -> Result<()> {
+        self.stage_graph(axis, name, g)?;
+        self.commit()
+    }
+
+    pub(crate) fn stage_graph(&mut self, axis: Axis, name: &str, g: &Graph) -> Result<()> {
+        check_name(name)?;
+        let n = self.len(axis);
+        if g.a.len() != g.b.len() || g.a.len() != g.w.len() {
+            return Err(Error::invalid("graph a, b and w must have the same length"));
+        }
+        if let Some(&v) = g.a.iter().chain(&g.b).find(|&&v| v >= n) {
+            return Err(Error::invalid(format!("graph vertex {v} outside 0..{n}")));
+        }
+        let big = n > i32::MAX as u64;
+        let group = format!("{}/{name}", axis.graphs_group());
+        let ts = timestamp::now();
+        let w = self.writer()?;
+        w.require_group(axis.graphs_group())?;
+        if w.exists(&group) {
+            w.delete(&group)?;
+        }
+        w.create_group(&group)?;
+        let e = g.a.len() as u64;
+        for (col, data) in [("a", &g.a), ("b", &g.b)] {
+            let p = format!("{group}/{col}");
+            if big {
+                w.create_dataset(&p, DatasetSpec::contiguous(NumType::Int64.datatype(), &[e]))?;
+                w.write::<i64>(&p, &[], &data.iter().map(|&x| x as i64).collect::<Vec<_>>())?;
+            } else {
+                w.create_dataset(&p, DatasetSpec::contiguous(NumType::Int32.datatype(), &[e]))?;
+                w.write::<i32>(&p, &[], &data.iter().map(|&x| x as i32).collect::<Vec<_>>())?;
+            }
+        }
+        let p = format!("{group}/w");
+        w.create_dataset(&p, DatasetSpec::contiguous(NumType::Float64.datatype(), &[e]))?;
+        w.write::<f64>(&p, &[], &g.w)?;
+        self.stamp(&group, &ts)?;
+        self.stamp(axis.graphs_group(), &ts)?;
+        self.stamp("/", &ts)?;
+        Ok(())
+    }
+
+    /// Delete a graph (from the current or the legacy group).
+    pub fn delete_graph(&mut self, axis: Axis, name: &str) -> Result<()> {
+        let g = self
+            .graph_group(axis, name)
+            .ok_or_else(|| Error::Missing { kind: "graph", name: name.to_string() })?;
+        self.writer()?.delete(&g)?;
+        self.commit()
+    }
+}
+
+/// Weights of a graph as values (for views and exports).
+pub fn weights(g: &Graph) -> Values {
+    Values::from_vec(g.w.clone())
+}

@@ -1,0 +1,385 @@
+//! Layers: the main matrix (named `""`, stored at `/matrix`) and named layers under
+//! `/layers`. Reads take any selection on both axes at once (ranges, index lists in any order
+//! with repeats, boolean masks); writes take dense arrays, sparse matrices (never densified
+//! as a whole: one band of 64 rows at a time) or a dtype for an empty layer. Layers are
+//! written as loompy 3.0.8 writes them: chunks `(min(64, N), min(64, M))`, gzip 2,
+//! maxshape `(N, unlimited)`, fill 0.
+
+use crate::attrs::check_name;
+use crate::error::{Error, Result};
+use crate::file::LoomFile;
+use crate::sparse::{Coo, Csr};
+use crate::spec::layer_chunks;
+use crate::timestamp;
+use crate::values::NumType;
+use loomfile_hdf5::filters::ChunkEncoder;
+use loomfile_hdf5::raw::messages::layout::Layout;
+use loomfile_hdf5::{DatasetSpec, H5Type, Selection, Writer};
+use ndarray::{Array2, ArrayView2};
+
+/// A selection along one axis.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Sel {
+    /// Everything.
+    #[default]
+    All,
+    /// `start..end`.
+    Range(u64, u64),
+    /// These indices, in this order (repeats allowed).
+    Index(Vec<u64>),
+    /// A boolean mask over the axis.
+    Mask(Vec<bool>),
+}
+
+impl Sel {
+    /// As an HDF5 selection along an axis of length `n`.
+    pub fn to_hdf5(&self, n: u64) -> Result<Selection> {
+        Ok(match self {
+            Sel::All => Selection::All,
+            Sel::Range(a, b) => Selection::Range(*a, *b),
+            Sel::Index(v) => Selection::Index(v.clone()),
+            Sel::Mask(m) => {
+                if m.len() as u64 != n {
+                    return Err(Error::invalid(format!(
+                        "mask of length {} for an axis of length {n}",
+                        m.len()
+                    )));
+                }
+                Selection::Index(
+                    m.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| i as u64).collect(),
+                )
+            }
+        })
+    }
+
+    /// The selected indices along an axis of length `n`.
+    pub fn indices(&self, n: u64) -> Result<Vec<u64>> {
+        Ok(self.to_hdf5(n)?.indices(n)?)
+    }
+}
+
+/// Facts about one layer, for `loom info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerInfo {
+    /// Layer name (`""` for the main matrix).
+    pub name: String,
+    /// Element type word ("float32", ...).
+    pub dtype: String,
+    /// Chunk shape, if chunked.
+    pub chunks: Option<Vec<u64>>,
+    /// `gzip:LEVEL`, `lzf`, ..., or `None` when unfiltered.
+    pub compression: Option<String>,
+    /// Bytes stored.
+    pub stored_bytes: u64,
+}
+
+/// Data to store as a layer.
+#[derive(Debug)]
+pub enum LayerData<'a, T> {
+    /// A dense matrix.
+    Dense(ArrayView2<'a, T>),
+    /// A sparse matrix (rows compressed).
+    Sparse(&'a Csr<T>),
+}
+
+pub(crate) fn layer_path(name: &str) -> String {
+    if name.is_empty() { "/matrix".to_string() } else { format!("/layers/{name}") }
+}
+
+impl LoomFile {
+    /// Layer names: `""` (the main matrix) first when it exists, then `/layers` sorted.
+    pub fn layer_names(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.exists("/matrix") {
+            v.push(String::new());
+        }
+        v.extend(self.members("/layers"));
+        v
+    }
+
+    /// The HDF5 dataset of a layer.
+    pub fn layer_dataset(&self, name: &str) -> Result<loomfile_hdf5::Dataset> {
+        let p = layer_path(name);
+        if !self.exists(&p) {
+            return Err(Error::Missing { kind: "layer", name: name.to_string() });
+        }
+        self.dataset(&p)
+    }
+
+    /// Element type of a layer.
+    pub fn layer_dtype(&self, name: &str) -> Result<NumType> {
+        let d = self.layer_dataset(name)?;
+        NumType::of(d.dtype())
+            .ok_or_else(|| Error::invalid(format!("layer {name:?} is not numeric")))
+    }
+
+    /// Facts about a layer.
+    pub fn layer_info(&self, name: &str) -> Result<LayerInfo> {
+        let d = self.layer_dataset(name)?;
+        let chunks = match d.layout() {
+            Layout::Chunked { chunk, .. } => Some(chunk.clone()),
+            _ => None,
+        };
+        let compression = d.pipeline().filters.iter().find_map(|f| match f.id {
+            1 => Some(format!("gzip:{}", f.params.first().copied().unwrap_or(0))),
+            2 | 3 => None,
+            _ => Some(f.label()),
+        });
+        Ok(LayerInfo {
+            name: name.to_string(),
+            dtype: NumType::of(d.dtype())
+                .map(|t| t.name().to_string())
+                .unwrap_or_else(|| "other".into()),
+            chunks,
+            compression,
+            stored_bytes: d.storage_size()?,
+        })
+    }
+
+    /// Read a selection of a layer, converted to `T`.
+    pub fn read_layer<T: H5Type>(&self, name: &str, rows: &Sel, cols: &Sel) -> Result<Array2<T>> {
+        let d = self.layer_dataset(name)?;
+        let (n, m) = self.shape;
+        let r = rows.to_hdf5(n)?;
+        let c = cols.to_hdf5(m)?;
+        let (nr, nc) = (r.len(n), c.len(m));
+        let v = crate::reader::read_matrix::<T>(&d, &r, &c)?;
+        Array2::from_shape_vec((nr as usize, nc as usize), v)
+            .map_err(|e| Error::invalid(e.to_string()))
+    }
+
+    /// Store a whole layer (replacing it). Name `""` is the main matrix: it may set the
+    /// shape of a new file; otherwise the shape must equal the file's shape.
+    pub fn set_layer<T: H5Type>(&mut self, name: &str, data: LayerData<'_, T>) -> Result<()> {
+        self.stage_layer(name, data)?;
+        self.commit()
+    }
+
+    /// Store an empty layer of `dtype` (no chunks written; reads as zeros).
+    pub fn set_layer_empty(&mut self, name: &str, dtype: NumType) -> Result<()> {
+        if !name.is_empty() {
+            check_name(name)?;
+        }
+        let (n, m) = self.shape;
+        if n == 0 && m == 0 {
+            return Err(Error::invalid(
+                "an empty layer needs the main matrix first (the shape is unknown)",
+            ));
+        }
+        let path = layer_path(name);
+        let w = self.writer()?;
+        w.require_group("/layers")?;
+        if w.exists(&path) {
+            w.delete(&path)?;
+        }
+        w.create_dataset(&path, layer_spec(dtype, n, m))?;
+        self.commit()
+    }
+
+    pub(crate) fn stage_layer<T: H5Type>(
+        &mut self,
+        name: &str,
+        data: LayerData<'_, T>,
+    ) -> Result<()> {
+        if !name.is_empty() {
+            check_name(name)?;
+        }
+        let (r, c) = match &data {
+            LayerData::Dense(a) => (a.nrows() as u64, a.ncols() as u64),
+            LayerData::Sparse(s) => (s.rows, s.cols),
+        };
+        let new_file = self.shape == (0, 0) || (name.is_empty() && !self.exists("/matrix"));
+        if !new_file && (r, c) != self.shape {
+            return Err(Error::Shape {
+                what: format!("layer {name:?}"),
+                expected: vec![self.shape.0, self.shape.1],
+                got: vec![r, c],
+            });
+        }
+        if !name.is_empty() && !self.exists("/matrix") {
+            return Err(Error::invalid("write the main matrix (layer \"\") before other layers"));
+        }
+        if T::FLOAT {
+            if let LayerData::Dense(a) = &data {
+                // loompy refuses NaN/Inf in dense layers; we store them faithfully (HDF5 can).
+                let _ = a;
+            }
+        }
+        let dtype =
+            NumType::of(&T::datatype()).ok_or_else(|| Error::invalid("layers must be numeric"))?;
+        let path = layer_path(name);
+        let w = self.writer()?;
+        w.require_group("/layers")?;
+        if w.exists(&path) {
+            w.delete(&path)?;
+        }
+        w.create_dataset(&path, layer_spec(dtype, r, c))?;
+        match data {
+            LayerData::Dense(a) => write_bands(w, &path, r, c, |start, rows, out| {
+                for i in 0..rows {
+                    let row = a.row((start + i) as usize);
+                    for &x in row.iter() {
+                        x.write_le(out);
+                    }
+                }
+            })?,
+            LayerData::Sparse(s) => write_bands(w, &path, r, c, |start, rows, out| {
+                let es = T::datatype().size() as usize;
+                let base = out.len();
+                out.resize(base + rows as usize * c as usize * es, 0);
+                let mut tmp = Vec::with_capacity(es);
+                for i in 0..rows {
+                    let row = (start + i) as usize;
+                    let (lo, hi) = (s.indptr[row] as usize, s.indptr[row + 1] as usize);
+                    for k in lo..hi {
+                        let j = s.indices[k] as usize;
+                        tmp.clear();
+                        s.data[k].write_le(&mut tmp);
+                        let at = base + (i as usize * c as usize + j) * es;
+                        out[at..at + es].copy_from_slice(&tmp);
+                    }
+                }
+            })?,
+        }
+        if name.is_empty() {
+            self.shape = (r, c);
+        }
+        Ok(())
+    }
+
+    /// Assign to a block of a layer (rows `r0..r1`, columns `c0..c1`); stamps
+    /// `last_modified` on the layer and the root like loompy.
+    pub fn write_layer_block<T: H5Type + ToF64Lossy>(
+        &mut self,
+        name: &str,
+        rows: (u64, u64),
+        cols: (u64, u64),
+        data: ArrayView2<'_, T>,
+    ) -> Result<()> {
+        let path = layer_path(name);
+        if !self.exists(&path) {
+            return Err(Error::Missing { kind: "layer", name: name.to_string() });
+        }
+        let (n, m) = self.shape;
+        if rows.0 > rows.1 || rows.1 > n || cols.0 > cols.1 || cols.1 > m {
+            return Err(Error::invalid(format!(
+                "block {rows:?} x {cols:?} outside the {n} x {m} matrix"
+            )));
+        }
+        if (data.nrows() as u64, data.ncols() as u64) != (rows.1 - rows.0, cols.1 - cols.0) {
+            return Err(Error::Shape {
+                what: format!("block of layer {name:?}"),
+                expected: vec![rows.1 - rows.0, cols.1 - cols.0],
+                got: vec![data.nrows() as u64, data.ncols() as u64],
+            });
+        }
+        let stored = self.layer_dtype(name)?;
+        let mut raw = Vec::new();
+        for x in data.iter() {
+            crate::reader::write_as(stored, x.to_f64_lossy(), &mut raw);
+        }
+        let ts = timestamp::now();
+        let w = self.writer()?;
+        w.write_raw(
+            &path,
+            &[Selection::Range(rows.0, rows.1), Selection::Range(cols.0, cols.1)],
+            &raw,
+        )?;
+        self.stamp(&path, &ts)?;
+        self.stamp("/", &ts)?;
+        self.commit()
+    }
+
+    /// Delete a layer (not the main matrix).
+    pub fn delete_layer(&mut self, name: &str) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::invalid("the main matrix cannot be deleted"));
+        }
+        let p = layer_path(name);
+        if !self.exists(&p) {
+            return Err(Error::Missing { kind: "layer", name: name.to_string() });
+        }
+        self.writer()?.delete(&p)?;
+        self.commit()
+    }
+
+    /// The non-zero entries of a selection of a layer as COO (indices relative to the
+    /// selection, in the selection's order), without densifying the layer.
+    pub fn sparse<T: H5Type + PartialEq>(
+        &self,
+        name: &str,
+        rows: &Sel,
+        cols: &Sel,
+    ) -> Result<Coo<T>> {
+        let d = self.layer_dataset(name)?;
+        let (n, m) = self.shape;
+        crate::reader::nonzeros::<T>(&d, &rows.to_hdf5(n)?, &cols.to_hdf5(m)?)
+    }
+}
+
+/// Conversion of any element to f64 for re-typing blocks into a stored dtype.
+pub trait ToF64Lossy {
+    /// The value as f64.
+    fn to_f64_lossy(&self) -> f64;
+}
+macro_rules! to_f64 {
+    ($($t:ty),*) => {$(impl ToF64Lossy for $t { fn to_f64_lossy(&self) -> f64 { *self as f64 } })*};
+}
+to_f64!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+/// The dataset spec of a loompy layer.
+pub(crate) fn layer_spec(dtype: NumType, rows: u64, cols: u64) -> DatasetSpec {
+    let [cr, cc] = layer_chunks(rows, cols);
+    DatasetSpec::chunked(dtype.datatype(), &[rows, cols], &[cr, cc])
+        .max_shape(&[Some(rows), None])
+        .gzip(2)
+}
+
+/// Write a layer band by band (64 rows at a time, so memory stays at one band): `fill(start,
+/// rows, out)` appends `rows` full rows of little-endian elements starting at row `start`.
+/// Chunks of a band are encoded in parallel when the `parallel` feature is on.
+pub(crate) fn write_bands(
+    w: &mut Writer,
+    path: &str,
+    rows: u64,
+    cols: u64,
+    mut fill: impl FnMut(u64, u64, &mut Vec<u8>),
+) -> Result<()> {
+    let chunk = w.chunk_shape(path)?.ok_or_else(|| Error::invalid("layers are chunked"))?;
+    let (cr, cc) = (chunk[0], chunk[1]);
+    let es = w.dtype(path)?.size() as usize;
+    let pipeline = w.pipeline(path)?;
+    let mut band = Vec::new();
+    let mut start = 0u64;
+    while start < rows {
+        let h = cr.min(rows - start);
+        band.clear();
+        fill(start, h, &mut band);
+        let ncols = cols.div_ceil(cc);
+        let jobs: Vec<u64> = (0..ncols).collect();
+        let encode = |enc: &mut Option<ChunkEncoder>, j: &u64| -> Result<Vec<u8>> {
+            let j = *j;
+            let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
+            let c0 = j * cc;
+            let wdt = cc.min(cols - c0) as usize;
+            let mut buf = vec![0u8; (cr * cc) as usize * es];
+            for i in 0..h as usize {
+                let src = (i * cols as usize + c0 as usize) * es;
+                let dst = i * cc as usize * es;
+                buf[dst..dst + wdt * es].copy_from_slice(&band[src..src + wdt * es]);
+            }
+            let mut out = Vec::new();
+            enc.encode(&pipeline, &buf, &mut out);
+            Ok(out)
+        };
+        let encoded: Vec<Vec<u8>> =
+            crate::parallel::map_init(&jobs, || ChunkEncoder::new(&pipeline).ok(), encode)
+                .into_iter()
+                .collect::<Result<_>>()?;
+        for (j, bytes) in encoded.iter().enumerate() {
+            w.write_encoded_chunk(path, &[start, j as u64 * cc], bytes, 0)?;
+        }
+        start += h;
+    }
+    Ok(())
+}

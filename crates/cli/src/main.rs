@@ -64,6 +64,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Summarise a loom file: shape, layers, attributes, graphs, globals.
+    Info {
+        /// The loom file.
+        file: String,
+        /// One JSON object (the contract's form).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print row or column attributes (TSV with a header, or JSON).
+    Attrs {
+        /// The loom file.
+        file: String,
+        /// Which axis.
+        #[arg(long, value_enum)]
+        axis: AxisArg,
+        /// Comma-separated attribute names (default: all).
+        #[arg(long)]
+        names: Option<String>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// HDF5-level tools for any HDF5 file.
     H5 {
         #[command(subcommand)]
@@ -109,8 +131,30 @@ enum H5Command {
     },
 }
 
+/// `row` or `col`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum AxisArg {
+    /// Rows (genes).
+    Row,
+    /// Columns (cells).
+    Col,
+}
+
+impl From<AxisArg> for loomfile::Axis {
+    fn from(a: AxisArg) -> Self {
+        match a {
+            AxisArg::Row => loomfile::Axis::Rows,
+            AxisArg::Col => loomfile::Axis::Cols,
+        }
+    }
+}
+
 fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Info { file, json } => cmd::info::info(&file, json),
+        Command::Attrs { file, axis, names, json } => {
+            cmd::info::attrs(&file, axis.into(), names.as_deref(), json)
+        }
         Command::H5 { command } => match command {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),
             H5Command::Dump { file, path, json, no_data } => {

@@ -1,0 +1,246 @@
+//! `loom info` and `loom attrs`: what a loom file holds, as a table or the JSON of the contract.
+
+use crate::json::loom_values;
+use crate::{CliError, CliResult};
+use loomfile::{Axis, LoomFile, Values};
+use loomfile_hdf5::{Datatype, Object};
+use serde_json::{Map, Value as J, json};
+use std::io::Write;
+
+/// Open a loom file read-only, mapping errors to one line.
+pub fn open_loom(file: &str) -> Result<LoomFile, CliError> {
+    LoomFile::open(file).map_err(|e| CliError::fail(format!("{file}: {e}")))
+}
+
+/// The dtype word of the contract for an HDF5 type.
+pub fn dtype_word(t: &Datatype) -> String {
+    match t {
+        Datatype::String { .. } | Datatype::VarString { .. } => "string".into(),
+        Datatype::Enum { .. } if t.is_bool_enum() => "bool".into(),
+        Datatype::Enum { .. } => "enum".into(),
+        Datatype::Compound { .. } => "compound".into(),
+        other => loomfile::NumType::of(other)
+            .map(|n| n.name().to_string())
+            .unwrap_or_else(|| "other".into()),
+    }
+}
+
+fn attr_list(f: &LoomFile, axis: Axis) -> Result<Vec<J>, CliError> {
+    let mut out = Vec::new();
+    for name in f.attr_names(axis) {
+        let path = format!("{}/{name}", axis.attrs_group());
+        match f.hdf5().object(&path) {
+            Ok(Object::Dataset(d)) => {
+                out.push(json!({"name": name, "dtype": dtype_word(d.dtype()), "shape": d.shape().unwrap_or_default()}))
+            }
+            Ok(_) => {}
+            Err(e) => return Err(CliError::fail(format!("{path}: {e}"))),
+        }
+    }
+    Ok(out)
+}
+
+fn graph_list(f: &LoomFile, axis: Axis, file: &str) -> Result<Vec<J>, CliError> {
+    let mut out = Vec::new();
+    for name in f.graph_names(axis) {
+        let g = f
+            .graph(axis, &name)
+            .map_err(|e| CliError::fail(format!("{file}: graph {name}: {e}")))?;
+        out.push(json!({"name": name, "edges": g.edges()}));
+    }
+    Ok(out)
+}
+
+/// The `loom info --json` object.
+pub fn info_json(f: &LoomFile, file: &str) -> Result<J, CliError> {
+    let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
+    let mut layers = Vec::new();
+    for name in f.layer_names() {
+        let i = f.layer_info(&name).map_err(err)?;
+        layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": i.stored_bytes}));
+    }
+    let mut globals = Map::new();
+    for name in f.global_names() {
+        let v = f.global(&name).map_err(err)?;
+        globals.insert(name, loom_values(&v));
+    }
+    let (n, m) = f.shape();
+    Ok(json!({
+        "spec_version": f.spec_version().text,
+        "shape": [n, m],
+        "layers": layers,
+        "row_attrs": attr_list(f, Axis::Rows)?,
+        "col_attrs": attr_list(f, Axis::Cols)?,
+        "row_graphs": graph_list(f, Axis::Rows, file)?,
+        "col_graphs": graph_list(f, Axis::Cols, file)?,
+        "global_attrs": globals,
+    }))
+}
+
+/// `loom info FILE [--json]`.
+pub fn info(file: &str, as_json: bool) -> CliResult {
+    let f = open_loom(file)?;
+    let j = info_json(&f, file)?;
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        writeln!(out, "{j}").map_err(CliError::io_std)?;
+        return Ok(());
+    }
+    let (n, m) = f.shape();
+    let w =
+        |out: &mut std::io::StdoutLock, s: String| writeln!(out, "{s}").map_err(CliError::io_std);
+    w(
+        &mut out,
+        format!("{file}: loom spec {}", f.spec_version().text.as_deref().unwrap_or("(none)")),
+    )?;
+    w(&mut out, format!("shape: {n} rows x {m} columns"))?;
+    w(&mut out, "layers:".into())?;
+    for l in j["layers"].as_array().into_iter().flatten() {
+        let name = l["name"].as_str().unwrap_or("");
+        w(
+            &mut out,
+            format!(
+                "  {:<20} {:<8} chunks {} {} {} bytes",
+                if name.is_empty() { "(main matrix)" } else { name },
+                l["dtype"].as_str().unwrap_or(""),
+                l["chunks"],
+                l["compression"].as_str().unwrap_or("uncompressed"),
+                l["stored_bytes"]
+            ),
+        )?;
+    }
+    for (title, key) in [("row attributes", "row_attrs"), ("column attributes", "col_attrs")] {
+        w(&mut out, format!("{title}:"))?;
+        for a in j[key].as_array().into_iter().flatten() {
+            w(
+                &mut out,
+                format!(
+                    "  {:<20} {:<8} {}",
+                    a["name"].as_str().unwrap_or(""),
+                    a["dtype"].as_str().unwrap_or(""),
+                    a["shape"]
+                ),
+            )?;
+        }
+    }
+    for (title, key) in [("row graphs", "row_graphs"), ("column graphs", "col_graphs")] {
+        w(&mut out, format!("{title}:"))?;
+        for g in j[key].as_array().into_iter().flatten() {
+            w(
+                &mut out,
+                format!("  {:<20} {} edges", g["name"].as_str().unwrap_or(""), g["edges"]),
+            )?;
+        }
+    }
+    w(&mut out, "global attributes:".into())?;
+    for (k, v) in j["global_attrs"].as_object().into_iter().flatten() {
+        let mut s = v.to_string();
+        if s.len() > 100 {
+            s.truncate(97);
+            s.push_str("...");
+        }
+        w(&mut out, format!("  {k:<20} {s}"))?;
+    }
+    Ok(())
+}
+
+/// TSV cells of one attribute at row `i`, with header names.
+fn tsv_columns(name: &str, v: &Values) -> (Vec<String>, Vec<Vec<String>>) {
+    fn cells(v: &Values) -> Vec<Vec<String>> {
+        let shape = v.shape();
+        let n = shape.first().copied().unwrap_or(1);
+        let per: usize = shape.iter().skip(1).product();
+        let flat: Vec<String> = match v {
+            Values::String(a) => a.iter().cloned().collect(),
+            Values::Bool(a) => a.iter().map(|b| b.to_string()).collect(),
+            other => {
+                other.to_f64().unwrap_or_default().iter().map(|x| fmt_num(*x, other)).collect()
+            }
+        };
+        (0..n).map(|i| flat[i * per..(i + 1) * per].to_vec()).collect()
+    }
+    match v {
+        Values::Compound(fields) => {
+            let mut names = Vec::new();
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            for (k, f) in fields {
+                let (hn, hr) = tsv_columns(&format!("{name}.{k}"), f);
+                names.extend(hn);
+                if rows.is_empty() {
+                    rows = hr;
+                } else {
+                    for (r, extra) in rows.iter_mut().zip(hr) {
+                        r.extend(extra);
+                    }
+                }
+            }
+            (names, rows)
+        }
+        _ => {
+            let shape = v.shape();
+            let per: usize = shape.iter().skip(1).product();
+            let names = if shape.len() <= 1 {
+                vec![name.to_string()]
+            } else {
+                (0..per).map(|k| format!("{name}[{k}]")).collect()
+            };
+            (names, cells(v))
+        }
+    }
+}
+
+fn fmt_num(x: f64, v: &Values) -> String {
+    match v.num_type() {
+        Some(t) if !t.is_float() => format!("{}", x as i128),
+        _ => {
+            if x.is_nan() {
+                "NaN".into()
+            } else if x.is_infinite() {
+                if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+            } else {
+                format!("{x}")
+            }
+        }
+    }
+}
+
+/// `loom attrs FILE --axis row|col [--names A,B] [--json]`.
+pub fn attrs(file: &str, axis: Axis, names: Option<&str>, as_json: bool) -> CliResult {
+    let f = open_loom(file)?;
+    let list: Vec<String> = match names {
+        Some(n) => n.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        None => f.attr_names(axis),
+    };
+    let mut values = Vec::with_capacity(list.len());
+    for n in &list {
+        values.push(f.attr(axis, n).map_err(|e| CliError::fail(format!("{file}: {e}")))?);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if as_json {
+        let mut m = Map::new();
+        for (n, v) in list.iter().zip(&values) {
+            m.insert(n.clone(), loom_values(v));
+        }
+        writeln!(out, "{}", J::Object(m)).map_err(CliError::io_std)?;
+    } else {
+        let mut header = Vec::new();
+        let mut cols: Vec<Vec<Vec<String>>> = Vec::new();
+        for (n, v) in list.iter().zip(&values) {
+            let (h, rows) = tsv_columns(n, v);
+            header.extend(h);
+            cols.push(rows);
+        }
+        writeln!(out, "{}", header.join("\t")).map_err(CliError::io_std)?;
+        let nrows = f.len(axis) as usize;
+        for i in 0..nrows {
+            let mut line: Vec<String> = Vec::with_capacity(header.len());
+            for c in &cols {
+                if let Some(r) = c.get(i) {
+                    line.extend(r.iter().map(|s| s.replace(['\t', '\n'], " ")));
+                }
+            }
+            writeln!(out, "{}", line.join("\t")).map_err(CliError::io_std)?;
+        }
+    }
+    out.flush().map_err(CliError::io_std)
+}

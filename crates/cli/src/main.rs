@@ -6,6 +6,7 @@
 
 mod cmd;
 mod json;
+mod select;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -86,6 +87,46 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a layer (or a selection) as .npy, Matrix Market or dense TSV.
+    Export {
+        /// The loom file.
+        file: String,
+        /// Layer ("" = main matrix).
+        #[arg(long, default_value = "")]
+        layer: String,
+        /// Rows: A:B, i,j,k or @FILE.
+        #[arg(long)]
+        rows: Option<String>,
+        /// Columns: A:B, i,j,k or @FILE.
+        #[arg(long)]
+        cols: Option<String>,
+        /// Attribute to match names from @FILE against.
+        #[arg(long)]
+        key: Option<String>,
+        /// npy, mtx or tsv.
+        #[arg(long)]
+        format: String,
+        /// Output file (default: stdout).
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// Decoding threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Per-row or per-column nnz, sum, mean, sd, min, max (TSV).
+    Stats {
+        /// The loom file.
+        file: String,
+        /// Which axis.
+        #[arg(long, value_enum, default_value = "row")]
+        axis: AxisArg,
+        /// Layer ("" = main matrix).
+        #[arg(long, default_value = "")]
+        layer: String,
+        /// Decoding threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// HDF5-level tools for any HDF5 file.
     H5 {
         #[command(subcommand)]
@@ -131,6 +172,19 @@ enum H5Command {
     },
 }
 
+/// Run `f` in a rayon pool of `threads` workers (default: the global pool, all cores).
+fn with_threads(threads: Option<usize>, f: impl FnOnce() -> CliResult + Send) -> CliResult {
+    match threads {
+        None => f(),
+        Some(0) => Err(CliError::usage("--threads must be at least 1")),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| CliError::fail(format!("thread pool: {e}")))?
+            .install(f),
+    }
+}
+
 /// `row` or `col`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum AxisArg {
@@ -152,6 +206,22 @@ impl From<AxisArg> for loomfile::Axis {
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Info { file, json } => cmd::info::info(&file, json),
+        Command::Export { file, layer, rows, cols, key, format, output, threads } => {
+            with_threads(threads, || {
+                cmd::export::export(
+                    &file,
+                    &layer,
+                    rows.as_deref(),
+                    cols.as_deref(),
+                    key.as_deref(),
+                    &format,
+                    output.as_deref(),
+                )
+            })
+        }
+        Command::Stats { file, axis, layer, threads } => {
+            with_threads(threads, || cmd::stats::stats(&file, axis.into(), &layer))
+        }
         Command::Attrs { file, axis, names, json } => {
             cmd::info::attrs(&file, axis.into(), names.as_deref(), json)
         }

@@ -25,6 +25,7 @@ mod parallel;
 pub mod reader;
 pub mod sparse;
 pub mod spec;
+pub mod stats;
 pub mod text;
 pub mod timestamp;
 pub mod values;

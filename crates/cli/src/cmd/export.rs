@@ -1,0 +1,186 @@
+//! `loom export`: a layer (or a selection of it) as NumPy .npy, Matrix Market or dense TSV,
+//! streamed band by band so memory stays at one band whatever the layer size.
+
+use crate::select;
+use crate::{CliError, CliResult};
+use loomfile::values::f32_to_f16;
+use loomfile::{Axis, LoomFile, NumType, Sel};
+use std::io::Write;
+
+/// Rows per band when streaming.
+const BAND: usize = 256;
+
+fn out_writer(out: Option<&str>) -> Result<Box<dyn Write>, CliError> {
+    match out {
+        None | Some("-") => Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock()))),
+        Some(p) => Ok(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| CliError::fail(format!("{p}: {e}")))?,
+        ))),
+    }
+}
+
+fn npy_descr(t: NumType) -> &'static str {
+    match t {
+        NumType::Int8 => "|i1",
+        NumType::Int16 => "<i2",
+        NumType::Int32 => "<i4",
+        NumType::Int64 => "<i8",
+        NumType::UInt8 => "|u1",
+        NumType::UInt16 => "<u2",
+        NumType::UInt32 => "<u4",
+        NumType::UInt64 => "<u8",
+        NumType::Float16 => "<f2",
+        NumType::Float32 => "<f4",
+        NumType::Float64 => "<f8",
+    }
+}
+
+/// The .npy v1.0 header for a C-order array.
+pub fn npy_header(t: NumType, rows: u64, cols: u64) -> Vec<u8> {
+    let dict = format!(
+        "{{'descr': '{}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}",
+        npy_descr(t)
+    );
+    let mut h = Vec::new();
+    h.extend_from_slice(b"\x93NUMPY\x01\x00");
+    let unpadded = 10 + dict.len() + 1;
+    let pad = (64 - unpadded % 64) % 64;
+    h.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
+    h.extend_from_slice(dict.as_bytes());
+    h.extend(std::iter::repeat_n(b' ', pad));
+    h.push(b'\n');
+    h
+}
+
+/// Little-endian bytes of a band of the layer in its own dtype.
+fn band_bytes(
+    f: &LoomFile,
+    layer: &str,
+    t: NumType,
+    rows: &Sel,
+    cols: &Sel,
+) -> loomfile::Result<Vec<u8>> {
+    macro_rules! raw {
+        ($ty:ty) => {{
+            let a = f.read_layer::<$ty>(layer, rows, cols)?;
+            let mut out = Vec::with_capacity(a.len() * std::mem::size_of::<$ty>());
+            for x in a.iter() {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            out
+        }};
+    }
+    Ok(match t {
+        NumType::Int8 => raw!(i8),
+        NumType::Int16 => raw!(i16),
+        NumType::Int32 => raw!(i32),
+        NumType::Int64 => raw!(i64),
+        NumType::UInt8 => raw!(u8),
+        NumType::UInt16 => raw!(u16),
+        NumType::UInt32 => raw!(u32),
+        NumType::UInt64 => raw!(u64),
+        NumType::Float16 => {
+            let a = f.read_layer::<f32>(layer, rows, cols)?;
+            a.iter().flat_map(|&x| f32_to_f16(x).to_le_bytes()).collect()
+        }
+        NumType::Float32 => raw!(f32),
+        NumType::Float64 => raw!(f64),
+    })
+}
+
+/// The row indices of a selection, split into bands of selections.
+fn bands(sel: &Sel, n: u64) -> Result<Vec<Sel>, CliError> {
+    let idx = sel.indices(n).map_err(|e| CliError::fail(e.to_string()))?;
+    Ok(idx.chunks(BAND).map(|c| Sel::Index(c.to_vec())).collect())
+}
+
+/// `loom export FILE [--layer NAME] [--rows SEL] [--cols SEL] --format npy|mtx|tsv [-o OUT]`.
+#[allow(clippy::too_many_arguments)]
+pub fn export(
+    file: &str,
+    layer: &str,
+    rows: Option<&str>,
+    cols: Option<&str>,
+    key: Option<&str>,
+    format: &str,
+    out: Option<&str>,
+) -> CliResult {
+    let f = crate::cmd::info::open_loom(file)?;
+    let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
+    let t = f.layer_dtype(layer).map_err(err)?;
+    let rsel = select::parse(&f, Axis::Rows, rows, key)?;
+    let csel = select::parse(&f, Axis::Cols, cols, key)?;
+    let (n, m) = f.shape();
+    let nr = rsel.indices(n).map_err(err)?.len() as u64;
+    let ncol_idx = csel.indices(m).map_err(err)?;
+    let nc = ncol_idx.len() as u64;
+    let mut w = out_writer(out)?;
+    let io = |e: std::io::Error| CliError::fail(format!("writing output: {e}"));
+    match format {
+        "npy" => {
+            w.write_all(&npy_header(t, nr, nc)).map_err(io)?;
+            for b in bands(&rsel, n)? {
+                w.write_all(&band_bytes(&f, layer, t, &b, &csel).map_err(err)?).map_err(io)?;
+            }
+        }
+        "tsv" => {
+            let row_ids = ids(&f, Axis::Rows, &["Gene", "Accession"]);
+            let col_ids = ids(&f, Axis::Cols, &["CellID"]);
+            let mut header =
+                vec![row_ids.as_ref().map(|(name, _)| name.clone()).unwrap_or_default()];
+            for &j in &ncol_idx {
+                header.push(
+                    col_ids
+                        .as_ref()
+                        .map(|(_, v)| v[j as usize].clone())
+                        .unwrap_or_else(|| j.to_string()),
+                );
+            }
+            writeln!(w, "{}", header.join("\t")).map_err(io)?;
+            let ridx = rsel.indices(n).map_err(err)?;
+            for (bi, b) in bands(&rsel, n)?.iter().enumerate() {
+                let a = f.read_layer::<f64>(layer, b, &csel).map_err(err)?;
+                for (i, row) in a.outer_iter().enumerate() {
+                    let r = ridx[bi * BAND + i];
+                    let id = row_ids
+                        .as_ref()
+                        .map(|(_, v)| v[r as usize].clone())
+                        .unwrap_or_else(|| r.to_string());
+                    let cells: Vec<String> = row.iter().map(|&x| fmt_value(x, t)).collect();
+                    writeln!(w, "{id}\t{}", cells.join("\t")).map_err(io)?;
+                }
+            }
+        }
+        other => {
+            return Err(CliError::usage(format!(
+                "unknown export format {other:?} (npy, mtx or tsv)"
+            )));
+        }
+    }
+    w.flush().map_err(io)
+}
+
+/// A value as text: integers without a decimal point, floats in shortest round-trip form.
+pub fn fmt_value(x: f64, t: NumType) -> String {
+    if !t.is_float() {
+        format!("{}", x as i128)
+    } else if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The first string attribute among `names`, with its values.
+pub fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> Option<(String, Vec<String>)> {
+    for n in names {
+        if let Ok(v) = f.attr(axis, n) {
+            if let Some(s) = v.as_strings() {
+                return Some((n.to_string(), s));
+            }
+        }
+    }
+    None
+}

@@ -1,9 +1,10 @@
 //! Layout v4/v5 chunk indexes: fixed array, extensible array, version 2 B-tree.
 
 use super::chunks::{ChunkEntry, ChunkGeometry, unravel};
-use crate::raw::Source;
+use crate::raw::btree_v2::{self, BTreeV2};
 use crate::raw::extensible_array::ExtensibleArray;
 use crate::raw::fixed_array::{ChunkElement, ElementFormat, FixedArray};
+use crate::raw::{Cursor, Source};
 use crate::{Error, Result};
 
 /// Chunks of a fixed-array index. Entry `i` is chunk `i` of the row-major grid over the
@@ -106,7 +107,63 @@ fn push_entry(out: &mut Vec<ChunkEntry>, geo: &ChunkGeometry, coords: Vec<u64>, 
     });
 }
 
-/// Chunks of a version 2 B-tree index.
-pub fn btree_v2(_src: &Source, _addr: u64, _geo: &ChunkGeometry) -> Result<Vec<ChunkEntry>> {
-    Err(Error::unsupported("version 2 B-tree chunk index"))
+/// Chunks of a version 2 B-tree index (datasets with more than one unlimited dimension).
+/// Records of type 10 (unfiltered) hold the chunk address and one 8-byte scaled offset (chunk
+/// index) per dimension; type 11 (filtered) adds the stored size, whose width is the layout
+/// v4 rule or "Size of Lengths" for layout v5 (see [`ElementFormat`]), and the filter mask.
+pub fn btree_v2(src: &Source, addr: u64, geo: &ChunkGeometry) -> Result<Vec<ChunkEntry>> {
+    const WHAT: &str = "v2 B-tree chunk index";
+    let tree = BTreeV2::read(src, addr)?;
+    let want = if geo.filtered { btree_v2::kind::CHUNK_FILTERED } else { btree_v2::kind::CHUNK };
+    if tree.kind != want {
+        return Err(Error::malformed(
+            WHAT,
+            addr,
+            format!(
+                "B-tree of type {} for a dataset {} filters",
+                tree.kind,
+                if geo.filtered { "with" } else { "without" }
+            ),
+        ));
+    }
+    let sizes = src.sizes;
+    let rank = geo.chunk.len();
+    // Address and scaled offsets, plus (filtered) the size field and the 4-byte mask.
+    let fixed = sizes.offset as usize + 8 * rank + if geo.filtered { 4 } else { 0 };
+    let size_width = (tree.record_size as usize).checked_sub(fixed).unwrap_or(usize::MAX);
+    let valid = if geo.filtered {
+        let v4 = crate::raw::fixed_array::v4_size_width(geo.chunk_bytes) as usize;
+        size_width == v4 || size_width == sizes.length as usize
+    } else {
+        size_width == 0
+    };
+    if !valid {
+        return Err(Error::malformed(
+            WHAT,
+            addr,
+            format!("{}-byte records for chunks of rank {rank}", tree.record_size),
+        ));
+    }
+    let mut out = Vec::new();
+    tree.for_each(src, |r| {
+        let mut c = Cursor::new(r, addr, WHAT);
+        let address = c.addr_defined(sizes, "chunk address")?;
+        let (size, filter_mask) = if geo.filtered {
+            // `size_width` is 1..=8 here (checked above).
+            (c.uint(size_width as u8)?, c.u32()?)
+        } else {
+            (geo.chunk_bytes, 0)
+        };
+        let mut offset = Vec::with_capacity(rank);
+        for &dim in &geo.chunk {
+            match c.u64()?.checked_mul(dim) {
+                Some(o) => offset.push(o),
+                // Beyond any extent: dropped like the chunks past the current one.
+                None => return Ok(()),
+            }
+        }
+        out.push(ChunkEntry { offset, address, size, filter_mask });
+        Ok(())
+    })?;
+    Ok(out)
 }

@@ -5,10 +5,12 @@
 //! which checks every address range against the file and the allocation budget.
 
 pub mod btree_v1;
+pub mod btree_v2;
 pub mod checksum;
 pub mod cursor;
 pub mod extensible_array;
 pub mod fixed_array;
+pub mod fractal_heap;
 pub mod global_heap;
 pub mod local_heap;
 pub mod messages;

@@ -1,0 +1,253 @@
+//! Behaviour of the public API on hand-made cases: fill values of unallocated chunks,
+//! errors for what cannot be read, empty selections and scans, batch shapes.
+
+mod common;
+
+use common::{Spec, Store, Ty};
+use loomfile_hdf5::storage::MemStorage;
+use loomfile_hdf5::{DatasetSpec, Datatype, File, Writer};
+use loomfile_scan::{Axis, Matrix, ScanOptions, Selection};
+use std::sync::Arc;
+
+fn matrix(spec: &Spec, lend: bool) -> (File, Matrix) {
+    let file = common::open(common::write(spec), lend);
+    let m = Matrix::new(&file.dataset("/m").expect("dataset")).expect("matrix");
+    (file, m)
+}
+
+fn spec(store: Store) -> Spec {
+    Spec { ty: Ty::F32, rows: 100, cols: 90, store, fill: None, boxes: None, seed: 3 }
+}
+
+fn chunked() -> Store {
+    Store::Chunked { chunk: (16, 20), gzip: true, shuffle: false }
+}
+
+#[test]
+fn unallocated_chunks_read_as_the_fill_value() {
+    let mut s = spec(chunked());
+    s.fill = Some(7.0);
+    // One box, covering some chunks fully and some partly; the rest is never written.
+    s.boxes = Some(vec![(10..40, 25..61)]);
+    for lend in [false, true] {
+        let (file, m) = matrix(&s, lend);
+        let ds = file.dataset("/m").expect("dataset");
+        let stored = ds.chunks().expect("chunks").entries.len();
+        assert!(stored > 0 && stored < 5 * 5, "some chunks are unallocated: {stored}");
+        let model = common::model(&s);
+        for threads in [1, 3] {
+            let all: Vec<f64> =
+                common::with_threads(threads, || m.read(&Selection::All, &Selection::All))
+                    .expect("read");
+            assert_eq!(all, model);
+            assert_eq!(all[0], 7.0);
+            let (rows, cols) = common::with_threads(threads, || m.stats_both()).expect("stats");
+            assert_eq!(rows.nnz[0], 90);
+            assert_eq!(rows.min[0], 7.0);
+            assert_eq!(rows.sum[0], 7.0 * 90.0);
+            assert_eq!(cols.max[0], 7.0);
+            let csr = m.to_csr::<f32>().expect("csr");
+            assert_eq!(csr.indptr[1], 90);
+        }
+    }
+}
+
+#[test]
+fn never_written_datasets_are_all_fill() {
+    for store in [chunked(), Store::Contiguous] {
+        let mut s = spec(store);
+        s.fill = Some(-2.0);
+        s.boxes = Some(vec![]);
+        let (_, m) = matrix(&s, true);
+        let v: Vec<i32> = m.read(&Selection::Index(vec![99, 0]), &Selection::Range(3, 6)).unwrap();
+        assert_eq!(v, vec![-2; 6]);
+        let st = m.stats(Axis::Cols).unwrap();
+        assert_eq!(st.nnz, vec![100; 90]);
+        assert_eq!(st.mean()[5], -2.0);
+        assert_eq!(st.sd()[5], 0.0);
+        assert_eq!(m.nonzeros::<f32>(Axis::Rows).map(|b| b.unwrap().len()).sum::<usize>(), 9000);
+    }
+}
+
+#[test]
+fn every_layout_gives_the_same_answers() {
+    let base: Vec<f32> =
+        matrix(&spec(chunked()), true).1.read(&Selection::All, &Selection::All).unwrap();
+    let mut small = spec(Store::Compact);
+    small.rows = 20;
+    small.cols = 30;
+    let small_base: Vec<f32> = {
+        let mut s = small.clone();
+        s.store = chunked();
+        matrix(&s, true).1.read(&Selection::All, &Selection::All).unwrap()
+    };
+    for (s, want) in [
+        (spec(Store::Contiguous), &base),
+        (spec(Store::Chunked { chunk: (100, 90), gzip: false, shuffle: false }), &base),
+        (spec(Store::Chunked { chunk: (1, 1), gzip: true, shuffle: true }), &base),
+        (small.clone(), &small_base),
+    ] {
+        for lend in [false, true] {
+            let (_, m) = matrix(&s, lend);
+            let got: Vec<f32> = m.read(&Selection::All, &Selection::All).unwrap();
+            assert_eq!(&got, want, "{:?}", s.store);
+        }
+    }
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let st = Arc::new(MemStorage::new(Vec::new()));
+    let mut w = Writer::create_in(st.clone()).unwrap();
+    w.create_dataset("/v", DatasetSpec::contiguous(Datatype::float(4), &[10])).unwrap();
+    w.create_dataset("/s", DatasetSpec::contiguous(Datatype::vlen_utf8(), &[2, 2])).unwrap();
+    w.create_dataset("/m", DatasetSpec::chunked(Datatype::int(2, false), &[5, 7], &[2, 3]).gzip(2))
+        .unwrap();
+    w.write::<u16>("/m", &[], &(0..35).collect::<Vec<u16>>()).unwrap();
+    w.commit().unwrap();
+    let file = File::from_bytes(st.to_vec()).unwrap();
+    let e = Matrix::new(&file.dataset("/v").unwrap()).unwrap_err();
+    assert!(e.to_string().contains("1-D"), "{e}");
+    assert!(Matrix::new(&file.dataset("/s").unwrap()).is_err());
+    let m = Matrix::new(&file.dataset("/m").unwrap()).unwrap();
+    assert_eq!(m.shape(), (5, 7));
+    assert_eq!(m.dtype(), &Datatype::int(2, false));
+    let e = m.read::<f32>(&Selection::Index(vec![5]), &Selection::All).unwrap_err();
+    assert!(e.to_string().contains("out of range"), "{e}");
+    assert!(m.read::<f32>(&Selection::All, &Selection::Range(3, 8)).is_err());
+    let mut small = vec![0f32; 3];
+    assert!(m.read_into(&Selection::All, &Selection::All, &mut small).is_err());
+    let mut scan = m.scan::<f32>(Axis::Rows, ScanOptions::default().items(vec![1, 9]));
+    assert!(scan.next().unwrap().is_err());
+    assert!(scan.next().is_none());
+    let mut scan = m.scan::<f32>(Axis::Cols, ScanOptions::default().other(Selection::Range(0, 6)));
+    assert!(scan.next().unwrap().is_err());
+    assert!(Axis::from_index(2).is_err());
+    assert_eq!(Axis::from_index(1).unwrap(), Axis::Cols);
+}
+
+#[test]
+fn empty_selections_scans_and_batches() {
+    let (_, m) = matrix(&spec(chunked()), false);
+    let v: Vec<f32> = m.read(&Selection::Index(vec![]), &Selection::All).unwrap();
+    assert!(v.is_empty());
+    let v: Vec<f32> = m.read(&Selection::All, &Selection::Range(4, 4)).unwrap();
+    assert!(v.is_empty());
+    assert_eq!(m.scan::<f32>(Axis::Rows, ScanOptions::default().items(vec![])).count(), 0);
+    // Other axis empty: batches of empty rows, one per batch of items.
+    let b: Vec<_> = m
+        .scan::<f32>(
+            Axis::Rows,
+            ScanOptions::default().batch_size(40).other(Selection::Index(vec![])),
+        )
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(b.len(), 3);
+    assert_eq!(b[2].shape(), (20, 0));
+    // Axis 1 batches are other x items; item k is a column.
+    let scan = m.scan::<f64>(Axis::Cols, ScanOptions::default().batch_size(7).items(vec![5, 2, 5]));
+    assert_eq!(scan.size_hint(), (1, Some(1)));
+    let batch = scan.into_iter().next().unwrap().unwrap();
+    assert_eq!(batch.shape(), (100, 3));
+    let col2: Vec<f64> = m.read(&Selection::All, &Selection::Index(vec![2])).unwrap();
+    assert_eq!(batch.item(1), col2);
+    assert_eq!(batch.item(0), batch.item(2));
+    let arr = batch.into_array();
+    assert_eq!(arr.dim(), (100, 3));
+}
+
+#[test]
+fn zero_sized_matrices() {
+    let s = Spec {
+        ty: Ty::F64,
+        rows: 0,
+        cols: 5,
+        store: Store::Contiguous,
+        fill: None,
+        boxes: None,
+        seed: 1,
+    };
+    let (_, m) = matrix(&s, true);
+    assert!(m.is_empty());
+    assert!(m.read::<f64>(&Selection::All, &Selection::All).unwrap().is_empty());
+    let (r, c) = m.stats_both().unwrap();
+    assert!(r.is_empty());
+    assert_eq!(c.len(), 5);
+    assert!(c.min[0].is_nan());
+    assert_eq!(m.to_csr::<f64>().unwrap().indptr, vec![0]);
+    assert_eq!(m.scan::<f64>(Axis::Cols, ScanOptions::default()).count(), 1);
+}
+
+#[test]
+fn tall_matrices_fold_in_several_groups() {
+    // 2,000 rows: several fold groups (about 512 rows each) combined left to right.
+    let s = Spec {
+        ty: Ty::F64,
+        rows: 2000,
+        cols: 37,
+        store: Store::Chunked { chunk: (7, 11), gzip: true, shuffle: false },
+        fill: Some(1.5),
+        boxes: Some(vec![(0..900, 0..37), (1000..2000, 5..30)]),
+        seed: 9,
+    };
+    let model = common::model(&s);
+    let (_, m) = matrix(&s, false);
+    let one = common::with_threads(1, || m.stats_both()).unwrap();
+    for threads in [2, 3] {
+        assert_eq!(common::with_threads(threads, || m.stats_both()).unwrap(), one);
+    }
+    for (axis, st) in [(0usize, &one.0), (1, &one.1)] {
+        for (k, n) in common::naive_stats(&model, 2000, 37, axis).iter().enumerate() {
+            assert_eq!(st.nnz[k], n.0);
+            assert!(common::close(st.sum[k], n.1) && common::close(st.sum_sq[k], n.2));
+            assert_eq!((st.min[k], st.max[k]), (n.3, n.4));
+        }
+    }
+    for axis in [Axis::Rows, Axis::Cols] {
+        let total = common::with_threads(3, || {
+            m.fold_tiles::<f64, _, _, _, _>(
+                axis,
+                |items| (items, 0.0f64, 0usize),
+                |(_, s, n), t| {
+                    *s += t.data.iter().sum::<f64>();
+                    *n += t.data.len();
+                },
+                |a, b| {
+                    assert_eq!(a.0.end, b.0.start, "groups combine in order");
+                    (a.0.start..b.0.end, a.1 + b.1, a.2 + b.2)
+                },
+            )
+        })
+        .unwrap();
+        assert_eq!(total.0, 0..m.len(axis));
+        assert_eq!(total.2, 2000 * 37);
+        assert!(common::close(total.1, model.iter().sum()));
+    }
+    let csr = common::with_threads(2, || m.to_csr::<f64>()).unwrap();
+    assert_eq!(csr.nnz(), model.iter().filter(|&&x| x != 0.0).count());
+}
+
+#[test]
+fn matrices_and_scans_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Matrix>();
+    send::<loomfile_scan::Scan<'static, f32>>();
+    send::<loomfile_scan::Nonzeros<'static, f32>>();
+    let (_, m) = matrix(&spec(chunked()), true);
+    let m = Arc::new(m);
+    let handles: Vec<_> = (0..3)
+        .map(|k| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                m.read::<f32>(&Selection::Index(vec![k, 99 - k]), &Selection::All)
+            })
+        })
+        .collect();
+    for (k, h) in handles.into_iter().enumerate() {
+        let got = h.join().unwrap().unwrap();
+        let want: Vec<f32> =
+            m.read(&Selection::Index(vec![k as u64, 99 - k as u64]), &Selection::All).unwrap();
+        assert_eq!(got, want);
+    }
+}

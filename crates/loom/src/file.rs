@@ -67,6 +67,9 @@ pub struct LoomFile {
     pub(crate) writer: Option<Writer>,
     pub(crate) spec: SpecVersion,
     pub(crate) shape: (u64, u64),
+    /// Planned layer matrices, valid until the next commit.
+    pub(crate) matrices:
+        std::sync::Mutex<std::collections::HashMap<String, Arc<loomfile_scan::Matrix>>>,
 }
 
 impl std::fmt::Debug for LoomFile {
@@ -129,7 +132,7 @@ impl LoomFile {
         check_loom(&reader)?;
         let spec = spec_version(&reader);
         let shape = matrix_shape(&reader)?;
-        Ok(LoomFile { reader, writer, spec, shape })
+        Ok(LoomFile { reader, writer, spec, shape, matrices: Default::default() })
     }
 
     /// Open read-only (shared HDF5 lock).
@@ -190,6 +193,7 @@ impl LoomFile {
             writer: Some(w),
             spec: SpecVersion { text: Some(SPEC_VERSION.into()) },
             shape: (0, 0),
+            matrices: Default::default(),
         };
         for (k, v) in file_attrs {
             f.stage_global(k, v)?;
@@ -256,6 +260,9 @@ impl LoomFile {
         self.spec = spec_version(&reader);
         self.shape = matrix_shape(&reader)?;
         self.reader = reader;
+        if let Ok(mut m) = self.matrices.lock() {
+            m.clear();
+        }
         Ok(())
     }
 

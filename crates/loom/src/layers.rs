@@ -73,6 +73,53 @@ pub struct LayerInfo {
     pub stored_bytes: u64,
 }
 
+/// How a layer is stored: chunk shape (clipped to the matrix) and gzip level. The default is
+/// what loompy writes: chunks `(64, 64)`, gzip 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LayerOptions {
+    /// Chunk shape (rows, columns); each side is clipped to the matrix (at least 1).
+    pub chunks: (u64, u64),
+    /// Deflate level 1-9, or `None` for uncompressed chunks.
+    pub gzip: Option<u32>,
+}
+
+impl Default for LayerOptions {
+    fn default() -> Self {
+        LayerOptions { chunks: (64, 64), gzip: Some(2) }
+    }
+}
+
+impl LayerOptions {
+    /// Check the values (non-zero chunk sides, level 1-9).
+    pub fn check(&self) -> Result<()> {
+        if self.chunks.0 == 0 || self.chunks.1 == 0 {
+            return Err(Error::invalid("chunk sides must be at least 1"));
+        }
+        if let Some(l) = self.gzip
+            && !(1..=9).contains(&l)
+        {
+            return Err(Error::invalid(format!("gzip level {l} is not in 1..9")));
+        }
+        Ok(())
+    }
+
+    /// The dataset spec of a layer of `rows` x `cols` elements of `dtype`: maxshape
+    /// `(rows, unlimited)`, fill 0, as loompy writes it.
+    pub fn spec(&self, dtype: NumType, rows: u64, cols: u64) -> DatasetSpec {
+        let (cr, cc) = self.chunks;
+        let spec = DatasetSpec::chunked(
+            dtype.datatype(),
+            &[rows, cols],
+            &[rows.clamp(1, cr.max(1)), cols.clamp(1, cc.max(1))],
+        )
+        .max_shape(&[Some(rows), None]);
+        match self.gzip {
+            Some(l) => spec.gzip(l),
+            None => spec,
+        }
+    }
+}
+
 /// Data to store as a layer.
 #[derive(Debug)]
 pub enum LayerData<'a, T> {
@@ -138,12 +185,12 @@ impl LoomFile {
 
     /// Read a selection of a layer, converted to `T`.
     pub fn read_layer<T: H5Type>(&self, name: &str, rows: &Sel, cols: &Sel) -> Result<Array2<T>> {
-        let d = self.layer_dataset(name)?;
+        let matrix = self.matrix(name)?;
         let (n, m) = self.shape;
         let r = rows.to_hdf5(n)?;
         let c = cols.to_hdf5(m)?;
         let (nr, nc) = (r.len(n), c.len(m));
-        let v = crate::reader::read_matrix::<T>(&d, &r, &c)?;
+        let v = matrix.read::<T>(&r, &c)?;
         Array2::from_shape_vec((nr as usize, nc as usize), v)
             .map_err(|e| Error::invalid(e.to_string()))
     }
@@ -152,6 +199,18 @@ impl LoomFile {
     /// shape of a new file; otherwise the shape must equal the file's shape.
     pub fn set_layer<T: H5Type>(&mut self, name: &str, data: LayerData<'_, T>) -> Result<()> {
         self.stage_layer(name, data)?;
+        self.commit()
+    }
+
+    /// [`LoomFile::set_layer`] with a chunk shape and compression other than loompy's.
+    pub fn set_layer_with<T: H5Type>(
+        &mut self,
+        name: &str,
+        data: LayerData<'_, T>,
+        opts: &LayerOptions,
+    ) -> Result<()> {
+        opts.check()?;
+        self.stage_layer_with(name, data, opts)?;
         self.commit()
     }
 
@@ -180,6 +239,15 @@ impl LoomFile {
         &mut self,
         name: &str,
         data: LayerData<'_, T>,
+    ) -> Result<()> {
+        self.stage_layer_with(name, data, &LayerOptions::default())
+    }
+
+    pub(crate) fn stage_layer_with<T: H5Type>(
+        &mut self,
+        name: &str,
+        data: LayerData<'_, T>,
+        opts: &LayerOptions,
     ) -> Result<()> {
         if !name.is_empty() {
             check_name(name)?;
@@ -213,7 +281,7 @@ impl LoomFile {
         if w.exists(&path) {
             w.delete(&path)?;
         }
-        w.create_dataset(&path, layer_spec(dtype, r, c))?;
+        w.create_dataset(&path, opts.spec(dtype, r, c))?;
         match data {
             LayerData::Dense(a) => write_bands(w, &path, r, c, |start, rows, out| {
                 for i in 0..rows {
@@ -311,9 +379,8 @@ impl LoomFile {
         rows: &Sel,
         cols: &Sel,
     ) -> Result<Coo<T>> {
-        let d = self.layer_dataset(name)?;
         let (n, m) = self.shape;
-        crate::reader::nonzeros::<T>(&d, &rows.to_hdf5(n)?, &cols.to_hdf5(m)?)
+        crate::reader::nonzeros::<T>(&*self.matrix(name)?, &rows.to_hdf5(n)?, &cols.to_hdf5(m)?)
     }
 }
 

@@ -1,35 +1,60 @@
-//! The seam between loom semantics and matrix decoding: selection reads, non-zero
-//! extraction and element re-typing for layers.
+//! The seam between loom semantics and matrix decoding: every layer read goes through a
+//! `loomfile_scan::Matrix` (chunk index planned once per layer and cached until the next
+//! commit; chunks decoded in parallel), plus non-zero extraction and element re-typing.
 
 use crate::error::Result;
+use crate::file::LoomFile;
 use crate::sparse::Coo;
 use crate::values::{NumType, f32_to_f16};
-use loomfile_hdf5::{Dataset, H5Type, Selection};
+use loomfile_hdf5::{H5Type, Selection};
+use loomfile_scan::{Axis as ScanAxis, Matrix};
+use std::sync::Arc;
 
-/// Read a selection of a 2-D layer as `T`, row-major.
-pub fn read_matrix<T: H5Type>(d: &Dataset, rows: &Selection, cols: &Selection) -> Result<Vec<T>> {
-    Ok(d.read_selection::<T>(&[rows.clone(), cols.clone()])?)
+impl LoomFile {
+    /// The planned matrix of a layer (cached until the next commit).
+    pub fn matrix(&self, name: &str) -> Result<Arc<Matrix>> {
+        if let Ok(cache) = self.matrices.lock() {
+            if let Some(m) = cache.get(name) {
+                return Ok(m.clone());
+            }
+        }
+        let d = self.layer_dataset(name)?;
+        let m = Arc::new(Matrix::new(&d)?);
+        if let Ok(mut cache) = self.matrices.lock() {
+            cache.insert(name.to_string(), m.clone());
+        }
+        Ok(m)
+    }
 }
 
 /// The non-zero entries of a selection, as COO relative to the selection (row-major order).
 pub fn nonzeros<T: H5Type + PartialEq>(
-    d: &Dataset,
+    m: &Matrix,
     rows: &Selection,
     cols: &Selection,
 ) -> Result<Coo<T>> {
-    let shape = d.shape().unwrap_or_default();
-    let (n, m) = (shape.first().copied().unwrap_or(0), shape.get(1).copied().unwrap_or(0));
+    let (n, ncols) = m.shape();
+    if *rows == Selection::All && *cols == Selection::All {
+        let mut coo = Coo { rows: n, cols: ncols, ..Coo::default() };
+        for block in m.nonzeros::<T>(ScanAxis::Rows) {
+            let block = block?;
+            coo.row.extend(block.rows.iter().copied());
+            coo.col.extend(block.cols.iter().copied());
+            coo.data.extend(block.values.iter().copied());
+        }
+        return Ok(coo);
+    }
     let ri = rows.indices(n)?;
-    let nc = cols.len(m);
+    let nc = cols.len(ncols);
     let zero = T::default();
     let mut coo = Coo { rows: ri.len() as u64, cols: nc, ..Coo::default() };
     // One band of rows at a time keeps memory at band x columns.
-    for (b, band) in ri.chunks(64).enumerate() {
-        let v = d.read_selection::<T>(&[Selection::Index(band.to_vec()), cols.clone()])?;
+    for (b, band) in ri.chunks(256).enumerate() {
+        let v = m.read::<T>(&Selection::Index(band.to_vec()), cols)?;
         for (i, row) in v.chunks(nc.max(1) as usize).enumerate() {
             for (j, &x) in row.iter().enumerate() {
                 if x != zero {
-                    coo.row.push((b * 64 + i) as u64);
+                    coo.row.push((b * 256 + i) as u64);
                     coo.col.push(j as u64);
                     coo.data.push(x);
                 }

@@ -1,0 +1,347 @@
+//! Views, scans and maps: selections of a loom file with everything sliced consistently.
+//!
+//! A [`View`] holds the selected block of each chosen layer, the row and column attributes
+//! sliced the same way, and the graphs restricted to edges whose both ends are selected,
+//! renumbered in the *selection's* order (loompy renumbers by sorted index and loses the
+//! order, and its graph slicing needs a numpy function removed in numpy 2.4).
+//!
+//! [`LoomFile::scan`] walks an axis in batches, items in the caller's order (loompy returns
+//! them in file order), each batch a [`View`]; decoding goes through `loomfile-scan` one
+//! batch at a time, so memory is bounded by a batch. [`LoomFile::map`] applies several
+//! functions to every row or column in one pass.
+
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::graphs::Graph;
+use crate::layers::Sel;
+use crate::values::Values;
+use loomfile_hdf5::{H5Type, Selection};
+use loomfile_scan::{Axis as ScanAxis, ScanOptions as MatrixScan};
+use ndarray::Array2;
+use std::collections::HashMap;
+
+/// A selection of a loom file held in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View<T> {
+    /// Indices of the selected rows, in view order.
+    pub rows: Vec<u64>,
+    /// Indices of the selected columns, in view order.
+    pub cols: Vec<u64>,
+    /// Layers (`""` = main matrix), each rows x cols.
+    pub layers: Vec<(String, Array2<T>)>,
+    /// Row attributes, sliced.
+    pub row_attrs: Vec<(String, Values)>,
+    /// Column attributes, sliced.
+    pub col_attrs: Vec<(String, Values)>,
+    /// Row graphs restricted to the selected rows, renumbered in view order.
+    pub row_graphs: Vec<(String, Graph)>,
+    /// Column graphs restricted to the selected columns, renumbered in view order.
+    pub col_graphs: Vec<(String, Graph)>,
+}
+
+impl<T> View<T> {
+    /// (rows, columns) of the view.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.rows.len(), self.cols.len())
+    }
+
+    /// A layer by name.
+    pub fn layer(&self, name: &str) -> Option<&Array2<T>> {
+        self.layers.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    /// A row attribute by name.
+    pub fn row_attr(&self, name: &str) -> Option<&Values> {
+        self.row_attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// A column attribute by name.
+    pub fn col_attr(&self, name: &str) -> Option<&Values> {
+        self.col_attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+/// What to include in views and scans.
+#[derive(Clone, Debug)]
+pub struct ViewOptions {
+    /// Layers to load (`None`: all; `Some(vec![""])`: the main matrix only).
+    pub layers: Option<Vec<String>>,
+    /// Load row and column attributes.
+    pub attrs: bool,
+    /// Load graphs.
+    pub graphs: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions { layers: None, attrs: true, graphs: true }
+    }
+}
+
+/// Options of [`LoomFile::scan`].
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Items of the scanned axis to visit, in this order (repeats allowed); `None`: all.
+    pub items: Option<Vec<u64>>,
+    /// Items per batch (default 512).
+    pub batch_size: usize,
+    /// Reorder the other axis by this attribute (loompy's `key`: `argsort(attr)`).
+    pub key: Option<String>,
+    /// What each batch view holds.
+    pub view: ViewOptions,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { items: None, batch_size: 512, key: None, view: ViewOptions::default() }
+    }
+}
+
+/// Restrict a graph to selected vertices, renumbered by their position in `sel`.
+pub fn slice_graph(g: &Graph, sel: &[u64]) -> Graph {
+    let mut pos: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (i, &v) in sel.iter().enumerate() {
+        pos.entry(v).or_default().push(i as u64);
+    }
+    let mut out = Graph::default();
+    for k in 0..g.a.len() {
+        if let (Some(pa), Some(pb)) = (pos.get(&g.a[k]), pos.get(&g.b[k])) {
+            for &x in pa {
+                for &y in pb {
+                    out.a.push(x);
+                    out.b.push(y);
+                    out.w.push(g.w[k]);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Positions that sort `v` (stable; numbers numerically, strings bytewise).
+fn argsort(v: &Values) -> Result<Vec<u64>> {
+    let n = v.len();
+    let mut idx: Vec<usize> = (0..n).collect();
+    if let Some(s) = v.as_strings() {
+        idx.sort_by(|&a, &b| s[a].cmp(&s[b]));
+    } else if let Some(x) = v.to_f64() {
+        if v.shape().len() != 1 {
+            return Err(Error::invalid("a key attribute must be 1-D"));
+        }
+        idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    } else {
+        return Err(Error::invalid("a key attribute must be numeric or text"));
+    }
+    Ok(idx.into_iter().map(|i| i as u64).collect())
+}
+
+impl LoomFile {
+    fn chosen_layers(&self, opts: &ViewOptions) -> Result<Vec<String>> {
+        let all = self.layer_names();
+        match &opts.layers {
+            None => Ok(all),
+            Some(list) => {
+                for l in list {
+                    if !all.contains(l) {
+                        return Err(Error::Missing { kind: "layer", name: l.clone() });
+                    }
+                }
+                Ok(list.clone())
+            }
+        }
+    }
+
+    fn preload(&self, opts: &ViewOptions) -> Result<Preloaded> {
+        let attrs = |axis: Axis| -> Result<Vec<(String, Values)>> {
+            if !opts.attrs {
+                return Ok(Vec::new());
+            }
+            self.attr_names(axis)
+                .into_iter()
+                .map(|n| Ok((n.clone(), self.attr(axis, &n)?)))
+                .collect()
+        };
+        let graphs = |axis: Axis| -> Result<Vec<(String, Graph)>> {
+            if !opts.graphs {
+                return Ok(Vec::new());
+            }
+            self.graph_names(axis)
+                .into_iter()
+                .map(|n| Ok((n.clone(), self.graph(axis, &n)?)))
+                .collect()
+        };
+        Ok(Preloaded {
+            layers: self.chosen_layers(opts)?,
+            row_attrs: attrs(Axis::Rows)?,
+            col_attrs: attrs(Axis::Cols)?,
+            row_graphs: graphs(Axis::Rows)?,
+            col_graphs: graphs(Axis::Cols)?,
+        })
+    }
+
+    fn view_parts<T: H5Type>(
+        &self,
+        rows: Vec<u64>,
+        cols: Vec<u64>,
+        pre: &Preloaded,
+    ) -> Result<View<T>> {
+        let rs = Selection::Index(rows.clone());
+        let cs = Selection::Index(cols.clone());
+        let mut layers = Vec::new();
+        for name in &pre.layers {
+            let m = self.matrix(name)?;
+            let v = m.read::<T>(&rs, &cs)?;
+            let a = Array2::from_shape_vec((rows.len(), cols.len()), v)
+                .map_err(|e| Error::invalid(e.to_string()))?;
+            layers.push((name.clone(), a));
+        }
+        let sel_attrs = |list: &[(String, Values)], idx: &[u64]| -> Result<Vec<(String, Values)>> {
+            let idx: Vec<usize> = idx.iter().map(|&i| i as usize).collect();
+            list.iter().map(|(n, v)| Ok((n.clone(), v.select(&idx)?))).collect()
+        };
+        let sel_graphs = |list: &[(String, Graph)], idx: &[u64]| -> Vec<(String, Graph)> {
+            list.iter().map(|(n, g)| (n.clone(), slice_graph(g, idx))).collect()
+        };
+        Ok(View {
+            row_attrs: sel_attrs(&pre.row_attrs, &rows)?,
+            col_attrs: sel_attrs(&pre.col_attrs, &cols)?,
+            row_graphs: sel_graphs(&pre.row_graphs, &rows),
+            col_graphs: sel_graphs(&pre.col_graphs, &cols),
+            rows,
+            cols,
+            layers,
+        })
+    }
+
+    /// Load a selection of rows and columns (both may be index lists or masks at once).
+    pub fn view<T: H5Type>(&self, rows: &Sel, cols: &Sel, opts: &ViewOptions) -> Result<View<T>> {
+        let (n, m) = self.shape();
+        let pre = self.preload(opts)?;
+        self.view_parts(rows.indices(n)?, cols.indices(m)?, &pre)
+    }
+
+    /// Walk `axis` in batches; each batch is a view of `batch_size` items (in the order given
+    /// by `opts.items`) by the whole other axis (reordered by `opts.key` when given).
+    pub fn scan<T: H5Type>(&self, axis: Axis, opts: ScanOptions) -> Result<Scan<'_, T>> {
+        let n = self.len(axis);
+        let items = match &opts.items {
+            Some(v) => {
+                if let Some(&bad) = v.iter().find(|&&i| i >= n) {
+                    return Err(Error::invalid(format!(
+                        "item {bad} out of range (axis length {n})"
+                    )));
+                }
+                v.clone()
+            }
+            None => (0..n).collect(),
+        };
+        let other = match &opts.key {
+            Some(k) => argsort(&self.attr(axis.other(), k)?)?,
+            None => (0..self.len(axis.other())).collect(),
+        };
+        if opts.batch_size == 0 {
+            return Err(Error::invalid("batch size must be at least 1"));
+        }
+        let pre = self.preload(&opts.view)?;
+        Ok(Scan {
+            file: self,
+            axis,
+            items,
+            other,
+            pos: 0,
+            batch_size: opts.batch_size,
+            pre,
+            _t: std::marker::PhantomData,
+        })
+    }
+
+    /// Apply every function of `fs` to every row (`Axis::Rows`) or column of `layer` (as
+    /// f64), in one pass; `selection` restricts the other axis. Returns one vector per
+    /// function.
+    pub fn map(
+        &self,
+        layer: &str,
+        axis: Axis,
+        fs: &[&(dyn Fn(&[f64]) -> f64 + Sync)],
+        selection: &Sel,
+    ) -> Result<Vec<Vec<f64>>> {
+        let m = self.matrix(layer)?;
+        let other = selection.to_hdf5(self.len(axis.other()))?;
+        let scan_axis = if axis == Axis::Rows { ScanAxis::Rows } else { ScanAxis::Cols };
+        let mut out: Vec<Vec<f64>> =
+            fs.iter().map(|_| Vec::with_capacity(self.len(axis) as usize)).collect();
+        let mut col = Vec::new();
+        for batch in m.scan::<f64>(scan_axis, MatrixScan::default().other(other)) {
+            let b = batch?;
+            let k = b.items.len();
+            for i in 0..k {
+                let v: &[f64] = if axis == Axis::Rows {
+                    &b.data[i * b.other_len..(i + 1) * b.other_len]
+                } else {
+                    col.clear();
+                    col.extend((0..b.other_len).map(|r| b.data[r * k + i]));
+                    &col
+                };
+                for (f, o) in fs.iter().zip(out.iter_mut()) {
+                    o.push(f(v));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Batches of a [`LoomFile::scan`].
+pub struct Scan<'a, T> {
+    file: &'a LoomFile,
+    axis: Axis,
+    items: Vec<u64>,
+    other: Vec<u64>,
+    pos: usize,
+    batch_size: usize,
+    pre: Preloaded,
+    _t: std::marker::PhantomData<T>,
+}
+
+/// Attributes and graphs loaded once per view or scan.
+struct Preloaded {
+    layers: Vec<String>,
+    row_attrs: Vec<(String, Values)>,
+    col_attrs: Vec<(String, Values)>,
+    row_graphs: Vec<(String, Graph)>,
+    col_graphs: Vec<(String, Graph)>,
+}
+
+/// One batch: the item indices and their view.
+#[derive(Clone, Debug)]
+pub struct ScanBatch<T> {
+    /// Position of the batch's first item in the scan order.
+    pub offset: usize,
+    /// The items of this batch (indices along the scanned axis).
+    pub indexes: Vec<u64>,
+    /// The view: the items by the (possibly reordered) other axis.
+    pub view: View<T>,
+}
+
+impl<T: H5Type> Iterator for Scan<'_, T> {
+    type Item = Result<ScanBatch<T>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.items.len() {
+            return None;
+        }
+        let end = (self.pos + self.batch_size).min(self.items.len());
+        let batch: Vec<u64> = self.items[self.pos..end].to_vec();
+        let offset = self.pos;
+        self.pos = end;
+        let (rows, cols) = match self.axis {
+            Axis::Rows => (batch.clone(), self.other.clone()),
+            Axis::Cols => (self.other.clone(), batch.clone()),
+        };
+        Some(self.file.view_parts(rows, cols, &self.pre).map(|view| ScanBatch {
+            offset,
+            indexes: batch,
+            view,
+        }))
+    }
+}

@@ -1,0 +1,138 @@
+//! Views, scans and maps against direct reads of the same data (fixtures/loom/rich_v3.loom:
+//! four layers, 2-D attributes, row and column graphs).
+
+use loomfile::view::{ScanOptions, ViewOptions, slice_graph};
+use loomfile::{Axis, Graph, LoomFile, Sel, Values};
+
+fn rich() -> LoomFile {
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/loom/rich_v3.loom");
+    LoomFile::from_bytes(std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn view_slices_layers_attributes_and_graphs_in_selection_order() {
+    let f = rich();
+    let rows = vec![5u64, 0, 5, 39];
+    let cols = vec![49u64, 3, 7];
+    let v = f
+        .view::<f64>(&Sel::Index(rows.clone()), &Sel::Index(cols.clone()), &ViewOptions::default())
+        .unwrap();
+    assert_eq!(v.shape(), (4, 3));
+    for name in f.layer_names() {
+        let full = f.read_layer::<f64>(&name, &Sel::All, &Sel::All).unwrap();
+        let a = v.layer(&name).unwrap();
+        for (i, &r) in rows.iter().enumerate() {
+            for (j, &c) in cols.iter().enumerate() {
+                assert_eq!(a[[i, j]], full[[r as usize, c as usize]], "layer {name:?}");
+            }
+        }
+    }
+    let genes = f.attr(Axis::Rows, "Gene").unwrap().as_strings().unwrap();
+    let got = v.row_attr("Gene").unwrap().as_strings().unwrap();
+    assert_eq!(got, rows.iter().map(|&r| genes[r as usize].clone()).collect::<Vec<_>>());
+    // 2-D attribute rows follow the selection too.
+    let pca = f.attr(Axis::Cols, "PCA").unwrap();
+    assert_eq!(v.col_attr("PCA").unwrap(), &pca.select(&[49, 3, 7]).unwrap());
+    // Graph edges keep both ends selected, renumbered in view order (repeats duplicate).
+    let knn = f.graph(Axis::Cols, "KNN").unwrap();
+    let expect = slice_graph(&knn, &cols);
+    assert_eq!(v.col_graphs.iter().find(|(n, _)| n == "KNN").unwrap().1, expect);
+    for k in 0..expect.edges() {
+        let (a, b) = (cols[expect.a[k] as usize], cols[expect.b[k] as usize]);
+        assert!(
+            (0..knn.edges()).any(|e| knn.a[e] == a && knn.b[e] == b && knn.w[e] == expect.w[k])
+        );
+    }
+}
+
+#[test]
+fn slice_graph_keeps_order_and_repeats() {
+    let g = Graph { a: vec![0, 1, 2, 3], b: vec![1, 2, 3, 0], w: vec![1.0, 2.0, 3.0, 4.0] };
+    let s = slice_graph(&g, &[2, 1, 2]);
+    // Edge 1->2 (w 2) with 1 at position 1 and 2 at positions 0 and 2.
+    assert_eq!(s, Graph { a: vec![1, 1], b: vec![0, 2], w: vec![2.0, 2.0] });
+}
+
+#[test]
+fn scan_yields_items_in_the_callers_order_with_key_reordering() {
+    let f = rich();
+    let items: Vec<u64> = vec![30, 2, 2, 39, 0, 17, 9];
+    let opts = ScanOptions {
+        items: Some(items.clone()),
+        batch_size: 3,
+        key: Some("CellID".into()),
+        ..ScanOptions::default()
+    };
+    let cell_ids = f.attr(Axis::Cols, "CellID").unwrap().as_strings().unwrap();
+    let mut order: Vec<usize> = (0..cell_ids.len()).collect();
+    order.sort_by(|&a, &b| cell_ids[a].cmp(&cell_ids[b]));
+    let main = f.read_layer::<f32>("", &Sel::All, &Sel::All).unwrap();
+    let mut seen = Vec::new();
+    for b in f.scan::<f32>(Axis::Rows, opts).unwrap() {
+        let b = b.unwrap();
+        assert!(b.indexes.len() <= 3);
+        assert_eq!(b.view.cols, order.iter().map(|&c| c as u64).collect::<Vec<_>>());
+        let m = b.view.layer("").unwrap();
+        for (i, &r) in b.indexes.iter().enumerate() {
+            for (j, &c) in order.iter().enumerate() {
+                assert_eq!(m[[i, j]], main[[r as usize, c]]);
+            }
+        }
+        seen.extend(b.indexes);
+    }
+    assert_eq!(seen, items);
+    // Items beyond the axis are refused up front.
+    let bad = ScanOptions { items: Some(vec![40]), ..ScanOptions::default() };
+    assert!(f.scan::<f32>(Axis::Rows, bad).is_err());
+}
+
+#[test]
+fn scan_columns_main_layer_only_covers_everything_once() {
+    let f = rich();
+    let opts = ScanOptions {
+        batch_size: 16,
+        view: ViewOptions { layers: Some(vec!["".into()]), attrs: false, graphs: false },
+        ..ScanOptions::default()
+    };
+    let main = f.read_layer::<f64>("", &Sel::All, &Sel::All).unwrap();
+    let mut total = 0.0;
+    let mut cols = 0;
+    for b in f.scan::<f64>(Axis::Cols, opts).unwrap() {
+        let b = b.unwrap();
+        assert_eq!(b.view.layers.len(), 1);
+        total += b.view.layer("").unwrap().sum();
+        cols += b.indexes.len();
+    }
+    assert_eq!(cols, 50);
+    assert_eq!(total, main.sum());
+}
+
+#[test]
+fn map_applies_several_functions_in_one_pass() {
+    let f = rich();
+    let main = f.read_layer::<f64>("", &Sel::All, &Sel::All).unwrap();
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let max = |v: &[f64]| v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    for axis in [Axis::Rows, Axis::Cols] {
+        let out = f.map("", axis, &[&sum, &max], &Sel::All).unwrap();
+        let (s, m): (Vec<f64>, Vec<f64>) = match axis {
+            Axis::Rows => main
+                .outer_iter()
+                .map(|r| (r.sum(), r.iter().cloned().fold(f64::NEG_INFINITY, f64::max)))
+                .unzip(),
+            Axis::Cols => main
+                .columns()
+                .into_iter()
+                .map(|c| (c.sum(), c.iter().cloned().fold(f64::NEG_INFINITY, f64::max)))
+                .unzip(),
+        };
+        assert_eq!(out[0], s);
+        assert_eq!(out[1], m);
+    }
+    // A selection on the other axis.
+    let out = f.map("", Axis::Rows, &[&sum], &Sel::Range(10, 20)).unwrap();
+    let expect: Vec<f64> = main.outer_iter().map(|r| r.slice(ndarray::s![10..20]).sum()).collect();
+    assert_eq!(out[0], expect);
+    let _ = Values::string("unused");
+}

@@ -83,8 +83,9 @@ pub enum Error {
         /// Why the write is refused.
         detail: String,
     },
-    /// An earlier sync failed; the handle refuses further commits (the state on disk is unknown).
-    #[error("an earlier sync failed; this handle accepts no further commits")]
+    /// An earlier write or sync failed; the handle refuses further commits (the state on disk
+    /// is unknown, or the staged changes are incomplete).
+    #[error("an earlier write or sync failed; this handle accepts no further commits")]
     Poisoned,
 }
 

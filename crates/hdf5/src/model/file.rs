@@ -70,15 +70,20 @@ impl File {
         use crate::storage::lock::{LockKind, LockPolicy, lock};
         let f = std::fs::File::open(path.as_ref()).map_err(Error::io)?;
         lock(&f, LockKind::Shared, opts.lock.unwrap_or_else(LockPolicy::from_env))?;
-        let lock_handle = f.try_clone().map_err(Error::io)?;
+        // WASI has no `dup` (try_clone fails with Unsupported) and no locks to keep alive;
+        // the storage below owns `f`, so no second handle is needed there.
+        #[cfg(not(target_os = "wasi"))]
+        let lock_handle = Some(f.try_clone().map_err(Error::io)?);
+        #[cfg(target_os = "wasi")]
+        let lock_handle = None;
         #[cfg(feature = "mmap")]
         if opts.mmap {
             // SAFETY: opt-in; the caller accepts that concurrent truncation raises SIGBUS.
             #[allow(unsafe_code)]
             let map = unsafe { crate::storage::MmapStorage::map(&f).map_err(Error::io)? };
-            return Self::build(Arc::new(map), opts.limits, Some(lock_handle));
+            return Self::build(Arc::new(map), opts.limits, lock_handle);
         }
-        Self::build(Arc::new(crate::storage::FileStorage::new(f)), opts.limits, Some(lock_handle))
+        Self::build(Arc::new(crate::storage::FileStorage::new(f)), opts.limits, lock_handle)
     }
 
     /// Open an in-memory image.

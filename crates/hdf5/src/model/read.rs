@@ -89,19 +89,13 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
     } else {
         (0..rank).map(|d| axis_sel(d).indices(shape[d])).collect::<Result<_>>()?
     };
-    let fill = ds.fill_bytes();
-    let mut out = if fill.iter().all(|&b| b == 0) {
-        vec![0u8; bytes as usize]
-    } else {
-        fill.iter().copied().cycle().take(bytes as usize).collect()
-    };
-    if count == 0 {
-        return Ok((out, out_shape));
-    }
+    // Compact and contiguous data must be stored in full before the output (and the fill
+    // element) is allocated: a hostile element size or shape must not make the reader
+    // allocate more than the file holds.
     let src = ds.file().source();
-    match ds.layout() {
-        Layout::Compact { data } => {
-            let need = shape.iter().product::<u64>() * es as u64;
+    let need = match ds.layout() {
+        Layout::Compact { data } if count > 0 => {
+            let need = stored_bytes(&shape, es, ds)?;
             if (data.len() as u64) < need {
                 return Err(Error::malformed(
                     "layout message",
@@ -109,6 +103,34 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
                     format!("compact data of {} bytes, {need} needed", data.len()),
                 ));
             }
+            need
+        }
+        Layout::Contiguous { address: Some(addr), size } if count > 0 => {
+            let need = stored_bytes(&shape, es, ds)?;
+            if *size < need {
+                return Err(Error::malformed(
+                    "layout message",
+                    ds.address(),
+                    format!("contiguous storage of {size} bytes, {need} needed"),
+                ));
+            }
+            src.check_range(*addr, need, "contiguous data")?;
+            need
+        }
+        _ => 0,
+    };
+    let fill = ds.fill_bytes();
+    let mut out = if fill.iter().all(|&b| b == 0) {
+        vec![0u8; bytes as usize]
+    } else {
+        // `fill` is one element: `bytes` = `count` elements (a memcpy per element, not per byte).
+        fill.repeat(count as usize)
+    };
+    if count == 0 {
+        return Ok((out, out_shape));
+    }
+    match ds.layout() {
+        Layout::Compact { data } => {
             if rank == 0 {
                 out.copy_from_slice(&data[..es]);
             } else {
@@ -121,16 +143,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
             }
         }
         Layout::Contiguous { address: None, .. } => {}
-        Layout::Contiguous { address: Some(addr), size } => {
-            let need = shape.iter().product::<u64>() * es as u64;
-            if *size < need {
-                return Err(Error::malformed(
-                    "layout message",
-                    ds.address(),
-                    format!("contiguous storage of {size} bytes, {need} needed"),
-                ));
-            }
-            src.check_range(*addr, need, "contiguous data")?;
+        Layout::Contiguous { address: Some(addr), .. } => {
             if rank == 0 {
                 src.read_into(*addr, &mut out, "contiguous data")?;
             } else if sel.iter().all(|s| *s == Selection::All) {
@@ -178,6 +191,14 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
         Layout::Virtual => return Err(Error::unsupported("virtual dataset layout")),
     }
     Ok((out, out_shape))
+}
+
+/// Bytes of the whole dataset (compact or contiguous storage). A selection read checks only
+/// the selected size against the budget, so the full size of a hostile shape may overflow.
+fn stored_bytes(shape: &[u64], es: usize, ds: &Dataset) -> Result<u64> {
+    shape.iter().try_fold(es as u64, |a, &d| a.checked_mul(d)).ok_or_else(|| {
+        Error::malformed("dataspace message", ds.address(), "dataset size overflows")
+    })
 }
 
 fn strides(shape: &[u64]) -> Vec<u64> {

@@ -184,6 +184,13 @@ impl ElementDecoder<'_> {
                 self.array(base, &full, raw)
             }
             _ => {
+                // The tree holds a list per index prefix besides the elements: with a zero
+                // dimension after huge ones it is huge while the data is empty.
+                let bytes = tree_nodes(shape).saturating_mul(std::mem::size_of::<Value>() as u64);
+                let limit = self.file.src.limits.max_read_bytes;
+                if bytes > limit {
+                    return Err(Error::limit("decoded value bytes", bytes, limit));
+                }
                 let es = dtype.size() as usize;
                 let mut items = Vec::with_capacity(raw.len() / es.max(1));
                 for e in raw.chunks_exact(es.max(1)) {
@@ -231,13 +238,25 @@ impl ElementDecoder<'_> {
     }
 }
 
+/// Number of [`Value`]s [`nest`] builds for `shape`: one list per index prefix (the outer
+/// list, one per first index, one per pair of leading indices, ...) plus the elements.
+pub fn tree_nodes(shape: &[u64]) -> u64 {
+    let (mut nodes, mut prefix) = (0u64, 1u64);
+    for &d in shape {
+        nodes = nodes.saturating_add(prefix);
+        prefix = prefix.saturating_mul(d);
+    }
+    nodes.saturating_add(prefix)
+}
+
 /// Shape a flat list into nested lists.
 pub fn nest(items: Vec<Value>, shape: &[u64]) -> Value {
     match shape {
         [] => items.into_iter().next().unwrap_or(Value::Null),
         [_] => Value::List(items),
         [_, rest @ ..] => {
-            let inner: u64 = rest.iter().product();
+            // Saturating: zero iff some dimension is zero, and never an overflow panic.
+            let inner = rest.iter().fold(1u64, |a, &d| a.saturating_mul(d));
             if inner == 0 {
                 return Value::List((0..shape[0]).map(|_| nest(Vec::new(), rest)).collect());
             }
@@ -297,5 +316,9 @@ mod tests {
             ])
         );
         assert_eq!(nest(vec![], &[3, 0]), Value::List(vec![Value::List(vec![]); 3]));
+        assert_eq!(nest(vec![], &[0, 1 << 40, 1 << 40]), Value::List(vec![]));
+        assert_eq!(tree_nodes(&[]), 1);
+        assert_eq!(tree_nodes(&[2, 3]), 1 + 2 + 6);
+        assert_eq!(tree_nodes(&[1 << 40, 0]), 1 + (1 << 40));
     }
 }

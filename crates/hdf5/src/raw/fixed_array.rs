@@ -419,6 +419,7 @@ mod tests {
         crate::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
+    #[cfg(feature = "fs")]
     fn summary(e: &crate::ChunkEntry) -> (Vec<u64>, u64, u64, u32) {
         (e.offset.clone(), e.address, e.size, e.filter_mask)
     }

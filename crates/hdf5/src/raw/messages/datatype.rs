@@ -288,7 +288,7 @@ impl Datatype {
         let size = c.u32()?;
         let order = if bits & 1 != 0 { ByteOrder::Big } else { ByteOrder::Little };
         let zero_size = |c: &Cursor| c.error("datatype of size 0");
-        Ok(match class {
+        let dt = match class {
             0 => {
                 let offset = c.u16()?;
                 let precision = c.u16()?;
@@ -420,7 +420,14 @@ impl Datatype {
             }
             11 => Datatype::Complex { size },
             k => return Err(c.error(format!("unknown datatype class {k}"))),
-        })
+        };
+        // Every class needs a size (time, reference, complex and vlen sizes are not checked
+        // above; an array may have a zero dimension): zero-size elements would make chunks of
+        // zero bytes, whose index entries no file-size check bounds.
+        if dt.size() == 0 {
+            return Err(zero_size(c));
+        }
+        Ok(dt)
     }
 
     fn decode_compound(
@@ -463,6 +470,11 @@ impl Datatype {
                 dtype = Self::decode_from(c, depth + 1)?;
                 if rank > 0 {
                     dtype = Datatype::Array { dims, base: Box::new(dtype) };
+                    if dtype.size() == 0 {
+                        return Err(
+                            c.error(format!("member {name:?}: array with a zero dimension"))
+                        );
+                    }
                 }
             } else {
                 dtype = Self::decode_from(c, depth + 1)?;
@@ -685,6 +697,17 @@ mod tests {
             }
             .is_bool_enum()
         );
+    }
+
+    #[test]
+    fn rejects_zero_size_types() {
+        for t in [
+            Datatype::Time { size: 0 },
+            Datatype::Reference { size: 0, kind: 0 },
+            Datatype::Array { dims: vec![0], base: Box::new(Datatype::int(4, true)) },
+        ] {
+            assert!(Datatype::decode(&t.encode(), 0).is_err(), "{t:?}");
+        }
     }
 
     #[test]

@@ -118,6 +118,10 @@ impl Layout {
                 })
             }
             2 => {
+                // The last dimension is the element size: a chunk needs at least one more.
+                if rank < 2 {
+                    return Err(c.error(format!("chunk dimensionality {rank}")));
+                }
                 let element_size = c.u32()? as u64;
                 let chunk = dims[..rank - 1].to_vec();
                 check_chunk(c, &chunk)?;

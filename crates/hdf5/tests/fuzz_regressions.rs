@@ -1,0 +1,60 @@
+//! Fuzz findings stay fixed: every committed input under `fuzz/regressions/<target>/` is
+//! replayed through the same harness function its cargo-fuzz target runs (the harness
+//! source `fuzz/src/lib.rs` is compiled into this test), on stable, in every CI run. A
+//! harness panics on a finding; each input must also finish well within the time bound.
+
+#[allow(dead_code, unused_imports)]
+#[path = "../../../fuzz/src/lib.rs"]
+mod harness;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn regressions() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions")
+}
+
+#[test]
+fn every_regression_input_passes_its_target() {
+    // libFuzzer's bound is 1 s per input in an optimized build; unoptimized builds get headroom.
+    let bound =
+        if cfg!(debug_assertions) { Duration::from_secs(10) } else { Duration::from_secs(1) };
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(regressions())
+        .expect("fuzz/regressions exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut count = 0;
+    for dir in dirs {
+        let target = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            harness::TARGETS.contains(&target.as_str()),
+            "fuzz/regressions/{target} does not name a fuzz target"
+        );
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README.md"))
+            .collect();
+        files.sort();
+        for file in files {
+            let bytes = std::fs::read(&file).unwrap();
+            let t = Instant::now();
+            assert!(harness::run(&target, &bytes));
+            let took = t.elapsed();
+            assert!(took < bound, "{} took {took:?}", file.display());
+            count += 1;
+        }
+    }
+    println!("replayed {count} regression inputs");
+}
+
+#[test]
+fn every_target_accepts_empty_and_tiny_inputs() {
+    for target in harness::TARGETS {
+        for input in [&[][..], &[0], &[0xff; 16], b"\x89HDF\r\n\x1a\n"] {
+            assert!(harness::run(target, input));
+        }
+    }
+}

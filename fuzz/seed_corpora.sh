@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Seed fuzz/corpus/<target>/ for every fuzz target from the committed fixtures
+# (fixtures/hdf5, fixtures/loom) and, when present, the shared CVE reproducers
+# ($LOOMFILE_SHARED/corpus/hdf5-cve, default ../shared). Structure and message targets get
+# the structures cut out of those files (see examples/seed_corpora.rs). The corpora are not
+# committed (.gitignore); committed crash inputs live in fuzz/regressions/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=(fixtures/hdf5/*.h5 fixtures/loom/*.loom)
+shared="${LOOMFILE_SHARED:-../shared}"
+if [ -d "$shared/corpus/hdf5-cve" ]; then
+    files+=("$shared"/corpus/hdf5-cve/*)
+fi
+# Committed regression inputs are seeds of their own target too.
+for dir in fuzz/regressions/*/; do
+    [ -d "$dir" ] || continue
+    target=$(basename "$dir")
+    mkdir -p "fuzz/corpus/$target"
+    cp -n "$dir"* "fuzz/corpus/$target/" 2>/dev/null || true
+done
+cargo run --quiet --manifest-path fuzz/Cargo.toml --example seed_corpora -- fuzz/corpus "${files[@]}"

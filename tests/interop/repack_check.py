@@ -12,6 +12,14 @@ def load_oracle(path):
     spec.loader.exec_module(mod)
     return mod
 
+# Files whose content the earliest format cannot hold: repack must refuse them with one
+# "unsupported" line naming the object, and leave no output behind. attributes_latest.h5 has
+# a 100 KiB attribute; earliest-format object headers cap a message at 64 KiB (libhdf5
+# refuses the same attribute with libver="earliest"), and the writer has no dense
+# attribute storage yet.
+EXPECTED_UNSUPPORTED = {"attributes_latest.h5": "/dataset: unsupported"}
+
+
 def main():
     loom, canon_path, outdir, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     canon = load_oracle(canon_path)
@@ -21,6 +29,17 @@ def main():
     for f in files:
         out = os.path.join(outdir, os.path.basename(f) + ".repacked.h5")
         r = subprocess.run([loom, "--quiet", "h5", "repack", f, out], capture_output=True)
+        want = EXPECTED_UNSUPPORTED.get(os.path.basename(f))
+        if want is not None:
+            err = r.stderr.decode().strip()
+            if r.returncode == 1 and want in err and len(err.splitlines()) == 1 \
+                    and not os.path.exists(out):
+                print(f"ok   {f} (refused as expected: {err})")
+            else:
+                print(f"FAIL {f}: expected a refusal containing {want!r}, got exit "
+                      f"{r.returncode}: {err}")
+                failed += 1
+            continue
         if r.returncode != 0:
             print(f"FAIL {f}: repack exit {r.returncode}: {r.stderr.decode().strip()}")
             failed += 1

@@ -1,7 +1,8 @@
 //! A file truncated under an open reader gives an error on the next read — never SIGBUS (the
 //! default storage reads by position; memory maps are opt-in).
 
-#![cfg(feature = "fs")]
+// Not on wasm: tempfile::tempdir() needs std::env::temp_dir(), which panics there.
+#![cfg(all(feature = "fs", not(target_family = "wasm")))]
 
 use loomfile_hdf5::{AttrValue, DatasetSpec, Datatype, File, Writer};
 

@@ -41,13 +41,25 @@ fn pread(f: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
 fn pwrite(f: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_write(f, buf, offset)
 }
+// WASI: std's positional `std::os::wasi::fs::FileExt` is unstable (`wasi_ext`, rust#71213) and
+// does not compile on a stable toolchain, so seek and read/write instead. The seek position is
+// shared state: one process-wide lock keeps every seek paired with its read/write (wasip1 has
+// no threads anyway, so it is never contended there).
 #[cfg(target_os = "wasi")]
-fn pread(f: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    std::os::wasi::fs::FileExt::read_at(f, buf, offset)
+static WASI_SEEK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+#[cfg(target_os = "wasi")]
+fn pread(mut f: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let _g = WASI_SEEK.lock().unwrap_or_else(|e| e.into_inner());
+    f.seek(SeekFrom::Start(offset))?;
+    f.read(buf)
 }
 #[cfg(target_os = "wasi")]
-fn pwrite(f: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
-    std::os::wasi::fs::FileExt::write_at(f, buf, offset)
+fn pwrite(mut f: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    use std::io::{Seek, SeekFrom, Write};
+    let _g = WASI_SEEK.lock().unwrap_or_else(|e| e.into_inner());
+    f.seek(SeekFrom::Start(offset))?;
+    f.write(buf)
 }
 #[cfg(not(any(unix, windows, target_os = "wasi")))]
 fn pread(_f: &File, _buf: &mut [u8], _offset: u64) -> io::Result<usize> {

@@ -202,8 +202,16 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     sb.eof = w.space.base + end;
     sb.root = RootGroup::Entry(SymbolTableEntry::group(0, root_addr, btree, heap));
     let bytes = sb.encode_v0();
-    storage.write_all_at(w.space.base, &bytes).map_err(Error::io)?;
-    storage.sync().map_err(Error::io)?;
+    // The committed superblock, to put back if the new one cannot be made durable: a commit
+    // that returns an error must leave the old file (a kill here leaves it too).
+    let mut previous = vec![0u8; bytes.len()];
+    let restorable = storage.read_exact_at(w.space.base, &mut previous).is_ok();
+    if let Err(e) = storage.write_all_at(w.space.base, &bytes).and_then(|()| storage.sync()) {
+        if restorable {
+            let _ = storage.write_all_at(w.space.base, &previous).and_then(|()| storage.sync());
+        }
+        return Err(Error::io(e));
+    }
 
     // The new state is committed: refresh the view.
     w.superblock = sb;

@@ -206,11 +206,14 @@ impl Writer {
         } else {
             Dataspace::Simple { dims: spec.shape.clone(), max: max.clone() }
         };
-        let unlimited = max.iter().any(|&m| m == UNLIMITED);
         let total = if spec.null_space { 0 } else { spec.shape.iter().product::<u64>() * es };
         let storage = match &spec.layout {
-            LayoutSpec::Contiguous if unlimited => {
-                return Err(Error::invalid("unlimited dimensions need a chunked layout").at(path));
+            // libhdf5 refuses these ("extendible contiguous/compact dataset not allowed").
+            LayoutSpec::Contiguous | LayoutSpec::Compact if max != spec.shape => {
+                return Err(Error::invalid(
+                    "a maximum shape beyond the shape (extendible) needs a chunked layout",
+                )
+                .at(path));
             }
             LayoutSpec::Contiguous => Storage::Contiguous { address: None, size: total },
             LayoutSpec::Compact => {
@@ -373,6 +376,8 @@ impl Writer {
                     if let Storage::Chunked { entries, .. } = &mut self.ds_mut(id).storage {
                         entries.remove(&e.offset);
                     }
+                    // The committed chunk index still lists the dropped chunk: write a new one.
+                    self.ds_mut(id).layout_raw = None;
                 } else if straddles {
                     let mut buf = self.read_chunk(id, &e.offset)?;
                     clear_outside(&mut buf, &e.offset, &chunk, new, &self.ds(id).fill);
@@ -472,6 +477,9 @@ impl Writer {
     /// given as `Selection::All` or `Selection::Range` per axis.
     pub fn write_raw(&mut self, path: &str, sel: &[Selection], data: &[u8]) -> Result<()> {
         let id = self.dataset_id(path)?;
+        if self.ds(id).space == Dataspace::Null {
+            return Err(Error::invalid("a null dataspace holds no data").at(path));
+        }
         let dims = self.ds(id).space.dims().to_vec();
         let es = self.ds(id).dtype.size() as usize;
         let rank = dims.len();
@@ -504,7 +512,15 @@ impl Writer {
             return Ok(());
         }
         let path_s = path.to_string();
-        match self.ds(id).storage.clone() {
+        // Only the chunk shape of a chunked dataset is needed: cloning its whole chunk map
+        // here would make every partial write cost O(chunks in the dataset).
+        let storage = match &self.ds(id).storage {
+            Storage::Chunked { chunk, .. } => {
+                Storage::Chunked { chunk: chunk.clone(), entries: BTreeMap::new() }
+            }
+            other => other.clone(),
+        };
+        match storage {
             Storage::Compact(mut buf) => {
                 scatter_box(&mut buf, &dims, &start, &count, data, es);
                 self.ds_mut(id).storage = Storage::Compact(buf);
@@ -644,6 +660,11 @@ fn copy_box(
     es: usize,
 ) {
     let rank = chunk.len();
+    if rank == 0 {
+        // A scalar: one element (compact scalars come through here).
+        chunk_buf[..es].copy_from_slice(&data[..es]);
+        return;
+    }
     if (0..rank).any(|d| lo[d] >= hi[d]) {
         return;
     }

@@ -521,11 +521,36 @@ impl Writer {
         Ok(self.nodes[id].attrs.iter().map(|a| a.name().to_string()).collect())
     }
 
+    /// Discard every change staged since the last commit: the writer returns to the
+    /// committed state (which the file on disk still holds) and the space the abandoned
+    /// changes used is reused by the next transaction.
+    pub fn rollback(&mut self) -> Result<()> {
+        self.space.rewind();
+        self.heap = HeapWriter::default();
+        self.encoders.clear();
+        self.tables.clear();
+        self.nodes.clear();
+        match self.reader.clone() {
+            Some(r) => {
+                let addr = r.superblock().root_address();
+                self.root = self.load(addr, "/".to_string(), None)?;
+            }
+            None => {
+                self.nodes.push(new_group("/", None));
+                self.root = 0;
+            }
+        }
+        Ok(())
+    }
+
     // ----- commit -----
 
     /// Make every change since the last commit durable and visible, atomically.
     pub fn commit(&mut self) -> Result<()> {
-        if self.poisoned {
+        // A write that failed during an operation (a chunk, a heap collection) left the staged
+        // state incomplete: committing it would publish a torn change.
+        if self.poisoned || self.space.failed() {
+            self.poisoned = true;
             return Err(Error::Poisoned);
         }
         if !self.nodes[self.root].dirty {

@@ -4,6 +4,7 @@
 use crate::storage::WriteAt;
 use crate::{Error, Result};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where new bytes go, and the storage they go to.
 pub struct Space {
@@ -14,6 +15,8 @@ pub struct Space {
     next: u64,
     /// The committed end of file (relative): nothing below it may be written before commit.
     fence: u64,
+    /// A write failed: the staged structures past the fence are incomplete.
+    failed: AtomicBool,
 }
 
 impl std::fmt::Debug for Space {
@@ -35,7 +38,7 @@ impl Space {
     /// Allocate from relative address `start` (the committed end of file) onwards.
     pub fn new(storage: Arc<dyn WriteAt>, base: u64, start: u64) -> Self {
         let start = align8(start);
-        Space { storage, base, next: start, fence: start }
+        Space { storage, base, next: start, fence: start, failed: AtomicBool::new(false) }
     }
 
     /// Reserve `len` bytes; returns their relative address.
@@ -60,7 +63,15 @@ impl Space {
                 self.fence
             )));
         }
-        self.storage.write_all_at(self.base + at, bytes).map_err(Error::io)
+        self.storage.write_all_at(self.base + at, bytes).map_err(|e| {
+            self.failed.store(true, Ordering::Relaxed);
+            Error::io(e)
+        })
+    }
+
+    /// True once a write has failed (the writer must not commit what was staged).
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Relaxed)
     }
 
     /// The next free address (the end of file once everything is written).
@@ -76,6 +87,11 @@ impl Space {
     /// Start a new transaction from the current end.
     pub fn advance_fence(&mut self) {
         self.fence = self.next;
+    }
+
+    /// Forget everything allocated since the fence (an abandoned transaction).
+    pub fn rewind(&mut self) {
+        self.next = self.fence;
     }
 
     /// The storage.

@@ -10,7 +10,9 @@
 //!
 //! Modules: [`file`] (open/create, spec version, timestamps), [`layers`], [`attrs`] (row,
 //! column and global attributes), [`graphs`], [`values`] (typed attribute values),
-//! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes).
+//! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
+//! [`validate`] (the spec and loompy's conventions, checked correctly), [`ops`] (add_columns,
+//! add_loom, combine, permute, 10x MEX import: bounded memory, one atomic commit each).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,8 +21,11 @@ pub mod attrs;
 pub mod create;
 pub mod error;
 pub mod file;
+#[cfg(feature = "fs")]
+pub mod formats;
 pub mod graphs;
 pub mod layers;
+pub mod ops;
 mod parallel;
 pub mod reader;
 pub mod sparse;
@@ -28,12 +33,14 @@ pub mod spec;
 pub mod stats;
 pub mod text;
 pub mod timestamp;
+pub mod validate;
 pub mod values;
+pub mod view;
 
 pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, Sel};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel};
 pub use sparse::{Coo, Csr};
 pub use values::{NumType, Values};

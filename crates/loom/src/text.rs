@@ -22,10 +22,17 @@ pub fn xml_unescape(s: &str) -> String {
                 "amp" => Some('&'),
                 "quot" => Some('"'),
                 "apos" => Some('\''),
-                _ if body.starts_with("#x") || body.starts_with("#X") => {
+                // Digits only: Rust's integer parsers would also take a leading '+'.
+                _ if (body.starts_with("#x") || body.starts_with("#X"))
+                    && body.len() > 2
+                    && body[2..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+                {
                     u32::from_str_radix(&body[2..], 16).ok().and_then(char::from_u32)
                 }
-                _ if body.starts_with('#') => {
+                _ if body.starts_with('#')
+                    && body.len() > 1
+                    && body[1..].bytes().all(|b| b.is_ascii_digit()) =>
+                {
                     body[1..].parse::<u32>().ok().and_then(char::from_u32)
                 }
                 _ => None,
@@ -73,6 +80,8 @@ mod tests {
         assert_eq!(xml_unescape("caf&#xE9; &#x65E5;"), "café 日");
         assert_eq!(xml_unescape("&lt;b&gt; &amp; &quot;q&quot; &apos;"), "<b> & \"q\" '");
         assert_eq!(xml_unescape("a & b &unknown; &#zz;"), "a & b &unknown; &#zz;");
+        // Only digits make a reference ("&#+65;" is text, not 'A').
+        assert_eq!(xml_unescape("&#+65; &#x+41; &#-1; &#65;"), "&#+65; &#x+41; &#-1; A");
     }
 
     #[test]

@@ -572,16 +572,32 @@ fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> 
                     _ => Values::Float32(shaped(v.iter().map(|&x| x as f32).collect(), shape)?),
                 })
             }
-            Some(_) => {
-                let v: Vec<i64> = flat
-                    .iter()
-                    .map(|x| match *x {
-                        Value::Int(i) => Ok(i),
-                        Value::UInt(u) => Ok(u as i64),
-                        _ => Err(bad()),
-                    })
-                    .collect::<Result<_>>()?;
-                Ok(Values::Int64(shaped(v, shape)?))
+            // Integers keep their stored type (compound fields): an int64 for everything
+            // would wrap uint64 values above i64::MAX into negative numbers.
+            Some(t) => {
+                macro_rules! ints {
+                    ($ty:ty, $variant:ident) => {{
+                        let v: Vec<$ty> = flat
+                            .iter()
+                            .map(|x| match *x {
+                                Value::Int(i) => <$ty>::try_from(i).map_err(|_| bad()),
+                                Value::UInt(u) => <$ty>::try_from(u).map_err(|_| bad()),
+                                _ => Err(bad()),
+                            })
+                            .collect::<Result<_>>()?;
+                        Values::$variant(shaped(v, shape)?)
+                    }};
+                }
+                Ok(match t {
+                    NumType::Int8 => ints!(i8, Int8),
+                    NumType::Int16 => ints!(i16, Int16),
+                    NumType::Int32 => ints!(i32, Int32),
+                    NumType::UInt8 => ints!(u8, UInt8),
+                    NumType::UInt16 => ints!(u16, UInt16),
+                    NumType::UInt32 => ints!(u32, UInt32),
+                    NumType::UInt64 => ints!(u64, UInt64),
+                    _ => ints!(i64, Int64),
+                })
             }
             None => Err(Error::invalid(format!(
                 "{} values are not supported as loom attributes",

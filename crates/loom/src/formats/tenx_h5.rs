@@ -1,0 +1,293 @@
+//! 10x Genomics HDF5 matrices (`filtered_feature_bc_matrix.h5`, `raw_feature_bc_matrix.h5`)
+//! to loom.
+//!
+//! - **v3+** (Cell Ranger 3 and later): `/matrix` with CSC `data`/`indices`/`indptr`/`shape`
+//!   (one column per barcode), `barcodes`, and `features/{id, name, feature_type, genome,
+//!   _all_tag_keys, ...}`.
+//! - **v2** (Cell Ranger 2): one group per genome (`/hg19`, `/mm10`, ...) with `barcodes`,
+//!   `genes`, `gene_names` and the same CSC datasets.
+//!
+//! Options behave like scanpy's `read_10x_h5`: `genome` picks the v2 group (required when
+//! there are several; the error lists them) or, in v3+, the features of that genome (an
+//! unknown genome is an error listing the available ones); `gex_only` keeps the
+//! `Gene Expression` features (v3+ only: v2 files carry no feature types).
+//!
+//! The loom file has one row per kept feature and one column per barcode:
+//! row attributes `Accession` (id), `Gene` (name), `FeatureType` and `Genome` (v3+:
+//! per feature; v2: the group name), plus any other per-feature dataset of `features`
+//! (e.g. `interval`) under its own name; column attribute `CellID` (the barcode as stored,
+//! no sample prefix). The main matrix keeps the stored integer type (or `dtype`) and is built
+//! as rows-compressed data straight from the CSC columns: memory is bounded by the
+//! non-zeros, never by features x barcodes.
+
+use super::util::{Compressed, Ctx, num_type, read_1d, stage_compressed, transpose, with_num};
+use super::{ConvertOptions, Report};
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::values::Values;
+use loomfile_hdf5::{Dataset, File, Object};
+use std::path::Path;
+
+/// A 10x matrix located in a file: the group holding the CSC arrays, and its features.
+struct Located {
+    group: String,
+    version: u8,
+    n_features: u64,
+    n_barcodes: u64,
+    /// Row attributes over all features of the group.
+    features: Vec<(String, Values)>,
+    barcodes: Vec<String>,
+}
+
+fn dataset(f: &File, path: &str) -> Result<Dataset> {
+    match f.object(path) {
+        Ok(Object::Dataset(d)) => Ok(d),
+        Ok(_) => Err(Error::invalid(format!("{path} is not a dataset"))),
+        Err(loomfile_hdf5::Error::NotFound { .. }) => {
+            Err(Error::invalid(format!("not a 10x HDF5 matrix: {path} is missing")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn strings(f: &File, path: &str) -> Result<Vec<String>> {
+    Ok(dataset(f, path)?.read_strings()?)
+}
+
+fn is_matrix_group(f: &File, g: &str) -> bool {
+    ["data", "indices", "indptr", "shape"]
+        .iter()
+        .all(|m| matches!(f.object(&format!("{g}/{m}")), Ok(Object::Dataset(_))))
+}
+
+/// The genome groups of a v2 file.
+fn v2_genomes(f: &File) -> Result<Vec<String>> {
+    let root = f.root()?;
+    let mut v = Vec::new();
+    for name in root.member_names()? {
+        let g = format!("/{name}");
+        if matches!(f.object(&g), Ok(Object::Group(_))) && is_matrix_group(f, &g) {
+            v.push(name);
+        }
+    }
+    Ok(v)
+}
+
+fn shape_of(f: &File, g: &str) -> Result<(u64, u64)> {
+    let s: Vec<i64> = dataset(f, &format!("{g}/shape"))?.read()?;
+    match s.as_slice() {
+        [r, c] if *r >= 0 && *c >= 0 => Ok((*r as u64, *c as u64)),
+        _ => Err(Error::invalid(format!("{g}/shape must hold two sizes, not {s:?}"))),
+    }
+}
+
+fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
+    if is_matrix_group(f, "/matrix") && f.object("/matrix/features").is_ok() {
+        let (nf, nb) = shape_of(f, "/matrix")?;
+        let fg = "/matrix/features";
+        let mut features: Vec<(String, Values)> = vec![
+            ("Accession".into(), Values::strings(&strings(f, &format!("{fg}/id"))?)),
+            ("Gene".into(), Values::strings(&strings(f, &format!("{fg}/name"))?)),
+        ];
+        if f.object(&format!("{fg}/feature_type")).is_ok() {
+            features.push((
+                "FeatureType".into(),
+                Values::strings(&strings(f, &format!("{fg}/feature_type"))?),
+            ));
+        }
+        if f.object(&format!("{fg}/genome")).is_ok() {
+            features
+                .push(("Genome".into(), Values::strings(&strings(f, &format!("{fg}/genome"))?)));
+        }
+        // Other per-feature datasets (tag keys such as `interval`) under their own names.
+        let known = ["id", "name", "feature_type", "genome", "_all_tag_keys"];
+        for name in f.group(fg)?.member_names()? {
+            if known.contains(&name.as_str())
+                || features.iter().any(|(n, _)| n == &name)
+                || crate::attrs::check_name(&name).is_err()
+            {
+                continue;
+            }
+            if let Ok(Object::Dataset(d)) = f.object(&format!("{fg}/{name}"))
+                && d.shape().as_deref() == Some(&[nf][..])
+                && let Ok(v) = crate::values::read_dataset(&d, false)
+            {
+                features.push((name, v));
+            }
+        }
+        let barcodes = strings(f, "/matrix/barcodes")?;
+        return Ok(Located {
+            group: "/matrix".into(),
+            version: 3,
+            n_features: nf,
+            n_barcodes: nb,
+            features,
+            barcodes,
+        });
+    }
+    let genomes = v2_genomes(f)?;
+    if genomes.is_empty() {
+        return Err(Error::invalid(
+            "not a 10x HDF5 matrix: no /matrix group (v3+) and no genome group with \
+             data/indices/indptr/shape (v2)",
+        ));
+    }
+    let genome = match &opts.genome {
+        Some(g) => {
+            if !genomes.contains(g) {
+                return Err(Error::invalid(format!(
+                    "genome {g:?} not found; available genomes: {}",
+                    genomes.join(", ")
+                )));
+            }
+            g.clone()
+        }
+        None if genomes.len() == 1 => genomes[0].clone(),
+        None => {
+            return Err(Error::invalid(format!(
+                "several genomes in this 10x v2 file, choose one with --genome: {}",
+                genomes.join(", ")
+            )));
+        }
+    };
+    let g = format!("/{genome}");
+    let (nf, nb) = shape_of(f, &g)?;
+    let ids = strings(f, &format!("{g}/genes"))?;
+    let names = if f.object(&format!("{g}/gene_names")).is_ok() {
+        strings(f, &format!("{g}/gene_names"))?
+    } else {
+        ids.clone()
+    };
+    let features = vec![
+        ("Accession".into(), Values::strings(&ids)),
+        ("Gene".into(), Values::strings(&names)),
+        ("Genome".into(), Values::strings(&vec![genome.clone(); ids.len()])),
+    ];
+    let barcodes = strings(f, &format!("{g}/barcodes"))?;
+    Ok(Located { group: g, version: 2, n_features: nf, n_barcodes: nb, features, barcodes })
+}
+
+fn attr_strings(features: &[(String, Values)], name: &str) -> Option<Vec<String>> {
+    features.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.as_strings())
+}
+
+/// The features kept by `genome` (v3+) and `gex_only`, as a row map (old -> new or MAX).
+fn selection(loc: &Located, opts: &ConvertOptions) -> Result<Option<Vec<u64>>> {
+    if loc.version < 3 {
+        return Ok(None);
+    }
+    let n = loc.n_features as usize;
+    let mut keep = vec![true; n];
+    if let Some(g) = &opts.genome {
+        let genomes = attr_strings(&loc.features, "Genome")
+            .ok_or_else(|| Error::invalid("--genome: this file has no features/genome dataset"))?;
+        if !genomes.iter().any(|x| x == g) {
+            let mut avail: Vec<&String> = Vec::new();
+            for x in &genomes {
+                if !avail.contains(&x) {
+                    avail.push(x);
+                }
+            }
+            let avail: Vec<&str> = avail.iter().map(|s| s.as_str()).collect();
+            return Err(Error::invalid(format!(
+                "genome {g:?} not found; available genomes: {}",
+                avail.join(", ")
+            )));
+        }
+        for (k, x) in keep.iter_mut().zip(&genomes) {
+            *k &= x == g;
+        }
+    }
+    if opts.gex_only
+        && let Some(types) = attr_strings(&loc.features, "FeatureType")
+    {
+        for (k, t) in keep.iter_mut().zip(&types) {
+            *k &= t == "Gene Expression";
+        }
+    }
+    if keep.iter().all(|&k| k) {
+        return Ok(None);
+    }
+    let mut next = 0u64;
+    Ok(Some(
+        keep.iter()
+            .map(|&k| {
+                if k {
+                    next += 1;
+                    next - 1
+                } else {
+                    u64::MAX
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// Read the matrix of a located group as rows-compressed features x barcodes.
+fn read_matrix<T: super::util::Num>(
+    f: &File,
+    loc: &Located,
+    keep: Option<&[u64]>,
+    opts: &ConvertOptions,
+) -> Result<Compressed<T>> {
+    let g = &loc.group;
+    opts.begin("reading 10x matrix", None);
+    let indptr: Vec<u64> = read_1d(&dataset(f, &format!("{g}/indptr"))?)?;
+    let indices: Vec<u32> = read_1d(&dataset(f, &format!("{g}/indices"))?)?;
+    let data: Vec<T> = read_1d(&dataset(f, &format!("{g}/data"))?)?;
+    opts.end();
+    transpose(loc.n_barcodes, loc.n_features, &indptr, &indices, &data, keep, g)
+}
+
+/// Convert a 10x HDF5 matrix to a loom file (see the module documentation).
+pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
+    let f = File::open(input).at(input)?;
+    let loc = locate(&f, opts).at(input)?;
+    if loc.barcodes.len() as u64 != loc.n_barcodes {
+        return Err(Error::invalid(format!(
+            "{}/barcodes has {} entries, shape says {}",
+            loc.group,
+            loc.barcodes.len(),
+            loc.n_barcodes
+        )))
+        .at(input);
+    }
+    if let Some((n, v)) = loc.features.iter().find(|(_, v)| v.len() as u64 != loc.n_features) {
+        return Err(Error::invalid(format!(
+            "feature attribute {n} has {} entries, shape says {}",
+            v.len(),
+            loc.n_features
+        )))
+        .at(input);
+    }
+    let keep = selection(&loc, opts).at(input)?;
+    let kept = keep
+        .as_ref()
+        .map_or(loc.n_features, |k| k.iter().filter(|&&r| r != u64::MAX).count() as u64);
+    if kept == 0 {
+        return Err(Error::invalid("no features left after --genome/--gex-only")).at(input);
+    }
+    let stored = num_type(&dataset(&f, &format!("{}/data", loc.group)).at(input)?).at(input)?;
+    let t = opts.dtype.unwrap_or(stored);
+    let rows_sel: Vec<usize> = match &keep {
+        Some(k) => (0..k.len()).filter(|&i| k[i] != u64::MAX).collect(),
+        None => (0..loc.n_features as usize).collect(),
+    };
+    let mut report = Report { dtype: Some(t.name().into()), ..Report::default() };
+    with_num!(t, T => {
+        let m = read_matrix::<T>(&f, &loc, keep.as_deref(), opts).at(input)?;
+        report.shape = (m.rows, m.cols);
+        report.nnz = Some(m.nnz());
+        let mut out = LoomFile::new(output, &[]).at(output)?;
+        stage_compressed(&mut out, "", &m, opts).at(output)?;
+        drop(m);
+        for (name, v) in &loc.features {
+            let v = if keep.is_some() { v.select(&rows_sel)? } else { v.clone() };
+            out.stage_attr(Axis::Rows, name, &v).at(output)?;
+        }
+        out.stage_attr(Axis::Cols, "CellID", &Values::strings(&loc.barcodes)).at(output)?;
+        out.commit().at(output)?;
+        out.close().at(output)?;
+    });
+    Ok(report)
+}

@@ -1,0 +1,240 @@
+//! Dense delimited text (TSV, CSV; plain or gzip) to and from loom.
+//!
+//! Reading: the first line holds the column (cell) ids — either one per data column, or
+//! preceded by a corner label (R's `write.table` leaves it out, pandas writes it); every
+//! other line is a row (gene) id followed by one value per column. Row ids become `Gene`,
+//! column ids `CellID`. Two passes over the text (count and type the values, then parse
+//! them band by band), so memory holds one band of rows, never the matrix. Values are
+//! int32 when every value is an integer (int64 when needed), float32 otherwise; `dtype`
+//! overrides. Empty fields, `NA` and `nan` read as NaN (float types only).
+//!
+//! Writing: a header line of a corner label (the row-id attribute name) and the column ids
+//! (`CellID`, else 0-based indices), then one line per row: the row id (`Gene`, else
+//! `Accession`, else the index) and the values, streamed band by band.
+
+use super::util::{
+    AtomicFile, Ctx, Num, TextOut, at_file, for_each_band, io, is_gz, next_line, open_text,
+    split_fields, text_cells, text_field, with_num,
+};
+use super::{ConvertOptions, Report};
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::layers::Sel;
+use crate::values::{NumType, Values};
+use std::io::Write;
+use std::path::Path;
+
+fn is_missing(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan")
+}
+
+struct Scan {
+    header: Vec<String>,
+    corner: bool,
+    rows: u64,
+    cols: u64,
+    ints: bool,
+    wide: bool,
+}
+
+fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
+    let (mut r, size) = open_text(input, opts)?;
+    opts.begin("scanning text", Some(size));
+    let mut line = String::new();
+    let mut fields = Vec::new();
+    let err = |m: String| Error::invalid(m);
+    if !next_line(&mut *r, &mut line).map_err(io)? {
+        return Err(err("empty file".into()));
+    }
+    let header_line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
+    split_fields(&header_line, delim, &mut fields);
+    let header = fields.clone();
+    let (mut rows, mut width) = (0u64, None::<usize>);
+    let (mut ints, mut wide) = (true, false);
+    let mut lineno = 1u64;
+    while next_line(&mut *r, &mut line).map_err(io)? {
+        lineno += 1;
+        if line.is_empty() {
+            continue;
+        }
+        split_fields(&line, delim, &mut fields);
+        match width {
+            None => width = Some(fields.len()),
+            Some(w) if w != fields.len() => {
+                return Err(err(format!(
+                    "line {lineno}: {} fields, earlier lines have {w}",
+                    fields.len()
+                )));
+            }
+            _ => {}
+        }
+        for v in &fields[1..] {
+            let t = v.trim();
+            if ints {
+                match t.parse::<i64>() {
+                    Ok(x) => wide |= x < i32::MIN as i64 || x > i32::MAX as i64,
+                    Err(_) => ints = false,
+                }
+            }
+            if !ints && !is_missing(t) && t.parse::<f64>().is_err() {
+                return Err(err(format!("line {lineno}: {t:?} is not a number")));
+            }
+        }
+        rows += 1;
+    }
+    opts.end();
+    let Some(width) = width else {
+        return Err(err("no data lines after the header".into()));
+    };
+    if width < 2 {
+        return Err(err("expected a row id and at least one value per line".into()));
+    }
+    let cols = (width - 1) as u64;
+    let corner = match header.len() {
+        h if h == width => true,
+        h if h + 1 == width => false,
+        h => {
+            return Err(err(format!(
+                "the header has {h} fields, data lines have {width} (expected {} or {width})",
+                width - 1
+            )));
+        }
+    };
+    Ok(Scan { header, corner, rows, cols, ints, wide })
+}
+
+fn parse_value<T: Num>(s: &str, ints: bool) -> Option<T> {
+    let t = s.trim();
+    if ints {
+        t.parse::<i64>().ok().map(T::from_i64)
+    } else if is_missing(t) {
+        Some(T::from_f64(f64::NAN))
+    } else {
+        t.parse::<f64>().ok().map(T::from_f64)
+    }
+}
+
+fn write_loom<T: Num>(
+    input: &Path,
+    output: &Path,
+    delim: u8,
+    s: &Scan,
+    opts: &ConvertOptions,
+) -> Result<()> {
+    let (mut r, size) = open_text(input, opts)?;
+    let mut line = String::new();
+    let mut fields = Vec::new();
+    next_line(&mut *r, &mut line).map_err(io).at(input)?;
+    let mut ids: Vec<String> = Vec::with_capacity(s.rows as usize);
+    let mut lineno = 1u64;
+    let mut f = LoomFile::new(output, &[]).at(output)?;
+    opts.begin("converting", Some(size));
+    let res = f.stage_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
+        let mut got = 0;
+        while got < n {
+            if !next_line(&mut *r, &mut line).map_err(io).at(input)? {
+                return Err(Error::invalid("the file changed while reading")).at(input);
+            }
+            lineno += 1;
+            if line.is_empty() {
+                continue;
+            }
+            split_fields(&line, delim, &mut fields);
+            if fields.len() as u64 != s.cols + 1 {
+                return Err(Error::invalid(format!("line {lineno}: field count changed")))
+                    .at(input);
+            }
+            ids.push(std::mem::take(&mut fields[0]));
+            for v in &fields[1..] {
+                out.push(parse_value::<T>(v, s.ints).ok_or_else(|| {
+                    at_file(input)(Error::invalid(format!("line {lineno}: bad value {v:?}")))
+                })?);
+            }
+            got += 1;
+        }
+        Ok(())
+    });
+    opts.end();
+    res.map_err(at_file(output))?;
+    let cells: Vec<String> = if s.corner { s.header[1..].to_vec() } else { s.header.clone() };
+    f.stage_attr(Axis::Rows, "Gene", &Values::strings(&ids)).at(output)?;
+    f.stage_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(output)?;
+    f.commit().at(output)?;
+    f.close().at(output)
+}
+
+/// Convert dense delimited text (`delim` `\t` or `,`) to a loom file.
+pub fn to_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) -> Result<Report> {
+    let s = scan(input, delim, opts).at(input)?;
+    let t = opts.dtype.unwrap_or(match (s.ints, s.wide) {
+        (true, false) => NumType::Int32,
+        (true, true) => NumType::Int64,
+        _ => NumType::Float32,
+    });
+    if s.ints || opts.dtype.is_some_and(|d| !d.is_float()) {
+        // Integer output from text with missing values would silently turn NaN into 0.
+        if !s.ints && !t.is_float() {
+            return Err(Error::invalid(format!(
+                "--dtype {}: the text has non-integer values",
+                t.name()
+            )))
+            .at(input);
+        }
+    }
+    with_num!(t, T => write_loom::<T>(input, output, delim, &s, opts)?);
+    Ok(Report { shape: (s.rows, s.cols), dtype: Some(t.name().into()), ..Report::default() })
+}
+
+fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> (String, Vec<String>) {
+    for n in names {
+        if let Ok(v) = f.attr(axis, n)
+            && let Some(c) = text_cells(&v)
+        {
+            return (n.to_string(), c);
+        }
+    }
+    (String::new(), (0..f.len(axis)).map(|i| i.to_string()).collect())
+}
+
+/// Convert a loom layer (`opts.layer`, default the main matrix) to dense delimited text.
+pub fn from_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) -> Result<Report> {
+    let f = super::util::open_loom(input)?;
+    let layer = opts.layer.as_deref().unwrap_or("");
+    let t = opts.dtype.unwrap_or(f.layer_dtype(layer).at(input)?);
+    let (corner, rows) = ids(&f, Axis::Rows, &["Gene", "Accession"]);
+    let (_, cols) = ids(&f, Axis::Cols, &["CellID"]);
+    let mut af = AtomicFile::create(output)?;
+    let mut w = TextOut::new(af.file(), is_gz(output));
+    let sep = delim as char;
+    let mut header = String::from(text_field(&corner, delim));
+    for c in &cols {
+        header.push(sep);
+        header.push_str(&text_field(c, delim));
+    }
+    header.push('\n');
+    w.write_all(header.as_bytes()).map_err(io).at(output)?;
+    opts.begin("writing text", Some(f.shape().0));
+    let mut buf: Vec<u8> = Vec::new();
+    with_num!(t, T => {
+        for_each_band::<T>(&f, layer, &Sel::All, &Sel::All, |idx, band| {
+            for (i, row) in band.outer_iter().enumerate() {
+                buf.clear();
+                buf.extend_from_slice(text_field(&rows[idx[i] as usize], delim).as_bytes());
+                for x in row.iter() {
+                    buf.push(delim);
+                    x.push_text(&mut buf);
+                }
+                buf.push(b'\n');
+                w.write_all(&buf).map_err(io)?;
+            }
+            opts.advance(idx.len() as u64);
+            Ok(())
+        })
+        .map_err(at_file(input))?;
+    });
+    opts.end();
+    w.finish().map_err(io).at(output)?;
+    af.commit()?;
+    Ok(Report { shape: f.shape(), dtype: Some(t.name().into()), ..Report::default() })
+}

@@ -1,0 +1,990 @@
+//! Shared machinery of the converters: error context, gzip-transparent text input, atomic
+//! text output, numeric dispatch, compressed sparse matrices with 32-bit indices, streaming
+//! layer writers (row bands and column bands) and attribute tables.
+
+use super::ConvertOptions;
+use crate::attrs::check_name;
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::layers::{LayerOptions, layer_path};
+use crate::values::{NumType, Values};
+use loomfile_hdf5::filters::ChunkEncoder;
+use loomfile_hdf5::raw::messages::filter_pipeline::FilterPipeline;
+use loomfile_hdf5::{Dataset, H5Type, Selection, Writer};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+// ----- errors -----
+
+/// Prefix an error with the file it concerns (once).
+pub(crate) fn at_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| {
+        let p = path.display().to_string();
+        let msg = e.to_string();
+        if msg.starts_with(&format!("{p}: ")) { e } else { Error::Invalid(format!("{p}: {msg}")) }
+    }
+}
+
+/// Extension: `.at(path)` on results.
+pub(crate) trait Ctx<T> {
+    /// Prefix the error with `path`.
+    fn at(self, path: &Path) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Ctx<T> for std::result::Result<T, E> {
+    fn at(self, path: &Path) -> Result<T> {
+        self.map_err(|e| at_file(path)(e.into()))
+    }
+}
+
+/// An I/O error as a loom error.
+pub(crate) fn io(e: std::io::Error) -> Error {
+    Error::Hdf5(loomfile_hdf5::Error::io(e))
+}
+
+// ----- numbers -----
+
+/// Element types of converted matrices.
+pub(crate) trait Num:
+    H5Type + PartialEq + std::ops::Add<Output = Self> + std::fmt::Display
+{
+    /// The stored type.
+    const NUM: NumType;
+    /// Zero test.
+    fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
+    /// Append the decimal text (integers exactly; floats as the shortest round-trip text).
+    fn push_text(&self, out: &mut Vec<u8>);
+}
+
+/// Append the decimal digits of `v`.
+pub(crate) fn push_u64(mut v: u64, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+macro_rules! num_int {
+    ($($t:ty => $n:ident),*) => {$(impl Num for $t {
+        const NUM: NumType = NumType::$n;
+        #[allow(unused_comparisons)]
+        fn push_text(&self, out: &mut Vec<u8>) {
+            if *self < 0 {
+                out.push(b'-');
+            }
+            push_u64((*self as i128).unsigned_abs() as u64, out);
+        }
+    })*};
+}
+num_int!(i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, u8 => UInt8, u16 => UInt16,
+     u32 => UInt32, u64 => UInt64);
+
+macro_rules! num_float {
+    ($($t:ty => $n:ident),*) => {$(impl Num for $t {
+        const NUM: NumType = NumType::$n;
+        fn push_text(&self, out: &mut Vec<u8>) {
+            use std::io::Write as _;
+            let _ = write!(out, "{self}");
+        }
+    })*};
+}
+num_float!(f32 => Float32, f64 => Float64);
+
+/// Run `$body` with `$T` bound to the Rust type of a [`NumType`] (float16 is read as f32).
+macro_rules! with_num {
+    ($t:expr, $T:ident => $body:expr) => {{
+        use $crate::values::NumType as N__;
+        match $t {
+            N__::Int8 => {
+                type $T = i8;
+                $body
+            }
+            N__::Int16 => {
+                type $T = i16;
+                $body
+            }
+            N__::Int32 => {
+                type $T = i32;
+                $body
+            }
+            N__::Int64 => {
+                type $T = i64;
+                $body
+            }
+            N__::UInt8 => {
+                type $T = u8;
+                $body
+            }
+            N__::UInt16 => {
+                type $T = u16;
+                $body
+            }
+            N__::UInt32 => {
+                type $T = u32;
+                $body
+            }
+            N__::UInt64 => {
+                type $T = u64;
+                $body
+            }
+            N__::Float16 | N__::Float32 => {
+                type $T = f32;
+                $body
+            }
+            N__::Float64 => {
+                type $T = f64;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use with_num;
+
+/// The numeric type of a dataset, or an error naming it.
+pub(crate) fn num_type(ds: &Dataset) -> Result<NumType> {
+    NumType::of(ds.dtype()).ok_or_else(|| {
+        Error::invalid(format!(
+            "{}: {} is not numeric",
+            ds.path(),
+            loomfile_hdf5::model::convert::describe(ds.dtype())
+        ))
+    })
+}
+
+/// A 1-D dataset converted to `T`, read in slices (the temporary raw buffer stays small).
+pub(crate) fn read_1d<T: H5Type>(ds: &Dataset) -> Result<Vec<T>> {
+    let shape = ds.shape().unwrap_or_default();
+    if shape.len() != 1 {
+        return Err(Error::invalid(format!("{}: expected 1-D, shape {shape:?}", ds.path())));
+    }
+    let n = shape[0];
+    const STEP: u64 = 1 << 22;
+    if n <= STEP {
+        return Ok(ds.read::<T>()?);
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    let mut a = 0;
+    while a < n {
+        let b = (a + STEP).min(n);
+        out.extend(ds.read_selection::<T>(&[Selection::Range(a, b)])?);
+        a = b;
+    }
+    Ok(out)
+}
+
+// ----- compressed sparse -----
+
+/// A sparse matrix with rows compressed and 32-bit column indices (half the memory of
+/// [`crate::Csr`]), the in-memory form of every sparse conversion.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Compressed<T> {
+    pub rows: u64,
+    pub cols: u64,
+    pub indptr: Vec<u64>,
+    pub indices: Vec<u32>,
+    pub data: Vec<T>,
+}
+
+impl<T: Num> Compressed<T> {
+    pub fn nnz(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Rows `start..start + n`, dense and row-major, into `out`.
+    pub fn fill_band(&self, start: u64, n: u64, out: &mut Vec<T>) {
+        let c = self.cols as usize;
+        out.clear();
+        out.resize(n as usize * c, T::default());
+        for i in 0..n as usize {
+            let r = start as usize + i;
+            let (lo, hi) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+            for k in lo..hi {
+                out[i * c + self.indices[k] as usize] = self.data[k];
+            }
+        }
+    }
+
+    /// Sort each row by column and add up duplicates (only rows that need it).
+    pub fn canonicalize(&mut self) {
+        let needs = (0..self.rows as usize).any(|r| {
+            let (lo, hi) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+            self.indices[lo..hi].windows(2).any(|w| w[0] >= w[1])
+        });
+        if !needs {
+            return;
+        }
+        let mut indptr = Vec::with_capacity(self.indptr.len());
+        indptr.push(0u64);
+        let mut w = 0usize;
+        let mut row: Vec<(u32, T)> = Vec::new();
+        for r in 0..self.rows as usize {
+            let (lo, hi) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
+            row.clear();
+            row.extend((lo..hi).map(|k| (self.indices[k], self.data[k])));
+            row.sort_by_key(|e| e.0);
+            let start = w;
+            for &(c, v) in &row {
+                if w > start && self.indices[w - 1] == c {
+                    self.data[w - 1] = self.data[w - 1] + v;
+                } else {
+                    self.indices[w] = c;
+                    self.data[w] = v;
+                    w += 1;
+                }
+            }
+            indptr.push(w as u64);
+        }
+        self.indices.truncate(w);
+        self.data.truncate(w);
+        self.indptr = indptr;
+    }
+}
+
+/// Check a pointer array of a compressed axis: `n + 1` entries, non-decreasing, within `nnz`.
+pub(crate) fn check_indptr(indptr: &[u64], n: u64, nnz: u64, what: &str) -> Result<()> {
+    if indptr.len() as u64 != n + 1 {
+        return Err(Error::invalid(format!(
+            "{what}: indptr has {} entries, expected {}",
+            indptr.len(),
+            n + 1
+        )));
+    }
+    if indptr.windows(2).any(|w| w[0] > w[1]) || indptr.last().is_some_and(|&l| l > nnz) {
+        return Err(Error::invalid(format!(
+            "{what}: indptr is not non-decreasing within the {nnz} stored entries"
+        )));
+    }
+    Ok(())
+}
+
+/// Transpose a compressed matrix: `indptr` compresses the outer axis (`n_outer` entries plus
+/// one), `indices` run over the inner axis (`< n_inner`). The result has the inner axis as
+/// rows — renumbered by `keep` (inner index -> new row, `u64::MAX` = dropped) when given —
+/// and the outer axis as columns. Duplicates are added up.
+pub(crate) fn transpose<T: Num>(
+    n_outer: u64,
+    n_inner: u64,
+    indptr: &[u64],
+    indices: &[u32],
+    data: &[T],
+    keep: Option<&[u64]>,
+    what: &str,
+) -> Result<Compressed<T>> {
+    check_indptr(indptr, n_outer, indices.len() as u64, what)?;
+    if indices.len() != data.len() {
+        return Err(Error::invalid(format!(
+            "{what}: {} indices for {} values",
+            indices.len(),
+            data.len()
+        )));
+    }
+    if n_outer > u32::MAX as u64 {
+        return Err(Error::invalid(format!("{what}: more than 2^32 columns")));
+    }
+    let new_rows = match keep {
+        Some(k) => k.iter().filter(|&&r| r != u64::MAX).count() as u64,
+        None => n_inner,
+    };
+    let map = |i: u32| -> Result<u64> {
+        if i as u64 >= n_inner {
+            return Err(Error::invalid(format!("{what}: index {i} outside 0..{n_inner}")));
+        }
+        Ok(keep.map_or(i as u64, |k| k[i as usize]))
+    };
+    let mut counts = vec![0u64; new_rows as usize + 1];
+    for j in 0..n_outer as usize {
+        for &i in &indices[indptr[j] as usize..indptr[j + 1] as usize] {
+            let r = map(i)?;
+            if r != u64::MAX {
+                counts[r as usize + 1] += 1;
+            }
+        }
+    }
+    for i in 0..new_rows as usize {
+        counts[i + 1] += counts[i];
+    }
+    let nnz = counts[new_rows as usize] as usize;
+    let mut next: Vec<u64> = counts[..new_rows as usize].to_vec();
+    let mut out_idx = vec![0u32; nnz];
+    let mut out_data = vec![T::default(); nnz];
+    for j in 0..n_outer as usize {
+        for k in indptr[j] as usize..indptr[j + 1] as usize {
+            let r = map(indices[k])?;
+            if r != u64::MAX {
+                let at = next[r as usize] as usize;
+                out_idx[at] = j as u32;
+                out_data[at] = data[k];
+                next[r as usize] += 1;
+            }
+        }
+    }
+    let mut m = Compressed {
+        rows: new_rows,
+        cols: n_outer,
+        indptr: counts,
+        indices: out_idx,
+        data: out_data,
+    };
+    m.canonicalize();
+    Ok(m)
+}
+
+// ----- text input -----
+
+/// Counts bytes read from the underlying file into the progress sink.
+struct Counting<'a, R> {
+    inner: R,
+    opts: &'a ConvertOptions,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.opts.advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// Open a text file, gunzipping it when it starts with the gzip magic; the second value is
+/// the file size (progress counts file bytes).
+pub(crate) fn open_text<'a>(
+    path: &Path,
+    opts: &'a ConvertOptions,
+) -> Result<(Box<dyn BufRead + 'a>, u64)> {
+    let f = std::fs::File::open(path).map_err(io).at(path)?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut raw = BufReader::with_capacity(1 << 16, Counting { inner: f, opts });
+    let gz = raw.fill_buf().map_err(io).at(path)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        (
+            Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(raw))),
+            size,
+        )
+    } else {
+        (Box::new(raw), size)
+    })
+}
+
+/// Read one line without its end (`\n` or `\r\n`); `false` at the end of input.
+pub(crate) fn next_line(r: &mut dyn BufRead, line: &mut String) -> std::io::Result<bool> {
+    line.clear();
+    if r.read_line(line)? == 0 {
+        return Ok(false);
+    }
+    while line.ends_with('\n') || line.ends_with('\r') {
+        line.pop();
+    }
+    Ok(true)
+}
+
+/// Split a delimited line. CSV fields may be double-quoted (`""` is a quote inside).
+pub(crate) fn split_fields(line: &str, delim: u8, out: &mut Vec<String>) {
+    out.clear();
+    if delim != b',' || !line.contains('"') {
+        out.extend(line.split(delim as char).map(str::to_string));
+        return;
+    }
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    let mut at_start = true;
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    cur.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cur.push(c);
+            }
+        } else if c == '"' && at_start {
+            quoted = true;
+            at_start = false;
+        } else if c == ',' {
+            out.push(std::mem::take(&mut cur));
+            at_start = true;
+        } else {
+            cur.push(c);
+            at_start = false;
+        }
+    }
+    out.push(cur);
+}
+
+/// One text field for a delimited output: tabs/newlines become spaces in TSV; CSV quotes
+/// fields that need it.
+pub(crate) fn text_field(s: &str, delim: u8) -> std::borrow::Cow<'_, str> {
+    if delim == b',' {
+        if s.contains([',', '"', '\n', '\r']) {
+            return format!("\"{}\"", s.replace('"', "\"\"")).into();
+        }
+        return s.into();
+    }
+    if s.contains(['\t', '\n', '\r']) {
+        s.replace(['\t', '\n', '\r'], " ").into()
+    } else {
+        s.into()
+    }
+}
+
+// ----- text output -----
+
+/// A file that appears at its path only when committed: written to `.NAME.PID.loomtmp` in
+/// the same folder, synced and renamed; removed if dropped uncommitted.
+pub(crate) struct AtomicFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl AtomicFile {
+    pub fn create(dest: &Path) -> Result<AtomicFile> {
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.loomtmp", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(io)
+            .at(dest)?;
+        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), file: Some(file) })
+    }
+
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.file.as_mut().expect("open until committed")
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        let f = self.file.take().expect("open until committed");
+        f.sync_all().map_err(io).at(&self.dest)?;
+        drop(f);
+        std::fs::rename(&self.tmp, &self.dest).map_err(io).at(&self.dest)?;
+        if let Some(dir) = self.dest.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// A buffered text writer, gzip-compressed when the output name ends in `.gz`.
+pub(crate) enum TextOut<W: Write> {
+    Plain(std::io::BufWriter<W>),
+    Gz(Box<std::io::BufWriter<flate2::write::GzEncoder<std::io::BufWriter<W>>>>),
+}
+
+impl<W: Write> TextOut<W> {
+    pub fn new(w: W, gz: bool) -> Self {
+        let b = std::io::BufWriter::with_capacity(1 << 16, w);
+        if gz {
+            // Buffer before the encoder too: small writes straight into deflate are slow.
+            TextOut::Gz(Box::new(std::io::BufWriter::with_capacity(
+                1 << 16,
+                flate2::write::GzEncoder::new(b, flate2::Compression::new(6)),
+            )))
+        } else {
+            TextOut::Plain(b)
+        }
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        match self {
+            TextOut::Plain(mut b) => b.flush(),
+            TextOut::Gz(g) => g.into_inner().map_err(|e| e.into_error())?.finish()?.flush(),
+        }
+    }
+}
+
+impl<W: Write> Write for TextOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            TextOut::Plain(b) => b.write(buf),
+            TextOut::Gz(g) => g.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            TextOut::Plain(b) => b.write_all(buf),
+            TextOut::Gz(g) => g.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            TextOut::Plain(b) => b.flush(),
+            TextOut::Gz(g) => g.flush(),
+        }
+    }
+}
+
+/// True when the path ends in `.gz`.
+pub(crate) fn is_gz(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+}
+
+// ----- streaming layer writes -----
+
+struct LayerSink {
+    path: String,
+    rows: u64,
+    cols: u64,
+    chunk: (u64, u64),
+    es: usize,
+    pipeline: FilterPipeline,
+}
+
+impl LoomFile {
+    /// Create the dataset of layer `name` (`rows` x `cols` of `dtype`), replacing it.
+    fn begin_layer(
+        &mut self,
+        name: &str,
+        dtype: NumType,
+        rows: u64,
+        cols: u64,
+        opts: &LayerOptions,
+    ) -> Result<LayerSink> {
+        opts.check()?;
+        if !name.is_empty() {
+            check_name(name)?;
+        }
+        if rows == 0 || cols == 0 {
+            return Err(Error::invalid(format!("the matrix is empty ({rows} x {cols})")));
+        }
+        let new_file = self.shape == (0, 0) || (name.is_empty() && !self.exists("/matrix"));
+        if !new_file && (rows, cols) != self.shape {
+            return Err(Error::Shape {
+                what: format!("layer {name:?}"),
+                expected: vec![self.shape.0, self.shape.1],
+                got: vec![rows, cols],
+            });
+        }
+        if !name.is_empty() && !self.exists("/matrix") && self.shape == (0, 0) {
+            return Err(Error::invalid("write the main matrix (layer \"\") before other layers"));
+        }
+        let path = layer_path(name);
+        let w = self.writer()?;
+        w.require_group("/layers")?;
+        if w.exists(&path) {
+            w.delete(&path)?;
+        }
+        w.create_dataset(&path, opts.spec(dtype, rows, cols))?;
+        let chunk = w.chunk_shape(&path)?.ok_or_else(|| Error::invalid("layers are chunked"))?;
+        let es = w.dtype(&path)?.size() as usize;
+        let pipeline = w.pipeline(&path)?;
+        if name.is_empty() {
+            self.shape = (rows, cols);
+        }
+        Ok(LayerSink { path, rows, cols, chunk: (chunk[0], chunk[1]), es, pipeline })
+    }
+
+    /// Write layer `name` band by band of rows: `fill(start, n, out)` puts rows
+    /// `start..start+n` (all columns, row-major) into `out`. Memory: one band (chunk rows).
+    pub(crate) fn stage_layer_rows<T: Num>(
+        &mut self,
+        name: &str,
+        rows: u64,
+        cols: u64,
+        opts: &LayerOptions,
+        mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
+    ) -> Result<()> {
+        let sink = self.begin_layer(name, T::NUM, rows, cols, opts)?;
+        let mut band: Vec<T> = Vec::new();
+        let mut raw: Vec<u8> = Vec::new();
+        let mut start = 0;
+        while start < rows {
+            let h = sink.chunk.0.min(rows - start);
+            band.clear();
+            fill(start, h, &mut band)?;
+            if band.len() as u64 != h * cols {
+                return Err(Error::invalid("internal: band of the wrong size"));
+            }
+            raw.clear();
+            raw.reserve(band.len() * sink.es);
+            for &x in &band {
+                x.write_le(&mut raw);
+            }
+            let w = self.writer()?;
+            write_row_band(w, &sink, start, h, &raw)?;
+            start += h;
+        }
+        Ok(())
+    }
+
+    /// Write layer `name` band by band of columns: `fill(start, n, out)` puts columns
+    /// `start..start+n` into `out`, one whole column after the other (column-major: element
+    /// (r, start + j) at `j * rows + r`). Memory: one band (chunk columns).
+    pub(crate) fn stage_layer_cols<T: Num>(
+        &mut self,
+        name: &str,
+        rows: u64,
+        cols: u64,
+        opts: &LayerOptions,
+        mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
+    ) -> Result<()> {
+        let sink = self.begin_layer(name, T::NUM, rows, cols, opts)?;
+        let mut band: Vec<T> = Vec::new();
+        let mut raw: Vec<u8> = Vec::new();
+        let mut start = 0;
+        while start < cols {
+            let wd = sink.chunk.1.min(cols - start);
+            band.clear();
+            fill(start, wd, &mut band)?;
+            if band.len() as u64 != wd * rows {
+                return Err(Error::invalid("internal: band of the wrong size"));
+            }
+            raw.clear();
+            raw.reserve(band.len() * sink.es);
+            for &x in &band {
+                x.write_le(&mut raw);
+            }
+            let w = self.writer()?;
+            write_col_band(w, &sink, start, wd, &raw)?;
+            start += wd;
+        }
+        Ok(())
+    }
+}
+
+/// Encode (in parallel) and append the chunks of a row band (`h` rows, row-major bytes);
+/// all-zero chunks are not stored (they read as the fill value, 0).
+fn write_row_band(w: &mut Writer, s: &LayerSink, start: u64, h: u64, band: &[u8]) -> Result<()> {
+    let (cr, cc) = s.chunk;
+    let (cols, es) = (s.cols, s.es);
+    let jobs: Vec<u64> = (0..cols.div_ceil(cc)).collect();
+    let encode = |enc: &mut Option<ChunkEncoder>, j: &u64| -> Result<Option<Vec<u8>>> {
+        let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
+        let c0 = j * cc;
+        let wdt = cc.min(cols - c0) as usize;
+        let mut buf = vec![0u8; (cr * cc) as usize * es];
+        for i in 0..h as usize {
+            let src = (i * cols as usize + c0 as usize) * es;
+            let dst = i * cc as usize * es;
+            buf[dst..dst + wdt * es].copy_from_slice(&band[src..src + wdt * es]);
+        }
+        if buf.iter().all(|&b| b == 0) {
+            // All zero: left unallocated, it reads as the fill value 0.
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        enc.encode(&s.pipeline, &buf, &mut out);
+        Ok(Some(out))
+    };
+    let encoded = crate::parallel::map_init(&jobs, || ChunkEncoder::new(&s.pipeline).ok(), encode);
+    for (j, bytes) in encoded.into_iter().enumerate() {
+        if let Some(b) = bytes? {
+            w.write_encoded_chunk(&s.path, &[start, j as u64 * cc], &b, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Encode (in parallel) and append the chunks of a column band (`wd` columns,
+/// column-major); all-zero chunks are not stored.
+fn write_col_band(w: &mut Writer, s: &LayerSink, start: u64, wd: u64, band: &[u8]) -> Result<()> {
+    let (cr, cc) = s.chunk;
+    let (rows, es) = (s.rows, s.es);
+    let jobs: Vec<u64> = (0..rows.div_ceil(cr)).collect();
+    let encode = |enc: &mut Option<ChunkEncoder>, i: &u64| -> Result<Option<Vec<u8>>> {
+        let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
+        let r0 = i * cr;
+        let h = cr.min(rows - r0) as usize;
+        let mut buf = vec![0u8; (cr * cc) as usize * es];
+        for j in 0..wd as usize {
+            let col = j * rows as usize;
+            for r in 0..h {
+                let src = (col + r0 as usize + r) * es;
+                let dst = (r * cc as usize + j) * es;
+                buf[dst..dst + es].copy_from_slice(&band[src..src + es]);
+            }
+        }
+        if buf.iter().all(|&b| b == 0) {
+            // All zero: left unallocated, it reads as the fill value 0.
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        enc.encode(&s.pipeline, &buf, &mut out);
+        Ok(Some(out))
+    };
+    let encoded = crate::parallel::map_init(&jobs, || ChunkEncoder::new(&s.pipeline).ok(), encode);
+    for (i, bytes) in encoded.into_iter().enumerate() {
+        if let Some(b) = bytes? {
+            w.write_encoded_chunk(&s.path, &[i as u64 * cr, start], &b, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write a compressed matrix as layer `name` (row bands, never densified as a whole).
+pub(crate) fn stage_compressed<T: Num>(
+    f: &mut LoomFile,
+    name: &str,
+    m: &Compressed<T>,
+    opts: &ConvertOptions,
+) -> Result<()> {
+    opts.begin(if name.is_empty() { "writing matrix" } else { "writing layer" }, Some(m.rows));
+    let r = f.stage_layer_rows::<T>(name, m.rows, m.cols, &opts.layer_options(), |s, n, out| {
+        m.fill_band(s, n, out);
+        opts.advance(n);
+        Ok(())
+    });
+    opts.end();
+    r
+}
+
+// ----- attributes -----
+
+/// Values from text: all integers -> int64, all numbers -> float64, otherwise strings.
+/// `Gene`, `Accession` and `CellID` are always strings.
+pub(crate) fn infer_values(name: &str, v: Vec<String>) -> Values {
+    let force_str = matches!(name, "Gene" | "Accession" | "CellID" | "obs_names" | "var_names");
+    if !force_str && !v.is_empty() {
+        if let Some(ints) =
+            v.iter().map(|s| s.trim().parse::<i64>().ok()).collect::<Option<Vec<_>>>()
+        {
+            return Values::from_vec(ints);
+        }
+        if let Some(fl) = v
+            .iter()
+            .map(|s| {
+                let t = s.trim();
+                if t.is_empty() || t.eq_ignore_ascii_case("na") {
+                    Some(f64::NAN)
+                } else {
+                    t.parse::<f64>().ok()
+                }
+            })
+            .collect::<Option<Vec<_>>>()
+            && v.iter().any(|s| !s.trim().is_empty() && !s.trim().eq_ignore_ascii_case("na"))
+        {
+            return Values::from_vec(fl);
+        }
+    }
+    Values::strings(&v)
+}
+
+/// Read an attribute table: a header line of names, then one line per row or column,
+/// tab-separated (comma for `.csv`). Returns the attributes in header order.
+pub(crate) fn read_attr_table(
+    path: &Path,
+    expected: u64,
+    what: &str,
+    opts: &ConvertOptions,
+) -> Result<Vec<(String, Values)>> {
+    let delim =
+        if path.to_string_lossy().to_ascii_lowercase().contains(".csv") { b',' } else { b'\t' };
+    let (mut r, _) = open_text(path, opts)?;
+    let mut line = String::new();
+    let mut fields = Vec::new();
+    if !next_line(&mut *r, &mut line).map_err(io).at(path)? {
+        return Err(Error::invalid("empty file: expected a header line of attribute names"))
+            .at(path);
+    }
+    let header_line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
+    split_fields(&header_line, delim, &mut fields);
+    let names = fields.clone();
+    for n in &names {
+        check_name(n).map_err(|e| Error::invalid(format!("header: {e}"))).at(path)?;
+    }
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    let mut lineno = 1;
+    while next_line(&mut *r, &mut line).map_err(io).at(path)? {
+        lineno += 1;
+        if line.is_empty() {
+            continue;
+        }
+        split_fields(&line, delim, &mut fields);
+        if fields.len() != names.len() {
+            return Err(Error::invalid(format!(
+                "line {lineno}: {} fields, the header has {}",
+                fields.len(),
+                names.len()
+            )))
+            .at(path);
+        }
+        for (c, v) in cols.iter_mut().zip(fields.drain(..)) {
+            c.push(v);
+        }
+    }
+    let n = cols.first().map_or(0, |c| c.len()) as u64;
+    if n != expected {
+        return Err(Error::invalid(format!("{n} {what} listed, the matrix has {expected}")))
+            .at(path);
+    }
+    Ok(names
+        .into_iter()
+        .zip(cols)
+        .map(|(n, c)| {
+            let v = infer_values(&n, c);
+            (n, v)
+        })
+        .collect())
+}
+
+/// One text cell per element of a 1-D attribute.
+pub(crate) fn text_cells(v: &Values) -> Option<Vec<String>> {
+    if v.shape().len() != 1 {
+        return None;
+    }
+    Some(match v {
+        Values::String(a) => a.iter().cloned().collect(),
+        Values::Bool(a) => a.iter().map(|b| (*b as u8).to_string()).collect(),
+        Values::Float16(a) | Values::Float32(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Float64(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Int8(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Int16(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Int32(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Int64(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::UInt8(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::UInt16(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::UInt32(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::UInt64(a) => a.iter().map(|x| x.to_string()).collect(),
+        Values::Enum { values, .. } => values.iter().map(|x| x.to_string()).collect(),
+        Values::Compound(_) => return None,
+    })
+}
+
+/// Write the 1-D attributes of an axis as a table (header of names, one line per entry);
+/// returns the names of attributes left out (not 1-D).
+pub(crate) fn write_attr_table(f: &LoomFile, axis: Axis, path: &Path) -> Result<Vec<String>> {
+    let delim =
+        if path.to_string_lossy().to_ascii_lowercase().contains(".csv") { b',' } else { b'\t' };
+    let mut names = Vec::new();
+    let mut cols = Vec::new();
+    let mut skipped = Vec::new();
+    for n in f.attr_names(axis) {
+        let v = f.attr(axis, &n)?;
+        match text_cells(&v) {
+            Some(c) => {
+                names.push(n);
+                cols.push(c);
+            }
+            None => skipped.push(n),
+        }
+    }
+    let mut af = AtomicFile::create(path)?;
+    let mut out = TextOut::new(af.file(), is_gz(path));
+    let sep = [delim];
+    let write = |out: &mut TextOut<&mut std::fs::File>| -> std::io::Result<()> {
+        let header: Vec<_> = names.iter().map(|n| text_field(n, delim)).collect();
+        writeln!(out, "{}", header.join(std::str::from_utf8(&sep).unwrap_or("\t")))?;
+        for i in 0..f.len(axis) as usize {
+            for (k, c) in cols.iter().enumerate() {
+                if k > 0 {
+                    out.write_all(&sep)?;
+                }
+                out.write_all(text_field(&c[i], delim).as_bytes())?;
+            }
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    write(&mut out).map_err(io).at(path)?;
+    out.finish().map_err(io).at(path)?;
+    af.commit()?;
+    Ok(skipped)
+}
+
+// ----- reading loom layers in bands -----
+
+/// Visit a selection of a layer one band of rows at a time (the layer's chunk height), as
+/// `T`: `each(row_indices, band)` with `band` of shape (band rows, selected columns).
+pub(crate) fn for_each_band<T: Num>(
+    f: &LoomFile,
+    layer: &str,
+    rows: &crate::layers::Sel,
+    cols: &crate::layers::Sel,
+    mut each: impl FnMut(&[u64], ndarray::ArrayView2<'_, T>) -> Result<()>,
+) -> Result<()> {
+    use crate::layers::Sel;
+    let (n, _) = f.shape();
+    let h =
+        f.layer_info(layer)?.chunks.and_then(|c| c.first().copied()).unwrap_or(64).max(1) as usize;
+    let idx = rows.indices(n)?;
+    for band in idx.chunks(h) {
+        let contiguous = band.windows(2).all(|w| w[1] == w[0] + 1);
+        let sel = if contiguous {
+            Sel::Range(band[0], band[band.len() - 1] + 1)
+        } else {
+            Sel::Index(band.to_vec())
+        };
+        let a = f.read_layer::<T>(layer, &sel, cols)?;
+        each(band, a.view())?;
+    }
+    Ok(())
+}
+
+/// Open a loom file to convert from: it must have a main matrix.
+pub(crate) fn open_loom(path: &Path) -> Result<LoomFile> {
+    let f = LoomFile::open(path).at(path)?;
+    if !f.layer_names().iter().any(|n| n.is_empty()) || f.shape().0 == 0 || f.shape().1 == 0 {
+        return Err(Error::NotLoom("no /matrix (main matrix)".into())).at(path);
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_filters_and_merges() {
+        // 2 outer (columns) x 3 inner (rows): col 0 has rows 0, 2; col 1 has rows 2, 2 (dup).
+        let m =
+            transpose::<i32>(2, 3, &[0, 2, 4], &[0, 2, 2, 2], &[1, 2, 3, 4], None, "t").unwrap();
+        assert_eq!(m.rows, 3);
+        assert_eq!(m.indptr, vec![0, 1, 1, 3]);
+        assert_eq!(m.indices, vec![0, 0, 1]);
+        assert_eq!(m.data, vec![1, 2, 7]);
+        let keep = [u64::MAX, u64::MAX, 0];
+        let k = transpose::<i32>(2, 3, &[0, 2, 4], &[0, 2, 2, 2], &[1, 2, 3, 4], Some(&keep), "t")
+            .unwrap();
+        assert_eq!(
+            (k.rows, k.indptr.clone(), k.indices.clone(), k.data.clone()),
+            (1, vec![0, 2], vec![0, 1], vec![2, 7])
+        );
+        assert!(transpose::<i32>(1, 2, &[0, 1], &[5], &[1], None, "t").is_err());
+    }
+
+    #[test]
+    fn csv_quotes() {
+        let mut v = Vec::new();
+        split_fields(r#"a,"b,c","d""e",,f"#, b',', &mut v);
+        assert_eq!(v, vec!["a", "b,c", "d\"e", "", "f"]);
+        assert_eq!(text_field("x,y", b','), "\"x,y\"");
+        assert_eq!(text_field("x\ty", b'\t'), "x y");
+    }
+
+    #[test]
+    fn inference() {
+        assert_eq!(
+            infer_values("n", vec!["1".into(), "-2".into()]),
+            Values::from_vec(vec![1i64, -2])
+        );
+        assert!(matches!(infer_values("x", vec!["1.5".into(), "".into()]), Values::Float64(_)));
+        assert!(matches!(infer_values("Gene", vec!["1".into()]), Values::String(_)));
+        assert!(matches!(infer_values("x", vec!["a".into()]), Values::String(_)));
+    }
+}

@@ -1,0 +1,381 @@
+//! loompy's `add_loom`: append the columns of other loom files, rows aligned by a key, in
+//! column batches (memory: one batch of all rows), in one atomic commit. The other files are
+//! only read. The same machinery builds [`combine`](super::combine::combine)'s output.
+
+use super::convert::{fill, repeat};
+use super::region::{RowMap, Target, read_tile, write_region};
+use super::{FillValues, Side, align_rows, is_bookkeeping_global, merge_columns};
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::graphs::Graph;
+use crate::layers::layer_path;
+use crate::timestamp;
+use crate::values::{NumType, Values};
+use loomfile_hdf5::raw::messages::layout::Layout;
+use std::collections::BTreeSet;
+
+/// Options of [`LoomFile::add_loom`].
+#[derive(Clone, Debug)]
+pub struct AddLoomOptions<'a> {
+    /// Row attribute whose values align the rows of the other file with this one (unique
+    /// values, the same set in both files). `None`: the rows are in the same order.
+    pub key: Option<&'a str>,
+    /// Column attributes present on one side only (default: filled, never dropped).
+    pub fill_values: FillValues,
+    /// Columns read and written per batch (rounded up to whole chunks); memory is about
+    /// rows x batch_size elements.
+    pub batch_size: usize,
+    /// Global attributes that differ between the files (or exist in one only) become
+    /// column attributes of this file (and are removed from its globals).
+    pub convert_attrs: bool,
+    /// Column graphs present in both files are joined block-diagonally.
+    pub include_graphs: bool,
+}
+
+impl Default for AddLoomOptions<'_> {
+    fn default() -> Self {
+        AddLoomOptions {
+            key: None,
+            fill_values: FillValues::Auto,
+            batch_size: 512,
+            convert_attrs: false,
+            include_graphs: false,
+        }
+    }
+}
+
+/// How to append a list of files.
+pub(crate) struct Append<'a> {
+    pub key: Option<&'a str>,
+    pub fill_values: &'a FillValues,
+    pub batch_size: usize,
+    pub convert_attrs: bool,
+    pub include_graphs: bool,
+}
+
+/// What an append did.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Appended {
+    pub layers: Vec<String>,
+    pub layers_dropped: Vec<String>,
+    pub chunks_copied: u64,
+    pub converted_globals: Vec<String>,
+}
+
+impl LoomFile {
+    /// Append the columns of `other` (loompy's `add_loom`), in one atomic commit.
+    ///
+    /// `other` is only read (open it with [`LoomFile::open`]). Every layer of this file
+    /// must exist in `other` (values are converted exactly to this file's layer types; layers
+    /// only in `other` are not copied, as in loompy). Rows are aligned by `opts.key`; column
+    /// attributes are merged as in [`LoomFile::add_columns`]. Appending to an empty file
+    /// (from [`LoomFile::new`]) copies `other` whole: its layers, row attributes, graphs and
+    /// global attributes.
+    pub fn add_loom(&mut self, other: &LoomFile, opts: &AddLoomOptions<'_>) -> Result<()> {
+        self.append_looms(
+            &[other],
+            &Append {
+                key: opts.key,
+                fill_values: &opts.fill_values,
+                batch_size: opts.batch_size,
+                convert_attrs: opts.convert_attrs,
+                include_graphs: opts.include_graphs,
+            },
+        )
+        .map(|_| ())
+    }
+
+    /// Append the columns of `sources`, in order. An empty `self` takes its rows, row
+    /// attributes, row graphs, globals and layers (those present in every source, types
+    /// promoted) from the sources, the first one giving the row order.
+    pub(crate) fn append_looms(
+        &mut self,
+        sources: &[&LoomFile],
+        opts: &Append<'_>,
+    ) -> Result<Appended> {
+        self.writer()?;
+        let fresh = self.shape == (0, 0) || !self.exists("/matrix");
+        let Some(&first) = sources.first() else {
+            return Err(Error::invalid("no files to append"));
+        };
+        for (i, s) in sources.iter().enumerate() {
+            if !s.exists("/matrix") {
+                return Err(Error::invalid(format!("input {} has no main matrix", i + 1)));
+            }
+        }
+        let base: &LoomFile = if fresh { first } else { self };
+        let n = base.shape().0;
+        let rowmaps: Vec<RowMap> = sources
+            .iter()
+            .map(|s| {
+                Ok(match align_rows(base, s, opts.key)? {
+                    Some(v) => RowMap::Order(v),
+                    None => RowMap::Same,
+                })
+            })
+            .collect::<Result<_>>()?;
+
+        // Layers and their types.
+        let mut report = Appended::default();
+        let mut plan: Vec<(String, Option<NumType>)> = Vec::new();
+        if fresh {
+            for name in first.layer_names() {
+                if !sources.iter().all(|s| s.layer_names().contains(&name)) {
+                    continue;
+                }
+                let mut t = first.layer_dtype(&name)?;
+                for s in &sources[1..] {
+                    t = super::convert::promote_num(t, s.layer_dtype(&name)?);
+                }
+                plan.push((name, Some(t)));
+            }
+            let all: BTreeSet<String> = sources.iter().flat_map(|s| s.layer_names()).collect();
+            report.layers_dropped =
+                all.into_iter().filter(|l| !plan.iter().any(|(p, _)| p == l)).collect();
+        } else {
+            for name in self.layer_names() {
+                for (i, s) in sources.iter().enumerate() {
+                    if !s.layer_names().contains(&name) {
+                        return Err(Error::invalid(format!(
+                            "layer {name:?} is missing from {} (every layer of this file is needed)",
+                            if sources.len() == 1 {
+                                "the other file".to_string()
+                            } else {
+                                format!("input {}", i + 1)
+                            }
+                        )));
+                    }
+                }
+                plan.push((name, None));
+            }
+        }
+        report.layers = plan.iter().map(|(l, _)| l.clone()).collect();
+
+        // Columns.
+        let m_self = if fresh { 0 } else { self.shape.1 };
+        let widths: Vec<u64> = sources.iter().map(|s| s.shape().1).collect();
+        let total = m_self + widths.iter().sum::<u64>();
+
+        // Global attributes turned into column attributes.
+        let mut global_sides: Vec<Vec<(String, Values)>> = Vec::new();
+        if !fresh {
+            global_sides.push(globals_of(self)?);
+        }
+        for s in sources {
+            global_sides.push(globals_of(s)?);
+        }
+        let mut converted: Vec<String> = Vec::new();
+        if opts.convert_attrs {
+            let names: BTreeSet<String> =
+                global_sides.iter().flat_map(|g| g.iter().map(|(k, _)| k.clone())).collect();
+            for name in names {
+                let vals: Vec<Option<&Values>> = global_sides
+                    .iter()
+                    .map(|g| g.iter().find(|(k, _)| *k == name).map(|(_, v)| v))
+                    .collect();
+                let first_v = vals[0];
+                if vals.iter().all(|v| v.is_some() && *v == first_v) {
+                    continue;
+                }
+                converted.push(name);
+            }
+        }
+        let mut side_list: Vec<Side> = Vec::new();
+        let side_cols: Vec<u64> = if fresh {
+            widths.clone()
+        } else {
+            std::iter::once(m_self).chain(widths.iter().copied()).collect()
+        };
+        let side_files: Vec<&LoomFile> = if fresh {
+            sources.to_vec()
+        } else {
+            std::iter::once(&*self).chain(sources.iter().copied()).collect()
+        };
+        for (i, (f, &cols)) in side_files.iter().zip(&side_cols).enumerate() {
+            let mut attrs = f.all_attrs(Axis::Cols)?;
+            for name in &converted {
+                if attrs.iter().any(|(k, _)| k == name) {
+                    continue;
+                }
+                let own = global_sides[i].iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                let v = match own {
+                    Some(v) => repeat(v, cols as usize),
+                    None => {
+                        let t = global_sides
+                            .iter()
+                            .find_map(|g| g.iter().find(|(k, _)| k == name).map(|(_, v)| v))
+                            .expect("a converted global exists somewhere");
+                        let what = format!("global attribute {name:?}");
+                        fill(&repeat(t, 0), cols as usize, None, &what)?
+                    }
+                };
+                attrs.push((name.clone(), v));
+            }
+            side_list.push(Side { cols: cols as usize, attrs });
+        }
+        let merged = merge_columns(&side_list, opts.fill_values)?;
+        report.converted_globals = converted.clone();
+
+        // Graphs.
+        let offsets: Vec<u64> = {
+            let mut o = Vec::with_capacity(sources.len());
+            let mut at = m_self;
+            for w in &widths {
+                o.push(at);
+                at += w;
+            }
+            o
+        };
+        let mut col_graphs: Vec<(String, Graph)> = Vec::new();
+        let joined = |name: &str, start: Option<Graph>| -> Result<Graph> {
+            let mut g = start.unwrap_or_default();
+            for (s, &off) in sources.iter().zip(&offsets) {
+                let h = s.graph(Axis::Cols, name)?;
+                g.a.extend(h.a.iter().map(|&x| x + off));
+                g.b.extend(h.b.iter().map(|&x| x + off));
+                g.w.extend(h.w);
+            }
+            Ok(g)
+        };
+        let in_all =
+            |name: &String| sources.iter().all(|s| s.graph_names(Axis::Cols).contains(name));
+        if fresh {
+            for name in first.graph_names(Axis::Cols) {
+                let g = if opts.include_graphs && in_all(&name) {
+                    joined(&name, None)?
+                } else {
+                    first.graph(Axis::Cols, &name)?
+                };
+                col_graphs.push((name, g));
+            }
+        } else if opts.include_graphs {
+            for name in self.graph_names(Axis::Cols) {
+                if in_all(&name) {
+                    let g = joined(&name, Some(self.graph(Axis::Cols, &name)?))?;
+                    col_graphs.push((name, g));
+                }
+            }
+        }
+
+        let batch = opts.batch_size.max(1) as u64;
+        let ts = timestamp::now();
+        self.atomically(|f| {
+            let mut order: Vec<&(String, Option<NumType>)> = plan.iter().collect();
+            order.sort_by_key(|(l, _)| !l.is_empty());
+            for (name, dtype) in order {
+                let path = layer_path(name);
+                let t = match dtype {
+                    Some(dt) => Target::create(f.writer()?, &path, *dt, n, total)?,
+                    None => f.grow_layer(name, total)?,
+                };
+                for (i, s) in sources.iter().enumerate() {
+                    let src = s.layer_dataset(name)?;
+                    let planned = s.matrix(name)?;
+                    let off = offsets[i];
+                    let w = f.writer()?;
+                    if fresh
+                        && i == 0
+                        && let Some(k) = copy_chunks(w, &t, &src, n, widths[0])?
+                    {
+                        report.chunks_copied += k;
+                        continue;
+                    }
+                    let map = &rowmaps[i];
+                    write_region(
+                        w,
+                        &t,
+                        (0, n),
+                        (off, off + widths[i]),
+                        (n, batch),
+                        |r0, h, c0, wd, out| {
+                            read_tile(&planned, map, (r0, h), (c0 - off, wd), t.enc, out)
+                        },
+                    )?;
+                }
+                if !fresh {
+                    f.stamp_layer(&path, &ts)?;
+                }
+            }
+            f.shape = (n, total);
+            if fresh {
+                for (name, v) in first.all_attrs(Axis::Rows)? {
+                    f.stage_attr(Axis::Rows, &name, &v)?;
+                }
+                for name in first.graph_names(Axis::Rows) {
+                    f.stage_graph(Axis::Rows, &name, &first.graph(Axis::Rows, &name)?)?;
+                }
+                let have = f.global_names();
+                for (name, v) in &global_sides[0] {
+                    if !converted.contains(name) && !have.contains(name) {
+                        f.stage_global(name, v)?;
+                    }
+                }
+            } else {
+                let have = f.global_names();
+                for name in &converted {
+                    if have.contains(name) {
+                        f.stage_delete_global(name)?;
+                    }
+                }
+            }
+            f.stage_col_attrs(&merged)?;
+            for (name, g) in &col_graphs {
+                f.stage_graph(Axis::Cols, name, g)?;
+            }
+            f.stamp("/", &ts)?;
+            Ok(())
+        })?;
+        Ok(report)
+    }
+}
+
+/// A file's global attributes, without bookkeeping entries.
+pub(crate) fn globals_of(f: &LoomFile) -> Result<Vec<(String, Values)>> {
+    f.global_names()
+        .into_iter()
+        .filter(|n| !is_bookkeeping_global(n))
+        .map(|n| Ok((n.clone(), f.global(&n)?)))
+        .collect()
+}
+
+/// Copy the stored chunks of `src` (rows `0..n`, columns `0..m`) into the new dataset `t`
+/// byte for byte when both store chunks the same way; `None` when they do not.
+fn copy_chunks(
+    w: &mut loomfile_hdf5::Writer,
+    t: &Target,
+    src: &loomfile_hdf5::Dataset,
+    n: u64,
+    m: u64,
+) -> Result<Option<u64>> {
+    let Layout::Chunked { chunk, unfiltered_edges: false, .. } = src.layout() else {
+        return Ok(None);
+    };
+    let same_filters =
+        |a: &[loomfile_hdf5::raw::messages::filter_pipeline::Filter],
+         b: &[loomfile_hdf5::raw::messages::filter_pipeline::Filter]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.id == y.id && x.params == y.params)
+        };
+    if chunk.as_slice() != [t.chunk.0, t.chunk.1]
+        || src.dtype() != &w.dtype(&t.path)?
+        || !same_filters(&src.pipeline().filters, &t.pipeline.filters)
+        || !super::region::fill_is_zero(src)
+        || src.shape() != Some(vec![n, m])
+    {
+        return Ok(None);
+    }
+    let map = src.chunks()?;
+    let source = src.file().source();
+    let mut raw = Vec::new();
+    let mut copied = 0;
+    for e in &map.entries {
+        if e.offset.len() != 2 || e.offset[0] >= n || e.offset[1] >= m {
+            continue;
+        }
+        raw.clear();
+        raw.resize(e.size as usize, 0);
+        source.read_into(e.address, &mut raw, "chunk")?;
+        w.write_encoded_chunk(&t.path, &e.offset, &raw, e.filter_mask)?;
+        copied += 1;
+    }
+    Ok(Some(copied))
+}

@@ -1,0 +1,842 @@
+//! Import of 10x Genomics Matrix Market ("MEX") folders (loompy's `create_from_cellranger`),
+//! streaming and sparse: memory is proportional to the number of non-zeros, never to a dense
+//! matrix (loompy calls `mmread(...).todense()`).
+//!
+//! Layouts found (in this order) from the folder given:
+//! - `outs/filtered_gene_bc_matrices/<genome>/` (Cell Ranger 2: `matrix.mtx`, `genes.tsv`
+//!   with 2 columns, `barcodes.tsv`);
+//! - `outs/filtered_feature_bc_matrix/` (Cell Ranger 3+: `matrix.mtx.gz`, `features.tsv.gz`
+//!   with 3 columns, `barcodes.tsv.gz`);
+//! - the folder itself, or a folder of genome folders. Every file may be gzipped or not
+//!   (detected from its bytes, not its name).
+//!
+//! What is written (spec 3, loompy's layout):
+//! - `/matrix` = features x barcodes. Element type: `int32` for an `integer` matrix whose
+//!   values fit (Cell Ranger's own type), `int64` when one does not, `float64` for `real`,
+//!   `int32` ones for `pattern`; [`MexOptions::dtype`] overrides (values must fit exactly).
+//!   Duplicate entries are summed, as scipy does. All-zero 64x64 chunks are not stored.
+//! - row attributes `Accession` (feature id), `Gene` (feature name) and, when the features
+//!   file has a third column, `FeatureType` (loompy drops it);
+//! - column attributes `CellID` = `"<sample>:<barcode>"` (as loompy) and `Barcode`; with a
+//!   Cell Ranger `outs/analysis` folder, `X`/`Y` (t-SNE, float32) and `ClusterID`
+//!   (graph-based clusters, 0-based int64), matched by barcode (loompy assumes the order);
+//! - globals `Genome` when known (the Cell Ranger 2 genome folder, or the option), `Cmdline`
+//!   and `Versions` from the sample folder's `_cmdline`/`_versions` files, like loompy.
+//!
+//! The sample id defaults to the name of the folder that holds `outs` (loompy: the folder
+//! given), or the folder's own name.
+
+use super::convert::{Enc, Num, put};
+use super::region::{Target, band_cols, write_region};
+use crate::error::{Error, Result};
+use crate::file::{Axis, LoomFile};
+use crate::layers::LayerOptions;
+use crate::values::{NumType, Values};
+use std::io::{BufRead, BufReader, Read};
+
+/// Which Cell Ranger generation wrote the folder (from its file names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MexVersion {
+    /// `genes.tsv` (Cell Ranger 1-2).
+    V2,
+    /// `features.tsv` (Cell Ranger 3 and later).
+    V3,
+}
+
+/// Options of [`import_mex`].
+#[derive(Clone, Debug, Default)]
+pub struct MexOptions<'a> {
+    /// Sample id used in `CellID` (default: see the module documentation).
+    pub sample_id: Option<&'a str>,
+    /// Genome folder to read in a Cell Ranger 2 layout with several (required then); also
+    /// stored as the `Genome` global.
+    pub genome: Option<&'a str>,
+    /// Element type of the main matrix (default: see the module documentation).
+    pub dtype: Option<NumType>,
+    /// Extra global attributes.
+    pub file_attrs: Vec<(&'a str, Values)>,
+    /// Keep only features of type `Gene Expression` (files with a feature-type column).
+    pub gex_only: bool,
+    /// Storage of the main matrix (default: loompy's 64x64 chunks, gzip 2).
+    pub layer: LayerOptions,
+}
+
+/// What [`import_mex`] read and wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MexReport {
+    /// The folder holding the matrix.
+    pub folder: std::path::PathBuf,
+    /// Cell Ranger generation.
+    pub version: MexVersion,
+    /// Sample id used in `CellID`.
+    pub sample_id: String,
+    /// Genome, when known.
+    pub genome: Option<String>,
+    /// (features, barcodes).
+    pub shape: (u64, u64),
+    /// Stored non-zero entries (duplicates summed, explicit zeros dropped).
+    pub nnz: u64,
+    /// Element type of the main matrix.
+    pub dtype: NumType,
+}
+
+/// Wrap a reader, gunzipping it when its bytes start with the gzip magic.
+fn maybe_gz<'a>(r: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>> {
+    let mut b = BufReader::with_capacity(1 << 16, r);
+    let head = b.fill_buf().map_err(io)?;
+    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+        Ok(Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(b))))
+    } else {
+        Ok(Box::new(b))
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    Error::Hdf5(loomfile_hdf5::Error::io(e))
+}
+
+/// The parsed matrix: CSR over features, columns sorted, duplicates summed.
+struct Matrix {
+    rows: u64,
+    cols: u64,
+    indptr: Vec<u64>,
+    indices: Vec<u32>,
+    data: Data,
+    integer: bool,
+}
+
+enum Data {
+    I(Vec<i64>),
+    F(Vec<f64>),
+}
+
+fn parse_err(what: &str, line: u64, msg: impl std::fmt::Display) -> Error {
+    Error::invalid(format!("{what} line {line}: {msg}"))
+}
+
+/// Read a Matrix Market coordinate matrix.
+fn read_matrix(r: &mut dyn BufRead, what: &str) -> Result<Matrix> {
+    let mut line = String::new();
+    let mut no = 0u64;
+    let mut next = |line: &mut String, no: &mut u64| -> Result<bool> {
+        line.clear();
+        *no += 1;
+        Ok(r.read_line(line).map_err(io)? > 0)
+    };
+    if !next(&mut line, &mut no)? {
+        return Err(Error::invalid(format!("{what} is empty")));
+    }
+    let head: Vec<String> = line.split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
+    if head.first().map(String::as_str) != Some("%%matrixmarket") || head.len() < 5 {
+        return Err(parse_err(what, 1, "not a Matrix Market header"));
+    }
+    if head[1] != "matrix" || head[2] != "coordinate" {
+        return Err(parse_err(
+            what,
+            1,
+            format!("only 'matrix coordinate' files are supported, not '{} {}'", head[1], head[2]),
+        ));
+    }
+    let field = head[3].as_str();
+    let (integer, pattern) = match field {
+        "integer" => (true, false),
+        "real" | "double" => (false, false),
+        "pattern" => (true, true),
+        other => return Err(parse_err(what, 1, format!("unsupported field type {other:?}"))),
+    };
+    let sym = match head[4].as_str() {
+        "general" => 0,
+        "symmetric" => 1,
+        "skew-symmetric" => -1,
+        other => return Err(parse_err(what, 1, format!("unsupported symmetry {other:?}"))),
+    };
+    // Size line, after comments.
+    let (rows, cols, nnz) = loop {
+        if !next(&mut line, &mut no)? {
+            return Err(Error::invalid(format!("{what}: no size line")));
+        }
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('%') {
+            continue;
+        }
+        let v: Vec<u64> = t
+            .split_whitespace()
+            .map(|x| x.parse::<u64>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| parse_err(what, no, format!("bad size line: {e}")))?;
+        if v.len() != 3 {
+            return Err(parse_err(what, no, "the size line needs rows, columns and entries"));
+        }
+        break (v[0], v[1], v[2]);
+    };
+    if rows > u32::MAX as u64 || cols > u32::MAX as u64 {
+        return Err(parse_err(what, no, "more than 2^32 rows or columns"));
+    }
+    let cap = nnz.min(1 << 28) as usize;
+    let (mut ri, mut ci) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
+    let mut iv: Vec<i64> = Vec::new();
+    let mut fv: Vec<f64> = Vec::new();
+    if integer {
+        iv.reserve(cap)
+    } else {
+        fv.reserve(cap)
+    }
+    let mut seen = 0u64;
+    while next(&mut line, &mut no)? {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('%') {
+            continue;
+        }
+        let mut it = t.split_ascii_whitespace();
+        let mut idx = |name: &str, n: u64| -> Result<u32> {
+            let x: u64 = it
+                .next()
+                .ok_or_else(|| parse_err(what, no, format!("missing {name} index")))?
+                .parse()
+                .map_err(|e| parse_err(what, no, format!("bad {name} index: {e}")))?;
+            if x == 0 || x > n {
+                return Err(parse_err(what, no, format!("{name} index {x} outside 1..={n}")));
+            }
+            Ok((x - 1) as u32)
+        };
+        let (i, j) = (idx("row", rows)?, idx("column", cols)?);
+        seen += 1;
+        if seen > nnz {
+            return Err(parse_err(what, no, format!("more entries than the {nnz} declared")));
+        }
+        let mirror = sym != 0 && i != j;
+        ri.push(i);
+        ci.push(j);
+        if mirror {
+            ri.push(j);
+            ci.push(i);
+        }
+        if pattern {
+            iv.push(1);
+            if mirror {
+                iv.push(if sym < 0 { -1 } else { 1 });
+            }
+            continue;
+        }
+        let tok = it.next().ok_or_else(|| parse_err(what, no, "missing value"))?;
+        if integer {
+            let v: i64 = tok
+                .parse()
+                .map_err(|e| parse_err(what, no, format!("bad integer {tok:?}: {e}")))?;
+            iv.push(v);
+            if mirror {
+                iv.push(if sym < 0 { v.saturating_neg() } else { v });
+            }
+        } else {
+            let v: f64 =
+                tok.parse().map_err(|e| parse_err(what, no, format!("bad number {tok:?}: {e}")))?;
+            fv.push(v);
+            if mirror {
+                fv.push(if sym < 0 { -v } else { v });
+            }
+        }
+    }
+    if seen != nnz {
+        return Err(Error::invalid(format!("{what}: {seen} entries, {nnz} declared")));
+    }
+    // Counting sort by row.
+    let k = ri.len();
+    let mut indptr = vec![0u64; rows as usize + 1];
+    for &r in &ri {
+        indptr[r as usize + 1] += 1;
+    }
+    for r in 0..rows as usize {
+        indptr[r + 1] += indptr[r];
+    }
+    let mut pos: Vec<u64> = indptr[..rows as usize].to_vec();
+    let mut indices = vec![0u32; k];
+    let mut order = vec![0usize; k];
+    for (e, &r) in ri.iter().enumerate() {
+        let p = pos[r as usize] as usize;
+        indices[p] = ci[e];
+        order[p] = e;
+        pos[r as usize] += 1;
+    }
+    drop(ri);
+    drop(ci);
+    let data = if integer {
+        Data::I(order.iter().map(|&e| iv[e]).collect())
+    } else {
+        Data::F(order.iter().map(|&e| fv[e]).collect())
+    };
+    drop(order);
+    drop(iv);
+    drop(fv);
+    let mut m = Matrix { rows, cols, indptr, indices, data, integer };
+    sort_and_merge(&mut m);
+    Ok(m)
+}
+
+/// Sort each row by column, sum duplicates and drop zeros, compacting in place.
+fn sort_and_merge(m: &mut Matrix) {
+    let mut w = 0usize;
+    let mut start = 0usize;
+    let mut buf_i: Vec<(u32, i64)> = Vec::new();
+    let mut buf_f: Vec<(u32, f64)> = Vec::new();
+    for r in 0..m.rows as usize {
+        let end = m.indptr[r + 1] as usize;
+        match &mut m.data {
+            Data::I(d) => {
+                buf_i.clear();
+                buf_i.extend((start..end).map(|k| (m.indices[k], d[k])));
+                buf_i.sort_by_key(|e| e.0);
+                let mut k = 0;
+                while k < buf_i.len() {
+                    let (c, mut v) = buf_i[k];
+                    k += 1;
+                    while k < buf_i.len() && buf_i[k].0 == c {
+                        v = v.saturating_add(buf_i[k].1);
+                        k += 1;
+                    }
+                    if v != 0 {
+                        m.indices[w] = c;
+                        d[w] = v;
+                        w += 1;
+                    }
+                }
+            }
+            Data::F(d) => {
+                buf_f.clear();
+                buf_f.extend((start..end).map(|k| (m.indices[k], d[k])));
+                buf_f.sort_by_key(|e| e.0);
+                let mut k = 0;
+                while k < buf_f.len() {
+                    let (c, mut v) = buf_f[k];
+                    k += 1;
+                    while k < buf_f.len() && buf_f[k].0 == c {
+                        v += buf_f[k].1;
+                        k += 1;
+                    }
+                    if v != 0.0 {
+                        m.indices[w] = c;
+                        d[w] = v;
+                        w += 1;
+                    }
+                }
+            }
+        }
+        start = end;
+        m.indptr[r + 1] = w as u64;
+    }
+    m.indices.truncate(w);
+    m.indices.shrink_to_fit();
+    match &mut m.data {
+        Data::I(d) => {
+            d.truncate(w);
+            d.shrink_to_fit();
+        }
+        Data::F(d) => {
+            d.truncate(w);
+            d.shrink_to_fit();
+        }
+    }
+}
+
+/// Lines of a TSV file split on tabs (trailing line ends removed, empty lines skipped).
+fn read_tsv(r: &mut dyn BufRead, what: &str) -> Result<Vec<Vec<String>>> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line).map_err(|e| Error::Hdf5(loomfile_hdf5::Error::io(e).at(what)))?
+            == 0
+        {
+            break;
+        }
+        let t = line.trim_end_matches(['\n', '\r']);
+        if t.trim().is_empty() {
+            continue;
+        }
+        out.push(t.split('\t').map(|s| s.trim().to_string()).collect());
+    }
+    Ok(out)
+}
+
+/// The contents of a MEX folder, parsed.
+struct Mex {
+    matrix: Matrix,
+    ids: Vec<String>,
+    names: Vec<String>,
+    types: Option<Vec<String>>,
+    barcodes: Vec<String>,
+}
+
+fn parse(
+    matrix: &mut dyn BufRead,
+    features: &mut dyn BufRead,
+    barcodes: &mut dyn BufRead,
+) -> Result<Mex> {
+    let feats = read_tsv(features, "features")?;
+    let bcs: Vec<String> =
+        read_tsv(barcodes, "barcodes")?.into_iter().map(|mut v| v.swap_remove(0)).collect();
+    let matrix = read_matrix(matrix, "matrix")?;
+    if feats.len() as u64 != matrix.rows {
+        return Err(Error::invalid(format!(
+            "the matrix has {} rows but the features file lists {} features",
+            matrix.rows,
+            feats.len()
+        )));
+    }
+    if bcs.len() as u64 != matrix.cols {
+        return Err(Error::invalid(format!(
+            "the matrix has {} columns but the barcodes file lists {} barcodes",
+            matrix.cols,
+            bcs.len()
+        )));
+    }
+    let ids: Vec<String> = feats.iter().map(|f| f[0].clone()).collect();
+    let names: Vec<String> =
+        feats.iter().map(|f| f.get(1).cloned().unwrap_or_else(|| f[0].clone())).collect();
+    let types = if feats.iter().any(|f| f.len() >= 3) {
+        Some(feats.iter().map(|f| f.get(2).cloned().unwrap_or_default()).collect())
+    } else {
+        None
+    };
+    Ok(Mex { matrix, ids, names, types, barcodes: bcs })
+}
+
+/// Keep only `Gene Expression` features (when the features have types).
+fn keep_gene_expression(mex: &mut Mex) {
+    let Some(types) = &mex.types else { return };
+    let keep: Vec<bool> = types.iter().map(|t| t == "Gene Expression").collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let m = &mut mex.matrix;
+    let mut w = 0usize;
+    let mut indptr = vec![0u64];
+    for (r, &k) in keep.iter().enumerate() {
+        let (lo, hi) = (m.indptr[r] as usize, m.indptr[r + 1] as usize);
+        if k {
+            for e in lo..hi {
+                m.indices[w] = m.indices[e];
+                match &mut m.data {
+                    Data::I(d) => d[w] = d[e],
+                    Data::F(d) => d[w] = d[e],
+                }
+                w += 1;
+            }
+            indptr.push(w as u64);
+        }
+    }
+    m.indices.truncate(w);
+    match &mut m.data {
+        Data::I(d) => d.truncate(w),
+        Data::F(d) => d.truncate(w),
+    }
+    m.indptr = indptr;
+    m.rows = (m.indptr.len() - 1) as u64;
+    let pick = |v: &[String]| -> Vec<String> {
+        v.iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x.clone()).collect()
+    };
+    mex.ids = pick(&mex.ids);
+    mex.names = pick(&mex.names);
+    mex.types = Some(pick(types));
+}
+
+/// Choose the stored type.
+fn pick_dtype(m: &Matrix, want: Option<NumType>) -> NumType {
+    if let Some(t) = want {
+        return t;
+    }
+    match &m.data {
+        Data::I(d) => {
+            if d.iter().all(|&v| v >= i32::MIN as i64 && v <= i32::MAX as i64) {
+                NumType::Int32
+            } else {
+                NumType::Int64
+            }
+        }
+        Data::F(_) => {
+            if m.integer {
+                NumType::Int32
+            } else {
+                NumType::Float64
+            }
+        }
+    }
+}
+
+/// Write the main matrix of `mex` into the empty file `f` as `dtype`.
+fn write_matrix(f: &mut LoomFile, m: &Matrix, dtype: NumType, layer: &LayerOptions) -> Result<()> {
+    let (n, c) = (m.rows, m.cols);
+    layer.check()?;
+    let w = f.writer()?;
+    let t = Target::create_with(w, "/matrix", layer.spec(dtype, n, c))?;
+    let enc: Enc = t.enc;
+    let es = enc.size();
+    let tile = (t.chunk.0, band_cols(&t, t.chunk.0));
+    write_region(w, &t, (0, n), (0, c), tile, |r0, h, c0, wd, out| {
+        let base = out.len();
+        out.resize(base + (h * wd) as usize * es, 0);
+        let mut one = Vec::with_capacity(8);
+        for i in 0..h {
+            let r = (r0 + i) as usize;
+            let (lo, hi) = (m.indptr[r] as usize, m.indptr[r + 1] as usize);
+            let row = &m.indices[lo..hi];
+            let a = lo + row.partition_point(|&x| (x as u64) < c0);
+            let b = lo + row.partition_point(|&x| (x as u64) < c0 + wd);
+            for k in a..b {
+                let v = match &m.data {
+                    Data::I(d) => Num::I(d[k] as i128),
+                    Data::F(d) => Num::F(d[k]),
+                };
+                one.clear();
+                put(enc, v, &mut one)
+                    .map_err(|x| super::convert::lossy("matrix".into(), x, dtype))?;
+                let at = base + (i * wd + m.indices[k] as u64 - c0) as usize * es;
+                out[at..at + es].copy_from_slice(&one);
+            }
+        }
+        Ok(())
+    })?;
+    f.shape = (n, c);
+    Ok(())
+}
+
+/// Optional Cell Ranger analysis results, per barcode.
+#[derive(Default)]
+struct Extras {
+    tsne: Option<std::collections::HashMap<String, (f32, f32)>>,
+    clusters: Option<std::collections::HashMap<String, i64>>,
+    globals: Vec<(String, Values)>,
+}
+
+/// Import parsed MEX contents into `f`, an empty file from [`LoomFile::new`] (or
+/// [`LoomFile::new_in`]); the caller closes it.
+fn write_mex(
+    f: &mut LoomFile,
+    mex: &Mex,
+    sample: &str,
+    genome: Option<&str>,
+    dtype: Option<NumType>,
+    layer: &LayerOptions,
+    extras: &Extras,
+) -> Result<NumType> {
+    if f.shape() != (0, 0) || f.exists("/matrix") {
+        return Err(Error::invalid("MEX import writes into an empty file only"));
+    }
+    let dtype = pick_dtype(&mex.matrix, dtype);
+    let cellids: Vec<String> = mex.barcodes.iter().map(|b| format!("{sample}:{b}")).collect();
+    let mut col: Vec<(&str, Values)> =
+        vec![("CellID", Values::strings(&cellids)), ("Barcode", Values::strings(&mex.barcodes))];
+    if let Some(t) = &extras.tsne {
+        let mut x = Vec::with_capacity(mex.barcodes.len());
+        let mut y = Vec::with_capacity(mex.barcodes.len());
+        for b in &mex.barcodes {
+            let (a, c) = t.get(b).ok_or_else(|| {
+                Error::invalid(format!("barcode {b} is missing from the t-SNE projection"))
+            })?;
+            x.push(*a);
+            y.push(*c);
+        }
+        col.push(("X", Values::from_vec(x)));
+        col.push(("Y", Values::from_vec(y)));
+    }
+    if let Some(c) = &extras.clusters {
+        let v = mex
+            .barcodes
+            .iter()
+            .map(|b| {
+                c.get(b).copied().ok_or_else(|| {
+                    Error::invalid(format!("barcode {b} is missing from the clusters file"))
+                })
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        col.push(("ClusterID", Values::from_vec(v)));
+    }
+    f.atomically(|f| {
+        write_matrix(f, &mex.matrix, dtype, layer)?;
+        f.stage_attr(Axis::Rows, "Accession", &Values::strings(&mex.ids))?;
+        f.stage_attr(Axis::Rows, "Gene", &Values::strings(&mex.names))?;
+        if let Some(t) = &mex.types {
+            f.stage_attr(Axis::Rows, "FeatureType", &Values::strings(t))?;
+        }
+        for (k, v) in &col {
+            f.stage_attr(Axis::Cols, k, v)?;
+        }
+        let have = f.global_names();
+        if let Some(g) = genome
+            && !have.iter().any(|h| h == "Genome")
+        {
+            f.stage_global("Genome", &Values::string(g))?;
+        }
+        for (k, v) in &extras.globals {
+            if !have.iter().any(|h| h == k) {
+                f.stage_global(k, v)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(dtype)
+}
+
+/// Import a MEX matrix from readers (each gzipped or plain) into `out`, an empty file from
+/// [`LoomFile::new`] or [`LoomFile::new_in`] (committed, not closed). Returns the matrix
+/// element type. For folders, use [`import_mex`].
+pub fn import_mex_from(
+    out: &mut LoomFile,
+    matrix: impl Read,
+    features: impl Read,
+    barcodes: impl Read,
+    sample_id: &str,
+    genome: Option<&str>,
+    dtype: Option<NumType>,
+) -> Result<(NumType, u64)> {
+    let mex = parse(&mut *maybe_gz(matrix)?, &mut *maybe_gz(features)?, &mut *maybe_gz(barcodes)?)?;
+    let t = write_mex(
+        out,
+        &mex,
+        sample_id,
+        genome,
+        dtype,
+        &LayerOptions::default(),
+        &Extras::default(),
+    )?;
+    Ok((t, mex.matrix.indices.len() as u64))
+}
+
+#[cfg(feature = "fs")]
+mod folder {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn has_matrix(d: &Path) -> bool {
+        d.join("matrix.mtx").is_file() || d.join("matrix.mtx.gz").is_file()
+    }
+
+    fn subdirs(d: &Path) -> Result<Vec<String>> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .map_err(io)?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Pick the genome folder of a Cell Ranger 2 `filtered_gene_bc_matrices` folder.
+    fn pick_genome(d: &Path, genome: Option<&str>) -> Result<(PathBuf, String)> {
+        let subs: Vec<String> =
+            subdirs(d)?.into_iter().filter(|s| has_matrix(&d.join(s))).collect();
+        let g = match genome {
+            Some(g) if subs.iter().any(|s| s == g) => g.to_string(),
+            Some(g) => {
+                return Err(Error::invalid(format!(
+                    "genome {g:?} not found in {} (found {subs:?})",
+                    d.display()
+                )));
+            }
+            None => match subs.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    return Err(Error::invalid(format!(
+                        "no genome folder with a matrix in {}",
+                        d.display()
+                    )));
+                }
+                many => {
+                    return Err(Error::invalid(format!(
+                        "{} holds several genomes {many:?}: choose one",
+                        d.display()
+                    )));
+                }
+            },
+        };
+        Ok((d.join(&g), g))
+    }
+
+    /// (matrix folder, genome from the layout, sample folder holding `outs`).
+    pub(super) fn locate(
+        dir: &Path,
+        genome: Option<&str>,
+    ) -> Result<(PathBuf, Option<String>, Option<PathBuf>)> {
+        let v2 = dir.join("outs/filtered_gene_bc_matrices");
+        if v2.is_dir() {
+            let (d, g) = pick_genome(&v2, genome)?;
+            return Ok((d, Some(g), Some(dir.to_path_buf())));
+        }
+        let v3 = dir.join("outs/filtered_feature_bc_matrix");
+        if has_matrix(&v3) {
+            return Ok((v3, None, Some(dir.to_path_buf())));
+        }
+        let canon = dir.canonicalize().map_err(io)?;
+        let sample_dir = canon
+            .ancestors()
+            .skip(1)
+            .find(|a| a.file_name().is_some_and(|n| n == "outs"))
+            .and_then(|o| o.parent())
+            .map(Path::to_path_buf);
+        if has_matrix(dir) {
+            let parent_is_v2 = canon
+                .parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| n == "filtered_gene_bc_matrices");
+            let g = if parent_is_v2 {
+                canon.file_name().map(|n| n.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            return Ok((dir.to_path_buf(), g, sample_dir));
+        }
+        if dir.is_dir()
+            && !subdirs(dir)?.is_empty()
+            && let Ok((d, g)) = pick_genome(dir, genome)
+        {
+            return Ok((d, Some(g), sample_dir));
+        }
+        Err(Error::invalid(format!(
+            "no 10x matrix found in {} (looked for outs/filtered_gene_bc_matrices/<genome>, \
+             outs/filtered_feature_bc_matrix and matrix.mtx[.gz])",
+            dir.display()
+        )))
+    }
+
+    pub(super) fn find(d: &Path, names: &[&str]) -> Option<PathBuf> {
+        names.iter().map(|n| d.join(n)).find(|p| p.is_file())
+    }
+
+    pub(super) fn open(p: &Path) -> Result<Box<dyn BufRead>> {
+        let f = std::fs::File::open(p)
+            .map_err(|e| Error::Hdf5(loomfile_hdf5::Error::io(e).at(&p.display().to_string())))?;
+        maybe_gz(f)
+    }
+
+    /// Read a Cell Ranger CSV (`Barcode,...` header) into barcode -> fields.
+    fn csv(p: &Path) -> Result<Vec<(String, Vec<String>)>> {
+        let mut r = open(p)?;
+        let mut out = Vec::new();
+        let mut line = String::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            if r.read_line(&mut line).map_err(io)? == 0 {
+                break;
+            }
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if first {
+                first = false;
+                continue;
+            }
+            let mut it = t.split(',').map(|s| s.trim().to_string());
+            let b = it.next().unwrap_or_default();
+            out.push((b, it.collect()));
+        }
+        Ok(out)
+    }
+
+    pub(super) fn extras(sample: &Path) -> Result<Extras> {
+        let mut x = Extras::default();
+        let tsne =
+            ["outs/analysis/tsne/projection.csv", "outs/analysis/tsne/2_components/projection.csv"]
+                .iter()
+                .map(|p| sample.join(p))
+                .find(|p| p.is_file());
+        if let Some(p) = tsne {
+            let mut m = std::collections::HashMap::new();
+            for (b, f) in csv(&p)? {
+                let num = |i: usize| -> Result<f32> {
+                    f.get(i).and_then(|s| s.parse::<f32>().ok()).ok_or_else(|| {
+                        Error::invalid(format!("{}: bad row for barcode {b}", p.display()))
+                    })
+                };
+                let xy = (num(0)?, num(1)?);
+                m.insert(b, xy);
+            }
+            x.tsne = Some(m);
+        }
+        let cl = sample.join("outs/analysis/clustering/graphclust/clusters.csv");
+        if cl.is_file() {
+            let mut m = std::collections::HashMap::new();
+            for (b, f) in csv(&cl)? {
+                let v: i64 = f.first().and_then(|s| s.parse().ok()).ok_or_else(|| {
+                    Error::invalid(format!("{}: bad row for barcode {b}", cl.display()))
+                })?;
+                m.insert(b, v - 1);
+            }
+            x.clusters = Some(m);
+        }
+        for (file, name) in [("_cmdline", "Cmdline"), ("_versions", "Versions")] {
+            let p = sample.join(file);
+            if p.is_file() {
+                let s = std::fs::read_to_string(&p).map_err(io)?;
+                let v = if name == "Versions" {
+                    s.trim().replace('\n', " ")
+                } else {
+                    s.trim().to_string()
+                };
+                x.globals.push((name.to_string(), Values::string(&v)));
+            }
+        }
+        Ok(x)
+    }
+}
+
+/// Import a 10x Genomics MEX folder into a new loom file at `out` (loompy's
+/// `create_from_cellranger`, streaming). `out` appears only when it is complete.
+#[cfg(feature = "fs")]
+pub fn import_mex(
+    dir: impl AsRef<std::path::Path>,
+    out: impl AsRef<std::path::Path>,
+    opts: &MexOptions<'_>,
+) -> Result<MexReport> {
+    let dir = dir.as_ref();
+    let (folder, layout_genome, sample_dir) = folder::locate(dir, opts.genome)?;
+    let matrix = folder::find(&folder, &["matrix.mtx", "matrix.mtx.gz"])
+        .ok_or_else(|| Error::invalid(format!("no matrix.mtx in {}", folder.display())))?;
+    let (features, version) = match folder::find(&folder, &["features.tsv.gz", "features.tsv"]) {
+        Some(p) => (p, MexVersion::V3),
+        None => (
+            folder::find(&folder, &["genes.tsv", "genes.tsv.gz"]).ok_or_else(|| {
+                Error::invalid(format!("no features.tsv or genes.tsv in {}", folder.display()))
+            })?,
+            MexVersion::V2,
+        ),
+    };
+    let barcodes = folder::find(&folder, &["barcodes.tsv", "barcodes.tsv.gz"])
+        .ok_or_else(|| Error::invalid(format!("no barcodes.tsv in {}", folder.display())))?;
+    let sample = match opts.sample_id {
+        Some(s) => s.to_string(),
+        None => {
+            let d = sample_dir.clone().unwrap_or_else(|| dir.to_path_buf());
+            let d = d.canonicalize().unwrap_or(d);
+            d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        }
+    };
+    let genome = opts.genome.map(str::to_string).or(layout_genome);
+    let extras = match &sample_dir {
+        Some(s) => folder::extras(s)?,
+        None => Extras::default(),
+    };
+    let mut mex = parse(
+        &mut *folder::open(&matrix)?,
+        &mut *folder::open(&features)?,
+        &mut *folder::open(&barcodes)?,
+    )?;
+    if opts.gex_only {
+        keep_gene_expression(&mut mex);
+    }
+    let mut f = LoomFile::new(out, &opts.file_attrs)?;
+    let dtype =
+        write_mex(&mut f, &mex, &sample, genome.as_deref(), opts.dtype, &opts.layer, &extras)?;
+    f.close()?;
+    Ok(MexReport {
+        folder,
+        version,
+        sample_id: sample,
+        genome,
+        shape: (mex.matrix.rows, mex.matrix.cols),
+        nnz: mex.matrix.indices.len() as u64,
+        dtype,
+    })
+}

@@ -42,6 +42,10 @@ impl CliError {
     pub fn usage(message: impl Into<String>) -> Self {
         CliError { message: message.into(), code: 2 }
     }
+    /// Exit with `code` without printing anything more (the output already said why).
+    pub fn silent(code: u8) -> Self {
+        CliError { message: String::new(), code }
+    }
 }
 
 /// Open an HDF5 file read-only, mapping errors to one line.
@@ -57,7 +61,7 @@ pub fn open_h5(file: &str) -> Result<loomfile_hdf5::File, CliError> {
 )]
 struct Cli {
     /// Silence progress bars.
-    #[arg(long, global = true)]
+    #[arg(short, long, global = true)]
     quiet: bool,
     #[command(subcommand)]
     command: Command,
@@ -123,6 +127,66 @@ enum Command {
         /// Layer ("" = main matrix).
         #[arg(long, default_value = "")]
         layer: String,
+        /// Decoding threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Check the Loom spec (and with --strict loompy's conventions); exit 1 when invalid.
+    Validate {
+        /// The loom file.
+        file: String,
+        /// Also check loompy's conventions (CellID, Gene, ClusterID, ...) and the spec's letter.
+        #[arg(long)]
+        strict: bool,
+        /// One JSON object {"valid", "errors", "warnings"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert 10x (HDF5, MEX), Matrix Market, TSV/CSV and h5ad to loom, and loom back.
+    Convert(cmd::convert::ConvertArgs),
+    /// Combine loom files column-wise into a new file (rows aligned by --key).
+    Combine {
+        /// Input loom files, in column order.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// Output loom file (written atomically).
+        #[arg(short = 'o', long = "output")]
+        output: String,
+        /// Row attribute aligning the rows of every file with the first (e.g. Accession).
+        #[arg(long)]
+        key: Option<String>,
+        /// Join column graphs present in every file block-diagonally.
+        #[arg(long)]
+        include_graphs: bool,
+        /// Global attributes that differ between files become column attributes.
+        #[arg(long)]
+        convert_attrs: bool,
+        /// Drop column attributes missing from some files (default: fill them).
+        #[arg(long)]
+        drop_missing: bool,
+        /// Columns per batch (memory: rows x batch of one layer).
+        #[arg(long, default_value_t = 512)]
+        batch_size: usize,
+        /// Decoding threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// A new loom file from a selection of rows and columns (everything sliced alike).
+    Subset {
+        /// The loom file.
+        input: String,
+        /// Output loom file (written atomically).
+        #[arg(short = 'o', long = "output")]
+        output: String,
+        /// Rows: A:B, i,j,k or @FILE.
+        #[arg(long)]
+        rows: Option<String>,
+        /// Columns: A:B, i,j,k or @FILE.
+        #[arg(long)]
+        cols: Option<String>,
+        /// Attribute to match names from @FILE against.
+        #[arg(long)]
+        key: Option<String>,
         /// Decoding threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
@@ -225,6 +289,41 @@ fn run(cli: Cli) -> CliResult {
         Command::Attrs { file, axis, names, json } => {
             cmd::info::attrs(&file, axis.into(), names.as_deref(), json)
         }
+        Command::Validate { file, strict, json } => cmd::validate::validate(&file, strict, json),
+        Command::Convert(args) => {
+            with_threads(args.threads, || cmd::convert::convert(&args, cli.quiet))
+        }
+        Command::Combine {
+            inputs,
+            output,
+            key,
+            include_graphs,
+            convert_attrs,
+            drop_missing,
+            batch_size,
+            threads,
+        } => with_threads(threads, || {
+            let args = cmd::combine::CombineArgs {
+                key: key.as_deref(),
+                include_graphs,
+                convert_attrs,
+                drop_missing,
+                batch_size,
+            };
+            cmd::combine::combine(&inputs, &output, &args, cli.quiet)
+        }),
+        Command::Subset { input, output, rows, cols, key, threads } => {
+            with_threads(threads, || {
+                cmd::subset::subset(
+                    &input,
+                    &output,
+                    rows.as_deref(),
+                    cols.as_deref(),
+                    key.as_deref(),
+                    cli.quiet,
+                )
+            })
+        }
         Command::H5 { command } => match command {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),
             H5Command::Dump { file, path, json, no_data } => {
@@ -249,7 +348,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            if !e.message.is_empty() {
+                eprintln!("error: {}", e.message);
+            }
             ExitCode::from(e.code)
         }
     }

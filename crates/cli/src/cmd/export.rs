@@ -151,6 +151,9 @@ pub fn export(
                 }
             }
         }
+        "mtx" => {
+            loomfile::formats::mtx::write_mtx(&f, layer, &rsel, &csel, &mut w).map_err(err)?;
+        }
         other => {
             return Err(CliError::usage(format!(
                 "unknown export format {other:?} (npy, mtx or tsv)"

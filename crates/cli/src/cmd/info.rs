@@ -150,9 +150,22 @@ fn tsv_columns(name: &str, v: &Values) -> (Vec<String>, Vec<Vec<String>>) {
         let shape = v.shape();
         let n = shape.first().copied().unwrap_or(1);
         let per: usize = shape.iter().skip(1).product();
+        fn ints<T: ToString>(a: &ndarray::ArrayD<T>) -> Vec<String> {
+            a.iter().map(|x| x.to_string()).collect()
+        }
         let flat: Vec<String> = match v {
             Values::String(a) => a.iter().cloned().collect(),
             Values::Bool(a) => a.iter().map(|b| b.to_string()).collect(),
+            // Integers exactly (through f64, 64-bit values above 2^53 would be rounded).
+            Values::Int8(a) => ints(a),
+            Values::Int16(a) => ints(a),
+            Values::Int32(a) => ints(a),
+            Values::Int64(a) => ints(a),
+            Values::UInt8(a) => ints(a),
+            Values::UInt16(a) => ints(a),
+            Values::UInt32(a) => ints(a),
+            Values::UInt64(a) => ints(a),
+            Values::Enum { values, .. } => ints(values),
             other => {
                 other.to_f64().unwrap_or_default().iter().map(|x| fmt_num(*x, other)).collect()
             }

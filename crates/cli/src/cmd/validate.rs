@@ -1,0 +1,55 @@
+//! `loom validate FILE [--strict] [--json]`: the Loom spec (and with `--strict` loompy's
+//! conventions) checked by `loomfile::validate`; every problem listed, each naming its path.
+//!
+//! Exit 0 when valid, 1 otherwise. A file that is not HDF5 or not a loom file at all is one
+//! error: one `error:` line on stderr, or with `--json` the object with that single error.
+
+use crate::{CliError, CliResult};
+use loomfile::validate::{Report, validate_path};
+use serde_json::json;
+use std::io::Write;
+
+/// `loom validate`.
+pub fn validate(file: &str, strict: bool, as_json: bool) -> CliResult {
+    let report = match validate_path(file, strict) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("{file}: {e}");
+            if as_json {
+                let j = json!({"valid": false, "errors": [message], "warnings": []});
+                println!("{j}");
+                return Err(CliError::silent(1));
+            }
+            return Err(CliError::fail(message));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let j = json!({"valid": report.is_valid(), "errors": report.errors, "warnings": report.warnings});
+        writeln!(out, "{j}").map_err(CliError::io_std)?;
+    } else {
+        human(&mut out, file, &report, strict).map_err(CliError::io_std)?;
+    }
+    if report.is_valid() { Ok(()) } else { Err(CliError::silent(1)) }
+}
+
+fn human(out: &mut impl Write, file: &str, r: &Report, strict: bool) -> std::io::Result<()> {
+    for e in &r.errors {
+        writeln!(out, "error: {e}")?;
+    }
+    for w in &r.warnings {
+        writeln!(out, "warning: {w}")?;
+    }
+    let what = if strict { "Loom spec and conventions" } else { "Loom spec" };
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    if r.is_valid() {
+        writeln!(out, "{file}: valid ({what}; {})", plural(r.warnings.len(), "warning"))
+    } else {
+        writeln!(
+            out,
+            "{file}: INVALID ({what}; {}, {})",
+            plural(r.errors.len(), "error"),
+            plural(r.warnings.len(), "warning")
+        )
+    }
+}

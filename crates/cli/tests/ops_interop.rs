@@ -1,0 +1,192 @@
+//! loomfile's operations against loompy 3.0.8 and scipy (`tests/interop/ops_check.py`):
+//! `add_columns`, `combine` and `permute` run by both on copies of the same inputs and
+//! compared value by value (h5py reads both outputs; strings that loompy rewrites are
+//! compared in loompy's lossy form); MEX import against `scipy.io.mmread` and loompy's
+//! `create_from_cellranger`; every file we write opens with `loompy.connect(validate=True)`;
+//! loompy's `add_columns` works on a file we wrote, and we read its result.
+
+mod common;
+
+use common::*;
+use loomfile::ops::{Block, CombineOptions, FillValues, MexOptions};
+use loomfile::{Axis, LoomFile, Sel, Values};
+use ndarray::{Array2, Axis as Ax, concatenate};
+use std::path::{Path, PathBuf};
+
+fn script() -> PathBuf {
+    root().join("tests/interop/ops_check.py")
+}
+
+fn check(args: &[&str]) {
+    let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let out = run_python(&script(), &refs);
+    eprintln!("{}", out.trim());
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures/loom").join(name)
+}
+
+fn copy(name: &str, dir: &Path, to: &str) -> PathBuf {
+    let p = dir.join(to);
+    std::fs::copy(fixture(name), &p).unwrap();
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The block ops_check.py's `block(n, k, o)` builds: main float32, spliced uint16, CellIDs.
+fn block(n: usize, k: usize, o: usize) -> (Array2<f32>, Array2<u16>, Vec<String>) {
+    let main = Array2::from_shape_fn((n, k), |(i, j)| ((i * 7 + (j + o) * 3) % 11) as f32 * 0.5);
+    let sp = Array2::from_shape_fn((n, k), |(i, j)| ((i + 2 * (j + o)) % 5) as u16);
+    (main, sp, (o..o + k).map(|x| format!("new_{x}")).collect())
+}
+
+fn layer(f: &LoomFile, name: &str) -> Array2<f64> {
+    f.read_layer::<f64>(name, &Sel::All, &Sel::All).unwrap()
+}
+
+#[test]
+fn add_columns_matches_loompy() {
+    let d = tempfile::tempdir().unwrap();
+    for (name, k) in [("medium.loom", 70usize), ("minimal_v3.loom", 100)] {
+        let input = copy(name, d.path(), &format!("in_{name}"));
+        let ours = copy(name, d.path(), &format!("ours_{name}"));
+        let mut f = LoomFile::open_rw(&ours).unwrap();
+        let n = f.shape().0 as usize;
+        let (main, sp, ids) = block(n, k, 0);
+        let mut layers = vec![("", Block::from(&main))];
+        if f.layer_names().iter().any(|l| l == "spliced") {
+            layers.push(("spliced", Block::from(&sp)));
+        }
+        f.add_columns(&layers, &[("CellID", Values::strings(&ids))], &[], &FillValues::Auto)
+            .unwrap();
+        f.close().unwrap();
+        check(&["add_columns", s(&input), s(&ours), &k.to_string(), s(d.path())]);
+    }
+}
+
+#[test]
+fn combine_matches_loompy_and_loompy_can_extend_our_output() {
+    let d = tempfile::tempdir().unwrap();
+    let a = copy("medium.loom", d.path(), "a.loom");
+    let b = copy("medium.loom", d.path(), "b.loom");
+    let c = copy("medium.loom", d.path(), "c.loom");
+    {
+        // b: rows in another order and other cell ids; c: other cluster ids.
+        let mut f = LoomFile::open_rw(&b).unwrap();
+        let ord: Vec<u64> = (0..300).map(|i| (i * 7 + 11) % 300).collect();
+        f.permute(&ord, Axis::Rows).unwrap();
+        let ids: Vec<String> = (0..200).map(|j| format!("b_{j}")).collect();
+        f.set_attr(Axis::Cols, "CellID", &Values::strings(&ids)).unwrap();
+        f.close().unwrap();
+        let mut f = LoomFile::open_rw(&c).unwrap();
+        f.set_attr(Axis::Cols, "ClusterID", &Values::from_vec(vec![7i64; 200])).unwrap();
+        f.close().unwrap();
+    }
+    let ours = d.path().join("ours.loom");
+    let r = loomfile::ops::combine(
+        &[&a, &b, &c],
+        &ours,
+        &CombineOptions { key: Some("Accession"), batch_size: 100, ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(r.shape, (300, 600));
+    assert!(r.chunks_copied > 0);
+    check(&["combine", s(&ours), "Accession", s(d.path()), s(&a), s(&b), s(&c)]);
+
+    // loompy's add_columns on our file; we read its result.
+    let x = d.path().join("x.loom");
+    std::fs::copy(&ours, &x).unwrap();
+    check(&["loompy_add", s(&x), "30"]);
+    let before = LoomFile::open(&ours).unwrap();
+    let after = LoomFile::open(&x).unwrap();
+    assert_eq!(after.shape(), (300, 630));
+    let (main, sp, ids) = block(300, 30, 600);
+    assert_eq!(layer(&after, ""), concatenate![Ax(1), layer(&before, ""), main.mapv(f64::from)]);
+    assert_eq!(
+        layer(&after, "spliced"),
+        concatenate![Ax(1), layer(&before, "spliced"), sp.mapv(f64::from)]
+    );
+    let mut want = before.attr(Axis::Cols, "CellID").unwrap().as_strings().unwrap();
+    want.extend(ids);
+    assert_eq!(after.attr(Axis::Cols, "CellID").unwrap().as_strings().unwrap(), want);
+    let cl = after.attr(Axis::Cols, "ClusterID").unwrap().to_f64().unwrap();
+    assert!(cl[600..].iter().all(|&x| x == 0.0));
+    assert_eq!(after.attr(Axis::Rows, "Gene").unwrap(), before.attr(Axis::Rows, "Gene").unwrap());
+}
+
+#[test]
+fn permute_matches_loompy() {
+    let d = tempfile::tempdir().unwrap();
+    for (name, n, m) in [("rich_v3.loom", 40u64, 50u64), ("medium.loom", 300, 200)] {
+        let input = copy(name, d.path(), &format!("in_{name}"));
+        let ours = copy(name, d.path(), &format!("ours_{name}"));
+        {
+            let mut w = loomfile_hdf5::Writer::open(&ours).unwrap();
+            w.create_group("/tiles").unwrap();
+            w.finish().unwrap();
+        }
+        let cols: Vec<u64> = (0..m).map(|j| (j * 7 + 3) % m).collect();
+        let rows: Vec<u64> = (0..n).map(|i| (i * 7 + 1) % n).collect();
+        let mut f = LoomFile::open_rw(&ours).unwrap();
+        f.permute(&cols, Axis::Cols).unwrap();
+        f.permute(&rows, Axis::Rows).unwrap();
+        f.close().unwrap();
+        let join = |v: &[u64]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+        check(&["permute", s(&input), s(&ours), &join(&cols), &join(&rows), s(d.path())]);
+    }
+}
+
+#[test]
+fn mex_import_matches_scipy_and_loompy() {
+    let d = tempfile::tempdir().unwrap();
+    for dir in ["v2_mex", "v3_mex"] {
+        let src = root().join("fixtures/10x").join(dir);
+        let ours = d.path().join(format!("{dir}.loom"));
+        loomfile::ops::import_mex(&src, &ours, &MexOptions::default()).unwrap();
+        check(&["mex", s(&src), s(&ours), s(d.path())]);
+    }
+}
+
+#[test]
+fn every_output_validates_with_loompy() {
+    let d = tempfile::tempdir().unwrap();
+    // add_loom with key, convert_attrs and graphs; add_columns into a new file.
+    let a = copy("rich_v3.loom", d.path(), "a.loom");
+    let b = copy("rich_v3.loom", d.path(), "b.loom");
+    {
+        let mut f = LoomFile::open_rw(&b).unwrap();
+        f.set_global("Sample", &Values::string("B")).unwrap();
+        f.close().unwrap();
+    }
+    let mut f = LoomFile::open_rw(&a).unwrap();
+    let other = LoomFile::open(&b).unwrap();
+    f.add_loom(
+        &other,
+        &loomfile::ops::AddLoomOptions {
+            key: Some("Accession"),
+            convert_attrs: true,
+            include_graphs: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    f.close().unwrap();
+    let n = d.path().join("new.loom");
+    let mut f = LoomFile::new(&n, &[]).unwrap();
+    let (main, _, ids) = block(20, 10, 0);
+    let genes: Vec<String> = (0..20).map(|i| format!("g{i}")).collect();
+    f.add_columns(
+        &[("", Block::from(&main))],
+        &[("CellID", Values::strings(&ids))],
+        &[("Gene", Values::strings(&genes))],
+        &FillValues::Auto,
+    )
+    .unwrap();
+    f.close().unwrap();
+    check(&["validate", s(&a), s(&n)]);
+}

@@ -8,8 +8,10 @@
 //! | `test` | build and run the workspace tests with the venv wired in |
 //! | `bench` | side-by-side benchmarks against loompy/h5py and the inflate limit |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
-//! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain) |
+//! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
+mod fuzz;
+mod portability;
 mod util;
 mod venv;
 
@@ -30,6 +32,8 @@ fn main() -> ExitCode {
         "venv" => venv::ensure().map(|_| ()),
         "fixtures" => fixtures(),
         "test" => test(rest),
+        "fuzz-smoke" => fuzz::smoke(rest),
+        "portability" => portability::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -52,6 +56,8 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
     util::step("test", || test(&[]))?;
+    util::step("portability", || portability::run(&[]))?;
+    util::step("fuzz smoke", || fuzz::smoke(&[]))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());
     Ok(())
 }

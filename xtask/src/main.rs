@@ -10,6 +10,7 @@
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
+mod bench;
 mod fuzz;
 mod portability;
 mod util;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         "fixtures" => fixtures(),
         "test" => test(rest),
         "fuzz-smoke" => fuzz::smoke(rest),
+        "bench" => bench::run(rest),
         "portability" => portability::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
@@ -55,7 +57,8 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
-    util::step("test", || test(&[]))?;
+    // In CI the shared corpora (CVE reproducers, public loom files) must be there.
+    util::step("test", || test_with(&[], true))?;
     util::step("portability", || portability::run(&[]))?;
     util::step("fuzz smoke", || fuzz::smoke(&[]))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());
@@ -63,10 +66,19 @@ fn ci(_args: &[String]) -> Result<(), String> {
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
+    test_with(extra, false)
+}
+
+fn test_with(extra: &[String], require_shared: bool) -> Result<(), String> {
     let py = venv::ensure()?;
     let mut args: Vec<&str> = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str));
-    util::cargo_env(&args, &[("LOOMFILE_PYTHON", py.to_string_lossy().as_ref())])
+    let py = py.to_string_lossy();
+    let mut env = vec![("LOOMFILE_PYTHON", py.as_ref())];
+    if require_shared {
+        env.push(("LOOMFILE_REQUIRE_SHARED", "1"));
+    }
+    util::cargo_env(&args, &env)
 }
 
 fn fixtures() -> Result<(), String> {

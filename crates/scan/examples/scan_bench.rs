@@ -8,7 +8,9 @@
 //!
 //! Options: `--dataset PATH` (default `/matrix`), `--reps N` (default 5), `--threads 1,2`,
 //! `--mem` (load the file into memory: zero-copy chunk access, instead of pread),
-//! `--only NAME[,NAME]` (run only these operations).
+//! `--only NAME[,NAME]` (run only these operations), `--json PATH` (also write every figure
+//! as JSON lines `{"threads", "op", "median_s", "best_s", "inflate_ratio"}`, read by
+//! `cargo xtask bench`).
 //! Prints the median and best of N runs per operation and the load average before and after.
 
 use flate2::{Decompress, FlushDecompress};
@@ -24,6 +26,7 @@ struct Args {
     threads: Vec<usize>,
     mem: bool,
     only: Option<Vec<String>>,
+    json: Option<String>,
 }
 
 fn args() -> Result<Args, String> {
@@ -34,6 +37,7 @@ fn args() -> Result<Args, String> {
         threads: vec![1, 2],
         mem: false,
         only: None,
+        json: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -48,6 +52,7 @@ fn args() -> Result<Args, String> {
                     .collect::<Result<_, _>>()?
             }
             "--mem" => a.mem = true,
+            "--json" => a.json = Some(val()?),
             "--only" => a.only = Some(val()?.split(',').map(String::from).collect()),
             p if a.path.is_empty() => a.path = p.to_string(),
             other => return Err(format!("unexpected argument {other}")),
@@ -148,10 +153,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("load average before: {}", loadavg());
     let want = |name: &str| a.only.as_ref().is_none_or(|o| o.iter().any(|x| x == name));
     let mut full = vec![0f32; (nr * nc) as usize];
+    let lines = std::sync::Mutex::new(Vec::<String>::new());
     for &t in &a.threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build()?;
         println!("\n== {t} thread(s) ==   [median / best of {}]", a.reps);
         let report = |name: &str, (med, best): (Duration, Duration), ratio: Option<f64>| {
+            if let Ok(mut l) = lines.lock() {
+                l.push(format!(
+                    "{{\"threads\": {t}, \"op\": \"{name}\", \"median_s\": {}, \"best_s\": {}, \"inflate_ratio\": {}}}",
+                    med.as_secs_f64(),
+                    best.as_secs_f64(),
+                    ratio.map_or("null".to_string(), |r| format!("{r}"))
+                ));
+            }
             let ratio = ratio.map(|r| format!("  {r:.2}x inflate (paired median)"));
             println!(
                 "{name:<34} {:>9.2} ms / {:>9.2} ms{}",
@@ -269,5 +283,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| e.to_string())?;
     }
     println!("\nload average after: {}", loadavg());
+    if let Some(p) = &a.json {
+        let l = lines.lock().map_err(|_| "poisoned")?;
+        std::fs::write(p, l.join("\n") + "\n")?;
+    }
     Ok(())
 }

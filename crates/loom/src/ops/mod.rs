@@ -39,9 +39,9 @@ pub use combine::combine;
 pub use combine::{CombineOptions, CombineReport, combine_into};
 #[cfg(feature = "fs")]
 pub use mex::{MexOptions, MexReport, MexVersion, import_mex};
-pub use subset::SubsetReport;
 #[cfg(feature = "fs")]
 pub use subset::subset;
+pub use subset::{SubsetReport, subset_into};
 
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};

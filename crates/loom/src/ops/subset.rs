@@ -4,11 +4,10 @@
 //! repeated vertex repeats its graph edges). Memory is one tile of one layer at a time; the
 //! output appears atomically when everything is written.
 
-use super::add_loom::globals_of;
 use super::region::{Target, band_cols, read_sel, write_region};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::file::{Axis, LoomFile};
-use crate::layers::{Sel, layer_path, layer_spec};
+use crate::layers::{layer_path, layer_spec};
 use crate::view::slice_graph;
 use loomfile_hdf5::Selection;
 
@@ -31,20 +30,20 @@ const TILE_ROWS: u64 = 256;
 pub fn subset(
     src: &LoomFile,
     out: impl AsRef<std::path::Path>,
-    rows: &Sel,
-    cols: &Sel,
+    rows: &crate::layers::Sel,
+    cols: &crate::layers::Sel,
 ) -> Result<SubsetReport> {
     let (n, m) = src.shape();
     let ridx = rows.indices(n)?;
     let cidx = cols.indices(m)?;
     if ridx.is_empty() || cidx.is_empty() {
-        return Err(Error::invalid(format!(
+        return Err(crate::error::Error::invalid(format!(
             "the selection is empty ({} rows x {} columns): a loom file needs both",
             ridx.len(),
             cidx.len()
         )));
     }
-    let globals = globals_of(src)?;
+    let globals = super::add_loom::globals_of(src)?;
     let globals: Vec<(&str, crate::values::Values)> =
         globals.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let mut f = LoomFile::new(out, &globals)?;
@@ -53,8 +52,9 @@ pub fn subset(
     Ok(report)
 }
 
-/// Copy the selection `ridx` x `cidx` of `src` into the new, empty file `f` (one commit).
-pub(crate) fn subset_into(
+/// Copy the selection `ridx` x `cidx` of `src` into the new, empty file `f` (one commit);
+/// `f` comes from [`LoomFile::new`] or [`LoomFile::new_in`] (any storage, wasm too).
+pub fn subset_into(
     src: &LoomFile,
     f: &mut LoomFile,
     ridx: &[u64],

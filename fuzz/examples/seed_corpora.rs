@@ -107,6 +107,7 @@ fn chunk_seeds(d: &loomfile_hdf5::Dataset, seeds: &mut Seeds) {
 fn seeds_of(bytes: &[u8]) -> Seeds {
     let mut seeds = Seeds::default();
     seeds.add("open_walk_read", bytes.to_vec());
+    seeds.add("loom_open_validate", bytes.to_vec());
     seeds.add("superblock", bytes[..bytes.len().min(16 << 10)].to_vec());
     seeds.add("writer_ops", bytes[..bytes.len().min(4 << 10)].to_vec());
     let Ok(file) = File::from_bytes(bytes.to_vec()) else { return seeds };

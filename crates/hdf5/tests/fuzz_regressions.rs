@@ -28,6 +28,9 @@ fn every_regression_input_passes_its_target() {
     let mut count = 0;
     for dir in dirs {
         let target = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if harness::OTHER_TARGETS.contains(&target.as_str()) {
+            continue;
+        }
         assert!(
             harness::TARGETS.contains(&target.as_str()),
             "fuzz/regressions/{target} does not name a fuzz target"

@@ -6,6 +6,7 @@
 
 mod cmd;
 mod json;
+mod progress;
 mod select;
 
 use clap::{Parser, Subcommand};
@@ -280,11 +281,12 @@ fn run(cli: Cli) -> CliResult {
                     key.as_deref(),
                     &format,
                     output.as_deref(),
+                    cli.quiet,
                 )
             })
         }
         Command::Stats { file, axis, layer, threads } => {
-            with_threads(threads, || cmd::stats::stats(&file, axis.into(), &layer))
+            with_threads(threads, || cmd::stats::stats(&file, axis.into(), &layer, cli.quiet))
         }
         Command::Attrs { file, axis, names, json } => {
             cmd::info::attrs(&file, axis.into(), names.as_deref(), json)

@@ -31,8 +31,10 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
         fill_values: if args.drop_missing { FillValues::Drop } else { FillValues::Auto },
         ..CombineOptions::default()
     };
+    let spin = crate::progress::Progress::spinner("combining", quiet);
     let r = combine_files(inputs, output, &opts)
         .map_err(|e| CliError::fail(format!("{output}: {e}")))?;
+    drop(spin);
     if !quiet {
         eprintln!(
             "{output}: {} x {} from {} files; layers {:?}{}",

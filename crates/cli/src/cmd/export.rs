@@ -104,6 +104,7 @@ pub fn export(
     key: Option<&str>,
     format: &str,
     out: Option<&str>,
+    quiet: bool,
 ) -> CliResult {
     let f = crate::cmd::info::open_loom(file)?;
     let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
@@ -116,11 +117,13 @@ pub fn export(
     let nc = ncol_idx.len() as u64;
     let mut w = out_writer(out)?;
     let io = |e: std::io::Error| CliError::fail(format!("writing output: {e}"));
+    let bar = crate::progress::Progress::new("exporting rows", Some(nr), quiet);
     match format {
         "npy" => {
             w.write_all(&npy_header(t, nr, nc)).map_err(io)?;
             for b in bands(&rsel, n)? {
                 w.write_all(&band_bytes(&f, layer, t, &b, &csel).map_err(err)?).map_err(io)?;
+                bar.inc(BAND as u64);
             }
         }
         "tsv" => {
@@ -149,6 +152,7 @@ pub fn export(
                     let cells: Vec<String> = row.iter().map(|&x| fmt_value(x, t)).collect();
                     writeln!(w, "{id}\t{}", cells.join("\t")).map_err(io)?;
                 }
+                bar.inc(BAND as u64);
             }
         }
         "mtx" => {
@@ -160,6 +164,7 @@ pub fn export(
             )));
         }
     }
+    drop(bar);
     w.flush().map_err(io)
 }
 

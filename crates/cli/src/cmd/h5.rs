@@ -191,9 +191,11 @@ pub fn repack(input: &str, output: &str, gzip: Option<u32>, quiet: bool) -> CliR
         return Err(CliError::usage("--gzip takes a level from 0 to 9"));
     }
     let mut w = loomfile_hdf5::Writer::create(output).map_err(|e| CliError::h5(output, e))?;
+    let spin = crate::progress::Progress::spinner("repacking", quiet);
     let report =
         repack(&src, &mut w, RepackOptions { gzip }).map_err(|e| CliError::h5(input, e))?;
     w.finish().map_err(|e| CliError::h5(output, e))?;
+    drop(spin);
     if !quiet {
         eprintln!(
             "repacked {input} -> {output}: {} groups, {} datasets, {} chunks copied, {} re-encoded",

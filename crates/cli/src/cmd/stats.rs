@@ -16,9 +16,11 @@ fn num(x: f64) -> String {
 }
 
 /// `loom stats FILE [--axis row|col] [--layer NAME]`.
-pub fn stats(file: &str, axis: Axis, layer: &str) -> CliResult {
+pub fn stats(file: &str, axis: Axis, layer: &str, quiet: bool) -> CliResult {
     let f = crate::cmd::info::open_loom(file)?;
+    let spin = crate::progress::Progress::spinner("computing stats", quiet);
     let st = f.stats(layer, axis).map_err(|e| CliError::fail(format!("{file}: {e}")))?;
+    drop(spin);
     let names: &[&str] = if axis == Axis::Rows { &["Gene", "Accession"] } else { &["CellID"] };
     let id = ids(&f, axis, names);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

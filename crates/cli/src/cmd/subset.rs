@@ -22,8 +22,10 @@ pub fn subset(
     let f = crate::cmd::info::open_loom(input)?;
     let rsel = select::parse(&f, Axis::Rows, rows, key)?;
     let csel = select::parse(&f, Axis::Cols, cols, key)?;
+    let spin = crate::progress::Progress::spinner("writing subset", quiet);
     let r = loomfile::ops::subset(&f, output, &rsel, &csel)
         .map_err(|e| CliError::fail(format!("{output}: {e}")))?;
+    drop(spin);
     if !quiet {
         eprintln!(
             "{output}: {} x {}, {} layers, {} graph edges",

@@ -100,7 +100,10 @@ impl ChunkDecoder {
                     continue;
                 }
                 id::DEFLATE => {
-                    let n = want.map(|w| w as u64).unwrap_or(max);
+                    // Unknown size (another compressor follows): deflate expands at most
+                    // 1032:1, so the input bounds the buffer well below `max` on small chunks.
+                    let bound = (cur.len() as u64).saturating_mul(1032).saturating_add(1024);
+                    let n = want.map(|w| w as u64).unwrap_or(max.min(bound));
                     if n > max {
                         return Err(Error::limit("decoded chunk bytes", n, max));
                     }

@@ -285,6 +285,8 @@ impl Dataset {
                 .decode(&self.pipeline, entry.filter_mask, b, out, limit)
                 .map_err(|e| chunk_error(e, entry, &self.path));
         }
+        // A chunk past the end of the file is an error before anything is allocated for it.
+        src.check_range(entry.address, entry.size, "chunk").at(&self.path)?;
         raw.clear();
         raw.resize(n, 0);
         src.read_into(entry.address, raw, "chunk").at(&self.path)?;

@@ -9,9 +9,10 @@
 //! Not applicable, so not tested here: 10 (`aggregate(mode)`: loomfile has no aggregate),
 //! 18 (`create_from_fastq`/`create_from_cellranger`: the converters' own tests), 21
 //! (attribute caching and eager globals: loomfile caches nothing — every read goes to the
-//! committed file). Entries 7, 9 and 11 concern loompy's views, graph slicing and `scan`,
-//! which loomfile does not have as such; the tests named after them check the loomfile
-//! operations that cover the same ground (graphs through `permute`, selections in any order).
+//! committed file). Entries 7, 9 and 11 concern loompy's views, graph slicing and `scan`:
+//! the tests named after them check graphs through `permute` and selections in any order
+//! here, and `crates/loom/tests/view_scan.rs` checks loomfile's views (graphs sliced in the
+//! selection's order), `scan(items=..., axis=0)` in the caller's order, and `map`.
 
 mod common;
 mod loomcanon;

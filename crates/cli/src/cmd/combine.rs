@@ -23,6 +23,10 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
     if inputs.is_empty() {
         return Err(CliError::usage("combine needs at least one input file"));
     }
+    // Open every input first, so that an unreadable one is named in the error.
+    for p in inputs {
+        crate::cmd::info::open_loom(p)?;
+    }
     let opts = CombineOptions {
         key: args.key,
         batch_size: args.batch_size.max(1),

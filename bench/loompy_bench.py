@@ -2,16 +2,21 @@
 crates/scan/examples/scan_bench.rs on the same file, timed in-process (perf_counter around
 the operation only, one warm-up, median and best of N runs).
 
-    target/venv/bin/python bench/loompy_bench.py FILE.loom --reps 3 --json OUT.jsonl
+    target/venv/bin/python bench/loompy_bench.py FILE.loom --group reads --reps 3 --json OUT.jsonl
 
-Each line of OUT: {"op", "median_s", "best_s", "how"}. `op` names match scan_bench's so
-xtask can put them side by side. Random picks use the same generator as scan_bench
-(64-bit LCG, sorted, deduplicated), so both sides read the same rows and columns.
+Groups: `reads` (full read, rows, columns, scans, map, sparse), and one whole-file operation
+per process for `create`, `add_columns`, `combine`, `permute` (the work of
+crates/loom/examples/ops_bench.rs; a process each, so its peak RSS is that operation's).
+Each line appended to OUT: {"op", "median_s", "best_s", "how", "peak_kib"}. `op` names match
+the Rust side's so xtask can put them side by side. Random picks use the same generators as
+scan_bench and ops_bench (64-bit LCG), so both sides do the same work.
 """
 
 import argparse
 import json
 import logging
+import os
+import shutil
 import time
 import warnings
 
@@ -44,18 +49,102 @@ def timed(reps, fn):
     return ts[len(ts) // 2], ts[0]
 
 
+def peak_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def permutation(n):
+    v = list(range(n))
+    x = 42
+    for i in range(n - 1, 0, -1):
+        x = (x * 6364136223846793005 + 1442695040888963407) & MASK
+        j = (x >> 33) % (i + 1)
+        v[i], v[j] = v[j], v[i]
+    return np.array(v)
+
+
+def ops(a, record):
+    """One whole-file operation (a.group), the work of ops_bench.rs."""
+    work = a.work
+    os.makedirs(work, exist_ok=True)
+    with loompy.connect(a.file, "r", validate=False) as ds:
+        names = list(ds.layers.keys())
+        n, m = ds.shape
+        if a.group == "create":
+            mats = {k: ds.layers[k].sparse().tocsc() for k in names}
+            rows = {k: ds.ra[k] for k in ("Gene", "Accession")}
+            cols = {k: ds.ca[k] for k in ("CellID", "ClusterName")}
+        if a.group == "add_columns":
+            k = min(1000, m)
+            block = {name: ds.layers[name][:, :k] for name in names}
+            cols = {"CellID": np.array([f"new_{j}" for j in range(k)]),
+                    "ClusterName": np.array([f"cluster_{j % 17}" for j in range(k)])}
+    out = os.path.join(work, "loompy_out.loom")
+
+    def fresh_copy():
+        shutil.copyfile(a.file, out)
+
+    if a.group == "create":
+        record("create", "loompy.create(CSC layers + 4 string attrs)",
+               lambda k: loompy.create(out, mats, rows, cols))
+    elif a.group == "add_columns":
+        def add(k):
+            with loompy.connect(out, "r+", validate=False) as d:
+                d.add_columns(block, cols)
+        record("add_columns", "loompy add_columns (r+ on a copy, copy not timed)", add,
+               setup=fresh_copy)
+    elif a.group == "combine":
+        record("combine", "loompy.combine([f, f])",
+               lambda k: loompy.combine([a.file, a.file], out))
+    elif a.group == "permute":
+        perm = permutation(m)
+
+        def permute(k):
+            with loompy.connect(out, "r+", validate=False) as d:
+                d.permute(perm, axis=1)
+        record("permute", "loompy permute(axis=1) (r+ on a copy, copy not timed)", permute,
+               setup=fresh_copy)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json", required=True)
+    ap.add_argument("--group", default="reads",
+                    choices=["reads", "create", "add_columns", "combine", "permute"])
+    ap.add_argument("--work", default="target/bench-data/work")
     a = ap.parse_args()
     out = []
 
-    def record(op, how, fn, reps=a.reps):
-        med, best = timed(reps, fn)
+    def record(op, how, fn, reps=a.reps, setup=None):
+        if setup is None:
+            med, best = timed(reps, fn)
+        else:
+            ts = []
+            for k in range(reps + 1):
+                setup()
+                t = time.perf_counter()
+                fn(k)
+                if k:
+                    ts.append(time.perf_counter() - t)
+            ts.sort()
+            med, best = ts[len(ts) // 2], ts[0]
         out.append({"op": op, "median_s": med, "best_s": best, "how": how})
         print(f"{op:<34} {med * 1e3:>9.1f} ms / {best * 1e3:>9.1f} ms   ({how})", flush=True)
+
+    if a.group != "reads":
+        ops(a, record)
+        for r in out:
+            r["peak_kib"] = peak_kib()
+        with open(a.json, "a") as f:
+            for r in out:
+                f.write(json.dumps(r) + "\n")
+        return
 
     with h5py.File(a.file, "r") as f:
         m = f["matrix"]
@@ -84,8 +173,9 @@ def main():
         record("1 column", "loompy ds[:, j]", lambda k: ds[:, (k * 7919) % nc], reps)
         record("10 random rows", "loompy ds[sorted idx, :]",
                lambda k: ds[picks(nr, 10, k), :], reps)
-    with open(a.json, "w") as f:
+    with open(a.json, "a") as f:
         for r in out:
+            r["peak_kib"] = peak_kib()
             f.write(json.dumps(r) + "\n")
 
 

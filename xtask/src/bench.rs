@@ -1,9 +1,15 @@
-//! `cargo xtask bench [--reps N] [--threads 1,2] [--skip-python]`: side-by-side timings of
-//! the matrix operations, loomfile (crates/scan/examples/scan_bench.rs) against loompy/h5py
-//! (bench/loompy_bench.py) on the synthetic `medium` file of perf-baselines.md
-//! (bench/gen_data.py: 20,000 x 10,000 float32, 9 % non-zero, written by loompy), with each of
-//! our times also as a ratio to the inflate-only limit (every chunk decompressed by zlib-rs
-//! from memory, nothing else, same threads, timed in interleaved pairs).
+//! `cargo xtask bench [--data medium|large] [--reps N] [--threads 1,2] [--skip-python]
+//! [--skip-ops]`: side-by-side timings, loomfile against loompy/h5py on the synthetic files of
+//! perf-baselines.md (bench/gen_data.py: `medium` 20,000 x 10,000 float32, 9 % non-zero,
+//! written by loompy; `large` 30,000 x 50,000 on request):
+//!
+//! - matrix reads, scans, stats and sparse export: crates/scan/examples/scan_bench.rs against
+//!   bench/loompy_bench.py's `reads` group, each of our times also as a ratio to the
+//!   inflate-only limit (every chunk decompressed by zlib-rs from memory, nothing else, same
+//!   threads, timed in interleaved pairs);
+//! - whole-file operations (create from sparse, add_columns, combine, permute): one process
+//!   per operation and side (crates/loom/examples/ops_bench.rs, loompy_bench.py `--group OP`),
+//!   with each process's peak RSS.
 //!
 //! Writes `target/bench/report.md` (and the raw JSON lines beside it) and prints the table.
 //! A measurement, not a test: nothing here is asserted, and it is not part of `ci`.
@@ -57,12 +63,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut reps = "3".to_string();
     let mut threads = "1,2".to_string();
     let mut skip_python = false;
+    let mut skip_ops = false;
+    let mut name = "medium".to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--reps" => reps = it.next().ok_or("--reps needs a value")?.clone(),
             "--threads" => threads = it.next().ok_or("--threads needs a value")?.clone(),
             "--skip-python" => skip_python = true,
+            "--skip-ops" => skip_ops = true,
+            "--data" => name = it.next().ok_or("--data needs medium or large")?.clone(),
             other => return Err(format!("bench: unknown argument {other:?}")),
         }
     }
@@ -72,15 +82,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let data = root.join("target/bench-data");
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let loom = data.join("medium.loom");
-    if !data.join("medium.json").exists() {
-        util::step("bench data (bench/gen_data.py medium, ~1 min)", || {
-            util::run(&py, &["bench/gen_data.py", "medium", "target/bench-data"], &root, &[])
+    if name != "medium" && name != "large" {
+        return Err(format!("--data {name:?}: medium or large"));
+    }
+    let loom = data.join(format!("{name}.loom"));
+    if !data.join(format!("{name}.json")).exists() {
+        util::step(&format!("bench data (bench/gen_data.py {name}; minutes)"), || {
+            util::run(&py, &["bench/gen_data.py", &name, "target/bench-data"], &root, &[])
         })?;
     }
     let loom_s = loom.to_str().ok_or("path is not UTF-8")?;
     let ours_json = out.join("ours.jsonl");
     let theirs_json = out.join("loompy.jsonl");
+    let ours_ops = out.join("ours_ops.jsonl");
+    for p in [&ours_json, &theirs_json, &ours_ops] {
+        let _ = std::fs::remove_file(p);
+    }
     util::step("loomfile (scan_bench, release)", || {
         util::cargo(&[
             "run",
@@ -119,6 +136,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             )
         })?;
     }
+    if !skip_ops {
+        run_ops(&root, &py, loom_s, &reps, &ours_ops, &theirs_json, skip_python)?;
+    }
     let ours = parse_lines(&ours_json)?;
     let theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
     let theirs: HashMap<String, (f64, String)> = theirs
@@ -131,6 +151,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
          after a warm-up; load average {}\n\n",
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     ));
+    md = md.replacen("medium.loom (20,000 x 10,000", &format!("{name}.loom ({}", dims(&name)), 1);
     md.push_str("| threads | operation | loomfile | vs inflate limit | loompy/h5py | speed-up | rival call |\n");
     md.push_str("|---|---|---|---|---|---|---|\n");
     for m in &ours {
@@ -162,7 +183,94 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if let Some((s, how)) = theirs.get("full read (loompy)") {
         md.push_str(&format!("\nloompy's own full read: {:.1} ms ({how})\n", s * 1e3));
     }
+    if ours_ops.exists() {
+        md.push_str(
+            "\n| operation | loomfile | peak RSS | loompy | peak RSS | speed-up | loompy call |\n",
+        );
+        md.push_str("|---|---|---|---|---|---|---|\n");
+        let all_theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
+        for m in parse_lines(&ours_ops)? {
+            let (Some(op), Some(med)) = (m.get("op"), num(&m, "median_s")) else { continue };
+            let peak = num(&m, "peak_kib").unwrap_or(0.0) / 1024.0;
+            let t = all_theirs.iter().find(|t| t.get("op") == Some(op));
+            let (ts, tpeak, speed, how) = match t.and_then(|t| Some((t, num(t, "median_s")?))) {
+                Some((t, s)) => (
+                    format!("{:.2} s", s),
+                    format!("{:.0} MiB", num(t, "peak_kib").unwrap_or(0.0) / 1024.0),
+                    format!("{:.1}x", s / med),
+                    t.get("how").cloned().unwrap_or_default(),
+                ),
+                None => Default::default(),
+            };
+            md.push_str(&format!(
+                "| {op} | {med:.2} s | {peak:.0} MiB | {ts} | {tpeak} | {speed} | {how} |\n"
+            ));
+        }
+    }
     std::fs::write(out.join("report.md"), &md).map_err(|e| e.to_string())?;
     println!("\n{md}\nwritten to target/bench/report.md");
     Ok(())
+}
+
+fn dims(name: &str) -> &'static str {
+    if name == "large" { "30,000 x 50,000" } else { "20,000 x 10,000" }
+}
+
+/// The whole-file operations, each side in its own process per operation.
+fn run_ops(
+    root: &Path,
+    py: &str,
+    loom: &str,
+    reps: &str,
+    ours: &Path,
+    theirs: &Path,
+    skip_python: bool,
+) -> Result<(), String> {
+    util::step("build ops_bench (release)", || {
+        util::cargo(&["build", "--release", "-q", "-p", "loomfile", "--example", "ops_bench"])
+    })?;
+    let bin = root.join("target/release/examples/ops_bench");
+    let work = root.join("target/bench-data/work");
+    let work_s = work.to_str().ok_or("path is not UTF-8")?;
+    let mut lines = String::new();
+    for op in ["create", "add_columns", "combine", "permute"] {
+        util::step(&format!("loomfile {op}"), || {
+            let out = std::process::Command::new(&bin)
+                .args([op, loom, work_s, "--reps", reps])
+                .output()
+                .map_err(|e| format!("{}: {e}", bin.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "ops_bench {op}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            print!("{text}");
+            lines.push_str(&text);
+            Ok(())
+        })?;
+        if !skip_python {
+            util::step(&format!("loompy {op}"), || {
+                util::run(
+                    py,
+                    &[
+                        "bench/loompy_bench.py",
+                        loom,
+                        "--group",
+                        op,
+                        "--reps",
+                        reps,
+                        "--work",
+                        work_s,
+                        "--json",
+                        theirs.to_str().unwrap_or_default(),
+                    ],
+                    root,
+                    &[],
+                )
+            })?;
+        }
+    }
+    std::fs::write(ours, lines).map_err(|e| e.to_string())
 }

@@ -1,0 +1,175 @@
+//! Timing of loomfile's whole-file operations, one operation per process so that the
+//! process's peak RSS (VmHWM) belongs to that operation. The loompy side is
+//! `bench/loompy_bench.py --only OP`; `cargo xtask bench` runs both. A measurement, not a test.
+//!
+//! ```sh
+//! cargo run --release -p loomfile --example ops_bench -- OP FILE.loom WORKDIR [--reps N]
+//! ```
+//!
+//! Operations (the same work loompy does in perf-baselines.md):
+//! - `create`: a new file from the main matrix and the `unspliced` layer as CSR (read from
+//!   FILE beforehand, not timed) with the four string attributes;
+//! - `add_columns`: 1,000 columns (the first 1,000 of the file, dense) x every layer, plus
+//!   `CellID`/`ClusterName`, appended to a fresh copy of FILE (the copy is not timed);
+//! - `combine`: FILE twice, column-wise, into a new file;
+//! - `permute`: a random column permutation of every layer, attribute and graph of a copy.
+//!
+//! Prints one JSON line `{"op", "median_s", "best_s", "peak_kib"}` (median and best of N runs
+//! after one warm-up).
+
+use loomfile::ops::{Block, CombineOptions, FillValues};
+use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A random permutation (64-bit LCG + Fisher-Yates), the same for every run.
+fn permutation(n: u64) -> Vec<u64> {
+    let mut v: Vec<u64> = (0..n).collect();
+    let mut x = 42u64;
+    for i in (1..v.len()).rev() {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        v.swap(i, ((x >> 33) % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+fn copy_to(src: &Path, work: &Path, name: &str) -> PathBuf {
+    let p = work.join(name);
+    std::fs::copy(src, &p).expect("copy the input");
+    p
+}
+
+type Res = Result<(), Box<dyn std::error::Error>>;
+
+fn main() -> Res {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        return Err("usage: ops_bench OP FILE.loom WORKDIR [--reps N]".into());
+    }
+    let (op, file, work) = (args[0].as_str(), PathBuf::from(&args[1]), PathBuf::from(&args[2]));
+    let reps: usize = match args.iter().position(|a| a == "--reps") {
+        Some(i) => args.get(i + 1).ok_or("--reps needs a value")?.parse()?,
+        None => 3,
+    };
+    std::fs::create_dir_all(&work)?;
+    let src = LoomFile::open(&file)?;
+    let (n, m) = src.shape();
+    let layers = src.layer_names();
+    let attr = |axis, name: &str| src.attr(axis, name);
+
+    // Set-up outside the timed runs.
+    let mut run: Box<dyn FnMut() -> Res> = match op {
+        "create" => {
+            let csr: Vec<(String, loomfile::Csr<f32>)> = layers
+                .iter()
+                .map(|l| Ok((l.clone(), src.sparse::<f32>(l, &Sel::All, &Sel::All)?.to_csr()?)))
+                .collect::<loomfile::Result<_>>()?;
+            let row_attrs = vec![
+                ("Gene", attr(Axis::Rows, "Gene")?),
+                ("Accession", attr(Axis::Rows, "Accession")?),
+            ];
+            let col_attrs = vec![
+                ("CellID", attr(Axis::Cols, "CellID")?),
+                ("ClusterName", attr(Axis::Cols, "ClusterName")?),
+            ];
+            let out = work.join("ours_create.loom");
+            Box::new(move || {
+                let contents = Contents {
+                    row_attrs: row_attrs.clone(),
+                    col_attrs: col_attrs.clone(),
+                    file_attrs: Vec::new(),
+                };
+                LoomFile::create(&out, LayerData::Sparse(&csr[0].1), &contents)?;
+                let mut f = LoomFile::open_rw(&out)?;
+                for (name, c) in &csr[1..] {
+                    f.set_layer(name, LayerData::Sparse(c))?;
+                }
+                f.close()?;
+                Ok(())
+            })
+        }
+        "add_columns" => {
+            let k = 1000.min(m);
+            let blocks: Vec<(String, ndarray::Array2<f32>)> = layers
+                .iter()
+                .map(|l| Ok((l.clone(), src.read_layer::<f32>(l, &Sel::All, &Sel::Range(0, k))?)))
+                .collect::<loomfile::Result<_>>()?;
+            let ids: Vec<String> = (0..k).map(|j| format!("new_{j}")).collect();
+            let clusters: Vec<String> = (0..k).map(|j| format!("cluster_{}", j % 17)).collect();
+            let (file, work) = (file.clone(), work.clone());
+            Box::new(move || {
+                let path = copy_to(&file, &work, "ours_add_columns.loom");
+                let t = Instant::now();
+                let mut f = LoomFile::open_rw(&path)?;
+                let bl: Vec<(&str, Block<'_>)> =
+                    blocks.iter().map(|(l, a)| (l.as_str(), Block::from(a))).collect();
+                f.add_columns(
+                    &bl,
+                    &[
+                        ("CellID", Values::strings(&ids)),
+                        ("ClusterName", Values::strings(&clusters)),
+                    ],
+                    &[],
+                    &FillValues::Auto,
+                )?;
+                f.close()?;
+                ELAPSED.with(|e| e.set(Some(t.elapsed())));
+                Ok(())
+            })
+        }
+        "combine" => {
+            let (file, out) = (file.clone(), work.join("ours_combine.loom"));
+            Box::new(move || {
+                loomfile::ops::combine(&[&file, &file], &out, &CombineOptions::default())?;
+                Ok(())
+            })
+        }
+        "permute" => {
+            let perm = permutation(m);
+            let (file, work) = (file.clone(), work.clone());
+            Box::new(move || {
+                let path = copy_to(&file, &work, "ours_permute.loom");
+                let t = Instant::now();
+                let mut f = LoomFile::open_rw(&path)?;
+                f.permute(&perm, Axis::Cols)?;
+                f.close()?;
+                ELAPSED.with(|e| e.set(Some(t.elapsed())));
+                Ok(())
+            })
+        }
+        other => return Err(format!("unknown operation {other:?}").into()),
+    };
+    let _ = n;
+    let mut times: Vec<Duration> = Vec::new();
+    for i in 0..=reps {
+        ELAPSED.with(|e| e.set(None));
+        let t = Instant::now();
+        run()?;
+        // Operations that copy their input first report the time after the copy.
+        let took = ELAPSED.with(|e| e.get()).unwrap_or(t.elapsed());
+        if i > 0 {
+            times.push(took);
+        }
+    }
+    times.sort();
+    println!(
+        "{{\"op\": \"{op}\", \"median_s\": {}, \"best_s\": {}, \"peak_kib\": {}}}",
+        times[times.len() / 2].as_secs_f64(),
+        times[0].as_secs_f64(),
+        peak_kib()
+    );
+    Ok(())
+}
+
+thread_local! {
+    static ELAPSED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}

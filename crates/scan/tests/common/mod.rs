@@ -194,6 +194,10 @@ pub fn close(a: f64, b: f64) -> bool {
 }
 
 /// Run `f` on a fresh rayon pool of `n` threads.
+/// (WebAssembly has no threads: `f` runs on the calling thread.)
 pub fn with_threads<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
+    if cfg!(target_family = "wasm") {
+        return f();
+    }
     rayon::ThreadPoolBuilder::new().num_threads(n).build().expect("pool").install(f)
 }

@@ -49,12 +49,26 @@ def timed(reps, fn):
     return ts[len(ts) // 2], ts[0]
 
 
-def peak_kib():
+def status_kib(key):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(key):
                 return int(line.split()[1])
     return 0
+
+
+def peak_kib():
+    return status_kib("VmHWM:")
+
+
+def reset_peak():
+    """Forget the set-up's peak RSS (Linux clear_refs); return what is resident now."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    return status_kib("VmRSS:")
 
 
 def permutation(n):
@@ -84,6 +98,7 @@ def ops(a, record):
             cols = {"CellID": np.array([f"new_{j}" for j in range(k)]),
                     "ClusterName": np.array([f"cluster_{j % 17}" for j in range(k)])}
     out = os.path.join(work, "loompy_out.loom")
+    a.base_kib = reset_peak()
 
     def fresh_copy():
         shutil.copyfile(a.file, out)
@@ -141,6 +156,7 @@ def main():
         ops(a, record)
         for r in out:
             r["peak_kib"] = peak_kib()
+            r["base_kib"] = a.base_kib
         with open(a.json, "a") as f:
             for r in out:
                 f.write(json.dumps(r) + "\n")

@@ -185,25 +185,36 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if ours_ops.exists() {
         md.push_str(
+            "\nPeak RSS of the operation's runs (reset after the set-up); in parentheses the part \
+             the set-up's inputs already held.\n",
+        );
+        md.push_str(
             "\n| operation | loomfile | peak RSS | loompy | peak RSS | speed-up | loompy call |\n",
         );
         md.push_str("|---|---|---|---|---|---|---|\n");
         let all_theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
         for m in parse_lines(&ours_ops)? {
             let (Some(op), Some(med)) = (m.get("op"), num(&m, "median_s")) else { continue };
-            let peak = num(&m, "peak_kib").unwrap_or(0.0) / 1024.0;
+            let mib = |m: &HashMap<String, String>| {
+                format!(
+                    "{:.0} MiB ({:.0})",
+                    num(m, "peak_kib").unwrap_or(0.0) / 1024.0,
+                    num(m, "base_kib").unwrap_or(0.0) / 1024.0
+                )
+            };
+            let peak = mib(&m);
             let t = all_theirs.iter().find(|t| t.get("op") == Some(op));
             let (ts, tpeak, speed, how) = match t.and_then(|t| Some((t, num(t, "median_s")?))) {
                 Some((t, s)) => (
                     format!("{:.2} s", s),
-                    format!("{:.0} MiB", num(t, "peak_kib").unwrap_or(0.0) / 1024.0),
+                    mib(t),
                     format!("{:.1}x", s / med),
                     t.get("how").cloned().unwrap_or_default(),
                 ),
                 None => Default::default(),
             };
             md.push_str(&format!(
-                "| {op} | {med:.2} s | {peak:.0} MiB | {ts} | {tpeak} | {speed} | {how} |\n"
+                "| {op} | {med:.2} s | {peak} | {ts} | {tpeak} | {speed} | {how} |\n"
             ));
         }
     }

@@ -9,7 +9,6 @@
 //! and, on a terminal, a progress bar (both silenced by `--quiet`).
 
 use crate::{CliError, CliResult};
-use indicatif::{ProgressBar, ProgressStyle};
 use loomfile::NumType;
 use loomfile::formats::{self, ConvertOptions, Format, Progress};
 use std::cell::RefCell;
@@ -58,33 +57,16 @@ pub struct ConvertArgs {
     pub threads: Option<usize>,
 }
 
-/// A progress bar on stderr (only created when stderr is a terminal and not `--quiet`).
+/// The library's progress hooks shown on stderr (only installed when stderr is a terminal and
+/// not `--quiet`).
 struct Bar {
-    bar: RefCell<Option<ProgressBar>>,
+    bar: RefCell<Option<crate::progress::Progress>>,
 }
 
 impl Progress for Bar {
     fn begin(&self, what: &str, total: Option<u64>) {
-        let pb = match total {
-            Some(t) => {
-                let pb = ProgressBar::new(t);
-                if let Ok(s) =
-                    ProgressStyle::with_template("{msg:>24} [{bar:40}] {percent:>3}% {eta}")
-                {
-                    pb.set_style(s.progress_chars("=> "));
-                }
-                pb
-            }
-            None => {
-                let pb = ProgressBar::new_spinner();
-                pb.enable_steady_tick(std::time::Duration::from_millis(120));
-                pb
-            }
-        };
-        pb.set_message(what.to_string());
-        if let Some(old) = self.bar.replace(Some(pb)) {
-            old.finish_and_clear();
-        }
+        // The previous phase's indicator clears itself when replaced.
+        self.bar.replace(Some(crate::progress::Progress::new(what, total, false)));
     }
     fn advance(&self, n: u64) {
         if let Some(b) = self.bar.borrow().as_ref() {
@@ -92,9 +74,7 @@ impl Progress for Bar {
         }
     }
     fn end(&self) {
-        if let Some(b) = self.bar.take() {
-            b.finish_and_clear();
-        }
+        self.bar.take();
     }
 }
 

@@ -608,29 +608,9 @@ impl LoomFile {
         rows: u64,
         cols: u64,
         opts: &LayerOptions,
-        mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
+        fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
     ) -> Result<()> {
-        let sink = self.begin_layer(name, T::NUM, rows, cols, opts)?;
-        let mut band: Vec<T> = Vec::new();
-        let mut raw: Vec<u8> = Vec::new();
-        let mut start = 0;
-        while start < rows {
-            let h = sink.chunk.0.min(rows - start);
-            band.clear();
-            fill(start, h, &mut band)?;
-            if band.len() as u64 != h * cols {
-                return Err(Error::invalid("internal: band of the wrong size"));
-            }
-            raw.clear();
-            raw.reserve(band.len() * sink.es);
-            for &x in &band {
-                x.write_le(&mut raw);
-            }
-            let w = self.writer()?;
-            write_row_band(w, &sink, start, h, &raw)?;
-            start += h;
-        }
-        Ok(())
+        self.stage_layer_bands(name, rows, cols, opts, true, fill)
     }
 
     /// Write layer `name` band by band of columns: `fill(start, n, out)` puts columns
@@ -642,17 +622,32 @@ impl LoomFile {
         rows: u64,
         cols: u64,
         opts: &LayerOptions,
+        fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
+    ) -> Result<()> {
+        self.stage_layer_bands(name, rows, cols, opts, false, fill)
+    }
+
+    /// Bands of rows (`by_rows`) or of columns, one chunk deep, filled by `fill`.
+    fn stage_layer_bands<T: Num>(
+        &mut self,
+        name: &str,
+        rows: u64,
+        cols: u64,
+        opts: &LayerOptions,
+        by_rows: bool,
         mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
     ) -> Result<()> {
         let sink = self.begin_layer(name, T::NUM, rows, cols, opts)?;
+        let (n, across, step) =
+            if by_rows { (rows, cols, sink.chunk.0) } else { (cols, rows, sink.chunk.1) };
         let mut band: Vec<T> = Vec::new();
         let mut raw: Vec<u8> = Vec::new();
         let mut start = 0;
-        while start < cols {
-            let wd = sink.chunk.1.min(cols - start);
+        while start < n {
+            let k = step.min(n - start);
             band.clear();
-            fill(start, wd, &mut band)?;
-            if band.len() as u64 != wd * rows {
+            fill(start, k, &mut band)?;
+            if band.len() as u64 != k * across {
                 return Err(Error::invalid("internal: band of the wrong size"));
             }
             raw.clear();
@@ -661,8 +656,12 @@ impl LoomFile {
                 x.write_le(&mut raw);
             }
             let w = self.writer()?;
-            write_col_band(w, &sink, start, wd, &raw)?;
-            start += wd;
+            if by_rows {
+                write_row_band(w, &sink, start, k, &raw)?;
+            } else {
+                write_col_band(w, &sink, start, k, &raw)?;
+            }
+            start += k;
         }
         Ok(())
     }

@@ -221,7 +221,7 @@ proptest! {
             for (k, (nnz, sum, sq, mn, mx)) in naive.iter().enumerate() {
                 prop_assert_eq!(st.nnz[k], *nnz, "nnz of item {} axis {}", k, axis);
                 prop_assert!(common::close(st.sum[k], *sum), "sum {} vs {}", st.sum[k], sum);
-                prop_assert!(common::close(st.sum_sq[k], *sq));
+                prop_assert!(common::close(st.sum_sq[k], *sq), "sum_sq {} vs {} (item {} axis {}, model {:?})", st.sum_sq[k], sq, k, axis, model);
                 prop_assert!(common::close(st.min[k], *mn), "min {} vs {}", st.min[k], mn);
                 prop_assert!(common::close(st.max[k], *mx), "max {} vs {}", st.max[k], mx);
                 let n = st.n as f64;

@@ -38,13 +38,17 @@ def picks(dim, n, seed):
     return sorted(set(out))
 
 
-def timed(reps, fn):
-    fn(0)
+def timed(reps, fn, setup=None):
+    """Median and best of `reps` runs of fn(k) after a warm-up fn(0); `setup()` (untimed)
+    before each."""
     ts = []
-    for k in range(1, reps + 1):
+    for k in range(reps + 1):
+        if setup is not None:
+            setup()
         t = time.perf_counter()
         fn(k)
-        ts.append(time.perf_counter() - t)
+        if k:
+            ts.append(time.perf_counter() - t)
     ts.sort()
     return ts[len(ts) // 2], ts[0]
 
@@ -137,18 +141,7 @@ def main():
     out = []
 
     def record(op, how, fn, reps=a.reps, setup=None):
-        if setup is None:
-            med, best = timed(reps, fn)
-        else:
-            ts = []
-            for k in range(reps + 1):
-                setup()
-                t = time.perf_counter()
-                fn(k)
-                if k:
-                    ts.append(time.perf_counter() - t)
-            ts.sort()
-            med, best = ts[len(ts) // 2], ts[0]
+        med, best = timed(reps, fn, setup)
         out.append({"op": op, "median_s": med, "best_s": best, "how": how})
         print(f"{op:<34} {med * 1e3:>9.1f} ms / {best * 1e3:>9.1f} ms   ({how})", flush=True)
 

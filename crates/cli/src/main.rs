@@ -99,15 +99,8 @@ enum Command {
         /// Layer ("" = main matrix).
         #[arg(long, default_value = "")]
         layer: String,
-        /// Rows: A:B, i,j,k or @FILE.
-        #[arg(long)]
-        rows: Option<String>,
-        /// Columns: A:B, i,j,k or @FILE.
-        #[arg(long)]
-        cols: Option<String>,
-        /// Attribute to match names from @FILE against.
-        #[arg(long)]
-        key: Option<String>,
+        #[command(flatten)]
+        select: select::SelectArgs,
         /// npy, mtx or tsv.
         #[arg(long)]
         format: String,
@@ -179,15 +172,8 @@ enum Command {
         /// Output loom file (written atomically).
         #[arg(short = 'o', long = "output")]
         output: String,
-        /// Rows: A:B, i,j,k or @FILE.
-        #[arg(long)]
-        rows: Option<String>,
-        /// Columns: A:B, i,j,k or @FILE.
-        #[arg(long)]
-        cols: Option<String>,
-        /// Attribute to match names from @FILE against.
-        #[arg(long)]
-        key: Option<String>,
+        #[command(flatten)]
+        select: select::SelectArgs,
         /// Decoding threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
@@ -271,18 +257,9 @@ impl From<AxisArg> for loomfile::Axis {
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Info { file, json } => cmd::info::info(&file, json),
-        Command::Export { file, layer, rows, cols, key, format, output, threads } => {
+        Command::Export { file, layer, select, format, output, threads } => {
             with_threads(threads, || {
-                cmd::export::export(
-                    &file,
-                    &layer,
-                    rows.as_deref(),
-                    cols.as_deref(),
-                    key.as_deref(),
-                    &format,
-                    output.as_deref(),
-                    cli.quiet,
-                )
+                cmd::export::export(&file, &layer, &select, &format, output.as_deref(), cli.quiet)
             })
         }
         Command::Stats { file, axis, layer, threads } => {
@@ -314,17 +291,8 @@ fn run(cli: Cli) -> CliResult {
             };
             cmd::combine::combine(&inputs, &output, &args, cli.quiet)
         }),
-        Command::Subset { input, output, rows, cols, key, threads } => {
-            with_threads(threads, || {
-                cmd::subset::subset(
-                    &input,
-                    &output,
-                    rows.as_deref(),
-                    cols.as_deref(),
-                    key.as_deref(),
-                    cli.quiet,
-                )
-            })
+        Command::Subset { input, output, select, threads } => {
+            with_threads(threads, || cmd::subset::subset(&input, &output, &select, cli.quiet))
         }
         Command::H5 { command } => match command {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),

@@ -6,6 +6,31 @@ use crate::CliError;
 use loomfile::{Axis, LoomFile, Sel};
 use std::collections::HashMap;
 
+/// `--rows SEL`, `--cols SEL` and `--key NAME`, shared by the commands that select.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct SelectArgs {
+    /// Rows: A:B, i,j,k or @FILE.
+    #[arg(long)]
+    pub rows: Option<String>,
+    /// Columns: A:B, i,j,k or @FILE.
+    #[arg(long)]
+    pub cols: Option<String>,
+    /// Attribute to match names from @FILE against.
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+impl SelectArgs {
+    /// The (rows, columns) selections of `f`.
+    pub fn parse(&self, f: &LoomFile) -> Result<(Sel, Sel), CliError> {
+        let key = self.key.as_deref();
+        Ok((
+            parse(f, Axis::Rows, self.rows.as_deref(), key)?,
+            parse(f, Axis::Cols, self.cols.as_deref(), key)?,
+        ))
+    }
+}
+
 /// Parse a selection for `axis` of `f`.
 pub fn parse(
     f: &LoomFile,

@@ -54,7 +54,7 @@ fn copy_to(src: &Path, work: &Path, name: &str) -> PathBuf {
     p
 }
 
-type Res = Result<(), Box<dyn std::error::Error>>;
+type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> Res {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -73,7 +73,8 @@ fn main() -> Res {
     let attr = |axis, name: &str| src.attr(axis, name);
 
     // Set-up outside the timed runs.
-    let mut run: Box<dyn FnMut() -> Res> = match op {
+    // Each run returns its own timing (after any input copy, which is not timed).
+    let mut run: Box<dyn FnMut() -> Res<Duration>> = match op {
         "create" => {
             let csr: Vec<(String, loomfile::Csr<f32>)> = layers
                 .iter()
@@ -89,6 +90,7 @@ fn main() -> Res {
             ];
             let out = work.join("ours_create.loom");
             Box::new(move || {
+                let t = Instant::now();
                 let contents = Contents {
                     row_attrs: row_attrs.clone(),
                     col_attrs: col_attrs.clone(),
@@ -100,7 +102,7 @@ fn main() -> Res {
                     f.set_layer(name, LayerData::Sparse(c))?;
                 }
                 f.close()?;
-                Ok(())
+                Ok(t.elapsed())
             })
         }
         "add_columns" => {
@@ -128,15 +130,15 @@ fn main() -> Res {
                     &FillValues::Auto,
                 )?;
                 f.close()?;
-                ELAPSED.with(|e| e.set(Some(t.elapsed())));
-                Ok(())
+                Ok(t.elapsed())
             })
         }
         "combine" => {
             let (file, out) = (file.clone(), work.join("ours_combine.loom"));
             Box::new(move || {
+                let t = Instant::now();
                 loomfile::ops::combine(&[&file, &file], &out, &CombineOptions::default())?;
-                Ok(())
+                Ok(t.elapsed())
             })
         }
         "permute" => {
@@ -148,8 +150,7 @@ fn main() -> Res {
                 let mut f = LoomFile::open_rw(&path)?;
                 f.permute(&perm, Axis::Cols)?;
                 f.close()?;
-                ELAPSED.with(|e| e.set(Some(t.elapsed())));
-                Ok(())
+                Ok(t.elapsed())
             })
         }
         other => return Err(format!("unknown operation {other:?}").into()),
@@ -160,11 +161,7 @@ fn main() -> Res {
     let base = status_kib("VmRSS:");
     let mut times: Vec<Duration> = Vec::new();
     for i in 0..=reps {
-        ELAPSED.with(|e| e.set(None));
-        let t = Instant::now();
-        run()?;
-        // Operations that copy their input first report the time after the copy.
-        let took = ELAPSED.with(|e| e.get()).unwrap_or(t.elapsed());
+        let took = run()?;
         if i > 0 {
             times.push(took);
         }
@@ -177,8 +174,4 @@ fn main() -> Res {
         peak_kib()
     );
     Ok(())
-}
-
-thread_local! {
-    static ELAPSED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
 }

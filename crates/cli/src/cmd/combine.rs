@@ -2,7 +2,7 @@
 //! `combine`, without its silent drops: column attributes missing from a file are filled).
 
 use crate::{CliError, CliResult};
-use loomfile::ops::{CombineOptions, FillValues, combine as combine_files};
+use loomfile::ops::{CombineOptions, FillValues, combine_opened};
 
 /// Options of `loom combine` beyond the inputs and the output.
 pub struct CombineArgs<'a> {
@@ -23,10 +23,19 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
     if inputs.is_empty() {
         return Err(CliError::usage("combine needs at least one input file"));
     }
-    // Open every input first, so that an unreadable one is named in the error.
-    for p in inputs {
-        crate::cmd::info::open_loom(p)?;
-    }
+    // Opened here, so that an unreadable input is named in the error.
+    let files = inputs
+        .iter()
+        .map(|p| {
+            if super::same_file(p, output) {
+                return Err(CliError::fail(format!(
+                    "{output}: {output} is both an input and the output"
+                )));
+            }
+            crate::cmd::info::open_loom(p)
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let refs: Vec<&loomfile::LoomFile> = files.iter().collect();
     let opts = CombineOptions {
         key: args.key,
         batch_size: args.batch_size.max(1),
@@ -36,7 +45,7 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
         ..CombineOptions::default()
     };
     let spin = crate::progress::Progress::spinner("combining", quiet);
-    let r = combine_files(inputs, output, &opts)
+    let r = combine_opened(&refs, output, &opts)
         .map_err(|e| CliError::fail(format!("{output}: {e}")))?;
     drop(spin);
     if !quiet {

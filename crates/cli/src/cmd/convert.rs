@@ -161,12 +161,7 @@ pub fn convert(a: &ConvertArgs, quiet: bool) -> CliResult {
         )));
     }
     let mut opts = options(a, from, to)?;
-    let same = a.input == a.output
-        || matches!(
-            (a.input.canonicalize(), a.output.canonicalize()),
-            (Ok(x), Ok(y)) if x == y
-        );
-    if same {
+    if a.input == a.output || super::same_file(&a.input, &a.output) {
         return Err(CliError::usage("the input and the output are the same file"));
     }
     if !a.input.exists() {

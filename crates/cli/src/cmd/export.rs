@@ -99,9 +99,7 @@ fn bands(sel: &Sel, n: u64) -> Result<Vec<Sel>, CliError> {
 pub fn export(
     file: &str,
     layer: &str,
-    rows: Option<&str>,
-    cols: Option<&str>,
-    key: Option<&str>,
+    select: &select::SelectArgs,
     format: &str,
     out: Option<&str>,
     quiet: bool,
@@ -109,8 +107,7 @@ pub fn export(
     let f = crate::cmd::info::open_loom(file)?;
     let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
     let t = f.layer_dtype(layer).map_err(err)?;
-    let rsel = select::parse(&f, Axis::Rows, rows, key)?;
-    let csel = select::parse(&f, Axis::Cols, cols, key)?;
+    let (rsel, csel) = select.parse(&f)?;
     let (n, m) = f.shape();
     let nr = rsel.indices(n).map_err(err)?.len() as u64;
     let ncol_idx = csel.indices(m).map_err(err)?;

@@ -8,3 +8,8 @@ pub mod info;
 pub mod stats;
 pub mod subset;
 pub mod validate;
+
+/// True when both paths name the same existing file.
+pub fn same_file(a: impl AsRef<std::path::Path>, b: impl AsRef<std::path::Path>) -> bool {
+    matches!((a.as_ref().canonicalize(), b.as_ref().canonicalize()), (Ok(x), Ok(y)) if x == y)
+}

@@ -3,25 +3,14 @@
 
 use crate::select;
 use crate::{CliError, CliResult};
-use loomfile::Axis;
 
 /// `loom subset IN -o OUT [--rows SEL] [--cols SEL] [--key ATTR]`.
-pub fn subset(
-    input: &str,
-    output: &str,
-    rows: Option<&str>,
-    cols: Option<&str>,
-    key: Option<&str>,
-    quiet: bool,
-) -> CliResult {
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
-        if a == b {
-            return Err(CliError::usage(format!("{input} is both the input and the output")));
-        }
+pub fn subset(input: &str, output: &str, select: &select::SelectArgs, quiet: bool) -> CliResult {
+    if super::same_file(input, output) {
+        return Err(CliError::usage(format!("{input} is both the input and the output")));
     }
     let f = crate::cmd::info::open_loom(input)?;
-    let rsel = select::parse(&f, Axis::Rows, rows, key)?;
-    let csel = select::parse(&f, Axis::Cols, cols, key)?;
+    let (rsel, csel) = select.parse(&f)?;
     let spin = crate::progress::Progress::spinner("writing subset", quiet);
     let r = loomfile::ops::subset(&f, output, &rsel, &csel)
         .map_err(|e| CliError::fail(format!("{output}: {e}")))?;

@@ -91,8 +91,19 @@ pub fn combine<P: AsRef<std::path::Path>>(
         })
         .collect::<Result<_>>()?;
     let refs: Vec<&LoomFile> = inputs.iter().collect();
+    combine_opened(&refs, out, opts)
+}
+
+/// [`combine`] of files the caller has opened (it checks that none of them is `out`): a new
+/// file at `out`, appearing only when everything is written.
+#[cfg(feature = "fs")]
+pub fn combine_opened(
+    inputs: &[&LoomFile],
+    out: impl AsRef<std::path::Path>,
+    opts: &CombineOptions<'_>,
+) -> Result<CombineReport> {
     let mut f = LoomFile::new(out, &opts.file_attrs)?;
-    let report = combine_into(&mut f, &refs, opts)?;
+    let report = combine_into(&mut f, inputs, opts)?;
     f.close()?;
     Ok(report)
 }

@@ -34,9 +34,9 @@ pub mod subset;
 
 pub use add_columns::Block;
 pub use add_loom::AddLoomOptions;
-#[cfg(feature = "fs")]
-pub use combine::combine;
 pub use combine::{CombineOptions, CombineReport, combine_into};
+#[cfg(feature = "fs")]
+pub use combine::{combine, combine_opened};
 #[cfg(feature = "fs")]
 pub use mex::{MexOptions, MexReport, MexVersion, import_mex};
 #[cfg(feature = "fs")]

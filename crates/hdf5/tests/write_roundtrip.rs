@@ -4,8 +4,8 @@
 //!   float size, fixed and vlen strings, bools; scalar, 0-length and 1-3-D shapes;
 //!   contiguous, compact and chunked layouts with random, non-dividing chunk shapes; gzip
 //!   0-9, shuffle, fletcher32; fixed, larger and unlimited maximum shapes; fill values;
-//!   partial and overlapping writes, typed and raw; attributes of those types; soft and
-//!   external links) are written to memory with the Writer, committing at random points,
+//!   partial and overlapping writes, typed and raw; attributes of those types, some past
+//!   64 KiB so that they go to dense storage; soft and external links) are written to memory with the Writer, committing at random points,
 //!   reopened with `File::from_bytes`, and every path, type, shape, layout, chunk shape,
 //!   filter, fill value, attribute and element is compared bit for bit with the model.
 //! - `random_edits_match_the_model`: random edit sequences (set/replace/delete attributes,
@@ -203,6 +203,15 @@ fn generators_cover_the_space() {
             seen.insert("nested group".into());
         }
         for a in &g.attrs {
+            // Elements of 8 bytes or more (vlen descriptors are 16): past 64 KiB, dense.
+            let wide = match a.1.ty {
+                Ty::Int { size, .. } | Ty::Float { size } | Ty::FixedStr { size } => size >= 8,
+                Ty::VlenStr => true,
+                Ty::Bool => false,
+            };
+            if wide && model::numel(&a.1.shape) >= 8200 {
+                seen.insert("dense attributes".into());
+            }
             seen.insert(format!(
                 "attr {:?} rank {}",
                 std::mem::discriminant(&a.1.ty),
@@ -307,6 +316,7 @@ fn generators_cover_the_space() {
         "VlenStr",
         "FixedStr",
         "Bool",
+        "dense attributes",
     ]
     .map(String::from)
     .to_vec();

@@ -1,7 +1,9 @@
 //! The commit protocol.
 //!
 //! 1. Datasets whose data changed get a new chunk index (or block) and layout message.
-//! 2. Attribute values are encoded (variable-length bodies into new heap collections).
+//! 2. Attribute values are encoded (variable-length bodies into new heap collections); an
+//!    object with an attribute too large for a v1 header message gets dense attribute
+//!    storage (fractal heap, name index) and a v2 header.
 //! 3. Every dirty object gets a header address reserved past the end of file (sizes are
 //!    known before child addresses, so hard-link cycles are fine).
 //! 4. Dirty groups get new symbol tables (heap, nodes, B-tree), children before parents.
@@ -12,6 +14,7 @@
 //! Until step 6 nothing reachable from the committed superblock has changed.
 
 use super::chunk_btree::write_chunk_btree;
+use super::dense::{DenseAttr, write_dense_attributes};
 use super::group::{StLink, WrittenTable, write_symbol_table};
 use super::header::{self, OutMessage};
 use super::tree::{AttrEntry, Child, NodeId, NodeKind, Storage};
@@ -24,7 +27,7 @@ use crate::raw::object_header::{flag, kind};
 use crate::raw::superblock::RootGroup;
 use crate::raw::symbol_table_entry::SymbolTableEntry;
 use crate::storage::ReadAt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Run one commit.
@@ -35,6 +38,8 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
 
     // 1-2. Per-node message lists (without symbol tables, which need child addresses).
     let mut messages: HashMap<NodeId, Vec<OutMessage>> = HashMap::new();
+    // Objects with dense attributes, which get version 2 headers.
+    let mut v2: HashSet<NodeId> = HashSet::new();
     for &id in &dirty {
         let mut msgs = Vec::new();
         if let NodeKind::Dataset(d) = &w.nodes[id].kind {
@@ -96,7 +101,20 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
                 body: m.body.clone(),
             })
             .collect();
-        msgs.extend(encoded);
+        if encoded.iter().any(|m| m.body.len() > header::V1_MAX_BODY) {
+            // Too large for a v1 header: dense storage and a v2 header for this object.
+            let dense: Vec<DenseAttr<'_>> = attrs
+                .iter()
+                .zip(&encoded)
+                .map(|(a, m)| DenseAttr { name: a.name(), flags: m.flags, body: &m.body })
+                .collect();
+            let info = write_dense_attributes(&mut w.space, sizes, &dense)
+                .map_err(|e| e.at(&w.nodes[id].path))?;
+            msgs.push(info);
+            v2.insert(id);
+        } else {
+            msgs.extend(encoded);
+        }
         messages.insert(id, msgs);
     }
 
@@ -110,7 +128,11 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
         };
         let mut all = extra.clone();
         all.extend(messages[&id].iter().cloned());
-        let size = header::header_size(&all) as u64;
+        let size = if v2.contains(&id) {
+            header::header_size_v2(&all, w.nodes[id].refcount)
+        } else {
+            header::header_size(&all)
+        } as u64;
         reserved.insert(id, w.space.alloc(size));
         group_msgs.insert(id, extra);
     }
@@ -175,8 +197,13 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     for &id in &dirty {
         let mut all = group_msgs.remove(&id).unwrap_or_default();
         all.extend(messages.remove(&id).unwrap_or_default());
-        let bytes =
-            header::encode(&all, w.nodes[id].refcount).map_err(|e| e.at(&w.nodes[id].path))?;
+        let refcount = w.nodes[id].refcount;
+        let bytes = if v2.contains(&id) {
+            header::encode_v2(&all, refcount)
+        } else {
+            header::encode(&all, refcount)
+        }
+        .map_err(|e| e.at(&w.nodes[id].path))?;
         let at = reserved[&id];
         w.space.write(at, &bytes)?;
     }

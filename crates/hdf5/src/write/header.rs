@@ -1,10 +1,24 @@
-//! Version 1 object headers for the writer: a 16-byte prefix and one block of 8-byte aligned
-//! messages, padded with a NIL message to at least 256 bytes (as libhdf5 does) so that
-//! libhdf5 can later add messages or a continuation in place.
+//! Object headers for the writer.
+//!
+//! Version 1 (what every object gets, as in libhdf5's earliest format): a 16-byte prefix
+//! and one block of 8-byte aligned messages, padded with a NIL message to at least 256 bytes
+//! (as libhdf5 does) so that libhdf5 can later add messages or a continuation in place.
+//!
+//! Version 2 (`OHDR`), only for objects whose attributes live in dense storage (an attribute
+//! too large for a header message): libhdf5 ignores attribute info messages in version 1
+//! headers. One chunk of unaligned messages, a 4-byte chunk size, no times, the reference
+//! count as a message when above 1, and a lookup3 checksum.
 
 use crate::raw::Encoder;
+use crate::raw::checksum::lookup3;
 use crate::raw::object_header::{encode_v1_message, kind, v1_message_len};
 use crate::{Error, Result};
+
+/// Largest message body a version 1 header holds (the size field is 16 bits and bodies are
+/// padded to 8 bytes).
+pub const V1_MAX_BODY: usize = 0xfff8;
+/// Largest message body of a version 2 header.
+const V2_MAX_BODY: usize = 0xffff;
 
 /// Smallest message block libhdf5 allocates for a new header.
 const MIN_BLOCK: usize = 256;
@@ -40,7 +54,7 @@ fn block_size(messages: &[OutMessage]) -> usize {
 /// Encode a v1 header with reference count `refcount`.
 pub fn encode(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
     for m in messages {
-        if m.body.len() > 0xfff8 {
+        if m.body.len() > V1_MAX_BODY {
             return Err(Error::unsupported(format!(
                 "a {}-byte header message (type {:#x}); the earliest format caps messages at 64 KiB",
                 m.body.len(),
@@ -64,5 +78,49 @@ pub fn encode(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
         encode_v1_message(&mut e, kind::NIL, 0, &vec![0u8; pad - 8]);
     }
     debug_assert_eq!(e.len(), 16 + block);
+    Ok(e.buf)
+}
+
+/// The messages of a v2 header: `messages` plus a reference count message when needed.
+fn v2_messages(messages: &[OutMessage], refcount: u32) -> Vec<OutMessage> {
+    let mut all = messages.to_vec();
+    if refcount > 1 {
+        let mut e = Encoder::new();
+        e.u8(0).u32(refcount);
+        all.push(OutMessage::new(kind::REFCOUNT, 0, e.buf));
+    }
+    all
+}
+
+/// Prefix (signature, version, flags, 4-byte chunk size) and checksum of a v2 header.
+const V2_OVERHEAD: usize = 4 + 1 + 1 + 4 + 4;
+
+/// Encoded size of a v2 header holding `messages` with reference count `refcount`.
+pub fn header_size_v2(messages: &[OutMessage], refcount: u32) -> usize {
+    V2_OVERHEAD + v2_messages(messages, refcount).iter().map(|m| 4 + m.body.len()).sum::<usize>()
+}
+
+/// Encode a v2 header with reference count `refcount`.
+pub fn encode_v2(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
+    let all = v2_messages(messages, refcount);
+    for m in &all {
+        if m.body.len() > V2_MAX_BODY || m.kind > 0xff {
+            return Err(Error::unsupported(format!(
+                "a {}-byte header message of type {:#x} in a version 2 header",
+                m.body.len(),
+                m.kind
+            )));
+        }
+    }
+    let chunk: usize = all.iter().map(|m| 4 + m.body.len()).sum();
+    let mut e = Encoder::new();
+    // Flags 0x02: the chunk size takes 4 bytes; no times, default attribute phase change.
+    e.bytes(b"OHDR").u8(2).u8(0x02).u32(chunk as u32);
+    for m in &all {
+        e.u8(m.kind as u8).u16(m.body.len() as u16).u8(m.flags).bytes(&m.body);
+    }
+    let sum = lookup3(&e.buf, 0);
+    e.u32(sum);
+    debug_assert_eq!(e.len(), header_size_v2(messages, refcount));
     Ok(e.buf)
 }

@@ -3,7 +3,9 @@
 //! It emits what libhdf5 writes with the earliest format (what loompy's files hold):
 //! superblock v0, version 1 object headers, symbol-table groups, contiguous/compact/chunked
 //! datasets with a version 1 B-tree chunk index, deflate/shuffle/fletcher32, fill values,
-//! variable-length strings in global heap collections.
+//! variable-length strings in global heap collections. The one exception: an object with an
+//! attribute too large for a header message keeps its attributes in dense storage, which
+//! needs a version 2 object header.
 //!
 //! Nothing reachable from the committed superblock is ever overwritten. A transaction
 //! appends every new or changed structure past the committed end of file (changed objects
@@ -13,9 +15,12 @@
 //! written to a temporary file in the same folder and renamed into place.
 
 pub mod attr;
+mod btree_v2;
 mod chunk_btree;
 mod commit;
 mod dataset;
+mod dense;
+mod fractal_heap;
 mod global_heap;
 mod group;
 mod header;

@@ -81,6 +81,12 @@ fn set_vlen_attr(w: &mut Writer) -> R {
     w.set_attr("/", "title", AttrValue::string("a new title, ünïcödé ✓"))
 }
 
+fn set_large_attr(w: &mut Writer) -> R {
+    // 72 KB: past a v1 header message, so /matrix gets dense storage and a v2 header.
+    let v: Vec<f64> = (0..9000).map(|i| i as f64 * 0.5 - 7.0).collect();
+    w.set_attr("/matrix", "big", AttrValue::array(&v, &[9000]))
+}
+
 fn delete_attr(w: &mut Writer) -> R {
     w.delete_attr("/grp", "kind")
 }
@@ -136,6 +142,7 @@ pub fn ops() -> Vec<Op> {
     vec![
         Op { name: "set numeric attr", run: set_numeric_attr },
         Op { name: "set vlen-string attr", run: set_vlen_attr },
+        Op { name: "set large attr (dense storage)", run: set_large_attr },
         Op { name: "delete attr", run: delete_attr },
         Op { name: "create group", run: create_group },
         Op { name: "delete link", run: delete_link },

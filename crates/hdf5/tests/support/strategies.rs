@@ -149,8 +149,16 @@ pub fn shape() -> BoxedStrategy<Vec<u64>> {
     .boxed()
 }
 
+/// Attribute shapes: mostly small; sometimes long enough that 8-byte elements (and vlen
+/// descriptors) pass the 64 KiB of a v1 header message and go to dense storage.
 fn attr_shape() -> BoxedStrategy<Vec<u64>> {
-    prop_oneof![2 => Just(vec![]), 2 => vec(0u64..=5, 1), 1 => vec(0u64..=3, 2)].boxed()
+    prop_oneof![
+        4 => Just(vec![]),
+        4 => vec(0u64..=5, 1),
+        2 => vec(0u64..=3, 2),
+        1 => vec(8200u64..=9000, 1),
+    ]
+    .boxed()
 }
 
 /// An attribute of any generated type and a small shape.

@@ -1,0 +1,114 @@
+//! Fractal heaps for the writer (spec III.G): a header (`FRHP`) and one root direct block
+//! (`FHDB`) holding every object as a managed object, addressed by 8-byte heap IDs.
+//!
+//! The heap is sized for its contents: the root direct block is the smallest power of two
+//! (at least 512 bytes) that holds the block header and all objects, and it is both the
+//! starting and the largest direct block size, so no indirect block is needed. The address
+//! space is 2^32 bytes, which keeps a managed ID (1 flag byte, 4 offset bytes, up to 3
+//! length bytes) within the 8 bytes that dense attribute storage records carry. The
+//! bookkeeping fields are those libhdf5 stores for a heap whose root is one direct block,
+//! so libhdf5 can later grow the heap (it turns the root into an indirect block).
+
+use super::space::Space;
+use crate::raw::checksum::lookup3;
+use crate::raw::{Encoder, Sizes};
+use crate::{Error, Result};
+
+/// Bytes of every heap ID (libhdf5 `H5O_FHEAP_ID_LEN`, what attribute records hold).
+pub const ID_LEN: usize = 8;
+/// log2 of the heap's address space: offsets take 4 bytes in IDs and block headers.
+const HEAP_BITS: u16 = 32;
+const OFFSET_WIDTH: u8 = 4;
+/// Columns of the doubling table (libhdf5's value for attribute heaps).
+const TABLE_WIDTH: u16 = 4;
+/// Smallest root block.
+const MIN_BLOCK: u64 = 512;
+/// Largest root block: a managed length must fit the 3 bytes an 8-byte ID has left.
+const MAX_BLOCK: u64 = 1 << 24;
+
+/// A written heap: its header address and the ID of each object, in input order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenHeap {
+    /// Address of the `FRHP` header.
+    pub address: u64,
+    /// Heap ID of each object.
+    pub ids: Vec<[u8; ID_LEN]>,
+}
+
+/// Size of the direct block header: signature, version, heap address, block offset,
+/// checksum.
+fn block_overhead(sizes: Sizes) -> u64 {
+    4 + 1 + sizes.offset as u64 + OFFSET_WIDTH as u64 + 4
+}
+
+/// Bytes of the length field of a managed ID (libhdf5: the smaller of the bytes of the
+/// largest direct block offset and the encoded size of the largest managed object).
+fn length_width(block: u64, max_managed: u64) -> u8 {
+    let block_bytes = block.ilog2().div_ceil(8);
+    let managed_bytes = max_managed.max(1).ilog2() / 8 + 1;
+    block_bytes.min(managed_bytes) as u8
+}
+
+/// Write a heap holding `objects` (each non-empty) and return where it is and the IDs.
+pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[Vec<u8>]) -> Result<WrittenHeap> {
+    let overhead = block_overhead(sizes);
+    let data: u64 = objects.iter().map(|o| o.len() as u64).sum();
+    let block = (overhead + data).max(MIN_BLOCK).next_power_of_two();
+    if block > MAX_BLOCK {
+        return Err(Error::unsupported(format!(
+            "{data} bytes of dense attributes (the writer's heaps hold at most {} bytes)",
+            MAX_BLOCK - overhead
+        )));
+    }
+    let max_managed = block - overhead;
+    let len_width = length_width(block, max_managed);
+    debug_assert!(1 + OFFSET_WIDTH as usize + len_width as usize <= ID_LEN);
+
+    let header_len = 4 + 1 + 2 + 2 + 1 + 4 + 12 * sizes.length as u64 + 3 * sizes.offset as u64;
+    let header_len = header_len + 2 + 2 + 2 + 2 + 4;
+    let header_at = space.alloc(header_len);
+    let block_at = space.alloc(block);
+
+    // The root direct block: header, objects back to back, free space zeroed.
+    let mut b = Encoder::new();
+    b.bytes(b"FHDB").u8(0).addr(sizes, Some(header_at)).uint(0, OFFSET_WIDTH);
+    let sum_at = b.len();
+    b.u32(0);
+    let mut ids = Vec::with_capacity(objects.len());
+    for o in objects {
+        if o.is_empty() {
+            return Err(Error::invalid("internal: an empty fractal heap object"));
+        }
+        let mut id = Encoder::new();
+        id.u8(0).uint(b.len() as u64, OFFSET_WIDTH).uint(o.len() as u64, len_width);
+        id.zeros(ID_LEN - id.len());
+        let mut fixed = [0u8; ID_LEN];
+        fixed.copy_from_slice(&id.buf);
+        ids.push(fixed);
+        b.bytes(o);
+    }
+    b.zeros(block as usize - b.len());
+    let sum = lookup3(&b.buf, 0);
+    b.buf[sum_at..sum_at + 4].copy_from_slice(&sum.to_le_bytes());
+
+    let free = block - overhead - data;
+    let mut h = Encoder::new();
+    h.bytes(b"FRHP").u8(0).u16(ID_LEN as u16).u16(0);
+    h.u8(0x02); // direct blocks are checksummed
+    h.u32(max_managed as u32);
+    h.length(sizes, 0).addr(sizes, None); // next huge ID, huge object B-tree
+    h.length(sizes, free).addr(sizes, None); // free space, no free-space manager
+    h.length(sizes, block).length(sizes, block); // managed space, allocated
+    h.length(sizes, 0); // allocation iterator (libhdf5 leaves 0 for a direct root)
+    h.length(sizes, objects.len() as u64);
+    h.length(sizes, 0).length(sizes, 0).length(sizes, 0).length(sizes, 0); // huge, tiny
+    h.u16(TABLE_WIDTH).length(sizes, block).length(sizes, block);
+    h.u16(HEAP_BITS).u16(1).addr(sizes, Some(block_at)).u16(0);
+    let sum = lookup3(&h.buf, 0);
+    h.u32(sum);
+    debug_assert_eq!(h.len() as u64, header_len);
+
+    space.write(header_at, &h.buf)?;
+    space.write(block_at, &b.buf)?;
+    Ok(WrittenHeap { address: header_at, ids })
+}

@@ -52,3 +52,36 @@ pub fn write_single_leaf(
     h.u32(sum);
     space.append(&h.buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::btree_v2::BTreeV2;
+    use crate::raw::btree_v2::tests::source;
+    use crate::storage::{MemStorage, WriteAt};
+    use std::sync::Arc;
+
+    #[test]
+    fn records_read_back_in_order_at_any_count() {
+        // 0 records, one node's worth at 512 bytes (29 of 17 bytes), and more (a 1 KiB node).
+        for n in [0usize, 29, 30, 200] {
+            let records: Vec<Vec<u8>> = (0..n).map(|i| vec![i as u8; 17]).collect();
+            let st = Arc::new(MemStorage::new(Vec::new()));
+            let dynst: Arc<dyn WriteAt> = st.clone();
+            let mut space = Space::new(dynst, 0, 0);
+            let at = write_single_leaf(&mut space, Sizes::DEFAULT, 8, 17, &records).unwrap();
+            let src = source(st.to_vec());
+            let t = BTreeV2::read(&src, at).unwrap();
+            assert_eq!((t.kind, t.record_size, t.depth), (8, 17, 0));
+            assert_eq!(t.node_size, ((10 + 17 * n as u32).max(512)).next_power_of_two());
+            assert_eq!(t.records(&src).unwrap(), records);
+        }
+    }
+
+    #[test]
+    fn records_of_the_wrong_size_are_refused() {
+        let st: Arc<dyn WriteAt> = Arc::new(MemStorage::new(Vec::new()));
+        let mut space = Space::new(st, 0, 0);
+        assert!(write_single_leaf(&mut space, Sizes::DEFAULT, 8, 17, &[vec![0; 16]]).is_err());
+    }
+}

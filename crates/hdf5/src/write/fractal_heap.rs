@@ -112,3 +112,57 @@ pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[Vec<u8>]) -> Resul
     space.write(block_at, &b.buf)?;
     Ok(WrittenHeap { address: header_at, ids })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::btree_v2::tests::source;
+    use crate::raw::fractal_heap::FractalHeap;
+    use crate::storage::{MemStorage, WriteAt};
+    use std::sync::Arc;
+
+    fn written(objects: &[Vec<u8>]) -> (Vec<u8>, Result<WrittenHeap>) {
+        let st = Arc::new(MemStorage::new(Vec::new()));
+        let dynst: Arc<dyn WriteAt> = st.clone();
+        let mut space = Space::new(dynst, 0, 0);
+        let r = write_heap(&mut space, Sizes::DEFAULT, objects);
+        (st.to_vec(), r)
+    }
+
+    #[test]
+    fn objects_read_back_through_the_reader() {
+        // Small (a 512-byte block), at a power-of-two boundary, and large (2 MiB blocks).
+        let overhead = block_overhead(Sizes::DEFAULT) as usize;
+        for sizes in [
+            vec![1usize, 7, 100],
+            vec![512 - overhead],
+            vec![513 - overhead],
+            vec![70_000, 3, 1_100_000],
+        ] {
+            let objects: Vec<Vec<u8>> = sizes
+                .iter()
+                .enumerate()
+                .map(|(k, &n)| (0..n).map(|i| (i * 31 + k) as u8).collect())
+                .collect();
+            let (bytes, heap) = written(&objects);
+            let heap = heap.unwrap();
+            let src = source(bytes);
+            let h = FractalHeap::read(&src, heap.address).unwrap();
+            assert_eq!(h.id_len as usize, ID_LEN);
+            assert_eq!(h.root_rows, 0);
+            let data = objects.iter().map(Vec::len).sum::<usize>();
+            assert_eq!(h.max_direct, ((overhead + data).max(512) as u64).next_power_of_two());
+            for (o, id) in objects.iter().zip(&heap.ids) {
+                assert_eq!(&h.object(&src, id).unwrap(), o, "{sizes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn too_much_for_one_block_is_unsupported() {
+        let (_, r) = written(&[vec![0u8; (MAX_BLOCK - 10) as usize]]);
+        assert!(r.unwrap_err().is_unsupported());
+        let (_, r) = written(&[Vec::new()]);
+        assert!(r.is_err());
+    }
+}

@@ -146,6 +146,7 @@ fn options(a: &ConvertArgs, from: Format, to: Format) -> Result<ConvertOptions, 
         layer: a.layer.clone(),
         row_attrs: a.row_attrs.clone(),
         col_attrs: a.col_attrs.clone(),
+        sort_memory: None,
         progress: None,
     })
 }

@@ -1,9 +1,9 @@
 //! AnnData `.h5ad` files to and from loom.
 //!
 //! AnnData is cells x genes (`obs` x `var`); loom is genes x cells. Matrices are transposed
-//! without densifying: a CSR `X` (rows = cells) is re-compressed over genes in memory
-//! bounded by its non-zeros, a CSC `X` already is, and a dense `X` is copied one band of
-//! cells at a time straight into the loom chunk grid.
+//! one chunk band at a time, never densified or held whole: a CSR `X` (rows = cells) fills
+//! bands of loom columns, a CSC `X` bands of loom rows ([`super::stored_sparse`]), and a
+//! dense `X` is copied one band of cells at a time straight into the loom chunk grid.
 //!
 //! ## h5ad -> loom
 //!
@@ -47,9 +47,8 @@
 //! `obsp`/`varp` (csr, float64), globals (except `LOOM_SPEC_VERSION`, `CreationDate`,
 //! `last_modified`) to `uns`. Chunks are uncompressed unless `gzip` is set.
 
-use super::util::{
-    Compressed, Ctx, Num, check_indptr, num_type, read_1d, stage_compressed, transpose, with_num,
-};
+use super::stored_sparse::StoredSparse;
+use super::util::{Compressed, Ctx, Num, check_indptr, num_type, read_1d, transpose, with_num};
 use super::{ConvertOptions, Report};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -206,9 +205,11 @@ fn write_layer<T: Num>(
 ) -> Result<Option<u64>> {
     match m {
         Matrix::Sparse { group, csr, shape, .. } => {
-            let c = read_transposed::<T>(f, group, *csr, *shape)?;
-            stage_compressed(out, name, &c, opts)?;
-            Ok(Some(c.nnz()))
+            // csr: compressed cells, the loom columns; csc: compressed genes, the loom rows.
+            let (n_obs, n_var) = *shape;
+            let (n_outer, n_inner) = if *csr { (n_obs, n_var) } else { (n_var, n_obs) };
+            let m = StoredSparse::open(f, group, n_outer, n_inner)?;
+            Ok(Some(m.stage::<T>(out, name, *csr, None, opts)?))
         }
         Matrix::Dense { path, shape, .. } => {
             let d = f.dataset(path)?;

@@ -23,6 +23,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         file_attrs: Vec::new(),
         gex_only: opts.gex_only,
         layer: opts.layer_options(),
+        sort_memory: opts.sort_memory,
     };
     opts.begin("importing 10x MEX", None);
     let r = import_mex(input, output, &mo).at(input);

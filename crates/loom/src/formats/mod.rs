@@ -1,9 +1,11 @@
 //! Format conversions to and from loom, as library code: 10x Genomics HDF5 (v2 and v3+),
 //! 10x MEX folders, Matrix Market (with attribute TSVs), dense TSV/CSV and AnnData h5ad.
 //!
-//! Every conversion streams: sparse inputs are held at most as one compressed copy (memory
-//! bounded by the non-zeros), dense data moves one band of rows or columns at a time, and no
-//! sparse matrix is ever densified as a whole. Every output appears atomically: loom and
+//! Every conversion streams, one chunk band of rows or columns at a time: stored compressed
+//! matrices (10x HDF5, h5ad csr/csc) are read band by band as hyperslabs of their arrays,
+//! coordinate files (Matrix Market, MEX) are sorted into row order by an external merge sort
+//! in a fixed buffer (`sort_memory`), dense data is copied band by band, and no matrix is
+//! ever densified or held whole. Every output appears atomically: loom and
 //! h5ad files through the HDF5 writer (temporary file, then rename), text files through a
 //! temporary file in the same folder renamed into place.
 //!
@@ -37,6 +39,7 @@
 pub mod h5ad;
 pub mod mex;
 pub mod mtx;
+pub(crate) mod stored_sparse;
 pub mod tenx_h5;
 pub mod tsv;
 pub(crate) mod util;
@@ -182,6 +185,9 @@ pub struct ConvertOptions {
     pub row_attrs: Option<PathBuf>,
     /// Matrix Market: column attributes TSV (read or written, like `row_attrs`).
     pub col_attrs: Option<PathBuf>,
+    /// Matrix Market and 10x MEX: bytes of the buffer that sorts coordinate entries (default
+    /// 64 MiB); larger inputs are sorted in runs spilled next to the output.
+    pub sort_memory: Option<usize>,
     /// Progress sink.
     pub progress: Option<Box<dyn Progress>>,
 }
@@ -194,6 +200,7 @@ impl std::fmt::Debug for ConvertOptions {
             .field("chunks", &self.chunks)
             .field("gzip", &self.gzip)
             .field("dtype", &self.dtype)
+            .field("sort_memory", &self.sort_memory)
             .field("layer", &self.layer)
             .field("row_attrs", &self.row_attrs)
             .field("col_attrs", &self.col_attrs)

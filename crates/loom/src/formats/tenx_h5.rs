@@ -16,11 +16,13 @@
 //! row attributes `Accession` (id), `Gene` (name), `FeatureType` and `Genome` (v3+:
 //! per feature; v2: the group name), plus any other per-feature dataset of `features`
 //! (e.g. `interval`) under its own name; column attribute `CellID` (the barcode as stored,
-//! no sample prefix). The main matrix keeps the stored integer type (or `dtype`) and is built
-//! as rows-compressed data straight from the CSC columns: memory is bounded by the
-//! non-zeros, never by features x barcodes.
+//! no sample prefix). The main matrix keeps the stored integer type (or `dtype`) and is
+//! streamed from the CSC columns one band of loom columns at a time
+//! ([`super::stored_sparse`]): memory is one chunk band, never the non-zeros or features x
+//! barcodes.
 
-use super::util::{Compressed, Ctx, num_type, read_1d, stage_compressed, transpose, with_num};
+use super::stored_sparse::StoredSparse;
+use super::util::{Ctx, num_type, with_num};
 use super::{ConvertOptions, Report};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -223,22 +225,6 @@ fn selection(loc: &Located, opts: &ConvertOptions) -> Result<Option<Vec<u64>>> {
     ))
 }
 
-/// Read the matrix of a located group as rows-compressed features x barcodes.
-fn read_matrix<T: super::util::Num>(
-    f: &File,
-    loc: &Located,
-    keep: Option<&[u64]>,
-    opts: &ConvertOptions,
-) -> Result<Compressed<T>> {
-    let g = &loc.group;
-    opts.begin("reading 10x matrix", None);
-    let indptr: Vec<u64> = read_1d(&dataset(f, &format!("{g}/indptr"))?)?;
-    let indices: Vec<u32> = read_1d(&dataset(f, &format!("{g}/indices"))?)?;
-    let data: Vec<T> = read_1d(&dataset(f, &format!("{g}/data"))?)?;
-    opts.end();
-    transpose(loc.n_barcodes, loc.n_features, &indptr, &indices, &data, keep, g)
-}
-
 /// Convert a 10x HDF5 matrix to a loom file (see the module documentation).
 pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let f = File::open(input).at(input)?;
@@ -274,13 +260,12 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         None => (0..loc.n_features as usize).collect(),
     };
     let mut report = Report { dtype: Some(t.name().into()), ..Report::default() };
+    report.shape = (kept, loc.n_barcodes);
+    // CSC: one compressed column per barcode, the loom columns; streamed band by band.
+    let m = StoredSparse::open(&f, &loc.group, loc.n_barcodes, loc.n_features).at(input)?;
     with_num!(t, T => {
-        let m = read_matrix::<T>(&f, &loc, keep.as_deref(), opts).at(input)?;
-        report.shape = (m.rows, m.cols);
-        report.nnz = Some(m.nnz());
         let mut out = LoomFile::new(output, &[]).at(output)?;
-        stage_compressed(&mut out, "", &m, opts).at(output)?;
-        drop(m);
+        report.nnz = Some(m.stage::<T>(&mut out, "", true, keep.as_deref(), opts).at(input)?);
         for (name, v) in &loc.features {
             let v = if keep.is_some() { v.select(&rows_sel)? } else { v.clone() };
             out.stage_attr(Axis::Rows, name, &v).at(output)?;

@@ -184,7 +184,7 @@ pub(crate) fn read_1d<T: H5Type>(ds: &Dataset) -> Result<Vec<T>> {
 // ----- compressed sparse -----
 
 /// A sparse matrix with rows compressed and 32-bit column indices (half the memory of
-/// [`crate::Csr`]), the in-memory form of every sparse conversion.
+/// [`crate::Csr`]): the in-memory form of h5ad graphs (`obsp`/`varp`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Compressed<T> {
     pub rows: u64,
@@ -195,24 +195,6 @@ pub(crate) struct Compressed<T> {
 }
 
 impl<T: Num> Compressed<T> {
-    pub fn nnz(&self) -> u64 {
-        self.data.len() as u64
-    }
-
-    /// Rows `start..start + n`, dense and row-major, into `out`.
-    pub fn fill_band(&self, start: u64, n: u64, out: &mut Vec<T>) {
-        let c = self.cols as usize;
-        out.clear();
-        out.resize(n as usize * c, T::default());
-        for i in 0..n as usize {
-            let r = start as usize + i;
-            let (lo, hi) = (self.indptr[r] as usize, self.indptr[r + 1] as usize);
-            for k in lo..hi {
-                out[i * c + self.indices[k] as usize] = self.data[k];
-            }
-        }
-    }
-
     /// Sort each row by column and add up duplicates (only rows that need it).
     pub fn canonicalize(&mut self) {
         let needs = (0..self.rows as usize).any(|r| {
@@ -734,23 +716,6 @@ fn write_col_band(w: &mut Writer, s: &LayerSink, start: u64, wd: u64, band: &[u8
         }
     }
     Ok(())
-}
-
-/// Write a compressed matrix as layer `name` (row bands, never densified as a whole).
-pub(crate) fn stage_compressed<T: Num>(
-    f: &mut LoomFile,
-    name: &str,
-    m: &Compressed<T>,
-    opts: &ConvertOptions,
-) -> Result<()> {
-    opts.begin(if name.is_empty() { "writing matrix" } else { "writing layer" }, Some(m.rows));
-    let r = f.stage_layer_rows::<T>(name, m.rows, m.cols, &opts.layer_options(), |s, n, out| {
-        m.fill_band(s, n, out);
-        opts.advance(n);
-        Ok(())
-    });
-    opts.end();
-    r
 }
 
 // ----- attributes -----

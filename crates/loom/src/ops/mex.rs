@@ -1,6 +1,9 @@
 //! Import of 10x Genomics Matrix Market ("MEX") folders (loompy's `create_from_cellranger`),
-//! streaming and sparse: memory is proportional to the number of non-zeros, never to a dense
-//! matrix (loompy calls `mmread(...).todense()`).
+//! streaming and sparse (loompy calls `mmread(...).todense()`): the entries are sorted into
+//! row order by an external merge sort in a fixed buffer ([`MexOptions::sort_memory`],
+//! runs spilled next to the output), then written one band of rows at a time. Memory is the
+//! sort buffer plus one chunk band, whatever the number of non-zeros ([`import_mex_from`],
+//! reading from streams rather than files, sorts in memory: 16 bytes an entry).
 //!
 //! Layouts found (in this order) from the folder given:
 //! - `outs/filtered_gene_bc_matrices/<genome>/` (Cell Ranger 2: `matrix.mtx`, `genes.tsv`
@@ -27,6 +30,10 @@
 //! given), or the folder's own name.
 
 use super::convert::{Enc, Num, put};
+use super::coo_sort::{
+    CooSorter, DEFAULT_SORT_MEMORY, Entry, SortedEntries, merge_duplicates, spill_dir_for,
+};
+use super::matrix_market::{Field, Summary, read_coordinates};
 use super::region::{Target, band_cols, write_region};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -59,6 +66,9 @@ pub struct MexOptions<'a> {
     pub gex_only: bool,
     /// Storage of the main matrix (default: loompy's 64x64 chunks, gzip 2).
     pub layer: LayerOptions,
+    /// Bytes of the buffer that sorts the matrix entries (default 64 MiB); larger matrices
+    /// are sorted in runs spilled next to the output.
+    pub sort_memory: Option<usize>,
 }
 
 /// What [`import_mex`] read and wrote.
@@ -95,248 +105,6 @@ fn io(e: std::io::Error) -> Error {
     Error::Hdf5(loomfile_hdf5::Error::io(e))
 }
 
-/// The parsed matrix: CSR over features, columns sorted, duplicates summed.
-struct Matrix {
-    rows: u64,
-    cols: u64,
-    indptr: Vec<u64>,
-    indices: Vec<u32>,
-    data: Data,
-    integer: bool,
-}
-
-enum Data {
-    I(Vec<i64>),
-    F(Vec<f64>),
-}
-
-fn parse_err(what: &str, line: u64, msg: impl std::fmt::Display) -> Error {
-    Error::invalid(format!("{what} line {line}: {msg}"))
-}
-
-/// Read a Matrix Market coordinate matrix.
-fn read_matrix(r: &mut dyn BufRead, what: &str) -> Result<Matrix> {
-    let mut line = String::new();
-    let mut no = 0u64;
-    let mut next = |line: &mut String, no: &mut u64| -> Result<bool> {
-        line.clear();
-        *no += 1;
-        Ok(r.read_line(line).map_err(io)? > 0)
-    };
-    if !next(&mut line, &mut no)? {
-        return Err(Error::invalid(format!("{what} is empty")));
-    }
-    let head: Vec<String> = line.split_whitespace().map(|s| s.to_ascii_lowercase()).collect();
-    if head.first().map(String::as_str) != Some("%%matrixmarket") || head.len() < 5 {
-        return Err(parse_err(what, 1, "not a Matrix Market header"));
-    }
-    if head[1] != "matrix" || head[2] != "coordinate" {
-        return Err(parse_err(
-            what,
-            1,
-            format!("only 'matrix coordinate' files are supported, not '{} {}'", head[1], head[2]),
-        ));
-    }
-    let field = head[3].as_str();
-    let (integer, pattern) = match field {
-        "integer" => (true, false),
-        "real" | "double" => (false, false),
-        "pattern" => (true, true),
-        other => return Err(parse_err(what, 1, format!("unsupported field type {other:?}"))),
-    };
-    let sym = match head[4].as_str() {
-        "general" => 0,
-        "symmetric" => 1,
-        "skew-symmetric" => -1,
-        other => return Err(parse_err(what, 1, format!("unsupported symmetry {other:?}"))),
-    };
-    // Size line, after comments.
-    let (rows, cols, nnz) = loop {
-        if !next(&mut line, &mut no)? {
-            return Err(Error::invalid(format!("{what}: no size line")));
-        }
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('%') {
-            continue;
-        }
-        let v: Vec<u64> = t
-            .split_whitespace()
-            .map(|x| x.parse::<u64>())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| parse_err(what, no, format!("bad size line: {e}")))?;
-        if v.len() != 3 {
-            return Err(parse_err(what, no, "the size line needs rows, columns and entries"));
-        }
-        break (v[0], v[1], v[2]);
-    };
-    if rows > u32::MAX as u64 || cols > u32::MAX as u64 {
-        return Err(parse_err(what, no, "more than 2^32 rows or columns"));
-    }
-    let cap = nnz.min(1 << 28) as usize;
-    let (mut ri, mut ci) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
-    let mut iv: Vec<i64> = Vec::new();
-    let mut fv: Vec<f64> = Vec::new();
-    if integer {
-        iv.reserve(cap)
-    } else {
-        fv.reserve(cap)
-    }
-    let mut seen = 0u64;
-    while next(&mut line, &mut no)? {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('%') {
-            continue;
-        }
-        let mut it = t.split_ascii_whitespace();
-        let mut idx = |name: &str, n: u64| -> Result<u32> {
-            let x: u64 = it
-                .next()
-                .ok_or_else(|| parse_err(what, no, format!("missing {name} index")))?
-                .parse()
-                .map_err(|e| parse_err(what, no, format!("bad {name} index: {e}")))?;
-            if x == 0 || x > n {
-                return Err(parse_err(what, no, format!("{name} index {x} outside 1..={n}")));
-            }
-            Ok((x - 1) as u32)
-        };
-        let (i, j) = (idx("row", rows)?, idx("column", cols)?);
-        seen += 1;
-        if seen > nnz {
-            return Err(parse_err(what, no, format!("more entries than the {nnz} declared")));
-        }
-        let mirror = sym != 0 && i != j;
-        ri.push(i);
-        ci.push(j);
-        if mirror {
-            ri.push(j);
-            ci.push(i);
-        }
-        if pattern {
-            iv.push(1);
-            if mirror {
-                iv.push(if sym < 0 { -1 } else { 1 });
-            }
-            continue;
-        }
-        let tok = it.next().ok_or_else(|| parse_err(what, no, "missing value"))?;
-        if integer {
-            let v: i64 = tok
-                .parse()
-                .map_err(|e| parse_err(what, no, format!("bad integer {tok:?}: {e}")))?;
-            iv.push(v);
-            if mirror {
-                iv.push(if sym < 0 { v.saturating_neg() } else { v });
-            }
-        } else {
-            let v: f64 =
-                tok.parse().map_err(|e| parse_err(what, no, format!("bad number {tok:?}: {e}")))?;
-            fv.push(v);
-            if mirror {
-                fv.push(if sym < 0 { -v } else { v });
-            }
-        }
-    }
-    if seen != nnz {
-        return Err(Error::invalid(format!("{what}: {seen} entries, {nnz} declared")));
-    }
-    // Counting sort by row.
-    let k = ri.len();
-    let mut indptr = vec![0u64; rows as usize + 1];
-    for &r in &ri {
-        indptr[r as usize + 1] += 1;
-    }
-    for r in 0..rows as usize {
-        indptr[r + 1] += indptr[r];
-    }
-    let mut pos: Vec<u64> = indptr[..rows as usize].to_vec();
-    let mut indices = vec![0u32; k];
-    let mut order = vec![0usize; k];
-    for (e, &r) in ri.iter().enumerate() {
-        let p = pos[r as usize] as usize;
-        indices[p] = ci[e];
-        order[p] = e;
-        pos[r as usize] += 1;
-    }
-    drop(ri);
-    drop(ci);
-    let data = if integer {
-        Data::I(order.iter().map(|&e| iv[e]).collect())
-    } else {
-        Data::F(order.iter().map(|&e| fv[e]).collect())
-    };
-    drop(order);
-    drop(iv);
-    drop(fv);
-    let mut m = Matrix { rows, cols, indptr, indices, data, integer };
-    sort_and_merge(&mut m);
-    Ok(m)
-}
-
-/// Sort each row by column, sum duplicates and drop zeros, compacting in place.
-fn sort_and_merge(m: &mut Matrix) {
-    let mut w = 0usize;
-    let mut start = 0usize;
-    let mut buf_i: Vec<(u32, i64)> = Vec::new();
-    let mut buf_f: Vec<(u32, f64)> = Vec::new();
-    for r in 0..m.rows as usize {
-        let end = m.indptr[r + 1] as usize;
-        match &mut m.data {
-            Data::I(d) => {
-                buf_i.clear();
-                buf_i.extend((start..end).map(|k| (m.indices[k], d[k])));
-                buf_i.sort_by_key(|e| e.0);
-                let mut k = 0;
-                while k < buf_i.len() {
-                    let (c, mut v) = buf_i[k];
-                    k += 1;
-                    while k < buf_i.len() && buf_i[k].0 == c {
-                        v = v.saturating_add(buf_i[k].1);
-                        k += 1;
-                    }
-                    if v != 0 {
-                        m.indices[w] = c;
-                        d[w] = v;
-                        w += 1;
-                    }
-                }
-            }
-            Data::F(d) => {
-                buf_f.clear();
-                buf_f.extend((start..end).map(|k| (m.indices[k], d[k])));
-                buf_f.sort_by_key(|e| e.0);
-                let mut k = 0;
-                while k < buf_f.len() {
-                    let (c, mut v) = buf_f[k];
-                    k += 1;
-                    while k < buf_f.len() && buf_f[k].0 == c {
-                        v += buf_f[k].1;
-                        k += 1;
-                    }
-                    if v != 0.0 {
-                        m.indices[w] = c;
-                        d[w] = v;
-                        w += 1;
-                    }
-                }
-            }
-        }
-        start = end;
-        m.indptr[r + 1] = w as u64;
-    }
-    m.indices.truncate(w);
-    m.indices.shrink_to_fit();
-    match &mut m.data {
-        Data::I(d) => {
-            d.truncate(w);
-            d.shrink_to_fit();
-        }
-        Data::F(d) => {
-            d.truncate(w);
-            d.shrink_to_fit();
-        }
-    }
-}
-
 /// Lines of a TSV file split on tabs (trailing line ends removed, empty lines skipped).
 fn read_tsv(r: &mut dyn BufRead, what: &str) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
@@ -357,35 +125,47 @@ fn read_tsv(r: &mut dyn BufRead, what: &str) -> Result<Vec<Vec<String>>> {
     Ok(out)
 }
 
-/// The contents of a MEX folder, parsed.
+/// The contents of a MEX folder, parsed: the matrix as entries sorted into row order.
 struct Mex {
-    matrix: Matrix,
+    summary: Summary,
+    entries: SortedEntries,
+    /// Features kept (`--gex-only`): new row -> old row; `None` keeps every row.
+    kept: Option<Vec<u32>>,
     ids: Vec<String>,
     names: Vec<String>,
     types: Option<Vec<String>>,
     barcodes: Vec<String>,
 }
 
+impl Mex {
+    /// (rows, columns) of the matrix written.
+    fn shape(&self) -> (u64, u64) {
+        let rows = self.kept.as_ref().map_or(self.summary.rows, |k| k.len() as u64);
+        (rows, self.summary.cols)
+    }
+}
+
 fn parse(
     matrix: &mut dyn BufRead,
     features: &mut dyn BufRead,
     barcodes: &mut dyn BufRead,
+    mut sorter: CooSorter,
 ) -> Result<Mex> {
     let feats = read_tsv(features, "features")?;
     let bcs: Vec<String> =
         read_tsv(barcodes, "barcodes")?.into_iter().map(|mut v| v.swap_remove(0)).collect();
-    let matrix = read_matrix(matrix, "matrix")?;
-    if feats.len() as u64 != matrix.rows {
+    let summary = read_coordinates(matrix, "matrix", &mut sorter)?;
+    if feats.len() as u64 != summary.rows {
         return Err(Error::invalid(format!(
             "the matrix has {} rows but the features file lists {} features",
-            matrix.rows,
+            summary.rows,
             feats.len()
         )));
     }
-    if bcs.len() as u64 != matrix.cols {
+    if bcs.len() as u64 != summary.cols {
         return Err(Error::invalid(format!(
             "the matrix has {} columns but the barcodes file lists {} barcodes",
-            matrix.cols,
+            summary.cols,
             bcs.len()
         )));
     }
@@ -397,7 +177,8 @@ fn parse(
     } else {
         None
     };
-    Ok(Mex { matrix, ids, names, types, barcodes: bcs })
+    let entries = sorter.finish()?;
+    Ok(Mex { summary, entries, kept: None, ids, names, types, barcodes: bcs })
 }
 
 /// Keep only `Gene Expression` features (when the features have types).
@@ -407,30 +188,7 @@ fn keep_gene_expression(mex: &mut Mex) {
     if keep.iter().all(|&k| k) {
         return;
     }
-    let m = &mut mex.matrix;
-    let mut w = 0usize;
-    let mut indptr = vec![0u64];
-    for (r, &k) in keep.iter().enumerate() {
-        let (lo, hi) = (m.indptr[r] as usize, m.indptr[r + 1] as usize);
-        if k {
-            for e in lo..hi {
-                m.indices[w] = m.indices[e];
-                match &mut m.data {
-                    Data::I(d) => d[w] = d[e],
-                    Data::F(d) => d[w] = d[e],
-                }
-                w += 1;
-            }
-            indptr.push(w as u64);
-        }
-    }
-    m.indices.truncate(w);
-    match &mut m.data {
-        Data::I(d) => d.truncate(w),
-        Data::F(d) => d.truncate(w),
-    }
-    m.indptr = indptr;
-    m.rows = (m.indptr.len() - 1) as u64;
+    mex.kept = Some((0..keep.len() as u32).filter(|&r| keep[r as usize]).collect());
     let pick = |v: &[String]| -> Vec<String> {
         v.iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x.clone()).collect()
     };
@@ -440,63 +198,96 @@ fn keep_gene_expression(mex: &mut Mex) {
 }
 
 /// Choose the stored type.
-fn pick_dtype(m: &Matrix, want: Option<NumType>) -> NumType {
+fn pick_dtype(m: &Summary, want: Option<NumType>) -> NumType {
     if let Some(t) = want {
         return t;
     }
-    match &m.data {
-        Data::I(d) => {
-            if d.iter().all(|&v| v >= i32::MIN as i64 && v <= i32::MAX as i64) {
-                NumType::Int32
-            } else {
-                NumType::Int64
-            }
-        }
-        Data::F(_) => {
-            if m.integer {
-                NumType::Int32
-            } else {
-                NumType::Float64
-            }
-        }
+    match m.field {
+        Field::Real => NumType::Float64,
+        _ if m.fits_i32() => NumType::Int32,
+        _ => NumType::Int64,
     }
 }
 
-/// Write the main matrix of `mex` into the empty file `f` as `dtype`.
-fn write_matrix(f: &mut LoomFile, m: &Matrix, dtype: NumType, layer: &LayerOptions) -> Result<()> {
-    let (n, c) = (m.rows, m.cols);
+/// Write the main matrix of `mex` into the empty file `f` as `dtype`, one band of rows at a
+/// time from the sorted entries; returns the non-zeros written.
+fn write_matrix(
+    f: &mut LoomFile,
+    mex: &mut Mex,
+    dtype: NumType,
+    layer: &LayerOptions,
+) -> Result<u64> {
+    let (n, c) = mex.shape();
     layer.check()?;
     let w = f.writer()?;
     let t = Target::create_with(w, "/matrix", layer.spec(dtype, n, c))?;
     let enc: Enc = t.enc;
     let es = enc.size();
     let tile = (t.chunk.0, band_cols(&t, t.chunk.0));
+    let summary = mex.summary;
+    let old_rows = summary.rows;
+    // The current band of rows: its first new row, and its entries as per-row ranges.
+    let mut band_start = u64::MAX;
+    let mut band: Vec<Entry> = Vec::new();
+    let mut row_ptr: Vec<usize> = Vec::new();
+    let mut nnz = 0u64;
+    let (entries, kept) = (&mut mex.entries, &mex.kept);
     write_region(w, &t, (0, n), (0, c), tile, |r0, h, c0, wd, out| {
+        if r0 != band_start {
+            // Entries of new rows r0..r0+h: old rows up to the first old row of the next band.
+            band_start = r0;
+            let old_end = match kept {
+                Some(k) => k.get((r0 + h) as usize).map_or(old_rows, |&o| o as u64),
+                None => r0 + h,
+            };
+            band.clear();
+            entries.take_rows_below(old_end, &mut band)?;
+            if let Some(k) = kept {
+                // Renumber kept rows (the map is increasing, so the order holds); drop others.
+                band.retain_mut(|e| match k.binary_search(&e.row) {
+                    Ok(new) => {
+                        e.row = new as u32;
+                        true
+                    }
+                    Err(_) => false,
+                });
+            }
+            merge_duplicates(&mut band, |a, b| summary.add(a, b));
+            row_ptr.clear();
+            let mut k = 0;
+            for i in 0..=h {
+                while k < band.len() && (band[k].row as u64) < r0 + i {
+                    k += 1;
+                }
+                row_ptr.push(k);
+            }
+        }
         let base = out.len();
         out.resize(base + (h * wd) as usize * es, 0);
         let mut one = Vec::with_capacity(8);
-        for i in 0..h {
-            let r = (r0 + i) as usize;
-            let (lo, hi) = (m.indptr[r] as usize, m.indptr[r + 1] as usize);
-            let row = &m.indices[lo..hi];
-            let a = lo + row.partition_point(|&x| (x as u64) < c0);
-            let b = lo + row.partition_point(|&x| (x as u64) < c0 + wd);
-            for k in a..b {
-                let v = match &m.data {
-                    Data::I(d) => Num::I(d[k] as i128),
-                    Data::F(d) => Num::F(d[k]),
+        for i in 0..h as usize {
+            let row = &band[row_ptr[i]..row_ptr[i + 1]];
+            let a = row.partition_point(|e| (e.col as u64) < c0);
+            let b = row.partition_point(|e| (e.col as u64) < c0 + wd);
+            for e in &row[a..b] {
+                let v = match summary.field {
+                    Field::Real => Num::F(f64::from_bits(e.bits)),
+                    Field::Integer | Field::Pattern => Num::I(e.bits as i64 as i128),
                 };
+                if !matches!(v, Num::I(0)) && !matches!(v, Num::F(x) if x == 0.0) {
+                    nnz += 1;
+                }
                 one.clear();
                 put(enc, v, &mut one)
                     .map_err(|x| super::convert::lossy("matrix".into(), x, dtype))?;
-                let at = base + (i * wd + m.indices[k] as u64 - c0) as usize * es;
+                let at = base + (i as u64 * wd + e.col as u64 - c0) as usize * es;
                 out[at..at + es].copy_from_slice(&one);
             }
         }
         Ok(())
     })?;
     f.shape = (n, c);
-    Ok(())
+    Ok(nnz)
 }
 
 /// Optional Cell Ranger analysis results, per barcode.
@@ -511,17 +302,17 @@ struct Extras {
 /// [`LoomFile::new_in`]); the caller closes it.
 fn write_mex(
     f: &mut LoomFile,
-    mex: &Mex,
+    mex: &mut Mex,
     sample: &str,
     genome: Option<&str>,
     dtype: Option<NumType>,
     layer: &LayerOptions,
     extras: &Extras,
-) -> Result<NumType> {
+) -> Result<(NumType, u64)> {
     if f.shape() != (0, 0) || f.exists("/matrix") {
         return Err(Error::invalid("MEX import writes into an empty file only"));
     }
-    let dtype = pick_dtype(&mex.matrix, dtype);
+    let dtype = pick_dtype(&mex.summary, dtype);
     let cellids: Vec<String> = mex.barcodes.iter().map(|b| format!("{sample}:{b}")).collect();
     let mut col: Vec<(&str, Values)> =
         vec![("CellID", Values::strings(&cellids)), ("Barcode", Values::strings(&mex.barcodes))];
@@ -550,8 +341,9 @@ fn write_mex(
             .collect::<Result<Vec<i64>>>()?;
         col.push(("ClusterID", Values::from_vec(v)));
     }
-    f.atomically(|f| {
-        write_matrix(f, &mex.matrix, dtype, layer)?;
+    let barcodes = std::mem::take(&mut mex.barcodes);
+    let nnz = f.atomically(|f| {
+        let nnz = write_matrix(f, mex, dtype, layer)?;
         f.stage_attr(Axis::Rows, "Accession", &Values::strings(&mex.ids))?;
         f.stage_attr(Axis::Rows, "Gene", &Values::strings(&mex.names))?;
         if let Some(t) = &mex.types {
@@ -571,9 +363,10 @@ fn write_mex(
                 f.stage_global(k, v)?;
             }
         }
-        Ok(())
+        Ok(nnz)
     })?;
-    Ok(dtype)
+    mex.barcodes = barcodes;
+    Ok((dtype, nnz))
 }
 
 /// Import a MEX matrix from readers (each gzipped or plain) into `out`, an empty file from
@@ -588,17 +381,15 @@ pub fn import_mex_from(
     genome: Option<&str>,
     dtype: Option<NumType>,
 ) -> Result<(NumType, u64)> {
-    let mex = parse(&mut *maybe_gz(matrix)?, &mut *maybe_gz(features)?, &mut *maybe_gz(barcodes)?)?;
-    let t = write_mex(
-        out,
-        &mex,
-        sample_id,
-        genome,
-        dtype,
-        &LayerOptions::default(),
-        &Extras::default(),
+    // Readers are not files: the entries are sorted in memory (16 bytes each).
+    let sorter = CooSorter::new(None, DEFAULT_SORT_MEMORY);
+    let mut mex = parse(
+        &mut *maybe_gz(matrix)?,
+        &mut *maybe_gz(features)?,
+        &mut *maybe_gz(barcodes)?,
+        sorter,
     )?;
-    Ok((t, mex.matrix.indices.len() as u64))
+    write_mex(out, &mut mex, sample_id, genome, dtype, &LayerOptions::default(), &Extras::default())
 }
 
 #[cfg(feature = "fs")]
@@ -818,25 +609,22 @@ pub fn import_mex(
         Some(s) => folder::extras(s)?,
         None => Extras::default(),
     };
+    // Sorting runs spill next to the output.
+    let out = out.as_ref();
+    let memory = opts.sort_memory.unwrap_or(DEFAULT_SORT_MEMORY);
+    let sorter = CooSorter::new(Some(spill_dir_for(out)), memory);
     let mut mex = parse(
         &mut *folder::open(&matrix)?,
         &mut *folder::open(&features)?,
         &mut *folder::open(&barcodes)?,
+        sorter,
     )?;
     if opts.gex_only {
         keep_gene_expression(&mut mex);
     }
     let mut f = LoomFile::new(out, &opts.file_attrs)?;
-    let dtype =
-        write_mex(&mut f, &mex, &sample, genome.as_deref(), opts.dtype, &opts.layer, &extras)?;
+    let (dtype, nnz) =
+        write_mex(&mut f, &mut mex, &sample, genome.as_deref(), opts.dtype, &opts.layer, &extras)?;
     f.close()?;
-    Ok(MexReport {
-        folder,
-        version,
-        sample_id: sample,
-        genome,
-        shape: (mex.matrix.rows, mex.matrix.cols),
-        nnz: mex.matrix.indices.len() as u64,
-        dtype,
-    })
+    Ok(MexReport { folder, version, sample_id: sample, genome, shape: mex.shape(), nnz, dtype })
 }

@@ -26,6 +26,8 @@ pub mod add_columns;
 pub mod add_loom;
 pub mod combine;
 pub(crate) mod convert;
+pub(crate) mod coo_sort;
+pub(crate) mod matrix_market;
 #[cfg(feature = "fs")]
 pub mod mex;
 pub mod permute;

@@ -69,29 +69,26 @@ impl StoredSparse {
         let (rows, cols) =
             if outer_is_cols { (across, self.n_outer) } else { (self.n_outer, across) };
         let mut nnz = 0u64;
-        let mut idx: Vec<i64> = Vec::new();
+        let mut win = Window::new(&self.indices, &self.data);
         let fill = |s: u64, n: u64, band: &mut Vec<T>| -> Result<()> {
             band.resize((n * across) as usize, T::default());
             let (lo, hi) = (self.indptr[s as usize], self.indptr[(s + n) as usize]);
-            if hi > lo {
-                idx = self.indices.read_selection::<i64>(&[Selection::Range(lo, hi)])?;
-                let val = self.data.read_selection::<T>(&[Selection::Range(lo, hi)])?;
-                for j in 0..n as usize {
-                    let a = (self.indptr[s as usize + j] - lo) as usize;
-                    let b = (self.indptr[s as usize + j + 1] - lo) as usize;
-                    let line = &mut band[j * across as usize..(j + 1) * across as usize];
-                    for k in a..b {
-                        let i = idx[k];
-                        if i < 0 || i as u64 >= self.n_inner {
-                            return Err(Error::invalid(format!(
-                                "{}: index {i} outside 0..{}",
-                                self.group, self.n_inner
-                            )));
-                        }
-                        let r = keep.map_or(i as u64, |m| m[i as usize]);
-                        if r != u64::MAX {
-                            line[r as usize] = line[r as usize] + val[k];
-                        }
+            let (idx, val) = win.range(lo, hi)?;
+            for j in 0..n as usize {
+                let a = (self.indptr[s as usize + j] - lo) as usize;
+                let b = (self.indptr[s as usize + j + 1] - lo) as usize;
+                let line = &mut band[j * across as usize..(j + 1) * across as usize];
+                for k in a..b {
+                    let i = idx[k];
+                    if i < 0 || i as u64 >= self.n_inner {
+                        return Err(Error::invalid(format!(
+                            "{}: index {i} outside 0..{}",
+                            self.group, self.n_inner
+                        )));
+                    }
+                    let r = keep.map_or(i as u64, |m| m[i as usize]);
+                    if r != u64::MAX {
+                        line[r as usize] = line[r as usize] + val[k];
                     }
                 }
             }
@@ -109,5 +106,62 @@ impl StoredSparse {
         };
         opts.end();
         r.map(|()| nnz)
+    }
+}
+
+/// A sliding window over `indices` and `data`: the bands ask for consecutive ranges, and the
+/// window reads past each range's end up to a chunk boundary of the arrays, keeping the part
+/// the next band needs, so that every stored chunk is decoded once.
+struct Window<'a, T> {
+    indices: &'a Dataset,
+    data: &'a Dataset,
+    /// Element that `idx[0]` and `val[0]` hold.
+    start: u64,
+    idx: Vec<i64>,
+    val: Vec<T>,
+    /// Read ends are rounded up to a multiple of this (the arrays' common chunk length).
+    align: u64,
+    len: u64,
+}
+
+impl<'a, T: Num> Window<'a, T> {
+    fn new(indices: &'a Dataset, data: &'a Dataset) -> Self {
+        let chunk = |d: &Dataset| d.chunk_shape().and_then(|c| c.first().copied()).unwrap_or(1);
+        let (a, b) = (chunk(indices).max(1), chunk(data).max(1));
+        // Their least common multiple when modest, else the larger (a few chunks of the
+        // other array then decode twice).
+        let (mut x, mut y) = (a, b);
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        let lcm = a / x * b;
+        let align = if lcm <= 1 << 22 { lcm } else { a.max(b) };
+        let len = indices.shape().and_then(|s| s.first().copied()).unwrap_or(0);
+        Window { indices, data, start: 0, idx: Vec::new(), val: Vec::new(), align, len }
+    }
+
+    /// Entries `lo..hi` (`lo` never goes back).
+    fn range(&mut self, lo: u64, hi: u64) -> Result<(&[i64], &[T])> {
+        let end = self.start + self.idx.len() as u64;
+        if lo < self.start || lo > end {
+            // Not contiguous with what is held: start over at `lo`.
+            self.start = lo;
+            self.idx.clear();
+            self.val.clear();
+        } else {
+            let drop = (lo - self.start) as usize;
+            self.idx.drain(..drop);
+            self.val.drain(..drop);
+            self.start = lo;
+        }
+        let end = self.start + self.idx.len() as u64;
+        if hi > end {
+            let to = hi.div_ceil(self.align).saturating_mul(self.align).min(self.len).max(hi);
+            let sel = [Selection::Range(end, to)];
+            self.idx.extend(self.indices.read_selection::<i64>(&sel)?);
+            self.val.extend(self.data.read_selection::<T>(&sel)?);
+        }
+        let n = (hi - lo) as usize;
+        Ok((&self.idx[..n], &self.val[..n]))
     }
 }

@@ -1,12 +1,15 @@
 //! `cargo xtask bench [--data medium|large] [--reps N] [--threads 1,2] [--skip-python]
-//! [--skip-ops]`: side-by-side timings, loomfile against loompy/h5py on the synthetic files of
-//! perf-baselines.md (bench/gen_data.py: `medium` 20,000 x 10,000 float32, 9 % non-zero,
-//! written by loompy; `large` 30,000 x 50,000 on request):
+//! [--skip-ops] [--skip-rivals]`: side-by-side timings, loomfile against loompy/h5py and the
+//! pure-Rust HDF5 crates on the synthetic files of perf-baselines.md (bench/gen_data.py:
+//! `medium` 20,000 x 10,000 float32, 9 % non-zero, written by loompy; `large` 30,000 x
+//! 50,000 on request):
 //!
 //! - matrix reads, scans, stats and sparse export: crates/scan/examples/scan_bench.rs against
 //!   bench/loompy_bench.py's `reads` group, each of our times also as a ratio to the
 //!   inflate-only limit (every chunk decompressed by zlib-rs from memory, nothing else, same
-//!   threads, timed in interleaved pairs);
+//!   threads, timed in interleaved pairs), with the resident memory each operation adds;
+//! - the same reads through hdf5-reader and hdf5-pure where their APIs can do them
+//!   (bench/rivals, a workspace of its own so that their dependencies stay out of ours);
 //! - whole-file operations (create from sparse, add_columns, combine, permute): one process
 //!   per operation and side (crates/loom/examples/ops_bench.rs, loompy_bench.py `--group OP`),
 //!   with each process's peak RSS.
@@ -64,6 +67,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut threads = "1,2".to_string();
     let mut skip_python = false;
     let mut skip_ops = false;
+    let mut skip_rivals = false;
     let mut name = "medium".to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -72,6 +76,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--threads" => threads = it.next().ok_or("--threads needs a value")?.clone(),
             "--skip-python" => skip_python = true,
             "--skip-ops" => skip_ops = true,
+            "--skip-rivals" => skip_rivals = true,
             "--data" => name = it.next().ok_or("--data needs medium or large")?.clone(),
             other => return Err(format!("bench: unknown argument {other:?}")),
         }
@@ -95,7 +100,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let ours_json = out.join("ours.jsonl");
     let theirs_json = out.join("loompy.jsonl");
     let ours_ops = out.join("ours_ops.jsonl");
-    for p in [&ours_json, &theirs_json, &ours_ops] {
+    let rivals_json = out.join("rivals.jsonl");
+    for p in [&ours_json, &theirs_json, &ours_ops, &rivals_json] {
         let _ = std::fs::remove_file(p);
     }
     util::step("loomfile (scan_bench, release)", || {
@@ -114,7 +120,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "--threads",
             &threads,
             "--only",
-            "full,scan0,scan1,stats,csr,cols1000,small",
+            "open,full,scan0,scan1,stats,csr,cols1000,small",
             "--json",
             ours_json.to_str().unwrap_or_default(),
         ])
@@ -136,9 +142,42 @@ pub fn run(args: &[String]) -> Result<(), String> {
             )
         })?;
     }
+    if !skip_rivals {
+        util::step("hdf5-reader / hdf5-pure (bench/rivals, release)", || {
+            util::cargo(&[
+                "run",
+                "--release",
+                "-q",
+                "--manifest-path",
+                "bench/rivals/Cargo.toml",
+                "--target-dir",
+                "target/rivals",
+                "--",
+                loom_s,
+                "--reps",
+                &reps,
+                "--threads",
+                &threads,
+                "--json",
+                rivals_json.to_str().unwrap_or_default(),
+            ])
+        })?;
+    }
     if !skip_ops {
         run_ops(&root, &py, loom_s, &reps, &ours_ops, &theirs_json, skip_python)?;
     }
+    let rivals = if rivals_json.exists() { parse_lines(&rivals_json)? } else { Vec::new() };
+    let rival = |name: &str, t: &str, op: &str| -> String {
+        rivals
+            .iter()
+            .find(|m| {
+                m.get("rival").map(String::as_str) == Some(name)
+                    && m.get("threads").map(String::as_str) == Some(t)
+                    && m.get("op").map(String::as_str) == Some(op)
+            })
+            .and_then(|m| num(m, "median_s"))
+            .map_or(String::new(), |s| format!("{:.1} ms", s * 1e3))
+    };
     let ours = parse_lines(&ours_json)?;
     let theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
     let theirs: HashMap<String, (f64, String)> = theirs
@@ -152,8 +191,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
     ));
     md = md.replacen("medium.loom (20,000 x 10,000", &format!("{name}.loom ({}", dims(&name)), 1);
-    md.push_str("| threads | operation | loomfile | vs inflate limit | loompy/h5py | speed-up | rival call |\n");
-    md.push_str("|---|---|---|---|---|---|---|\n");
+    md.push_str(
+        "| threads | operation | loomfile | vs inflate limit | memory added | loompy/h5py | \
+         speed-up | loompy/h5py call | hdf5-reader | hdf5-pure |\n",
+    );
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     for m in &ours {
         let Some(row) = (|| {
             Some(Row {
@@ -172,12 +214,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
             None => ("".into(), "".into(), "".into()),
         };
+        let added = match (num(m, "peak_kib"), num(m, "base_kib")) {
+            (Some(p), Some(b)) if p > 0.0 => format!("{:.0} MiB", (p - b).max(0.0) / 1024.0),
+            _ => String::new(),
+        };
         md.push_str(&format!(
-            "| {t} | {} | {:.1} ms (best {:.1}) | {} | {theirs_s} | {speed} | {how} |\n",
+            "| {t} | {} | {:.1} ms (best {:.1}) | {} | {added} | {theirs_s} | {speed} | {how} | {} | {} |\n",
             row.op,
             row.median * 1e3,
             row.best * 1e3,
             row.ratio.map_or(String::new(), |r| format!("{r:.2}x")),
+            rival("hdf5-reader", &t, &row.op),
+            rival("hdf5-pure", &t, &row.op),
         ));
     }
     if let Some((s, how)) = theirs.get("full read (loompy)") {

@@ -19,23 +19,13 @@
 //! `/proc/self/clear_refs`), so `peak_kib` covers the runs only; `base_kib` is what was
 //! resident then (the inputs the set-up holds).
 
+#[path = "../../../bench/rss.rs"]
+mod rss;
+
 use loomfile::ops::{Block, CombineOptions, FillValues};
 use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-fn peak_kib() -> u64 {
-    status_kib("VmHWM:")
-}
-
-fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// A random permutation (64-bit LCG + Fisher-Yates), the same for every run.
 fn permutation(n: u64) -> Vec<u64> {
@@ -157,8 +147,7 @@ fn main() -> Res {
     };
     let _ = n;
     // Forget the set-up's peak: from here VmHWM counts the operation's runs.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let base = status_kib("VmRSS:");
+    let base = rss::reset_peak();
     let mut times: Vec<Duration> = Vec::new();
     for i in 0..=reps {
         let took = run()?;
@@ -171,7 +160,7 @@ fn main() -> Res {
         "{{\"op\": \"{op}\", \"median_s\": {}, \"best_s\": {}, \"peak_kib\": {}, \"base_kib\": {base}}}",
         times[times.len() / 2].as_secs_f64(),
         times[0].as_secs_f64(),
-        peak_kib()
+        rss::peak_kib()
     );
     Ok(())
 }

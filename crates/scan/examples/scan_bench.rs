@@ -9,9 +9,14 @@
 //! Options: `--dataset PATH` (default `/matrix`), `--reps N` (default 5), `--threads 1,2`,
 //! `--mem` (load the file into memory: zero-copy chunk access, instead of pread),
 //! `--only NAME[,NAME]` (run only these operations), `--json PATH` (also write every figure
-//! as JSON lines `{"threads", "op", "median_s", "best_s", "inflate_ratio"}`, read by
-//! `cargo xtask bench`).
+//! as JSON lines `{"threads", "op", "median_s", "best_s", "inflate_ratio", "peak_kib",
+//! "base_kib"}`, read by `cargo xtask bench`). The resident-memory peak is reset before each
+//! operation's runs (Linux): `peak_kib - base_kib` is what the operation added on top of
+//! what the process already held (the file's bytes, the full-read buffer once touched).
 //! Prints the median and best of N runs per operation and the load average before and after.
+
+#[path = "../../../bench/rss.rs"]
+mod rss;
 
 use flate2::{Decompress, FlushDecompress};
 use loomfile_hdf5::File;
@@ -157,15 +162,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for &t in &a.threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build()?;
         println!("\n== {t} thread(s) ==   [median / best of {}]", a.reps);
+        // Resident size when the current operation's peak was reset.
+        let base = std::sync::atomic::AtomicU64::new(rss::reset_peak());
         let report = |name: &str, (med, best): (Duration, Duration), ratio: Option<f64>| {
+            let (peak, b) = (rss::peak_kib(), base.load(std::sync::atomic::Ordering::Relaxed));
             if let Ok(mut l) = lines.lock() {
                 l.push(format!(
-                    "{{\"threads\": {t}, \"op\": \"{name}\", \"median_s\": {}, \"best_s\": {}, \"inflate_ratio\": {}}}",
+                    "{{\"threads\": {t}, \"op\": \"{name}\", \"median_s\": {}, \"best_s\": {}, \"inflate_ratio\": {}, \"peak_kib\": {peak}, \"base_kib\": {b}}}",
                     med.as_secs_f64(),
                     best.as_secs_f64(),
                     ratio.map_or("null".to_string(), |r| format!("{r}"))
                 ));
             }
+            base.store(rss::reset_peak(), std::sync::atomic::Ordering::Relaxed);
             let ratio = ratio.map(|r| format!("  {r:.2}x inflate (paired median)"));
             println!(
                 "{name:<34} {:>9.2} ms / {:>9.2} ms{}",
@@ -192,6 +201,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (med, best, ratio) = paired(reps, &mut inflate_once, f);
                 report(name, (med, best), Some(ratio));
             };
+            if want("open") {
+                report(
+                    "open",
+                    time(reps.max(20), || {
+                        let f = if a.mem {
+                            File::from_bytes(bytes.clone()).unwrap()
+                        } else {
+                            File::open(&a.path).unwrap()
+                        };
+                        let ds = f.dataset(&a.dataset).unwrap();
+                        std::hint::black_box(Matrix::new(&ds).unwrap());
+                    }),
+                    None,
+                );
+            }
             if want("full") {
                 pair("full read, fresh Vec", &mut || {
                     let v: Vec<f32> = m.read(&Selection::All, &Selection::All).unwrap();

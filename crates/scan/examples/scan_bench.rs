@@ -202,14 +202,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 report(name, (med, best), Some(ratio));
             };
             if want("open") {
+                let open = || {
+                    if a.mem {
+                        File::from_bytes(bytes.clone()).unwrap()
+                    } else {
+                        File::open(&a.path).unwrap()
+                    }
+                };
                 report(
                     "open",
                     time(reps.max(20), || {
-                        let f = if a.mem {
-                            File::from_bytes(bytes.clone()).unwrap()
-                        } else {
-                            File::open(&a.path).unwrap()
-                        };
+                        let f = open();
+                        std::hint::black_box(f.dataset(&a.dataset).unwrap());
+                    }),
+                    None,
+                );
+                // What the first read adds: the chunk index, read and planned.
+                report(
+                    "open + chunk index",
+                    time(reps.max(20), || {
+                        let f = open();
                         let ds = f.dataset(&a.dataset).unwrap();
                         std::hint::black_box(Matrix::new(&ds).unwrap());
                     }),

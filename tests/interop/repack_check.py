@@ -14,6 +14,15 @@ def load_oracle(path):
     return mod
 
 
+def failed_with(f, what, diffs):
+    """Print the first differences under a FAIL line; True when there are any."""
+    if diffs:
+        print(f"FAIL {f}: {what}:")
+        for d in diffs[:10]:
+            print("   ", d)
+    return bool(diffs)
+
+
 def main():
     loom, canon_path, outdir, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     canon = load_oracle(canon_path)
@@ -31,12 +40,8 @@ def main():
             ref = json.loads(json.dumps(canon.dump(a)))
         with h5py.File(out, "r") as b:
             got = json.loads(json.dumps(canon.dump(b)))
-        diffs = canon.compare(ref, got)
-        if diffs:
+        if failed_with(f, "repacked file differs", canon.compare(ref, got)):
             failed += 1
-            print(f"FAIL {f}: repacked file differs:")
-            for d in diffs[:10]:
-                print("   ", d)
             continue
         # h5py reopens read-write and edits the repacked file.
         try:
@@ -67,11 +72,8 @@ def main():
         else:
             got = json.loads(d.stdout)
             diffs = canon.compare(ref, got["nodes"] if isinstance(got, dict) else got)
-        if diffs:
+        if failed_with(f, "loomfile reads the h5py-edited repacked file differently", diffs):
             failed += 1
-            print(f"FAIL {f}: loomfile reads the h5py-edited repacked file differently:")
-            for x in diffs[:10]:
-                print("   ", x)
             continue
         print(f"ok   {f}")
     print(f"{len(files) - failed}/{len(files)} files repacked identically")

@@ -104,26 +104,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for p in [&ours_json, &theirs_json, &ours_ops, &rivals_json] {
         let _ = std::fs::remove_file(p);
     }
+    // A Rust timing binary (`cargo run --release` with `target`), over the file, writing JSON.
+    let timed = |target: &[&str], extra: &[&str], json: &Path| {
+        let mut args = vec!["run", "--release", "-q"];
+        args.extend_from_slice(target);
+        args.extend_from_slice(&["--", loom_s, "--reps", &reps, "--threads", &threads]);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--json", json.to_str().unwrap_or_default()]);
+        util::cargo(&args)
+    };
     util::step("loomfile (scan_bench, release)", || {
-        util::cargo(&[
-            "run",
-            "--release",
-            "-q",
-            "-p",
-            "loomfile-scan",
-            "--example",
-            "scan_bench",
-            "--",
-            loom_s,
-            "--reps",
-            &reps,
-            "--threads",
-            &threads,
-            "--only",
-            "open,full,scan0,scan1,stats,csr,cols1000,small",
-            "--json",
-            ours_json.to_str().unwrap_or_default(),
-        ])
+        timed(
+            &["-p", "loomfile-scan", "--example", "scan_bench"],
+            &["--only", "open,full,scan0,scan1,stats,csr,cols1000,small"],
+            &ours_json,
+        )
     })?;
     if !skip_python {
         util::step("loompy / h5py (bench/loompy_bench.py)", || {
@@ -144,23 +139,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     if !skip_rivals {
         util::step("hdf5-reader / hdf5-pure (bench/rivals, release)", || {
-            util::cargo(&[
-                "run",
-                "--release",
-                "-q",
-                "--manifest-path",
-                "bench/rivals/Cargo.toml",
-                "--target-dir",
-                "target/rivals",
-                "--",
-                loom_s,
-                "--reps",
-                &reps,
-                "--threads",
-                &threads,
-                "--json",
-                rivals_json.to_str().unwrap_or_default(),
-            ])
+            let target =
+                ["--manifest-path", "bench/rivals/Cargo.toml", "--target-dir", "target/rivals"];
+            timed(&target, &[], &rivals_json)
         })?;
     }
     if !skip_ops {

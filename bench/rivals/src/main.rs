@@ -13,8 +13,12 @@
 //!   `read_f32_rows` for row windows; it has no column or general hyperslab read and no
 //!   threads, so it runs with 1 thread and only on row-shaped operations.
 
+#[path = "../../timing.rs"]
+mod timing;
+
 use hdf5_reader::{Hdf5File, SliceInfo, SliceInfoElem};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use timing::time;
 
 struct Args {
     file: String,
@@ -48,19 +52,6 @@ fn args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// Median and best of `reps` runs after one warm-up.
-fn time(reps: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    f();
-    let mut v: Vec<Duration> = (0..reps.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    (v[v.len() / 2], v[0])
-}
 
 /// `n` distinct indices below `len`, sorted (deterministic for round `k`).
 fn picks(len: u64, n: usize, k: u64) -> Vec<u64> {

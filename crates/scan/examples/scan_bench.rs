@@ -17,12 +17,15 @@
 
 #[path = "../../../bench/rss.rs"]
 mod rss;
+#[path = "../../../bench/timing.rs"]
+mod timing;
 
 use flate2::{Decompress, FlushDecompress};
 use loomfile_hdf5::File;
 use loomfile_scan::{Axis, Matrix, ScanOptions, Selection};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
+use timing::time;
 
 struct Args {
     path: String,
@@ -71,20 +74,6 @@ fn args() -> Result<Args, String> {
 
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string()
-}
-
-/// Median and best of `reps` runs (after one warm-up run).
-fn time(reps: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    f();
-    let mut v: Vec<Duration> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    (v[v.len() / 2], v[0])
 }
 
 /// Interleaved pairs (inflate-only run, operation run), after one warm-up of each: the

@@ -180,6 +180,12 @@ def main():
         reps = max(a.reps, 10)
         record("1 row", "loompy ds[i, :]", lambda k: ds[(k * 7919) % nr, :], reps)
         record("1 column", "loompy ds[:, j]", lambda k: ds[:, (k * 7919) % nc], reps)
+        def rows_one_by_one(k):
+            r0 = (k * 7919) % (nr - min(nr, 64))
+            return [ds[r, :] for r in range(r0, r0 + min(nr, 64))]
+
+        record("64 rows one by one", "loompy ds[i, :] for 64 consecutive i (libhdf5's "
+               "1 MiB chunk cache)", rows_one_by_one)
         record("10 random rows", "loompy ds[sorted idx, :]",
                lambda k: ds[picks(nr, 10, k), :], reps)
     with open(a.json, "a") as f:

@@ -147,6 +147,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let sel = SliceInfo { selections: vec![range(0, nr), range(j, j + 1)] };
             std::hint::black_box(ds.read_slice::<f32>(&sel).unwrap());
         }));
+        report(r, t, "64 rows one by one", "read_slice per row", time(reps, || {
+            k += 1;
+            let r0 = (k * 7919) % (nr - nr.min(64));
+            for i in r0..r0 + nr.min(64) {
+                let sel = SliceInfo { selections: vec![range(i, i + 1), range(0, nc)] };
+                std::hint::black_box(ds.read_slice::<f32>(&sel).unwrap());
+            }
+        }));
         report(r, t, "10 random rows", "read_slice per row", time(small, || {
             k += 1;
             for i in picks(nr, 10, k) {
@@ -181,6 +189,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report(r, 1, "1 row", "read_f32_rows", time(reps.max(20), || {
         k += 1;
         std::hint::black_box(ds.read_f32_rows((k * 7919) % nr, 1).unwrap());
+    }));
+    report(r, 1, "64 rows one by one", "read_f32_rows per row", time(reps, || {
+        k += 1;
+        let r0 = (k * 7919) % (nr - nr.min(64));
+        for i in r0..r0 + nr.min(64) {
+            std::hint::black_box(ds.read_f32_rows(i, 1).unwrap());
+        }
     }));
     report(r, 1, "10 random rows", "read_f32_rows per row", time(reps.max(20), || {
         k += 1;

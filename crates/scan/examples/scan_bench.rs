@@ -293,6 +293,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     None,
                 );
                 report(
+                    "64 rows one by one",
+                    time(reps, || {
+                        k += 1;
+                        let r0 = (k * 7919) % (nr - nr.min(64));
+                        for r in r0..r0 + nr.min(64) {
+                            let v: Vec<f32> =
+                                m.read(&Selection::Range(r, r + 1), &Selection::All).unwrap();
+                            std::hint::black_box(v);
+                        }
+                    }),
+                    None,
+                );
+                report(
                     "10 random rows",
                     time(reps, || {
                         k += 1;

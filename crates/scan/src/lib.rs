@@ -25,7 +25,10 @@
 //!    the batch plus a few bands, never by the file.
 //! 4. **Reuse.** Inflaters and buffers live in a small pool per [`Matrix`]: a task borrows
 //!    one worker state (one [`ChunkDecoder`](loomfile_hdf5::filters::ChunkDecoder) and its
-//!    buffers) and returns it.
+//!    buffers) and returns it. Small reads (at most a quarter of the cache's worth of
+//!    chunks) go through a bounded cache of decoded chunks ([`DEFAULT_CACHE_BYTES`],
+//!    [`Matrix::set_cache_bytes`]), so reading row after row of one band decodes its chunks
+//!    once; large reads and scans bypass it.
 //!
 //! Selections read only the chunks they touch, each chunk once per call. Results never
 //! depend on the number of threads: reads and scans place every value exactly once, and
@@ -56,6 +59,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 mod convert;
 mod exec;
 mod fetch;
@@ -67,6 +71,7 @@ mod scan;
 mod sparse;
 mod stats;
 
+pub use cache::DEFAULT_CACHE_BYTES;
 pub use fold::Tile;
 pub use loomfile_hdf5::{Error, H5Type, Result, Selection};
 pub use matrix::{Axis, Matrix};

@@ -1,6 +1,7 @@
 //! The matrix: a 2-D numeric dataset with its storage resolved once into a tile grid (the
 //! chunk grid, or virtual tiles for contiguous, compact and never-written data).
 
+use crate::cache::{ChunkCache, DEFAULT_CACHE_BYTES};
 use crate::fetch::Pool;
 use loomfile_hdf5::model::chunks::ChunkEntry;
 use loomfile_hdf5::raw::messages::layout::Layout;
@@ -93,6 +94,8 @@ pub struct Matrix {
     /// Largest result of one read.
     pub(crate) max_read: u64,
     pub(crate) pool: Arc<Pool>,
+    /// Decoded chunks of small reads.
+    pub(crate) cache: Arc<ChunkCache>,
 }
 
 impl Matrix {
@@ -200,6 +203,7 @@ impl Matrix {
             max_chunk: limits.max_chunk_bytes,
             max_read: limits.max_read_bytes,
             pool: Arc::default(),
+            cache: Arc::new(ChunkCache::new(DEFAULT_CACHE_BYTES)),
         })
     }
 
@@ -281,5 +285,13 @@ impl Matrix {
             Store::Chunked { map, .. } => map.get(&[i, j]),
             _ => None,
         }
+    }
+}
+
+impl Matrix {
+    /// Bound the cache of decoded chunks that small reads use to `bytes` (0 turns it off;
+    /// default [`DEFAULT_CACHE_BYTES`]). Drops what is cached.
+    pub fn set_cache_bytes(&mut self, bytes: usize) {
+        self.cache = Arc::new(ChunkCache::new(bytes));
     }
 }

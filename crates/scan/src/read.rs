@@ -1,6 +1,7 @@
 //! Reads of any row and column selection: tasks are (tile row, range of touched tile columns)
 //! pairs owning disjoint parts of the output; each decodes its chunks once and scatters them
-//! (converted) straight into the output.
+//! (converted) straight into the output. Small reads take decoded chunks from, and leave them
+//! in, the matrix's chunk cache.
 
 use crate::convert::{self, Conv};
 use crate::exec;
@@ -8,10 +9,13 @@ use crate::fetch::{View, Worker};
 use crate::matrix::{Matrix, Store};
 use crate::plan::{self, AxisPlan, Run, TileGroup};
 use loomfile_hdf5::{Error, H5Type, Result, ResultExt, Selection};
+use std::sync::Arc;
 
 /// One task: output rows (all in tile row `i`) restricted to the columns of `cols`.
 struct Task<'p, 'o, T> {
     i: u64,
+    /// Go through the chunk cache (a small read).
+    cached: bool,
     cols: &'p [TileGroup],
     /// Output column of the first element of each row segment.
     col_base: usize,
@@ -146,6 +150,7 @@ impl Matrix {
             for pc in &pieces {
                 tasks.push(Task {
                     i: g.tile,
+                    cached: false,
                     cols: &cp.groups[pc.clone()],
                     col_base: cp.out_start(pc),
                     rows: Vec::new(),
@@ -153,6 +158,12 @@ impl Matrix {
             }
         }
         let cuts: Vec<usize> = pieces.iter().map(|pc| cp.out_end(pc)).collect();
+        let cached = match &self.store {
+            Store::Chunked { chunk_bytes, .. } => {
+                self.cache.worth(rp.groups.len().saturating_mul(cp.groups.len()), *chunk_bytes)
+            }
+            _ => false,
+        };
         for (p, row) in out.chunks_mut(nc).enumerate() {
             let (g, w) = rp.pos[p];
             let base = g as usize * npc;
@@ -168,6 +179,9 @@ impl Matrix {
                 tasks[base + k].rows.push((w as usize, a));
                 rest = b;
             }
+        }
+        for t in tasks.iter_mut() {
+            t.cached = cached;
         }
         exec::run(tasks, |t| self.read_task(t, &conv, fill))
     }
@@ -189,20 +203,42 @@ impl Matrix {
         match &self.store {
             Store::Chunked { chunk_bytes, .. } => {
                 let cb = *chunk_bytes;
-                let tiles: Vec<(u64, u64)> = t.cols.iter().map(|g| (t.i, g.tile)).collect();
+                let hits: Vec<Option<Arc<[u8]>>> = if t.cached {
+                    t.cols.iter().map(|g| self.cache.get((t.i, g.tile))).collect()
+                } else {
+                    vec![None; t.cols.len()]
+                };
+                let tiles: Vec<(u64, u64)> = t
+                    .cols
+                    .iter()
+                    .zip(&hits)
+                    .filter(|(_, h)| h.is_none())
+                    .map(|(g, _)| (t.i, g.tile))
+                    .collect();
                 let stored = self.fetch_chunks(&tiles, raw)?;
+                let mut stored = stored.iter();
                 if chunk.len() < cb {
                     chunk.resize(cb, 0);
                 }
-                for (g, s) in t.cols.iter().zip(&stored) {
-                    match s {
-                        None => fill_runs(&mut t.rows, &g.runs, t.col_base, fill),
-                        Some(s) => {
-                            self.decode(s, dec, tmp, &mut chunk[..cb])?;
-                            let view = View::packed(&chunk[..cb], tc as usize * es, g.tile * tc);
-                            scatter(view, g.tile * tc, &g.runs, &mut t.rows, t.col_base, es, conv);
-                        }
-                    }
+                for (g, hit) in t.cols.iter().zip(&hits) {
+                    let data: &[u8] = match hit {
+                        Some(d) => d,
+                        None => match stored.next() {
+                            Some(Some(s)) => {
+                                self.decode(s, dec, tmp, &mut chunk[..cb])?;
+                                if t.cached {
+                                    self.cache.put((t.i, g.tile), &chunk[..cb]);
+                                }
+                                &chunk[..cb]
+                            }
+                            _ => {
+                                fill_runs(&mut t.rows, &g.runs, t.col_base, fill);
+                                continue;
+                            }
+                        },
+                    };
+                    let view = View::packed(data, tc as usize * es, g.tile * tc);
+                    scatter(view, g.tile * tc, &g.runs, &mut t.rows, t.col_base, es, conv);
                 }
             }
             _ => {

@@ -2,7 +2,9 @@
 //! filters, dtypes f32/f64/u16/i32, fill values, unallocated chunks) written with the
 //! engine's own Writer, read back through every entry point under rayon pools of 1 to 4
 //! threads, and compared with `Dataset::read_selection` (the reader's own oracle), with the
-//! dense model, and with the 1-thread run (results must be identical, bit for bit).
+//! dense model, and with the 1-thread run (results must be identical, bit for bit). Each
+//! selection is read several times, so the chunk cache (off, tiny or default) serves the
+//! later reads.
 //!
 //! Without the `parallel` feature the pools change nothing and the same assertions hold.
 //! 48 cases per property by default; `PROPTEST_CASES=N` changes it.
@@ -80,6 +82,8 @@ struct Case {
     batch: usize,
     threads: usize,
     lend: bool,
+    /// Bytes of the matrix's chunk cache (0: off; small: evicting all the time).
+    cache: usize,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -93,8 +97,9 @@ fn case() -> impl Strategy<Value = Case> {
             1usize..80,
             1usize..=4,
             any::<bool>(),
+            prop_oneof![Just(0usize), 1usize..200_000, Just(loomfile_scan::DEFAULT_CACHE_BYTES)],
         )
-            .prop_map(|(spec, rows, cols, items, batch, threads, lend)| Case {
+            .prop_map(|(spec, rows, cols, items, batch, threads, lend, cache)| Case {
                 spec,
                 rows,
                 cols,
@@ -102,6 +107,7 @@ fn case() -> impl Strategy<Value = Case> {
                 batch,
                 threads,
                 lend,
+                cache,
             })
     })
 }
@@ -178,7 +184,8 @@ proptest! {
     /// reader's oracle and do not depend on the thread count.
     #[test]
     fn reads_and_scans_match_the_oracle(c in case()) {
-        let (ds, m) = setup(&c.spec, c.lend)?;
+        let (ds, mut m) = setup(&c.spec, c.lend)?;
+        m.set_cache_bytes(c.cache);
         prop_assert_eq!(m.shape(), (c.spec.rows, c.spec.cols));
         match c.spec.ty {
             Ty::F32 => typed_reads::<f32>(&ds, &m, &c)?,

@@ -25,7 +25,7 @@
 //!    the batch plus a few bands, never by the file.
 //! 4. **Reuse.** Inflaters and buffers live in a small pool per [`Matrix`]: a task borrows
 //!    one worker state (one [`ChunkDecoder`](loomfile_hdf5::filters::ChunkDecoder) and its
-//!    buffers) and returns it. Small reads (at most a quarter of the cache's worth of
+//!    buffers) and returns it. Small reads (at most half the cache's worth of
 //!    chunks) go through a bounded cache of decoded chunks ([`DEFAULT_CACHE_BYTES`],
 //!    [`Matrix::set_cache_bytes`]), so reading row after row of one band decodes its chunks
 //!    once; large reads and scans bypass it.

@@ -3,6 +3,7 @@
 //! (converted) straight into the output. Small reads take decoded chunks from, and leave them
 //! in, the matrix's chunk cache.
 
+use crate::cache::Decoded;
 use crate::convert::{self, Conv};
 use crate::exec;
 use crate::fetch::{View, Worker};
@@ -203,7 +204,7 @@ impl Matrix {
         match &self.store {
             Store::Chunked { chunk_bytes, .. } => {
                 let cb = *chunk_bytes;
-                let hits: Vec<Option<Arc<[u8]>>> = if t.cached {
+                let hits: Vec<Option<Decoded>> = if t.cached {
                     t.cols.iter().map(|g| self.cache.get((t.i, g.tile))).collect()
                 } else {
                     vec![None; t.cols.len()]
@@ -222,12 +223,12 @@ impl Matrix {
                 }
                 for (g, hit) in t.cols.iter().zip(&hits) {
                     let data: &[u8] = match hit {
-                        Some(d) => d,
+                        Some(d) => &d[..],
                         None => match stored.next() {
                             Some(Some(s)) => {
                                 self.decode(s, dec, tmp, &mut chunk[..cb])?;
-                                if t.cached {
-                                    self.cache.put((t.i, g.tile), &chunk[..cb]);
+                                if t.cached && self.cache.admit((t.i, g.tile)) {
+                                    self.cache.put((t.i, g.tile), Arc::new(chunk[..cb].to_vec()));
                                 }
                                 &chunk[..cb]
                             }

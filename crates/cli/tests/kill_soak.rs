@@ -185,7 +185,21 @@ fn canon(f: &LoomFile) -> J {
 
 /// The canonical content of the file at `path` as loomfile reads it, or why it cannot be read.
 fn read_state(path: &Path) -> Result<J, String> {
-    let f = LoomFile::open(path).map_err(|e| format!("open: {e}"))?;
+    // The tests of this binary run in parallel threads and spawn children: a child forked
+    // while this thread holds a file open keeps that open file (and its flock) until it
+    // execs, so a lock conflict right after our own close is that window, not a holder to
+    // report. Retry it briefly; any other error is returned at once.
+    let mut tries = 0;
+    let f = loop {
+        match LoomFile::open(path) {
+            Ok(f) => break f,
+            Err(loomfile::Error::Hdf5(loomfile_hdf5::Error::Locked(_))) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(format!("open: {e}")),
+        }
+    };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| canon(&f)))
         .map_err(|p| format!("read: {}", p.downcast_ref::<String>().cloned().unwrap_or_default()))
 }

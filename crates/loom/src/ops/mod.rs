@@ -26,7 +26,9 @@ pub mod add_columns;
 pub mod add_loom;
 pub mod combine;
 pub(crate) mod convert;
+#[cfg(feature = "fs")]
 pub(crate) mod coo_sort;
+#[cfg(feature = "fs")]
 pub(crate) mod matrix_market;
 #[cfg(feature = "fs")]
 pub mod mex;

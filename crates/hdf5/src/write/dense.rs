@@ -35,7 +35,7 @@ pub fn write_dense_attributes(
     sizes: Sizes,
     attrs: &[DenseAttr<'_>],
 ) -> Result<OutMessage> {
-    let objects: Vec<Vec<u8>> = attrs.iter().map(|a| a.body.to_vec()).collect();
+    let objects: Vec<&[u8]> = attrs.iter().map(|a| a.body).collect();
     let heap = write_heap(space, sizes, &objects)?;
     // Records sorted by name hash, then by name (libhdf5 compares names on equal hashes).
     let mut keyed: Vec<(u32, &str, Vec<u8>)> = attrs

@@ -50,7 +50,7 @@ fn length_width(block: u64, max_managed: u64) -> u8 {
 }
 
 /// Write a heap holding `objects` (each non-empty) and return where it is and the IDs.
-pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[Vec<u8>]) -> Result<WrittenHeap> {
+pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[&[u8]]) -> Result<WrittenHeap> {
     let overhead = block_overhead(sizes);
     let data: u64 = objects.iter().map(|o| o.len() as u64).sum();
     let block = (overhead + data).max(MIN_BLOCK).next_power_of_two();
@@ -121,7 +121,7 @@ mod tests {
     use crate::storage::{MemStorage, WriteAt};
     use std::sync::Arc;
 
-    fn written(objects: &[Vec<u8>]) -> (Vec<u8>, Result<WrittenHeap>) {
+    fn written(objects: &[&[u8]]) -> (Vec<u8>, Result<WrittenHeap>) {
         let st = Arc::new(MemStorage::new(Vec::new()));
         let dynst: Arc<dyn WriteAt> = st.clone();
         let mut space = Space::new(dynst, 0, 0);
@@ -144,7 +144,8 @@ mod tests {
                 .enumerate()
                 .map(|(k, &n)| (0..n).map(|i| (i * 31 + k) as u8).collect())
                 .collect();
-            let (bytes, heap) = written(&objects);
+            let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
+            let (bytes, heap) = written(&refs);
             let heap = heap.unwrap();
             let src = source(bytes);
             let h = FractalHeap::read(&src, heap.address).unwrap();
@@ -160,9 +161,9 @@ mod tests {
 
     #[test]
     fn too_much_for_one_block_is_unsupported() {
-        let (_, r) = written(&[vec![0u8; (MAX_BLOCK - 10) as usize]]);
+        let (_, r) = written(&[&vec![0u8; (MAX_BLOCK - 10) as usize]]);
         assert!(r.unwrap_err().is_unsupported());
-        let (_, r) = written(&[Vec::new()]);
+        let (_, r) = written(&[&[]]);
         assert!(r.is_err());
     }
 }

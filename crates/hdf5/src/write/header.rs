@@ -81,29 +81,33 @@ pub fn encode(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
     Ok(e.buf)
 }
 
-/// The messages of a v2 header: `messages` plus a reference count message when needed.
-fn v2_messages(messages: &[OutMessage], refcount: u32) -> Vec<OutMessage> {
-    let mut all = messages.to_vec();
-    if refcount > 1 {
+/// The reference count message a v2 header carries when the count is above 1.
+fn refcount_message(refcount: u32) -> Option<OutMessage> {
+    (refcount > 1).then(|| {
         let mut e = Encoder::new();
         e.u8(0).u32(refcount);
-        all.push(OutMessage::new(kind::REFCOUNT, 0, e.buf));
-    }
-    all
+        OutMessage::new(kind::REFCOUNT, 0, e.buf)
+    })
 }
 
 /// Prefix (signature, version, flags, 4-byte chunk size) and checksum of a v2 header.
 const V2_OVERHEAD: usize = 4 + 1 + 1 + 4 + 4;
 
+/// Bytes of the messages of a v2 header (type, size, flags, body each).
+fn v2_chunk(messages: &[OutMessage], refcount: u32) -> usize {
+    messages.iter().chain(&refcount_message(refcount)).map(|m| 4 + m.body.len()).sum()
+}
+
 /// Encoded size of a v2 header holding `messages` with reference count `refcount`.
 pub fn header_size_v2(messages: &[OutMessage], refcount: u32) -> usize {
-    V2_OVERHEAD + v2_messages(messages, refcount).iter().map(|m| 4 + m.body.len()).sum::<usize>()
+    V2_OVERHEAD + v2_chunk(messages, refcount)
 }
 
 /// Encode a v2 header with reference count `refcount`.
 pub fn encode_v2(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
-    let all = v2_messages(messages, refcount);
-    for m in &all {
+    let rc = refcount_message(refcount);
+    let all = || messages.iter().chain(&rc);
+    for m in all() {
         if m.body.len() > V2_MAX_BODY || m.kind > 0xff {
             return Err(Error::unsupported(format!(
                 "a {}-byte header message of type {:#x} in a version 2 header",
@@ -112,11 +116,10 @@ pub fn encode_v2(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
             )));
         }
     }
-    let chunk: usize = all.iter().map(|m| 4 + m.body.len()).sum();
     let mut e = Encoder::new();
     // Flags 0x02: the chunk size takes 4 bytes; no times, default attribute phase change.
-    e.bytes(b"OHDR").u8(2).u8(0x02).u32(chunk as u32);
-    for m in &all {
+    e.bytes(b"OHDR").u8(2).u8(0x02).u32(v2_chunk(messages, refcount) as u32);
+    for m in all() {
         e.u8(m.kind as u8).u16(m.body.len() as u16).u8(m.flags).bytes(&m.body);
     }
     let sum = lookup3(&e.buf, 0);

@@ -58,6 +58,12 @@ fn parse_lines(path: &Path) -> Result<Vec<HashMap<String, String>>, String> {
         .collect())
 }
 
+/// A duration for the tables: milliseconds, or microseconds below one millisecond (an
+/// `open` takes a few).
+fn secs(s: f64) -> String {
+    if s < 1e-3 { format!("{:.1} µs", s * 1e6) } else { format!("{:.1} ms", s * 1e3) }
+}
+
 fn num(m: &HashMap<String, String>, k: &str) -> Option<f64> {
     m.get(k).and_then(|v| v.parse().ok())
 }
@@ -157,7 +163,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     && m.get("op").map(String::as_str) == Some(op)
             })
             .and_then(|m| num(m, "median_s"))
-            .map_or(String::new(), |s| format!("{:.1} ms", s * 1e3))
+            .map_or(String::new(), secs)
     };
     let ours = parse_lines(&ours_json)?;
     let theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
@@ -190,9 +196,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         };
         let t = m.get("threads").cloned().unwrap_or_default();
         let (theirs_s, speed, how) = match theirs.get(&row.op) {
-            Some((s, how)) => {
-                (format!("{:.1} ms", s * 1e3), format!("{:.1}x", s / row.median), how.clone())
-            }
+            Some((s, how)) => (secs(*s), format!("{:.1}x", s / row.median), how.clone()),
             None => ("".into(), "".into(), "".into()),
         };
         let added = match (num(m, "peak_kib"), num(m, "base_kib")) {
@@ -200,10 +204,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
             _ => String::new(),
         };
         md.push_str(&format!(
-            "| {t} | {} | {:.1} ms (best {:.1}) | {} | {added} | {theirs_s} | {speed} | {how} | {} | {} |\n",
+            "| {t} | {} | {} (best {}) | {} | {added} | {theirs_s} | {speed} | {how} | {} | {} |\n",
             row.op,
-            row.median * 1e3,
-            row.best * 1e3,
+            secs(row.median),
+            secs(row.best),
             row.ratio.map_or(String::new(), |r| format!("{r:.2}x")),
             rival("hdf5-reader", &t, &row.op),
             rival("hdf5-pure", &t, &row.op),

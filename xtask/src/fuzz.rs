@@ -11,9 +11,16 @@ use std::time::Instant;
 const CARGO_FUZZ_VERSION: &str = "0.13.2";
 /// Seconds per target by default.
 const DEFAULT_SECONDS: u64 = 20;
-/// libFuzzer settings (shared/reference/reliability.md, goal A2).
-const LIBFUZZER_FLAGS: &[&str] =
-    &["-timeout=1", "-rss_limit_mb=2048", "-malloc_limit_mb=256", "-max_len=1048576"];
+/// libFuzzer settings (shared/reference/reliability.md, goal A2). A fixed seed makes a
+/// smoke run repeatable: a finding in CI replays with the same command on any machine
+/// (runs differ only in how far they get in the given time).
+const LIBFUZZER_FLAGS: &[&str] = &[
+    "-timeout=1",
+    "-rss_limit_mb=2048",
+    "-malloc_limit_mb=256",
+    "-max_len=1048576",
+    "-seed=20261126",
+];
 
 struct Options {
     seconds: u64,

@@ -154,6 +154,12 @@ impl LoomFile {
         Self::from_reader(File::from_bytes(bytes)?, None)
     }
 
+    /// Read-only over an HDF5 file the caller opened: any storage and any
+    /// [`hdf5::Limits`] (strict ones for untrusted input, as the fuzz harness uses).
+    pub fn from_hdf5(file: File) -> Result<LoomFile> {
+        Self::from_reader(file, None)
+    }
+
     /// Open over any positional reader, read-only.
     pub fn from_reader_storage(storage: Arc<dyn ReadAt>) -> Result<LoomFile> {
         Self::from_reader(File::from_storage(storage, hdf5::Limits::default())?, None)

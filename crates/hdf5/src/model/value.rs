@@ -52,9 +52,20 @@ impl Value {
 
     /// Flatten nested lists (row-major).
     pub fn flatten(self) -> Vec<Value> {
+        fn push(v: Value, out: &mut Vec<Value>) {
+            match v {
+                Value::List(items) => items.into_iter().for_each(|x| push(x, out)),
+                v => out.push(v),
+            }
+        }
         match self {
-            Value::List(items) => items.into_iter().flat_map(Value::flatten).collect(),
-            v => vec![v],
+            // The common case (a 1-D array of scalars or compounds) moves the list as is.
+            Value::List(items) if !items.iter().any(|x| matches!(x, Value::List(_))) => items,
+            v => {
+                let mut out = Vec::new();
+                push(v, &mut out);
+                out
+            }
         }
     }
 }
@@ -277,6 +288,21 @@ pub fn nest(items: Vec<Value>, shape: &[u64]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flatten_is_row_major_at_any_depth() {
+        let l = |v: Vec<Value>| Value::List(v);
+        let m = |k: &str, v: i64| Value::Map(vec![(k.into(), Value::Int(v))]);
+        // Flat lists of scalars or compounds come back as they are.
+        assert_eq!(l(vec![m("a", 1), m("a", 2)]).flatten(), vec![m("a", 1), m("a", 2)]);
+        // Nested lists (a 2-D array, then a ragged one) flatten row by row.
+        let two_d = l(vec![l(vec![Value::Int(1), Value::Int(2)]), l(vec![Value::Int(3)])]);
+        assert_eq!(two_d.flatten(), vec![Value::Int(1), Value::Int(2), Value::Int(3)]);
+        let mixed = l(vec![Value::Int(0), l(vec![l(vec![Value::Int(1)]), Value::Int(2)])]);
+        assert_eq!(mixed.flatten(), vec![Value::Int(0), Value::Int(1), Value::Int(2)]);
+        // A scalar is a list of one.
+        assert_eq!(Value::Int(7).flatten(), vec![Value::Int(7)]);
+    }
 
     #[test]
     fn f16_exact() {

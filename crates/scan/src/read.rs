@@ -145,13 +145,20 @@ impl Matrix {
         let want = if threads > 1 { 4 * threads } else { 1 };
         let np = if rp.groups.len() >= want { 1 } else { want.div_ceil(rp.groups.len()) };
         let pieces = cp.pieces(np);
+        // Small reads (few chunks) go through the chunk cache.
+        let cached = match &self.store {
+            Store::Chunked { chunk_bytes, .. } => {
+                self.cache.worth(rp.groups.len().saturating_mul(cp.groups.len()), *chunk_bytes)
+            }
+            _ => false,
+        };
         let npc = pieces.len();
         let mut tasks: Vec<Task<'_, '_, T>> = Vec::with_capacity(rp.groups.len() * npc);
         for g in &rp.groups {
             for pc in &pieces {
                 tasks.push(Task {
                     i: g.tile,
-                    cached: false,
+                    cached,
                     cols: &cp.groups[pc.clone()],
                     col_base: cp.out_start(pc),
                     rows: Vec::new(),
@@ -159,12 +166,6 @@ impl Matrix {
             }
         }
         let cuts: Vec<usize> = pieces.iter().map(|pc| cp.out_end(pc)).collect();
-        let cached = match &self.store {
-            Store::Chunked { chunk_bytes, .. } => {
-                self.cache.worth(rp.groups.len().saturating_mul(cp.groups.len()), *chunk_bytes)
-            }
-            _ => false,
-        };
         for (p, row) in out.chunks_mut(nc).enumerate() {
             let (g, w) = rp.pos[p];
             let base = g as usize * npc;
@@ -180,9 +181,6 @@ impl Matrix {
                 tasks[base + k].rows.push((w as usize, a));
                 rest = b;
             }
-        }
-        for t in tasks.iter_mut() {
-            t.cached = cached;
         }
         exec::run(tasks, |t| self.read_task(t, &conv, fill))
     }

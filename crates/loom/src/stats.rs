@@ -51,7 +51,15 @@ impl LoomFile {
     /// Statistics of `layer` along `axis` (one entry per row for `Axis::Rows`).
     pub fn stats(&self, layer: &str, axis: Axis) -> Result<AxisStats> {
         let (n, m) = self.shape();
-        let len = if axis == Axis::Rows { n } else { m } as usize;
+        let len = if axis == Axis::Rows { n } else { m };
+        // Seven f64/u64 per item: the shape comes from the file, so budget it like a read.
+        let limit = self.reader.source().limits.max_read_bytes;
+        let bytes = len.saturating_mul(7 * 8);
+        if bytes > limit {
+            let e = loomfile_hdf5::Error::limit("statistics bytes", bytes, limit);
+            return Err(e.at(&crate::layers::layer_path(layer)).into());
+        }
+        let len = len as usize;
         let mut st = AxisStats {
             nnz: vec![0; len],
             sum: vec![0.0; len],
@@ -61,7 +69,9 @@ impl LoomFile {
             max: vec![f64::NEG_INFINITY; len],
         };
         let mut mom = vec![Moments { n: 0.0, mean: 0.0, m2: 0.0 }; len];
-        let mut start = 0;
+        // An empty axis leaves every item without values (no bands to read: a file may
+        // claim 2^40 rows of zero columns).
+        let mut start = if m == 0 { n } else { 0 };
         while start < n {
             let end = (start + BAND).min(n);
             let band = self.read_layer::<f64>(layer, &Sel::Range(start, end), &Sel::All)?;

@@ -4,6 +4,7 @@
 //! conversion. Both follow the same HDF5 conversion rules (integers saturate, floats truncate
 //! toward zero, NaN to 0).
 
+use crate::stream;
 use loomfile_hdf5::model::convert::{convert_into, element};
 use loomfile_hdf5::{ByteOrder, H5Type, NumKind};
 
@@ -14,6 +15,9 @@ pub(crate) enum Conv<T> {
     Fast(fn(&[u8], &mut [T])),
     /// The generic element-wise path.
     Slow(NumKind),
+    /// Values stored exactly as `T`, copied with streaming stores (large outputs; see
+    /// `stream`), the specialized loop where streaming is unavailable.
+    Stream(fn(&[u8], &mut [T])),
 }
 
 impl<T: H5Type> Conv<T> {
@@ -54,12 +58,39 @@ impl<T: H5Type> Conv<T> {
         }
     }
 
+    /// The converter for an output of `bytes` bytes: streaming stores when the values are
+    /// stored exactly as `T` and the output is too large to stay cached. Tasks using it
+    /// hold a [`stream::Fence`] armed by [`Conv::streams`].
+    pub(crate) fn for_output(kind: NumKind, bytes: usize) -> Self {
+        match Self::new(kind) {
+            Conv::Fast(f)
+                if bytes >= stream::STREAM_MIN_BYTES
+                    && cfg!(target_endian = "little")
+                    && kind.is_native_le::<T>()
+                    && stream::available::<T>() =>
+            {
+                Conv::Stream(f)
+            }
+            c => c,
+        }
+    }
+
+    /// True when this converter uses streaming stores.
+    pub(crate) fn streams(&self) -> bool {
+        matches!(self, Conv::Stream(_))
+    }
+
     /// Convert the elements of `src` into `dst` (as many as `dst` holds).
     #[inline]
     pub(crate) fn run(&self, src: &[u8], dst: &mut [T]) {
         match self {
             Conv::Fast(f) => f(src, dst),
             Conv::Slow(k) => convert_into(*k, src, dst),
+            Conv::Stream(f) => {
+                if !stream::copy(src, dst) {
+                    f(src, dst)
+                }
+            }
         }
     }
 }

@@ -16,7 +16,9 @@
 //!    possible (chunks that are adjacent or near in the file are coalesced into one read;
 //!    storage that can lend its bytes, memory or mmap, is read without copying), then
 //!    inflates each chunk once into a reused buffer and scatters (and converts) it straight
-//!    into the output.
+//!    into the output. Outputs of 16 MiB and more, stored exactly as the output type, are
+//!    written with streaming stores on x86-64, so they do not evict the inflater's working
+//!    set from the caches (`stream.rs`, the crate's only `unsafe` code).
 //! 3. **Caller's pool, bounded memory.** With the `parallel` feature (default) tasks run on
 //!    the rayon pool the call is made from (`rayon::ThreadPool::install` picks it); the
 //!    library never builds a pool and has no thread-count setting. Without the feature
@@ -56,7 +58,7 @@
 //! # Ok(()) }
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod cache;
@@ -70,6 +72,7 @@ mod read;
 mod scan;
 mod sparse;
 mod stats;
+mod stream;
 
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use fold::Tile;

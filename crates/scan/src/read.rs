@@ -9,6 +9,7 @@ use crate::exec;
 use crate::fetch::{View, Worker};
 use crate::matrix::{Matrix, Store};
 use crate::plan::{self, AxisPlan, Run, TileGroup};
+use crate::stream;
 use loomfile_hdf5::{Error, H5Type, Result, ResultExt, Selection};
 use std::sync::Arc;
 
@@ -101,7 +102,7 @@ impl Matrix {
         }
         let rp = AxisPlan::new(rows, self.nrows, self.tr).at(path)?;
         let cp = AxisPlan::new(cols, self.ncols, self.tc).at(path)?;
-        self.read_planned(&rp, &cp, out)
+        self.read_planned(&rp, &cp, out, true)
     }
 
     /// Like [`Matrix::read`], as a 2-D array.
@@ -117,12 +118,15 @@ impl Matrix {
             .map_err(|e| Error::invalid(format!("shape mismatch: {e}")).at(self.ds.path()))
     }
 
-    /// Read planned selections into `out` (`rp.len * cp.len` elements).
+    /// Read planned selections into `out` (`rp.len * cp.len` elements). `may_cache`: a
+    /// small read may go through the chunk cache (scans pass false: a single pass over
+    /// every chunk gains nothing from it and would only churn it).
     pub(crate) fn read_planned<T: H5Type>(
         &self,
         rp: &AxisPlan,
         cp: &AxisPlan,
         out: &mut [T],
+        may_cache: bool,
     ) -> Result<()> {
         let nc = cp.len;
         if out.len() != rp.len * nc {
@@ -137,7 +141,7 @@ impl Matrix {
         if out.is_empty() {
             return Ok(());
         }
-        let conv = Conv::<T>::new(self.kind);
+        let conv = Conv::<T>::for_output(self.kind, std::mem::size_of_val(out));
         let fill: T = convert::one(self.kind, &self.fill);
         // Few bands (one row, a few rows): split them by tile columns too, so every thread
         // gets work. Never when serial: one task per band reads its chunks in one go.
@@ -147,7 +151,7 @@ impl Matrix {
         let pieces = cp.pieces(np);
         // Small reads (few chunks) go through the chunk cache.
         let cached = match &self.store {
-            Store::Chunked { chunk_bytes, .. } => {
+            Store::Chunked { chunk_bytes, .. } if may_cache => {
                 self.cache.worth(rp.groups.len().saturating_mul(cp.groups.len()), *chunk_bytes)
             }
             _ => false,
@@ -197,6 +201,8 @@ impl Matrix {
             }
             return Ok(());
         }
+        // Streamed stores are fenced before the task ends, on every path.
+        let _fence = stream::Fence::new(conv.streams());
         let mut lease = self.pool.take();
         let Worker { dec, raw, chunk, tmp } = &mut *lease;
         match &self.store {

@@ -197,8 +197,8 @@ impl<T: H5Type> Scan<'_, T> {
             None => vec![T::default(); n],
         };
         match self.axis {
-            Axis::Rows => m.read_planned(&plan, other, &mut data)?,
-            Axis::Cols => m.read_planned(other, &plan, &mut data)?,
+            Axis::Rows => m.read_planned(&plan, other, &mut data, false)?,
+            Axis::Cols => m.read_planned(other, &plan, &mut data, false)?,
         }
         Ok(Batch { axis: self.axis, offset: start, items, data, other_len: other.len })
     }

@@ -255,3 +255,64 @@ fn matrices_and_scans_cross_threads() {
         assert_eq!(got, want);
     }
 }
+
+#[test]
+fn large_outputs_stream_bit_exact() {
+    // Outputs of 16 MiB and more are written with streaming stores (x86-64): a full read,
+    // a column subset and both scans of a 2,100 x 2,050 float32 matrix (edge chunks, rows
+    // not a multiple of 16 bytes, unallocated chunks as the fill value) match the model,
+    // on one thread and on three. A float64 read of the same matrix converts instead.
+    let s = Spec {
+        ty: Ty::F32,
+        rows: 2100,
+        cols: 2050,
+        store: Store::Chunked { chunk: (64, 64), gzip: true, shuffle: false },
+        fill: Some(2.5),
+        boxes: Some(vec![(0..2100, 0..1000), (0..1500, 1000..2050)]),
+        seed: 5,
+    };
+    let model = common::model(&s);
+    let (_, m) = matrix(&s, false);
+    let f32s: Vec<f32> = model.iter().map(|&x| x as f32).collect();
+    for threads in [1, 3] {
+        let all: Vec<f32> =
+            common::with_threads(threads, || m.read(&Selection::All, &Selection::All)).unwrap();
+        assert!(all.len() * 4 >= 16 << 20);
+        assert!(all.iter().zip(&f32s).all(|(a, b)| a.to_bits() == b.to_bits()), "full read");
+        // Every column but a few, so the output row segments are not 16-byte multiples.
+        let cols: Vec<u64> = (0..2050).filter(|c| c % 97 != 3).collect();
+        let sub: Vec<f32> = common::with_threads(threads, || {
+            m.read(&Selection::All, &Selection::Index(cols.clone()))
+        })
+        .unwrap();
+        for (r, row) in sub.chunks(cols.len()).enumerate() {
+            for (k, &c) in cols.iter().enumerate() {
+                assert_eq!(row[k], f32s[r * 2050 + c as usize], "({r}, {c})");
+            }
+        }
+        for axis in [Axis::Rows, Axis::Cols] {
+            let opts = ScanOptions { batch_size: 2048, ..ScanOptions::default() };
+            let mut seen = 0;
+            for b in common::with_threads(threads, || m.scan::<f32>(axis, opts).collect::<Vec<_>>())
+            {
+                let b = b.unwrap();
+                for (k, &item) in b.items.iter().enumerate() {
+                    for o in 0..b.other_len {
+                        let item = item as usize;
+                        let (r, c) = if axis == Axis::Rows { (item, o) } else { (o, item) };
+                        let got = if axis == Axis::Rows {
+                            b.data[k * b.other_len + o]
+                        } else {
+                            b.data[o * b.items.len() + k]
+                        };
+                        assert_eq!(got, f32s[r * 2050 + c], "{axis:?} ({r}, {c})");
+                    }
+                }
+                seen += b.items.len();
+            }
+            assert_eq!(seen as u64, m.len(axis));
+        }
+    }
+    let wide: Vec<f64> = m.read(&Selection::All, &Selection::All).unwrap();
+    assert!(wide.iter().zip(&model).all(|(a, b)| *a == (*b as f32) as f64));
+}

@@ -78,6 +78,6 @@ pub use cache::DEFAULT_CACHE_BYTES;
 pub use fold::Tile;
 pub use loomfile_hdf5::{Error, H5Type, Result, Selection};
 pub use matrix::{Axis, Matrix};
-pub use scan::{Batch, Scan, ScanOptions};
+pub use scan::{Batch, DEFAULT_MAX_BATCH_BYTES, Scan, ScanOptions};
 pub use sparse::{Coo, Csr, Nonzeros};
 pub use stats::Stats;

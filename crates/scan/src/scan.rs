@@ -15,11 +15,26 @@ pub struct ScanOptions {
     pub batch_size: usize,
     /// Subset or reordering of the other axis (e.g. loompy's key order); default all.
     pub other: Selection,
+    /// Largest batch in bytes (default [`DEFAULT_MAX_BATCH_BYTES`]; 0: no cap). A batch
+    /// of `batch_size` items that would be larger holds fewer items, a whole number of
+    /// chunk rows (columns) when possible so no chunk is decoded twice.
+    pub max_batch_bytes: usize,
 }
+
+/// The default cap on one scan batch: 32 MiB. Wide matrices would otherwise make a batch of
+/// 512 rows hundreds of MiB; at or below this size a batch the caller drops is recycled by
+/// the allocator instead of being page-faulted afresh (glibc keeps freed blocks up to
+/// 32 MiB on its heap), and scan memory stays bounded whatever the matrix's width.
+pub const DEFAULT_MAX_BATCH_BYTES: usize = 32 << 20;
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { items: None, batch_size: 512, other: Selection::All }
+        ScanOptions {
+            items: None,
+            batch_size: 512,
+            other: Selection::All,
+            max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
+        }
     }
 }
 
@@ -41,6 +56,24 @@ impl ScanOptions {
         self.other = sel;
         self
     }
+
+    /// Cap a batch at this many bytes (0: no cap).
+    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.max_batch_bytes = bytes;
+        self
+    }
+}
+
+/// Items per batch: `want`, or fewer when `want` items of `item_bytes` each exceed `cap`
+/// bytes (a multiple of `tile` items when at least one tile fits; at least one item).
+fn batch_items(want: usize, item_bytes: usize, cap: usize, tile: usize) -> usize {
+    let want = want.max(1);
+    if cap == 0 || item_bytes == 0 || want.saturating_mul(item_bytes) <= cap {
+        return want;
+    }
+    let fit = (cap / item_bytes).max(1);
+    let tile = tile.max(1);
+    if fit >= tile { fit / tile * tile } else { fit }
 }
 
 /// One batch of a scan.
@@ -147,7 +180,12 @@ impl Matrix {
             axis,
             items: opts.items,
             n_items,
-            batch: opts.batch_size.max(1),
+            batch: batch_items(
+                opts.batch_size,
+                usize::try_from(other_len).unwrap_or(usize::MAX).saturating_mul(size_of::<T>()),
+                opts.max_batch_bytes,
+                usize::try_from(self.tile(axis)).unwrap_or(1),
+            ),
             next: 0,
             other,
             error,

@@ -316,3 +316,30 @@ fn large_outputs_stream_bit_exact() {
     let wide: Vec<f64> = m.read(&Selection::All, &Selection::All).unwrap();
     assert!(wide.iter().zip(&model).all(|(a, b)| *a == (*b as f32) as f64));
 }
+
+#[test]
+fn batches_are_capped_in_bytes_in_whole_chunk_rows() {
+    // 100 x 90 float32 in 16 x 20 chunks: a row is 360 bytes, a column 400.
+    let (_, m) = matrix(&spec(chunked()), false);
+    let sizes = |axis, opts: ScanOptions| -> Vec<usize> {
+        m.scan::<f32>(axis, opts).map(|b| b.unwrap().items.len()).collect()
+    };
+    let d = ScanOptions::default;
+    assert_eq!(sizes(Axis::Rows, d()), vec![100], "the default cap is far above this matrix");
+    // 40 rows fit: two whole chunk rows (32) per batch.
+    assert_eq!(sizes(Axis::Rows, d().max_batch_bytes(360 * 40)), vec![32, 32, 32, 4]);
+    // Less than one chunk row fits: as many rows as fit.
+    assert_eq!(sizes(Axis::Rows, d().max_batch_bytes(360 * 5 + 1)), [5; 20].to_vec());
+    assert_eq!(sizes(Axis::Rows, d().max_batch_bytes(1)), [1; 100].to_vec());
+    // Columns: chunk columns of 20; the requested batch size still bounds the batch.
+    assert_eq!(sizes(Axis::Cols, d().max_batch_bytes(400 * 45)), vec![40, 40, 10]);
+    assert_eq!(sizes(Axis::Cols, d().max_batch_bytes(400 * 45).batch_size(30)), vec![30, 30, 30]);
+    // No cap.
+    assert_eq!(sizes(Axis::Cols, d().max_batch_bytes(0).batch_size(64)), vec![64, 26]);
+    // f64 items are twice as large: half as many fit.
+    let n: Vec<usize> = m
+        .scan::<f64>(Axis::Rows, d().max_batch_bytes(360 * 40))
+        .map(|b| b.unwrap().items.len())
+        .collect();
+    assert_eq!(n, vec![16; 6].into_iter().chain([4]).collect::<Vec<_>>());
+}

@@ -89,6 +89,7 @@ fn check(ds: &Dataset, what: &str) -> usize {
                 items: Some(picks(m.len(axis), 13, 5)),
                 batch_size: 4,
                 other: Selection::Index(picks(m.len(axis.other()), 6, 6)),
+                ..ScanOptions::default()
             };
             let batches: Vec<_> = common::with_threads(threads, || {
                 m.scan::<f64>(axis, opts.clone()).collect::<Result<Vec<_>, _>>()

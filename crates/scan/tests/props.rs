@@ -84,6 +84,8 @@ struct Case {
     lend: bool,
     /// Bytes of the matrix's chunk cache (0: off; small: evicting all the time).
     cache: usize,
+    /// Cap on the bytes of a scan batch (0: none; small: fewer items than `batch`).
+    batch_cap: usize,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -98,17 +100,21 @@ fn case() -> impl Strategy<Value = Case> {
             1usize..=4,
             any::<bool>(),
             prop_oneof![Just(0usize), 1usize..200_000, Just(loomfile_scan::DEFAULT_CACHE_BYTES)],
+            prop_oneof![Just(0usize), 1usize..20_000, Just(loomfile_scan::DEFAULT_MAX_BATCH_BYTES)],
         )
-            .prop_map(|(spec, rows, cols, items, batch, threads, lend, cache)| Case {
-                spec,
-                rows,
-                cols,
-                items,
-                batch,
-                threads,
-                lend,
-                cache,
-            })
+            .prop_map(
+                |(spec, rows, cols, items, batch, threads, lend, cache, batch_cap)| Case {
+                    spec,
+                    rows,
+                    cols,
+                    items,
+                    batch,
+                    threads,
+                    lend,
+                    cache,
+                    batch_cap,
+                },
+            )
     })
 }
 
@@ -143,7 +149,12 @@ fn check_scan(ds: &Dataset, m: &Matrix, c: &Case, axis: Axis) -> Result<(), Test
     let other = if axis == Axis::Rows { c.cols.clone() } else { c.rows.clone() };
     let items: Option<Vec<u64>> =
         c.items.as_ref().map(|v| v.iter().copied().filter(|&i| i < dim).collect());
-    let opts = ScanOptions { items: items.clone(), batch_size: c.batch, other: other.clone() };
+    let opts = ScanOptions {
+        items: items.clone(),
+        batch_size: c.batch,
+        other: other.clone(),
+        max_batch_bytes: c.batch_cap,
+    };
     let expected_items: Vec<u64> = items.clone().unwrap_or_else(|| (0..dim).collect());
     let run = |threads: usize| {
         common::with_threads(threads, || {
@@ -160,9 +171,16 @@ fn check_scan(ds: &Dataset, m: &Matrix, c: &Case, axis: Axis) -> Result<(), Test
     let batches = run(c.threads)?;
     prop_assert_eq!(&batches, &run(1)?);
     let mut seen = Vec::new();
+    let item_bytes = other.len(m.len(axis.other())) as usize * 8;
     for (k, b) in batches.iter().enumerate() {
-        prop_assert_eq!(b.offset, k * c.batch);
+        // Equal batches of at most `batch` items (the last may be shorter), within the byte
+        // cap unless a single item exceeds it.
+        prop_assert_eq!(b.offset, k * batches[0].items.len());
         prop_assert!(!b.items.is_empty() && b.items.len() <= c.batch);
+        prop_assert!(k + 1 == batches.len() || b.items.len() == batches[0].items.len());
+        prop_assert!(
+            c.batch_cap == 0 || b.items.len() == 1 || b.items.len() * item_bytes <= c.batch_cap
+        );
         let sel = match axis {
             Axis::Rows => [Selection::Index(b.items.clone()), other.clone()],
             Axis::Cols => [other.clone(), Selection::Index(b.items.clone())],

@@ -256,7 +256,10 @@ fn matrices_and_scans_cross_threads() {
     }
 }
 
+// x86-64 only, where streaming stores exist. (Under node's WASI the test passes, but node
+// 22 then crashes with SIGSEGV while tearing down the ~200 MB wasm memory it grew.)
 #[test]
+#[cfg(target_arch = "x86_64")]
 fn large_outputs_stream_bit_exact() {
     // Outputs of 16 MiB and more are written with streaming stores (x86-64): a full read,
     // a column subset and both scans of a 2,100 x 2,050 float32 matrix (edge chunks, rows

@@ -461,12 +461,7 @@ pub fn read_dataset(ds: &hdf5::Dataset, unescape: bool) -> Result<Values> {
             Datatype::Compound { size, members }
                 if members.iter().all(|m| NumType::of(&m.dtype).is_some()) =>
             {
-                numeric_compound(*size as usize, members, &shape, &ds.read_raw_all()?).map_err(
-                    |e| match e {
-                        Error::Hdf5(h) => Error::Hdf5(h.at(ds.path())),
-                        other => other,
-                    },
-                )?
+                numeric_compound(*size as usize, members, &shape, &ds.read_raw_all()?, ds.path())?
             }
             _ => from_value(&dt, &shape, ds.value()?, unescape)?,
         },
@@ -482,15 +477,16 @@ fn numeric_compound(
     members: &[hdf5::raw::messages::datatype::Member],
     shape: &[u64],
     raw: &[u8],
+    path: &str,
 ) -> Result<Values> {
     use hdf5::model::convert::element;
     let mut fields = Vec::with_capacity(members.len());
     for m in members {
-        let kind = hdf5::NumKind::of(&m.dtype)?;
+        let kind = hdf5::NumKind::of(&m.dtype).map_err(|e| e.at(path))?;
         let (off, n) = (m.offset as usize, kind.size());
         if size == 0 || off + n > size {
             let e = hdf5::Error::malformed("compound datatype", 0, "member outside the record");
-            return Err(e.into());
+            return Err(e.at(path).into());
         }
         let records = raw.chunks_exact(size);
         macro_rules! column {

@@ -61,6 +61,15 @@ impl Axis {
     }
 }
 
+impl From<Axis> for loomfile_scan::Axis {
+    fn from(a: Axis) -> loomfile_scan::Axis {
+        match a {
+            Axis::Rows => loomfile_scan::Axis::Rows,
+            Axis::Cols => loomfile_scan::Axis::Cols,
+        }
+    }
+}
+
 /// An open loom file.
 pub struct LoomFile {
     pub(crate) reader: File,

@@ -166,16 +166,19 @@ impl Matrix {
         let t = self.tile(axis);
         let nb = self.grid(axis);
         let per = GROUP_ITEMS.div_ceil(t).max(1);
-        let groups: Vec<Range<u64>> =
-            (0..nb.div_ceil(per)).map(|g| g * per..((g + 1) * per).min(nb)).collect();
-        // Groups in flight: enough slack that the window barrier costs little.
-        let window = 8 * exec::threads();
-        let mut acc: Option<S> = None;
         if self.is_empty() {
             return Ok(init(0..dim));
         }
-        for win in groups.chunks(window) {
-            let parts = exec::map(win.to_vec(), |bands| {
+        // Groups in flight: enough slack that the window barrier costs little. Groups are
+        // made window by window (a hostile shape may claim billions of them).
+        let window = 8 * exec::threads() as u64;
+        let groups = nb.div_ceil(per);
+        let mut acc: Option<S> = None;
+        for w0 in (0..groups).step_by(window as usize) {
+            let win: Vec<Range<u64>> = (w0..(w0 + window).min(groups))
+                .map(|g| g * per..((g + 1) * per).min(nb))
+                .collect();
+            let parts = exec::map(win, |bands| {
                 let mut s = init(bands.start * t..(bands.end * t).min(dim));
                 let mut lease = self.pool.take();
                 for b in bands {

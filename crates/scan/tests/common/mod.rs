@@ -161,25 +161,29 @@ pub fn indices(sel: &Selection, dim: u64) -> Vec<u64> {
     sel.indices(dim).expect("valid selection")
 }
 
-/// Naive per-item statistics from the dense model: (nnz, sum, sum_sq, min, max) per row
-/// (`axis` 0) or column.
+/// Naive per-item statistics from the dense model: (nnz, sum, m2, min, max) per row
+/// (`axis` 0) or column; `m2` (squared deviations from the mean) in two passes.
 pub fn naive_stats(m: &[f64], rows: u64, cols: u64, axis: usize) -> Vec<(u64, f64, f64, f64, f64)> {
     let (n_items, n_other) = if axis == 0 { (rows, cols) } else { (cols, rows) };
     (0..n_items)
         .map(|i| {
+            let at = |o: u64| {
+                if axis == 0 { m[(i * cols + o) as usize] } else { m[(o * cols + i) as usize] }
+            };
             let mut a = (0u64, 0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
             for o in 0..n_other {
-                let x =
-                    if axis == 0 { m[(i * cols + o) as usize] } else { m[(o * cols + i) as usize] };
+                let x = at(o);
                 if x != 0.0 {
                     a.0 += 1;
                 }
                 a.1 += x;
-                a.2 += x * x;
                 a.3 = a.3.min(x);
                 a.4 = a.4.max(x);
             }
+            let mean = a.1 / n_other as f64;
+            a.2 = (0..n_other).map(|o| (at(o) - mean) * (at(o) - mean)).sum();
             if n_other == 0 {
+                a.2 = 0.0;
                 a.3 = f64::NAN;
                 a.4 = f64::NAN;
             }

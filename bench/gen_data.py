@@ -2,6 +2,8 @@
 
     target/venv/bin/python bench/gen_data.py medium target/bench-data
     target/venv/bin/python bench/gen_data.py large target/bench-data
+    target/venv/bin/python bench/gen_data.py create5k target/bench-data
+    target/venv/bin/python bench/gen_data.py tenx target/bench-data      (after medium)
 
 Count-like float32 values: per-gene mean ~ lognormal(-3.5, 1.8), per-cell size factor
 ~ lognormal(0, 0.4), negative-binomial zeros (k = 2), positive values = 1 + Poisson(lambda * Gamma):
@@ -14,6 +16,11 @@ string attributes Gene, Accession (rows) and CellID, ClusterName (columns).
   The main matrix is the same as the one of the former crates/scan/examples/gen_medium.py (seed 1).
 - large: 30,000 x 50,000, main matrix only, written as loompy users write big files:
   `loompy.create` from the first 6,400 columns (dense), then `add_columns` of dense blocks.
+- create5k: 20,000 x 5,000, main matrix only, written by one `loompy.create` of a dense
+  float32 matrix (the file of issue 12's measurements).
+- tenx: medium's main matrix as a Cell Ranger v3 `filtered_feature_bc_matrix.h5`
+  (`medium-10x.h5`: CSC over barcodes, int32 counts, gzip 1 + shuffle, features with ids,
+  names, types and genome), the input of the `convert` benchmark.
 
 Each file is written under a temporary name and renamed; `NAME.json` (written last) records
 the generator version and what was written. `cargo xtask bench` regenerates a file whose
@@ -30,7 +37,12 @@ import numpy as np
 import scipy.sparse as sp
 
 VERSION = 2
-SHAPES = {"medium": (20_000, 10_000), "large": (30_000, 50_000)}
+SHAPES = {
+    "medium": (20_000, 10_000),
+    "large": (30_000, 50_000),
+    "create5k": (20_000, 5_000),
+    "tenx": (20_000, 10_000),
+}
 
 
 def counts_block(rng, gene_mean, size, k=2.0):
@@ -104,13 +116,71 @@ def large(out_dir, seed=3, block=6_400):
     return {"nnz": nnz, "layers": [""]}
 
 
+def create5k(out_dir, seed=4):
+    n_genes, n_cells = SHAPES["create5k"]
+    rng = np.random.default_rng(seed)
+    gene_mean = rng.lognormal(-3.5, 1.8, n_genes)
+    size = rng.lognormal(0.0, 0.4, n_cells)
+    dense = counts_block(rng, gene_mean, size)
+    rows, cols = attrs(n_genes, n_cells)
+    tmp = os.path.join(out_dir, "create5k.tmp.loom")
+    loompy.create(tmp, dense, rows, cols)
+    os.replace(tmp, os.path.join(out_dir, "create5k.loom"))
+    return {"nnz": int(np.count_nonzero(dense)), "layers": [""]}
+
+
+def tenx(out_dir):
+    """medium's main matrix as a Cell Ranger v3 HDF5 file."""
+    import h5py
+
+    npz = os.path.join(out_dir, "medium-main.npz")
+    if not os.path.exists(npz):
+        medium(out_dir)
+    m = sp.load_npz(npz).tocsc()
+    m.sort_indices()
+    n_genes, n_cells = m.shape
+    big = dict(chunks=(80_000,), maxshape=(None,), compression="gzip", compression_opts=1,
+               shuffle=True)
+    small = dict(compression="gzip", compression_opts=1, shuffle=True)
+
+    def sbytes(values):
+        return np.array([v.encode("ascii") for v in values])
+
+    tmp = os.path.join(out_dir, "medium-10x.tmp.h5")
+    with h5py.File(tmp, "w") as f:
+        f.attrs["filetype"] = np.bytes_(b"matrix")
+        f.attrs["version"] = np.int64(2)
+        f.attrs["library_ids"] = np.array([b"bench_lib"])
+        f.attrs["original_gem_groups"] = np.array([1], dtype=np.int64)
+        f.attrs["chemistry_description"] = np.bytes_(b"Single Cell 3' v3")
+        f.attrs["software_version"] = np.bytes_(b"cellranger-7.1.0")
+        g = f.create_group("matrix")
+        g.create_dataset("barcodes", data=sbytes([f"AAAC{j:012d}-1" for j in range(n_cells)]),
+                         **small)
+        g.create_dataset("data", data=m.data.astype(np.int32), **big)
+        g.create_dataset("indices", data=m.indices.astype(np.int64), **big)
+        g.create_dataset("indptr", data=m.indptr.astype(np.int64), **big)
+        g.create_dataset("shape", data=np.array(m.shape, dtype=np.int32))
+        fe = g.create_group("features")
+        fe.create_dataset("_all_tag_keys", data=np.array([b"genome"]))
+        fe.create_dataset("feature_type", data=sbytes(["Gene Expression"] * n_genes), **small)
+        fe.create_dataset("genome", data=sbytes(["GRCh38"] * n_genes), **small)
+        fe.create_dataset("id", data=sbytes([f"ENSG{i:011d}" for i in range(n_genes)]), **small)
+        fe.create_dataset("name", data=sbytes([f"G{i}" for i in range(n_genes)]), **small)
+    os.replace(tmp, os.path.join(out_dir, "medium-10x.h5"))
+    return {"nnz": int(m.nnz), "layers": [""]}
+
+
+GENERATORS = {"medium": medium, "large": large, "create5k": create5k, "tenx": tenx}
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in SHAPES:
-        sys.exit("usage: gen_data.py medium|large OUT_DIR")
+        sys.exit(f"usage: gen_data.py {'|'.join(SHAPES)} OUT_DIR")
     name, out_dir = sys.argv[1], sys.argv[2]
     os.makedirs(out_dir, exist_ok=True)
     t = time.perf_counter()
-    info = (medium if name == "medium" else large)(out_dir)
+    info = GENERATORS[name](out_dir)
     n_genes, n_cells = SHAPES[name]
     info.update(
         {

@@ -4,9 +4,13 @@ the operation only, one warm-up, median and best of N runs).
 
     target/venv/bin/python bench/loompy_bench.py FILE.loom --group reads --reps 3 --json OUT.jsonl
 
-Groups: `reads` (full read, rows, columns, scans, map, sparse), and one whole-file operation
+Groups: `reads` (full read, rows, columns, scans, map, sparse), one whole-file operation
 per process for `create`, `add_columns`, `combine`, `permute` (the work of
-crates/loom/examples/ops_bench.rs; a process each, so its peak RSS is that operation's).
+crates/loom/examples/ops_bench.rs; a process each, so its peak RSS is that operation's), and
+the references of the `loom` commands timed as whole processes: `export` (the main matrix
+to .npy), `subset` (2,000 random columns, every layer, the scan + add_columns recipe of
+loompy's documentation) and `convert` (FILE is a Cell Ranger HDF5 file: scanpy's
+read_10x_h5 + write_loom; needs scanpy, in the bench venv).
 Each line appended to OUT: {"op", "median_s", "best_s", "how", "peak_kib"}. `op` names match
 the Rust side's so xtask can put them side by side. Random picks use the same generators as
 scan_bench and ops_bench (64-bit LCG), so both sides do the same work.
@@ -129,13 +133,53 @@ def ops(a, record):
                setup=fresh_copy)
 
 
+def commands(a, record):
+    """The loompy/scanpy side of one `loom` command (a.group)."""
+    os.makedirs(a.work, exist_ok=True)
+    if a.group == "export":
+        out = os.path.join(a.work, "loompy_export.npy")
+
+        def export(k):
+            with loompy.connect(a.file, "r", validate=False) as ds:
+                np.save(out, ds[:, :])
+        record("export npy", "loompy ds[:, :] + np.save", export)
+    elif a.group == "subset":
+        out = os.path.join(a.work, "loompy_subset.loom")
+        with h5py.File(a.file, "r") as f:
+            cols = picks(f["matrix"].shape[1], SUBSET_COLUMNS, 1)
+
+        def remove():
+            if os.path.exists(out):
+                os.remove(out)
+
+        def subset(k):
+            with loompy.connect(a.file, "r", validate=False) as ds, loompy.new(out) as dst:
+                for _, _, view in ds.scan(items=np.array(cols), axis=1):
+                    dst.add_columns(view.layers, col_attrs=view.ca, row_attrs=view.ra)
+        record("subset", f"loompy scan(items={len(cols)} columns, axis=1) + add_columns",
+               subset, setup=remove)
+    elif a.group == "convert":
+        import scanpy as sc
+        out = os.path.join(a.work, "scanpy_convert.loom")
+
+        def convert(k):
+            sc.read_10x_h5(a.file).write_loom(out)
+        record("convert 10x h5", "scanpy read_10x_h5 + AnnData.write_loom", convert)
+
+
+# Random columns of the `subset` benchmark (the same picks as api_bench and xtask's `loom
+# subset --cols`).
+SUBSET_COLUMNS = 2000
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json", required=True)
     ap.add_argument("--group", default="reads",
-                    choices=["reads", "create", "add_columns", "combine", "permute"])
+                    choices=["reads", "create", "add_columns", "combine", "permute", "export",
+                             "subset", "convert"])
     ap.add_argument("--work", default="target/bench-data/work")
     a = ap.parse_args()
     out = []
@@ -145,6 +189,13 @@ def main():
         out.append({"op": op, "median_s": med, "best_s": best, "how": how})
         print(f"{op:<34} {med * 1e3:>9.1f} ms / {best * 1e3:>9.1f} ms   ({how})", flush=True)
 
+    if a.group in ("export", "subset", "convert"):
+        commands(a, record)
+        with open(a.json, "a") as f:
+            for r in out:
+                r["peak_kib"] = peak_kib()
+                f.write(json.dumps(r) + "\n")
+        return
     if a.group != "reads":
         ops(a, record)
         for r in out:

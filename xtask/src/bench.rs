@@ -1,8 +1,12 @@
-//! `cargo xtask bench [--data medium|large] [--reps N] [--threads 1,2] [--skip-python]
-//! [--skip-ops] [--skip-rivals]`: side-by-side timings, loomfile against loompy/h5py and the
-//! pure-Rust HDF5 crates on the synthetic files of perf-baselines.md (bench/gen_data.py:
-//! `medium` 20,000 x 10,000 float32, 9 % non-zero, written by loompy; `large` 30,000 x
-//! 50,000 on request):
+//! `cargo xtask bench [--data medium|large|create5k] [--reps N] [--threads N]
+//! [--skip-python]`: the entry points users run, beside the core and loompy, in one table
+//! (`bench_public.rs`).
+//!
+//! `cargo xtask bench --details [--data medium|large] [--reps N] [--threads 1,2]
+//! [--skip-python] [--skip-ops] [--skip-rivals]`: the scan core's own side-by-side timings,
+//! against loompy/h5py and the pure-Rust HDF5 crates on the synthetic files of
+//! perf-baselines.md (bench/gen_data.py: `medium` 20,000 x 10,000 float32, 9 % non-zero,
+//! written by loompy; `large` 30,000 x 50,000 on request):
 //!
 //! - matrix reads, scans, stats and sparse export: crates/scan/examples/scan_bench.rs against
 //!   bench/loompy_bench.py's `reads` group, each of our times also as a ratio to the
@@ -28,7 +32,7 @@ struct Row {
     ratio: Option<f64>,
 }
 
-fn parse_lines(path: &Path) -> Result<Vec<HashMap<String, String>>, String> {
+pub(crate) fn parse_lines(path: &Path) -> Result<Vec<HashMap<String, String>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     // Flat JSON objects with string or number values: enough for our own two writers.
     Ok(text
@@ -60,15 +64,20 @@ fn parse_lines(path: &Path) -> Result<Vec<HashMap<String, String>>, String> {
 
 /// A duration for the tables: milliseconds, or microseconds below one millisecond (an
 /// `open` takes a few).
-fn secs(s: f64) -> String {
+pub(crate) fn secs(s: f64) -> String {
     if s < 1e-3 { format!("{:.1} µs", s * 1e6) } else { format!("{:.1} ms", s * 1e3) }
 }
 
-fn num(m: &HashMap<String, String>, k: &str) -> Option<f64> {
+pub(crate) fn num(m: &HashMap<String, String>, k: &str) -> Option<f64> {
     m.get(k).and_then(|v| v.parse().ok())
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
+    if !args.iter().any(|a| a == "--details") {
+        return crate::bench_public::run(args);
+    }
+    let args: Vec<String> = args.iter().filter(|a| *a != "--details").cloned().collect();
+    let args = &args[..];
     let mut reps = "3".to_string();
     let mut threads = "1,2".to_string();
     let mut skip_python = false;

@@ -6,11 +6,12 @@
 //! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
 //! | `fixtures` | regenerate the committed fixture files with the venv |
 //! | `test` | build and run the workspace tests with the venv wired in |
-//! | `bench` | side-by-side benchmarks against loompy/h5py and the inflate limit |
+//! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
+mod bench_public;
 mod fuzz;
 mod portability;
 mod util;

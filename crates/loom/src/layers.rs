@@ -195,6 +195,36 @@ impl LoomFile {
             .map_err(|e| Error::invalid(e.to_string()))
     }
 
+    /// Read a selection of a layer into `out` (exactly the selection's shape, standard
+    /// layout), converted to `T`: decoding straight into the caller's memory. Reusing
+    /// `out` saves page-faulting a fresh result, which costs about as much as inflating
+    /// it; every element is overwritten.
+    pub fn read_layer_into<T: H5Type>(
+        &self,
+        name: &str,
+        rows: &Sel,
+        cols: &Sel,
+        out: &mut ndarray::ArrayViewMut2<'_, T>,
+    ) -> Result<()> {
+        let matrix = self.matrix(name)?;
+        let (n, m) = self.shape;
+        let r = rows.to_hdf5(n)?;
+        let c = cols.to_hdf5(m)?;
+        let want = (r.len(n) as usize, c.len(m) as usize);
+        if out.dim() != want {
+            return Err(Error::Shape {
+                what: format!("output for a selection of layer {name:?}"),
+                expected: vec![want.0 as u64, want.1 as u64],
+                got: vec![out.nrows() as u64, out.ncols() as u64],
+            });
+        }
+        let slice = out
+            .as_slice_mut()
+            .ok_or_else(|| Error::invalid("the output array must be in standard (C) layout"))?;
+        matrix.read_into::<T>(&r, &c, slice)?;
+        Ok(())
+    }
+
     /// Store a whole layer (replacing it). Name `""` is the main matrix: it may set the
     /// shape of a new file; otherwise the shape must equal the file's shape.
     pub fn set_layer<T: H5Type>(&mut self, name: &str, data: LayerData<'_, T>) -> Result<()> {

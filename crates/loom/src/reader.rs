@@ -7,7 +7,7 @@ use crate::file::LoomFile;
 use crate::sparse::Coo;
 use crate::values::{NumType, f32_to_f16};
 use loomfile_hdf5::{H5Type, Selection};
-use loomfile_scan::{Axis as ScanAxis, Matrix};
+use loomfile_scan::Matrix;
 use std::sync::Arc;
 
 impl LoomFile {
@@ -28,6 +28,9 @@ impl LoomFile {
 }
 
 /// The non-zero entries of a selection, as COO relative to the selection (row-major order).
+/// The whole matrix goes through the scan core's CSR extraction (bands decoded in
+/// parallel), then the CSR rows are spread into row indices in parallel; selections are
+/// read band by band.
 pub fn nonzeros<T: H5Type + PartialEq>(
     m: &Matrix,
     rows: &Selection,
@@ -35,14 +38,33 @@ pub fn nonzeros<T: H5Type + PartialEq>(
 ) -> Result<Coo<T>> {
     let (n, ncols) = m.shape();
     if *rows == Selection::All && *cols == Selection::All {
-        let mut coo = Coo { rows: n, cols: ncols, ..Coo::default() };
-        for block in m.nonzeros::<T>(ScanAxis::Rows) {
-            let block = block?;
-            coo.row.extend(block.rows.iter().copied());
-            coo.col.extend(block.cols.iter().copied());
-            coo.data.extend(block.values.iter().copied());
+        let csr = m.to_csr::<T>()?;
+        let mut row = vec![0u64; csr.values.len()];
+        let mut col = vec![0u64; csr.values.len()];
+        // Rows in pieces of about equal entry counts, each piece filling its own part of
+        // `row` and `col`.
+        let pieces = pieces_by_entries(&csr.indptr, 64 * crate::parallel::threads());
+        let mut parts = Vec::with_capacity(pieces.len());
+        let (mut row_rest, mut col_rest) = (&mut row[..], &mut col[..]);
+        for p in &pieces {
+            let len = (csr.indptr[p.end] - csr.indptr[p.start]) as usize;
+            let (r, rr) = row_rest.split_at_mut(len);
+            let (c, cr) = col_rest.split_at_mut(len);
+            parts.push((p.clone(), r, c));
+            (row_rest, col_rest) = (rr, cr);
         }
-        return Ok(coo);
+        crate::parallel::for_each(parts, |(p, r, c)| {
+            let base = csr.indptr[p.start] as usize;
+            for i in p {
+                let (lo, hi) = (csr.indptr[i] as usize - base, csr.indptr[i + 1] as usize - base);
+                r[lo..hi].fill(i as u64);
+            }
+            let k0 = base;
+            for (d, &x) in c.iter_mut().zip(&csr.indices[k0..k0 + r.len()]) {
+                *d = u64::from(x);
+            }
+        });
+        return Ok(Coo { rows: n, cols: ncols, row, col, data: csr.values });
     }
     let ri = rows.indices(n)?;
     let nc = cols.len(ncols);
@@ -50,7 +72,7 @@ pub fn nonzeros<T: H5Type + PartialEq>(
     let mut coo = Coo { rows: ri.len() as u64, cols: nc, ..Coo::default() };
     // One band of rows at a time keeps memory at band x columns.
     for (b, band) in ri.chunks(256).enumerate() {
-        let v = m.read::<T>(&Selection::Index(band.to_vec()), cols)?;
+        let v = m.read::<T>(&crate::view::compact(band, n), cols)?;
         for (i, row) in v.chunks(nc.max(1) as usize).enumerate() {
             for (j, &x) in row.iter().enumerate() {
                 if x != zero {
@@ -62,6 +84,25 @@ pub fn nonzeros<T: H5Type + PartialEq>(
         }
     }
     Ok(coo)
+}
+
+/// Split rows `0..indptr.len() - 1` into at most `pieces` consecutive ranges holding about
+/// the same number of entries.
+fn pieces_by_entries(indptr: &[u64], pieces: usize) -> Vec<std::ops::Range<usize>> {
+    let rows = indptr.len().saturating_sub(1);
+    let total = indptr.last().copied().unwrap_or(0);
+    let per = total.div_ceil(pieces.max(1) as u64).max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows {
+        let goal = indptr[start] + per;
+        // First row boundary at or past the goal (at least one row per piece).
+        let end = indptr[start + 1..].partition_point(|&x| x < goal) + start + 1;
+        let end = end.min(rows).max(start + 1);
+        out.push(start..end);
+        start = end;
+    }
+    out
 }
 
 /// Append `x` encoded as the stored numeric type `t` (little-endian; integers saturate).

@@ -109,6 +109,13 @@ impl NumType {
     pub fn is_float(self) -> bool {
         matches!(self, NumType::Float16 | NumType::Float32 | NumType::Float64)
     }
+
+    /// True when every value of this type is exactly a float32 (float16/32 and integers of
+    /// up to 16 bits).
+    pub fn fits_f32(self) -> bool {
+        use NumType::*;
+        matches!(self, Float16 | Float32 | Int8 | Int16 | UInt8 | UInt16)
+    }
 }
 
 /// An N-d array of attribute or global values; the first axis runs over rows or columns for

@@ -136,3 +136,81 @@ fn map_applies_several_functions_in_one_pass() {
     assert_eq!(out[0], expect);
     let _ = Values::string("unused");
 }
+
+fn medium() -> LoomFile {
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/loom/medium.loom");
+    LoomFile::open(p).unwrap()
+}
+
+/// medium.loom (300 x 200, 5 x 4 chunks, float32 and uint16 layers): items of a batch are
+/// mapped in parallel (columns in groups), results in item order, equal to a direct
+/// computation for both layers and both axes.
+#[test]
+fn map_in_parallel_keeps_item_order_on_every_layer() {
+    let f = medium();
+    let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
+    let weighted = |v: &[f64]| v.iter().enumerate().map(|(i, x)| (i as f64 + 1.0) * x).sum();
+    for layer in ["", "spliced"] {
+        let dense = f.read_layer::<f64>(layer, &Sel::All, &Sel::All).unwrap();
+        for axis in [Axis::Rows, Axis::Cols] {
+            let out = f.map(layer, axis, &[&first, &weighted], &Sel::All).unwrap();
+            let items: Vec<Vec<f64>> = match axis {
+                Axis::Rows => dense.outer_iter().map(|r| r.to_vec()).collect(),
+                Axis::Cols => dense.columns().into_iter().map(|c| c.to_vec()).collect(),
+            };
+            assert_eq!(out[0], items.iter().map(|v| first(v)).collect::<Vec<_>>());
+            assert_eq!(out[1], items.iter().map(|v| weighted(v)).collect::<Vec<_>>());
+        }
+    }
+}
+
+/// The whole layer as COO (through the core's CSR path) holds exactly the non-zero values
+/// in row-major order; selections give the same entries relative to the selection.
+#[test]
+fn sparse_whole_layer_and_selections_match_the_dense_layer() {
+    let f = medium();
+    let dense = f.read_layer::<f32>("", &Sel::All, &Sel::All).unwrap();
+    let coo = f.sparse::<f32>("", &Sel::All, &Sel::All).unwrap();
+    let mut want = (Vec::new(), Vec::new(), Vec::new());
+    for ((r, c), &x) in dense.indexed_iter() {
+        if x != 0.0 {
+            want.0.push(r as u64);
+            want.1.push(c as u64);
+            want.2.push(x);
+        }
+    }
+    assert_eq!((coo.rows, coo.cols), (300, 200));
+    assert_eq!((coo.row, coo.col, coo.data), want);
+    let sub = f.sparse::<f32>("", &Sel::Range(60, 130), &Sel::Index(vec![199, 3, 3])).unwrap();
+    for k in 0..sub.nnz() {
+        let src_col = [199usize, 3, 3][sub.col[k] as usize];
+        assert_eq!(dense[[60 + sub.row[k] as usize, src_col]], sub.data[k]);
+    }
+    let nz = (60..130).flat_map(|r| [199, 3, 3].map(|c| dense[[r, c]])).filter(|&x| x != 0.0);
+    assert_eq!(sub.nnz(), nz.count());
+}
+
+/// Reading into the caller's array gives what `read_layer` returns; a wrong shape is an
+/// error, not a panic. Views with consecutive selections (read as ranges) equal views with
+/// the same indices listed out of order and put back.
+#[test]
+fn read_into_and_range_views_match_index_reads() {
+    let f = medium();
+    let want = f.read_layer::<f32>("spliced", &Sel::Range(5, 250), &Sel::All).unwrap();
+    let mut out = ndarray::Array2::<f32>::from_elem((245, 200), -1.0);
+    f.read_layer_into("spliced", &Sel::Range(5, 250), &Sel::All, &mut out.view_mut()).unwrap();
+    assert_eq!(out, want);
+    let mut bad = ndarray::Array2::<f32>::zeros((244, 200));
+    assert!(
+        f.read_layer_into("spliced", &Sel::Range(5, 250), &Sel::All, &mut bad.view_mut()).is_err()
+    );
+    let opts = ViewOptions::default();
+    let ranged = f.view::<f32>(&Sel::Range(64, 200), &Sel::All, &opts).unwrap();
+    let listed = f
+        .view::<f32>(&Sel::Index((64..200).collect()), &Sel::Mask(vec![true; 200]), &opts)
+        .unwrap();
+    assert_eq!(ranged, listed);
+    let main = f.read_layer::<f32>("", &Sel::Range(64, 200), &Sel::All).unwrap();
+    assert_eq!(ranged.layer(""), Some(&main));
+}

@@ -175,9 +175,8 @@ impl Matrix {
         let groups = nb.div_ceil(per);
         let mut acc: Option<S> = None;
         for w0 in (0..groups).step_by(window as usize) {
-            let win: Vec<Range<u64>> = (w0..(w0 + window).min(groups))
-                .map(|g| g * per..((g + 1) * per).min(nb))
-                .collect();
+            let win: Vec<Range<u64>> =
+                (w0..(w0 + window).min(groups)).map(|g| g * per..((g + 1) * per).min(nb)).collect();
             let parts = exec::map(win, |bands| {
                 let mut s = init(bands.start * t..(bands.end * t).min(dim));
                 let mut lease = self.pool.take();

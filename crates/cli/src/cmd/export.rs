@@ -63,9 +63,10 @@ fn band_bytes(
     macro_rules! raw {
         ($ty:ty) => {{
             let a = f.read_layer::<$ty>(layer, rows, cols)?;
-            let mut out = Vec::with_capacity(a.len() * std::mem::size_of::<$ty>());
-            for x in a.iter() {
-                out.extend_from_slice(&x.to_le_bytes());
+            const SIZE: usize = std::mem::size_of::<$ty>();
+            let mut out = vec![0u8; a.len() * SIZE];
+            for (d, x) in out.chunks_exact_mut(SIZE).zip(a.iter()) {
+                d.copy_from_slice(&x.to_le_bytes());
             }
             out
         }};
@@ -88,10 +89,20 @@ fn band_bytes(
     })
 }
 
-/// The row indices of a selection, split into bands of selections.
+/// The row indices of a selection, split into bands of selections (ranges where the rows
+/// are consecutive, so the reads take the scan core's range path).
 fn bands(sel: &Sel, n: u64) -> Result<Vec<Sel>, CliError> {
     let idx = sel.indices(n).map_err(|e| CliError::fail(e.to_string()))?;
-    Ok(idx.chunks(BAND).map(|c| Sel::Index(c.to_vec())).collect())
+    Ok(idx
+        .chunks(BAND)
+        .map(|c| {
+            let consecutive = c.windows(2).all(|w| w[0] + 1 == w[1]);
+            match (c.first(), consecutive) {
+                (Some(&a), true) => Sel::Range(a, a + c.len() as u64),
+                _ => Sel::Index(c.to_vec()),
+            }
+        })
+        .collect())
 }
 
 /// `loom export FILE [--layer NAME] [--rows SEL] [--cols SEL] --format npy|mtx|tsv [-o OUT]`.

@@ -208,8 +208,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .collect();
         nums.get(1).copied().unwrap_or(0)
     };
-    let cols =
-        picks(nc, SUBSET_COLUMNS, 1).iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
+    let picked = picks(nc, SUBSET_COLUMNS, 1);
+    let subset_label = format!("loom subset --cols ({} random columns)", picked.len());
+    let cols = picked.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     let cli: Vec<(&str, Vec<String>, &str)> = vec![
         (
@@ -238,7 +239,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "export npy",
         ),
         (
-            "loom subset --cols (2,000 random)",
+            subset_label.as_str(),
             s(&[
                 "-q",
                 "subset",

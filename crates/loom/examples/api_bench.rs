@@ -272,14 +272,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         if want("scan") {
-            for (ax, core_ax, name) in [(Axis::Rows, CoreAxis::Rows, "0"), (Axis::Cols, CoreAxis::Cols, "1")] {
+            // The main layer only (the core's work), then with the attributes every batch
+            // view carries by default (loompy's scan loads them too).
+            let runs = [
+                (Axis::Rows, CoreAxis::Rows, "0", false),
+                (Axis::Cols, CoreAxis::Cols, "1", false),
+                (Axis::Rows, CoreAxis::Rows, "0", true),
+            ];
+            for (ax, core_ax, name, attrs) in runs {
                 let opts = ScanOptions {
                     batch_size: 512,
-                    view: ViewOptions { layers: Some(vec![String::new()]), ..ViewOptions::default() },
+                    view: ViewOptions {
+                        layers: Some(vec![String::new()]),
+                        attrs,
+                        graphs: attrs,
+                    },
                     ..ScanOptions::default()
                 };
+                let what = if attrs { "main layer + attributes" } else { "main layer" };
                 row(
-                    &format!("LoomFile::scan axis {name}, batch 512"),
+                    &format!("LoomFile::scan axis {name}, batch 512, {what}"),
                     "Matrix::scan, the same 512-item batches, fresh",
                     &format!("scan axis {name}, fresh batches"),
                     &mut || {

@@ -1,10 +1,12 @@
 //! `loom export`: a layer (or a selection of it) as NumPy .npy, Matrix Market or dense TSV,
-//! streamed band by band so memory stays at one band whatever the layer size.
+//! streamed band by band so memory stays at one band whatever the layer size (.npy through
+//! the scan core's row scan, each chunk decoded once).
 
 use crate::select;
 use crate::{CliError, CliResult};
 use loomfile::values::f32_to_f16;
 use loomfile::{Axis, LoomFile, NumType, Sel};
+use loomfile_scan::{Axis as ScanAxis, ScanOptions};
 use std::io::Write;
 
 /// Rows per band when streaming.
@@ -52,41 +54,66 @@ pub fn npy_header(t: NumType, rows: u64, cols: u64) -> Vec<u8> {
     h
 }
 
-/// Little-endian bytes of a band of the layer in its own dtype.
-fn band_bytes(
+/// Append the selection of the layer to `w` as little-endian values of its own dtype, row
+/// band by row band through the scan core (one pass, buffers recycled, no chunk cache:
+/// every chunk is decoded once).
+fn write_npy_body(
     f: &LoomFile,
     layer: &str,
     t: NumType,
     rows: &Sel,
     cols: &Sel,
-) -> loomfile::Result<Vec<u8>> {
-    macro_rules! raw {
-        ($ty:ty) => {{
-            let a = f.read_layer::<$ty>(layer, rows, cols)?;
-            const SIZE: usize = std::mem::size_of::<$ty>();
-            let mut out = vec![0u8; a.len() * SIZE];
-            for (d, x) in out.chunks_exact_mut(SIZE).zip(a.iter()) {
-                d.copy_from_slice(&x.to_le_bytes());
+    w: &mut dyn Write,
+    bar: &crate::progress::Progress,
+) -> Result<(), CliError> {
+    let err = |e: loomfile::Error| CliError::fail(e.to_string());
+    let io = |e: std::io::Error| CliError::fail(format!("writing output: {e}"));
+    let m = f.matrix(layer).map_err(err)?;
+    let (n, ncols) = f.shape();
+    let items = match rows {
+        Sel::All => None,
+        r => Some(r.indices(n).map_err(err)?),
+    };
+    let opts = ScanOptions {
+        items,
+        batch_size: BAND,
+        other: cols.to_hdf5(ncols).map_err(err)?,
+        ..ScanOptions::default()
+    };
+    let mut bytes = Vec::new();
+    macro_rules! body {
+        ($ty:ty, $enc:expr) => {{
+            let mut scan = m.scan::<$ty>(ScanAxis::Rows, opts);
+            while let Some(b) = scan.next() {
+                let b = b.map_err(|e| CliError::fail(e.to_string()))?;
+                let enc = $enc;
+                let size = std::mem::size_of_val(&enc(<$ty>::default()));
+                bytes.clear();
+                bytes.resize(b.data.len() * size, 0);
+                for (d, &x) in bytes.chunks_exact_mut(size).zip(&b.data) {
+                    d.copy_from_slice(&enc(x));
+                }
+                w.write_all(&bytes).map_err(io)?;
+                bar.inc(b.items.len() as u64);
+                scan.recycle(b);
             }
-            out
         }};
     }
-    Ok(match t {
-        NumType::Int8 => raw!(i8),
-        NumType::Int16 => raw!(i16),
-        NumType::Int32 => raw!(i32),
-        NumType::Int64 => raw!(i64),
-        NumType::UInt8 => raw!(u8),
-        NumType::UInt16 => raw!(u16),
-        NumType::UInt32 => raw!(u32),
-        NumType::UInt64 => raw!(u64),
-        NumType::Float16 => {
-            let a = f.read_layer::<f32>(layer, rows, cols)?;
-            a.iter().flat_map(|&x| f32_to_f16(x).to_le_bytes()).collect()
-        }
-        NumType::Float32 => raw!(f32),
-        NumType::Float64 => raw!(f64),
-    })
+    match t {
+        NumType::Int8 => body!(i8, |x: i8| x.to_le_bytes()),
+        NumType::Int16 => body!(i16, |x: i16| x.to_le_bytes()),
+        NumType::Int32 => body!(i32, |x: i32| x.to_le_bytes()),
+        NumType::Int64 => body!(i64, |x: i64| x.to_le_bytes()),
+        NumType::UInt8 => body!(u8, |x: u8| x.to_le_bytes()),
+        NumType::UInt16 => body!(u16, |x: u16| x.to_le_bytes()),
+        NumType::UInt32 => body!(u32, |x: u32| x.to_le_bytes()),
+        NumType::UInt64 => body!(u64, |x: u64| x.to_le_bytes()),
+        // float16 widens to float32 exactly and narrows back exactly.
+        NumType::Float16 => body!(f32, |x: f32| f32_to_f16(x).to_le_bytes()),
+        NumType::Float32 => body!(f32, |x: f32| x.to_le_bytes()),
+        NumType::Float64 => body!(f64, |x: f64| x.to_le_bytes()),
+    }
+    Ok(())
 }
 
 /// The row indices of a selection, split into bands of selections (ranges where the rows
@@ -129,10 +156,7 @@ pub fn export(
     match format {
         "npy" => {
             w.write_all(&npy_header(t, nr, nc)).map_err(io)?;
-            for b in bands(&rsel, n)? {
-                w.write_all(&band_bytes(&f, layer, t, &b, &csel).map_err(err)?).map_err(io)?;
-                bar.inc(BAND as u64);
-            }
+            write_npy_body(&f, layer, t, &rsel, &csel, &mut w, &bar)?;
         }
         "tsv" => {
             let row_ids = ids(&f, Axis::Rows, &["Gene", "Accession"]);

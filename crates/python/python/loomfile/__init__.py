@@ -1,0 +1,193 @@
+"""loomfile: Loom files with loompy's API, on a pure-Rust engine.
+
+``import loomfile as loompy`` runs loompy code: :func:`connect`, :func:`new`, :func:`create`,
+:func:`combine`, :func:`create_from_cellranger` and :class:`LoomConnection` (layers, ``ra``,
+``ca``, ``attrs``, graphs, views, ``scan``, ``map``, ``sparse``, ``add_columns``,
+``add_loom``, ``permute``, ``aggregate``). No libhdf5 or h5py is needed: the engine reads
+and writes HDF5 itself, decodes in parallel and releases the GIL while it works. Results are
+numpy arrays in the layer's dtype and scipy sparse matrices.
+
+Where loompy is wrong, loomfile is not: text is returned exactly as stored, ``connect``
+defaults to ``r+`` like loompy but ``mode="r"`` never writes, ``add_columns`` never deletes
+attributes, scans keep the order of ``items``, graphs slice in the selection's order, and
+every write is one atomic commit (a killed process leaves the old file or the new one).
+
+For data larger than one machine: :mod:`loomfile.dask` (``from_loom``), and ``loom refs``
+(the command-line tool) for zarr/kerchunk readers.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import _core, _values
+from .attributes import AttributeManager, GlobalAttributeManager, MissingError
+from .connection import LoomConnection
+from .graphs import GraphManager
+from .layers import LayerManager, LoomLayer, MemoryLoomLayer
+from .view import LoomView, ViewManager
+
+__version__ = _core.ENGINE_VERSION
+loom_spec_version = "3.0.0"
+
+__all__ = [
+    "AttributeManager", "GlobalAttributeManager", "GraphManager", "LayerManager", "LoomConnection",
+    "LoomLayer", "LoomValidator", "LoomView", "MemoryLoomLayer", "MissingError", "ViewManager",
+    "combine", "connect", "create", "create_from_cellranger", "new", "timestamp",
+    "loom_spec_version", "__version__",
+]
+
+
+def timestamp() -> str:
+    """Now, as loompy writes timestamps (``%Y%m%dT%H%M%S.%fZ``, UTC)."""
+    return _core.timestamp()
+
+
+def connect(filename: Any, mode: str = "r+", *, validate: bool = True, spec_version: str = "3.0.0") -> LoomConnection:
+    """Open a loom file. ``mode`` is ``"r+"`` (read-write, loompy's default) or ``"r"``
+    (read-only: shared lock, nothing is ever written). With ``validate`` the file is checked
+    against the loom spec first (ValueError listing the problems)."""
+    if mode not in ("r", "r+"):
+        raise ValueError("Mode must be either 'r' or 'r+'")
+    filename = os.path.expanduser(os.fspath(filename))
+    if not os.path.exists(filename):
+        raise IOError(f"File '{filename}' not found")
+    return LoomConnection(filename, mode, validate=validate)
+
+
+def _file_attrs(file_attrs: Optional[Dict[str, Any]]):
+    out = []
+    for k, v in (file_attrs or {}).items():
+        if v is None:
+            v = "None"  # as loompy
+        if isinstance(v, bool):
+            v = np.uint8(v)
+        elif isinstance(v, int) and not isinstance(v, np.integer):
+            v = np.int64(v)
+        elif isinstance(v, float):
+            v = np.float64(v)
+        out.append((k, _values.to_engine(v, scalar_ok=True)))
+    return out
+
+
+def new(filename: Any, *, file_attrs: Optional[Dict[str, Any]] = None) -> LoomConnection:
+    """Start an empty loom file (replacing any file there) and return a read-write
+    connection; fill it with ``add_columns`` or ``ds.layers[""] = ...``. The file appears at
+    ``filename`` complete when the connection is closed."""
+    filename = os.path.expanduser(os.fspath(filename))
+    core = _core.File.new(filename, _file_attrs(file_attrs))
+    ds = LoomConnection(filename, "r+", validate=False, _core_file=core)
+    ds._from_new = True
+    return ds
+
+
+def create(
+    filename: Any,
+    layers: Any,
+    row_attrs: Any,
+    col_attrs: Any,
+    *,
+    file_attrs: Optional[Dict[str, Any]] = None,
+) -> None:
+    """Create a loom file from a main matrix (or a dict of layers with ``""``), row and
+    column attributes, atomically: on any error no file appears (an existing one is kept)."""
+    from .connection import _mapping
+
+    if isinstance(layers, LayerManager):
+        layers = {k: layers[k][:, :] for k in layers.keys()}
+    if not isinstance(layers, dict):
+        layers = {"": layers}
+    if "" not in layers:
+        raise ValueError("the layers must include the main matrix ''")
+    main = layers[""]
+    if getattr(main, "shape", (0, 0))[0] == 0 or getattr(main, "shape", (0, 0))[1] == 0:
+        raise ValueError("the main matrix must not be empty")
+    for k, v in layers.items():
+        if getattr(v, "shape", None) != getattr(main, "shape", None):
+            raise ValueError(f"layer {k!r} has shape {getattr(v, 'shape', None)}, the main matrix {main.shape}")
+    filename = os.path.expanduser(os.fspath(filename))
+    ds = new(filename, file_attrs=file_attrs)
+    try:
+        ds.layers[""] = main
+        for k, v in layers.items():
+            if k != "":
+                ds.layers[k] = v
+        for k, v in _mapping(row_attrs).items():
+            ds.ra[k] = v
+        for k, v in _mapping(col_attrs).items():
+            ds.ca[k] = v
+    except BaseException:
+        ds._core.discard()
+        raise
+    ds.close()
+
+
+def combine(
+    files: Sequence[Any],
+    output_file: Any,
+    key: Optional[str] = None,
+    file_attrs: Optional[Dict[str, Any]] = None,
+    batch_size: int = 1000,
+    convert_attrs: bool = False,
+    *,
+    fill_values: Any = None,
+    include_graphs: bool = False,
+) -> None:
+    """Concatenate loom files along columns into a new file (rows aligned by the row
+    attribute ``key``). The inputs are only read; the output appears when complete."""
+    _core.combine(
+        [os.fspath(f) for f in files],
+        os.fspath(output_file),
+        key,
+        _file_attrs(file_attrs),
+        int(batch_size),
+        bool(convert_attrs),
+        fill_values if fill_values is None or isinstance(fill_values, str)
+        else [(k, _values.to_engine(v, scalar_ok=True)) for k, v in dict(fill_values).items()],
+        bool(include_graphs),
+    )
+
+
+def create_from_cellranger(
+    indir: Any,
+    outdir: Any = None,
+    genome: Optional[str] = None,
+    file_attrs: Optional[Dict[str, Any]] = None,
+    selected_cellids: Optional[Sequence[str]] = None,
+) -> str:
+    """Import a Cell Ranger output folder (2.x or 3+, streaming, never dense) to
+    ``<outdir>/<sampleid>.loom`` and return that path. ``selected_cellids`` (``CellID``
+    values, ``"<sampleid>:<barcode>"``) keeps only those cells (loompy ignores it)."""
+    indir = os.fspath(indir)
+    sampleid = os.path.basename(os.path.normpath(indir))
+    outdir = indir if outdir is None else os.fspath(outdir)
+    out = os.path.join(outdir, sampleid + ".loom")
+    if selected_cellids is None:
+        _core.import_cellranger(indir, out, genome, sampleid, _file_attrs(file_attrs))
+        return out
+    with tempfile.TemporaryDirectory(dir=outdir) as tmp:
+        full = os.path.join(tmp, "all.loom")
+        _core.import_cellranger(indir, full, genome, sampleid, _file_attrs(file_attrs))
+        with connect(full, "r", validate=False) as ds:
+            keep = np.flatnonzero(np.isin(ds.ca.CellID, np.asarray(list(selected_cellids), dtype=object)))
+        _core.subset(full, out, None, keep.astype(np.uint64))
+    return out
+
+
+class LoomValidator:
+    """Check files against the loom spec (``strictness="conventions"`` adds loompy's naming
+    conventions). ``validate`` returns True when valid and fills ``errors``/``warnings``."""
+
+    def __init__(self, version: Optional[str] = None) -> None:
+        self.version = version
+        self.errors: List[str] = []
+        self.warnings: List[str] = []
+        self.summary: List[str] = []
+
+    def validate(self, path: Any, strictness: str = "speconly") -> bool:
+        self.errors, self.warnings = _core.validate(os.fspath(path), strictness == "conventions")
+        return not self.errors

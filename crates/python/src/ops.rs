@@ -1,0 +1,193 @@
+//! Module-level operations: `combine`, the Cell Ranger import, validation by path, a loompy
+//! timestamp; and [`SparseParts`], the non-zeros of a layer on their way to a scipy
+//! `coo_matrix` (index arrays already in scipy's index dtype, so scipy keeps them as given).
+
+use crate::error::IntoPy;
+use crate::typed::vec_to_py;
+use loomfile::ops::{CombineOptions, FillValues, MexOptions};
+use loomfile::{Coo, NumType, Values};
+use numpy::Element;
+use pyo3::prelude::*;
+use std::path::PathBuf;
+
+/// Row and column indices in scipy's index dtype: int32 when every index fits.
+pub enum Index {
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+}
+
+impl Index {
+    fn new(v: Vec<u64>, n: u64) -> Index {
+        if n <= i32::MAX as u64 {
+            Index::I32(v.into_iter().map(|x| x as i32).collect())
+        } else {
+            // Same size: collected in place, no new buffer.
+            Index::I64(v.into_iter().map(|x| x as i64).collect())
+        }
+    }
+
+    fn from_u32(v: Vec<u32>, n: u64) -> Index {
+        if n <= i32::MAX as u64 {
+            // Same size: collected in place.
+            Index::I32(v.into_iter().map(|x| x as i32).collect())
+        } else {
+            Index::I64(v.into_iter().map(i64::from).collect())
+        }
+    }
+
+    fn into_py(self, py: Python<'_>) -> Bound<'_, PyAny> {
+        match self {
+            Index::I32(v) => vec_to_py(py, v),
+            Index::I64(v) => vec_to_py(py, v),
+        }
+    }
+}
+
+/// COO parts of any element type.
+pub struct SparseParts {
+    shape: (u64, u64),
+    row: Index,
+    col: Index,
+    data: Box<dyn FnOnce(Python<'_>) -> Bound<'_, PyAny> + Send>,
+}
+
+impl SparseParts {
+    /// From the library's COO.
+    pub fn of<T: Element + Send + 'static>(c: Coo<T>) -> SparseParts {
+        let n = c.rows.max(c.cols);
+        let data = c.data;
+        SparseParts {
+            shape: (c.rows, c.cols),
+            row: Index::new(c.row, n),
+            col: Index::new(c.col, n),
+            data: Box::new(move |py| vec_to_py(py, data)),
+        }
+    }
+
+    /// From the scan core's CSR (the whole layer): rows expanded from the offsets.
+    pub fn of_csr<T: Element + Send + 'static>(c: loomfile_scan::Csr<T>) -> SparseParts {
+        let n = c.nrows.max(c.ncols);
+        let mut row = Vec::with_capacity(c.values.len());
+        for (r, w) in c.indptr.windows(2).enumerate() {
+            row.extend(std::iter::repeat_n(r as u64, (w[1] - w[0]) as usize));
+        }
+        let data = c.values;
+        SparseParts {
+            shape: (c.nrows, c.ncols),
+            row: Index::new(row, n),
+            col: Index::from_u32(c.indices, n),
+            data: Box::new(move |py| vec_to_py(py, data)),
+        }
+    }
+
+    /// `(row, col, data, shape)`; float16 layers come back as float16.
+    pub fn into_py(self, py: Python<'_>, t: NumType) -> PyResult<Bound<'_, PyAny>> {
+        let mut data = (self.data)(py);
+        if t == NumType::Float16 {
+            data = data.call_method1("astype", ("float16",))?;
+        }
+        let tuple = (self.row.into_py(py), self.col.into_py(py), data, self.shape);
+        Ok(tuple.into_pyobject(py)?.into_any())
+    }
+}
+
+fn fill(obj: Option<&Bound<'_, PyAny>>) -> PyResult<FillValues> {
+    crate::file::fill_values_from(obj)
+}
+
+/// Combine loom files column-wise into a new file (rows aligned by `key`).
+#[pyfunction]
+#[pyo3(signature = (files, output, key=None, file_attrs=Vec::new(), batch_size=512, convert_attrs=false, fill_values=None, include_graphs=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn combine(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    output: PathBuf,
+    key: Option<String>,
+    file_attrs: Vec<(String, Bound<'_, PyAny>)>,
+    batch_size: usize,
+    convert_attrs: bool,
+    fill_values: Option<&Bound<'_, PyAny>>,
+    include_graphs: bool,
+) -> PyResult<()> {
+    let attrs: Vec<(String, Values)> = file_attrs
+        .into_iter()
+        .map(|(k, v)| Ok((k, crate::values::from_py(&v)?)))
+        .collect::<PyResult<_>>()?;
+    let fv = fill(fill_values)?;
+    py.detach(move || {
+        let opts = CombineOptions {
+            key: key.as_deref(),
+            file_attrs: attrs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+            batch_size,
+            convert_attrs,
+            fill_values: fv,
+            include_graphs,
+        };
+        loomfile::ops::combine(&files, &output, &opts).map(|_| ()).py()
+    })
+}
+
+/// Import a 10x Genomics Cell Ranger output (MEX folder) into a loom file; returns its path.
+#[pyfunction]
+#[pyo3(signature = (folder, output, genome=None, sample_id=None, file_attrs=Vec::new()))]
+pub fn import_cellranger(
+    py: Python<'_>,
+    folder: PathBuf,
+    output: PathBuf,
+    genome: Option<String>,
+    sample_id: Option<String>,
+    file_attrs: Vec<(String, Bound<'_, PyAny>)>,
+) -> PyResult<PathBuf> {
+    let attrs: Vec<(String, Values)> = file_attrs
+        .into_iter()
+        .map(|(k, v)| Ok((k, crate::values::from_py(&v)?)))
+        .collect::<PyResult<_>>()?;
+    py.detach(move || {
+        let opts = MexOptions {
+            sample_id: sample_id.as_deref(),
+            genome: genome.as_deref(),
+            file_attrs: attrs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+            ..MexOptions::default()
+        };
+        loomfile::ops::import_mex(&folder, &output, &opts).py()?;
+        Ok(output)
+    })
+}
+
+/// Copy a selection of rows and columns of `src` into a new loom file at `output`.
+#[pyfunction]
+#[pyo3(signature = (src, output, rows=None, cols=None))]
+pub fn subset(
+    py: Python<'_>,
+    src: PathBuf,
+    output: PathBuf,
+    rows: Option<&Bound<'_, PyAny>>,
+    cols: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let (rows, cols) = (crate::sel::from_py(rows)?, crate::sel::from_py(cols)?);
+    py.detach(move || {
+        let f = loomfile::LoomFile::open(&src).py()?;
+        loomfile::ops::subset(&f, &output, &rows, &cols).map(|_| ()).py()
+    })
+}
+
+/// Validate the file at `path`: `(errors, warnings)`.
+#[pyfunction]
+#[pyo3(signature = (path, strict=false))]
+pub fn validate(
+    py: Python<'_>,
+    path: PathBuf,
+    strict: bool,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    py.detach(|| {
+        let r = loomfile::validate::validate_path(&path, strict).py()?;
+        Ok((r.errors, r.warnings))
+    })
+}
+
+/// The current time in loompy's timestamp format (`%Y%m%dT%H%M%S.%fZ`, UTC).
+#[pyfunction]
+pub fn timestamp() -> String {
+    loomfile::timestamp::now()
+}

@@ -28,6 +28,7 @@ pub mod layers;
 pub mod ops;
 mod parallel;
 pub mod reader;
+pub mod refs;
 pub mod sparse;
 pub mod spec;
 pub mod stats;

@@ -178,6 +178,17 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// kerchunk/fsspec reference JSON: zarr, xarray and dask read the file without loomfile.
+    Refs {
+        /// The loom file.
+        file: String,
+        /// Output file (default: stdout).
+        #[arg(short = 'o', long = "output")]
+        output: Option<String>,
+        /// Where readers find the loom file (default: its absolute path).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// HDF5-level tools for any HDF5 file.
     H5 {
         #[command(subcommand)]
@@ -293,6 +304,9 @@ fn run(cli: Cli) -> CliResult {
         }),
         Command::Subset { input, output, select, threads } => {
             with_threads(threads, || cmd::subset::subset(&input, &output, &select, cli.quiet))
+        }
+        Command::Refs { file, output, url } => {
+            cmd::refs::refs(&file, output.as_deref(), url.as_deref())
         }
         Command::H5 { command } => match command {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod export;
 pub mod h5;
 pub mod info;
+pub mod refs;
 pub mod stats;
 pub mod subset;
 pub mod validate;

@@ -6,6 +6,7 @@
 //! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
 //! | `fixtures` | regenerate the committed fixture files with the venv |
 //! | `test` | build and run the workspace tests with the venv wired in |
+//! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
@@ -14,13 +15,14 @@ mod bench;
 mod bench_public;
 mod fuzz;
 mod portability;
+mod python;
 mod util;
 mod venv;
 
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <ci|venv|fixtures|test|bench|portability|fuzz-smoke> [args]";
+    "usage: cargo xtask <ci|venv|fixtures|test|python|bench|portability|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         "venv" => venv::ensure().map(|_| ()),
         "fixtures" => fixtures(),
         "test" => test(rest),
+        "python" => python::run(rest),
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
         "portability" => portability::run(rest),
@@ -60,6 +63,7 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
     // In CI the shared corpora (CVE reproducers, public loom files) must be there.
     util::step("test", || test_with(&[], true))?;
+    util::step("python", || python::run(&[]))?;
     util::step("portability", || portability::run(&[]))?;
     util::step("fuzz smoke", || fuzz::smoke(&[]))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());
@@ -72,7 +76,8 @@ fn test(extra: &[String]) -> Result<(), String> {
 
 fn test_with(extra: &[String], require_shared: bool) -> Result<(), String> {
     let py = venv::ensure()?;
-    let mut args: Vec<&str> = vec!["test", "--workspace"];
+    // The Python extension is tested from Python (`cargo xtask python`).
+    let mut args: Vec<&str> = vec!["test", "--workspace", "--exclude", "loomfile-python"];
     args.extend(extra.iter().map(String::as_str));
     let py = py.to_string_lossy();
     let mut env = vec![("LOOMFILE_PYTHON", py.as_ref())];

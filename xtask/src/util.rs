@@ -24,6 +24,14 @@ pub fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), St
     r
 }
 
+/// Run `f`, printing how long it took (a sub-step inside a step).
+pub fn timed<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    let t = Instant::now();
+    let r = f();
+    println!("    {name}: {:.1?}", t.elapsed());
+    r
+}
+
 /// Run `program args` in `dir` with extra environment.
 pub fn run(program: &str, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Result<(), String> {
     let mut c = Command::new(program);

@@ -369,6 +369,18 @@ impl File {
         self.with(py, |f| Ok(f.layer_dtype(name)?.name()))
     }
 
+    /// The chunk shape of a layer (rows, columns); the whole layer for unchunked storage.
+    fn layer_chunks(&self, py: Python<'_>, name: &str) -> PyResult<(u64, u64)> {
+        self.with(py, |f| {
+            let info = f.layer_info(name)?;
+            let (n, m) = f.shape();
+            Ok(match info.chunks.as_deref() {
+                Some([r, c, ..]) => (*r, *c),
+                _ => (n.max(1), m.max(1)),
+            })
+        })
+    }
+
     /// A selection of a layer as a 2-D array of the layer's dtype.
     #[pyo3(signature = (name, rows=None, cols=None))]
     fn read<'py>(

@@ -1,0 +1,92 @@
+"""The wheel and the run-time environment: the wheel carries the type stubs and
+``py.typed`` and an abi3 manylinux tag; the extension needs no libhdf5, and the package
+works with h5py made unimportable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+import loomfile
+
+
+def test_wheel_contents():
+    wheel = os.environ.get("LOOMFILE_WHEEL")
+    if not wheel:
+        pytest.skip("LOOMFILE_WHEEL not set (run through `cargo xtask python`)")
+    name = os.path.basename(wheel)
+    assert "-cp39-abi3-" in name and "manylinux" in name, name
+    names = zipfile.ZipFile(wheel).namelist()
+    for want in ["loomfile/__init__.py", "loomfile/py.typed", "loomfile/_core.pyi", "loomfile/dask.py"]:
+        assert want in names, f"{want} missing from {name}"
+    assert any(n.startswith("loomfile/_core") and n.endswith(".so") for n in names), names
+
+
+def test_extension_links_no_hdf5():
+    so = loomfile._core.__file__
+    out = subprocess.run(["readelf", "-d", so], capture_output=True, text=True, check=True).stdout
+    needed = [line.split("[")[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line]
+    assert needed, out
+    assert not [n for n in needed if "hdf5" in n or "python" in n], needed
+
+
+def test_works_without_h5py(tmp_path):
+    code = f"""
+import sys
+sys.modules["h5py"] = None  # any import of h5py now fails
+import numpy as np, loomfile
+fn = {str(tmp_path / "x.loom")!r}
+loomfile.create(fn, np.arange(12.0).reshape(3, 4), {{"Gene": np.array(["a", "b", "c"])}}, {{"CellID": np.arange(4)}})
+with loomfile.connect(fn, "r") as ds:
+    assert ds[:, :].sum() == 66.0 and list(ds.ra.Gene) == ["a", "b", "c"]
+assert not any(m.startswith("h5py") and sys.modules[m] is not None for m in sys.modules)
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_read_only_open_never_writes(tmp_path):
+    fn = str(tmp_path / "x.loom")
+    loomfile.create(fn, np.ones((5, 6), dtype=np.float32), {"Gene": np.arange(5)}, {"CellID": np.arange(6)})
+    before = (os.stat(fn).st_mtime_ns, open(fn, "rb").read())
+    with loomfile.connect(fn, "r") as ds:
+        ds[:, :], ds.ra.Gene, ds.attrs.keys(), ds.last_modified(), list(ds.scan(axis=1))
+        with pytest.raises(ValueError):
+            ds.ca.X = np.zeros(6)
+        with pytest.raises(ValueError):
+            ds[0, 0] = 3
+    assert (os.stat(fn).st_mtime_ns, open(fn, "rb").read()) == before
+
+
+def test_results_are_numpy_in_the_layer_dtype(tmp_path):
+    fn = str(tmp_path / "x.loom")
+    # (float16 layers are written as float32: the engine has no float16 element type yet.)
+    for dt in ["uint16", "int32", "float32", "float64", "int8", "uint64"]:
+        m = (np.arange(30).reshape(5, 6) % 7).astype(dt)
+        loomfile.create(fn, m, {}, {})
+        with loomfile.connect(fn, "r") as ds:
+            a = ds[:, :]
+            assert a.dtype == np.dtype(dt) and a.flags.c_contiguous
+            np.testing.assert_array_equal(a, m)
+            s = ds.sparse()
+            assert s.dtype == np.dtype(dt) and s.row.dtype == np.int32
+            np.testing.assert_array_equal(s.toarray(), m)
+
+
+def test_missing_names_raise_key_and_attribute_errors(tmp_path):
+    fn = str(tmp_path / "x.loom")
+    loomfile.create(fn, np.ones((2, 2)), {}, {})
+    with loomfile.connect(fn, "r") as ds:
+        with pytest.raises(AttributeError):
+            ds.ca.Nope
+        with pytest.raises(KeyError):
+            ds.ca["Nope"]
+        with pytest.raises(KeyError):
+            ds.layers["nope"]
+        assert ds.attrs.get("nope", 5) == 5

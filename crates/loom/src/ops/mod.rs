@@ -5,6 +5,7 @@
 //! - [`LoomFile::add_loom`] (module [`add_loom`]): append the columns of another loom file,
 //!   rows aligned by a key, in column batches; the other file is only read;
 //! - [`combine()`]: a new file from the columns of several files;
+//! - [`LoomFile::aggregate`] (module [`aggregate`]): one value per row and group of columns;
 //! - [`LoomFile::permute`] (module [`permute`]): reorder rows or columns everywhere;
 //! - [`subset()`]: a new file from a selection of rows and columns, everything sliced;
 //! - [`import_mex`]: a 10x Genomics Matrix Market folder (Cell Ranger 2 or
@@ -24,6 +25,7 @@
 
 pub mod add_columns;
 pub mod add_loom;
+pub mod aggregate;
 pub mod combine;
 pub(crate) mod convert;
 #[cfg(feature = "fs")]
@@ -38,6 +40,7 @@ pub mod subset;
 
 pub use add_columns::Block;
 pub use add_loom::AddLoomOptions;
+pub use aggregate::Aggregation;
 pub use combine::{CombineOptions, CombineReport, combine_into};
 #[cfg(feature = "fs")]
 pub use combine::{combine, combine_opened};

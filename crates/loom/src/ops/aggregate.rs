@@ -1,0 +1,175 @@
+//! loompy's `aggregate`: one value per row and group of columns (clusters, samples), in one
+//! pass over bands of rows, rows of a band reduced in parallel.
+//!
+//! Groups are column labels mapped to `0..k` (loompy: the sorted distinct labels); the
+//! result is rows x k float64. The reductions are numpy-groupies' names that make sense
+//! for a count matrix: `sum`, `prod`, `mean`, `var`, `std` (population), `min`, `max`,
+//! `first`, `last`, `len` (the group's size), `median`, and `nansum`, `nanmean`, `nanmin`,
+//! `nanmax` (NaN skipped). loompy computes through numpy_groupies on dense bands; its
+//! `mode` aggregation of column attributes crashes (it is not in this list either:
+//! attributes are aggregated by the caller).
+
+use crate::error::{Error, Result};
+use crate::file::LoomFile;
+use crate::layers::Sel;
+use ndarray::Array2;
+
+/// How a group of values becomes one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregation {
+    /// Sum.
+    Sum,
+    /// Product.
+    Prod,
+    /// Mean.
+    Mean,
+    /// Population variance.
+    Var,
+    /// Population standard deviation.
+    Std,
+    /// Minimum.
+    Min,
+    /// Maximum.
+    Max,
+    /// The group's first column (in file order).
+    First,
+    /// The group's last column.
+    Last,
+    /// Number of columns in the group.
+    Len,
+    /// Median (mean of the two middle values for an even count).
+    Median,
+    /// Sum, NaN skipped.
+    NanSum,
+    /// Mean, NaN skipped.
+    NanMean,
+    /// Minimum, NaN skipped.
+    NanMin,
+    /// Maximum, NaN skipped.
+    NanMax,
+}
+
+impl Aggregation {
+    /// By numpy-groupies' name (`"mean"`, `"sum"`, ...).
+    pub fn parse(name: &str) -> Option<Aggregation> {
+        Some(match name {
+            "sum" => Aggregation::Sum,
+            "prod" => Aggregation::Prod,
+            "mean" => Aggregation::Mean,
+            "var" => Aggregation::Var,
+            "std" => Aggregation::Std,
+            "min" | "amin" => Aggregation::Min,
+            "max" | "amax" => Aggregation::Max,
+            "first" => Aggregation::First,
+            "last" => Aggregation::Last,
+            "len" | "size" => Aggregation::Len,
+            "median" => Aggregation::Median,
+            "nansum" => Aggregation::NanSum,
+            "nanmean" => Aggregation::NanMean,
+            "nanmin" => Aggregation::NanMin,
+            "nanmax" => Aggregation::NanMax,
+            _ => return None,
+        })
+    }
+
+    /// Reduce one group's values (never empty).
+    fn reduce(self, v: &mut [f64]) -> f64 {
+        let n = v.len() as f64;
+        let kept = || v.iter().copied().filter(|x| !x.is_nan());
+        match self {
+            Aggregation::Sum => v.iter().sum(),
+            Aggregation::Prod => v.iter().product(),
+            Aggregation::Mean => v.iter().sum::<f64>() / n,
+            Aggregation::Var | Aggregation::Std => {
+                let mean = v.iter().sum::<f64>() / n;
+                let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+                if self == Aggregation::Var { var } else { var.sqrt() }
+            }
+            Aggregation::Min => v
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, |a, x| if x < a || x.is_nan() { x } else { a }),
+            Aggregation::Max => v
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, |a, x| if x > a || x.is_nan() { x } else { a }),
+            Aggregation::First => v[0],
+            Aggregation::Last => v[v.len() - 1],
+            Aggregation::Len => n,
+            Aggregation::Median => {
+                if v.iter().any(|x| x.is_nan()) {
+                    return f64::NAN;
+                }
+                v.sort_by(f64::total_cmp);
+                let m = v.len() / 2;
+                if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
+            }
+            Aggregation::NanSum => kept().sum(),
+            Aggregation::NanMean => {
+                let (s, c) = kept().fold((0.0, 0.0), |(s, c), x| (s + x, c + 1.0));
+                if c == 0.0 { f64::NAN } else { s / c }
+            }
+            Aggregation::NanMin => kept().reduce(f64::min).unwrap_or(f64::NAN),
+            Aggregation::NanMax => kept().reduce(f64::max).unwrap_or(f64::NAN),
+        }
+    }
+}
+
+/// Rows per band.
+const BAND: u64 = 256;
+
+impl LoomFile {
+    /// Aggregate the columns of `layer` by group: `groups[j]` is the group (`0..k`) of
+    /// column `j`; the result has one row per row of the file and one column per group.
+    /// Every group in `0..k` must have a column.
+    pub fn aggregate(&self, layer: &str, groups: &[u32], how: Aggregation) -> Result<Array2<f64>> {
+        let (n, m) = self.shape();
+        if groups.len() as u64 != m {
+            return Err(Error::Shape {
+                what: "aggregate groups".into(),
+                expected: vec![m],
+                got: vec![groups.len() as u64],
+            });
+        }
+        let k = groups.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
+        // Columns of each group, in file order.
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+        for (j, &g) in groups.iter().enumerate() {
+            members[g as usize].push(j);
+        }
+        if let Some(g) = members.iter().position(|c| c.is_empty()) {
+            return Err(Error::invalid(format!("aggregate: group {g} has no column")));
+        }
+        let limit = self.reader.source().limits.max_read_bytes;
+        let bytes = n.saturating_mul(k as u64).saturating_mul(8);
+        if bytes > limit {
+            let e = loomfile_hdf5::Error::limit("aggregate result bytes", bytes, limit);
+            return Err(e.at(&crate::layers::layer_path(layer)).into());
+        }
+        let mut out = Array2::<f64>::zeros((n as usize, k));
+        let mut start = 0u64;
+        while start < n {
+            let end = (start + BAND).min(n);
+            let band = self.read_layer::<f64>(layer, &Sel::Range(start, end), &Sel::All)?;
+            let rows: Vec<usize> = (0..(end - start) as usize).collect();
+            let reduced = crate::parallel::map_init(&rows, Vec::new, |buf: &mut Vec<f64>, &i| {
+                let row = band.row(i);
+                members
+                    .iter()
+                    .map(|cols| {
+                        buf.clear();
+                        buf.extend(cols.iter().map(|&j| row[j]));
+                        how.reduce(buf)
+                    })
+                    .collect::<Vec<f64>>()
+            });
+            for (i, r) in reduced.into_iter().enumerate() {
+                for (g, x) in r.into_iter().enumerate() {
+                    out[[start as usize + i, g]] = x;
+                }
+            }
+            start = end;
+        }
+        Ok(out)
+    }
+}

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod attrs;
+pub mod changes;
 pub mod create;
 pub mod error;
 pub mod file;

@@ -482,6 +482,23 @@ impl File {
         Ok(d)
     }
 
+    /// One value per row and group of columns: `groups[j]` is column j's group (0..k);
+    /// `how` is a numpy-groupies name (`mean`, `sum`, `max`, `median`, ...). rows x k float64.
+    fn aggregate<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        groups: PyReadonlyArray1<'py, u32>,
+        how: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let how = loomfile::ops::Aggregation::parse(how).ok_or_else(|| {
+            PyValueError::new_err(format!("aggregation {how:?} is not supported"))
+        })?;
+        let g = groups.as_array().to_vec();
+        let a = self.with(py, |f| f.aggregate(name, &g, how))?;
+        Ok(numpy::IntoPyArray::into_pyarray(a, py).into_any())
+    }
+
     // ----- row and column attributes -----
 
     fn attr_names(&self, py: Python<'_>, axis_: usize) -> PyResult<Vec<String>> {
@@ -660,6 +677,36 @@ impl File {
     /// The file-level `last_modified` timestamp, if the file records one.
     fn last_modified(&self, py: Python<'_>) -> PyResult<Option<String>> {
         self.with(py, |f| Ok(f.last_modified()))
+    }
+
+    /// The `last_modified` stamp of a layer (`kind="layer"`), an attribute
+    /// (`"row_attrs"`/`"col_attrs"`) or a graph (`"row_graphs"`/`"col_graphs"`); `name=None`
+    /// for the group. None when never stamped.
+    #[pyo3(signature = (kind, name=None))]
+    fn stamp(&self, py: Python<'_>, kind: &str, name: Option<&str>) -> PyResult<Option<String>> {
+        let kind = kind.to_string();
+        self.with(py, move |f| {
+            Ok(match kind.as_str() {
+                "layer" => name.and_then(|n| f.layer_last_modified(n)),
+                "row_attrs" => f.attr_last_modified(Axis::Rows, name),
+                "col_attrs" => f.attr_last_modified(Axis::Cols, name),
+                "row_graphs" => f.graph_last_modified(Axis::Rows, name),
+                "col_graphs" => f.graph_last_modified(Axis::Cols, name),
+                _ => None,
+            })
+        })
+    }
+
+    /// Names stamped after `timestamp` (or never stamped), by kind.
+    fn changes_since<'py>(&self, py: Python<'py>, timestamp: &str) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.with(py, |f| Ok(f.changes_since(timestamp)))?;
+        let d = PyDict::new(py);
+        d.set_item("layers", c.layers)?;
+        d.set_item("row_attrs", c.row_attrs)?;
+        d.set_item("col_attrs", c.col_attrs)?;
+        d.set_item("row_graphs", c.row_graphs)?;
+        d.set_item("col_graphs", c.col_graphs)?;
+        Ok(d)
     }
 
     /// Check the file against the loom spec (and loompy's conventions when `strict`):

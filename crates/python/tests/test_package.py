@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import zipfile
 
 import numpy as np
@@ -90,3 +91,22 @@ def test_missing_names_raise_key_and_attribute_errors(tmp_path):
         with pytest.raises(KeyError):
             ds.layers["nope"]
         assert ds.attrs.get("nope", 5) == 5
+
+
+def test_timestamps_and_changes_since(tmp_path):
+    """loompy's ``last_modified(name)`` and ``get_changes_since`` (which loompy cannot
+    answer on a file with graphs), read without writing."""
+    import scipy.sparse as sp
+
+    fn = str(tmp_path / "x.loom")
+    loomfile.create(fn, np.ones((6, 5)), {"Gene": np.arange(6)}, {"CellID": np.arange(5)})
+    t0 = loomfile.timestamp()
+    time.sleep(0.01)
+    with loomfile.connect(fn) as ds:
+        ds.ca.Cluster = np.arange(5) % 2
+        ds.col_graphs.KNN = sp.eye(5)
+        assert ds.ca.last_modified("Cluster") > t0
+        assert ds.col_graphs.last_modified("KNN") > t0
+        assert ds.ra.last_modified("Gene") < t0
+        ch = ds.get_changes_since(t0)
+    assert ch["col_attrs"] == ["Cluster"] and ch["col_graphs"] == ["KNN"] and ch["row_attrs"] == []

@@ -381,3 +381,23 @@ def test_import_as_loompy(tmp_path):
     with loompy.connect(fn, "r") as ds:
         assert ds.shape == (3, 4)
         assert ds[:, :].dtype == np.float32
+
+
+def test_aggregate_equals_loompy(tmp_path, loompy_mod, loomfile_mod):
+    """``aggregate`` (not in the walkthrough, in loompy's API) gives loompy's matrices and
+    column attributes; loompy's ``mode`` crashes, ours answers."""
+    out = {}
+    for lp in (loompy_mod, loomfile_mod):
+        d = tmp_path / lp.__name__
+        d.mkdir()
+        fn = make(lp, str(d), m=90, extra_layers=True)
+        with lp.connect(fn) as ds:
+            ds.ca.Clusters = np.arange(90) % 4
+            ds.ca.Sample = np.array(["s1", "s2", "s3"])[np.arange(90) % 3]
+            res = [ds.aggregate(aggr_by=how) for how in ("mean", "sum", "max", "first", "median")]
+            res.append(ds.aggregate(group_by="Clusters", layer="exons", aggr_by="mean"))
+            res.append(ds.aggregate(group_by=np.arange(90) // 30))
+            ds.aggregate(str(d / "agg.loom"), aggr_ca_by={"SomeColAttr": "first", "PCA1": "mean", "Sample": "tally"})
+            res.append(contents(lp, str(d / "agg.loom")))
+        out[lp.__name__] = res
+    same(out["loomfile"], out["loompy"], "aggregate")

@@ -279,6 +279,53 @@ class LoomConnection:
         self._core.permute(np.ascontiguousarray(o, dtype=np.uint64), axis)
         self._changed()
 
+    def aggregate(
+        self,
+        out_file: Optional[str] = None,
+        select: Any = None,
+        group_by: Any = "Clusters",
+        aggr_by: str = "mean",
+        aggr_ca_by: Optional[Dict[str, str]] = None,
+        layer: str = "",
+        aggr_ca_if_equal: bool = False,
+    ):
+        """Aggregate the columns by group (a column attribute name, or labels per column):
+        a rows x groups float64 matrix, groups in the order of their sorted labels. Column
+        attributes listed in ``aggr_ca_by`` are aggregated too (``"first"``, ``"mean"``,
+        ``"tally"``, ``"mode"``); with ``aggr_ca_if_equal`` attributes constant within every
+        group are kept. With ``out_file`` a loom file is created from the result (and the
+        file's row attributes) and nothing is returned."""
+        if select is not None:
+            raise ValueError("The 'select' argument is deprecated")
+        labels = np.asarray(self.ca[group_by] if isinstance(group_by, str) else group_by)
+        if labels.shape != (self.shape[1],):
+            raise ValueError(f"group_by must give one label per column ({self.shape[1]})")
+        if isinstance(group_by, str) and labels.dtype.kind in "iuf":
+            labels = labels.astype(int)
+        uniq, inverse = np.unique(labels, return_inverse=True)
+        m = self._core.aggregate(layer, inverse.astype(np.uint32), aggr_by)
+        ca: Dict[str, np.ndarray] = {}
+        for key, how in (aggr_ca_by or {}).items():
+            if key not in self.ca:
+                continue
+            ca.update(_aggregate_attr(key, np.asarray(self.ca[key]), inverse, uniq.size, how))
+        if aggr_ca_if_equal:
+            for key in self.ca.keys():
+                if aggr_ca_by and key in aggr_ca_by:
+                    continue
+                v = np.asarray(self.ca[key])
+                if v.ndim != 1:
+                    continue
+                firsts = v[_first_index(inverse, uniq.size)]
+                if np.all(v == firsts[inverse]):
+                    ca[key] = firsts
+        if out_file is not None:
+            from . import create
+
+            create(out_file, m, {k: self.ra[k] for k in self.ra.keys()}, ca)
+            return None
+        return m
+
     # -- appending
     def add_columns(
         self,
@@ -328,7 +375,48 @@ class LoomConnection:
         return self._core.last_modified() or _core.timestamp()
 
     def _last_modified(self, kind: str, name: Optional[str]) -> str:
-        return self.last_modified()
+        """The stamp of one object, or the newest of its kind (now when none is stamped;
+        nothing is written, unlike loompy in r+ mode)."""
+        if kind == "layer" and name is None:
+            stamps = [self._core.stamp("layer", n) for n in self.layers.keys()]
+        else:
+            stamps = [self._core.stamp(kind, name)]
+        if any(s is None for s in stamps) or not stamps:
+            return _core.timestamp()
+        return max(stamps)
+
+    def get_changes_since(self, timestamp: str) -> Dict[str, List[str]]:
+        """Names of the layers, attributes and graphs written after ``timestamp`` (or never
+        stamped), by kind: ``{"layers", "row_attrs", "col_attrs", "row_graphs", "col_graphs"}``."""
+        return self._core.changes_since(timestamp)
+
+
+def _first_index(inverse: np.ndarray, k: int) -> np.ndarray:
+    """The first column of each group."""
+    return np.unique(inverse, return_index=True)[1]
+
+
+def _aggregate_attr(key: str, v: np.ndarray, inverse: np.ndarray, k: int, how: str) -> Dict[str, np.ndarray]:
+    """A column attribute aggregated by group (loompy's ``aggr_ca_by``)."""
+    if how == "first":
+        return {key: v[_first_index(inverse, k)]}
+    if how == "mean":
+        sums = np.zeros(k)
+        np.add.at(sums, inverse, v.astype(np.float64))
+        return {key: sums / np.bincount(inverse, minlength=k)}
+    if how == "tally":
+        out = {}
+        for val in np.unique(v):
+            name = f"{key}_{val}".replace("/", "-").replace(".", "_")
+            out[name] = np.bincount(inverse, weights=(v == val).astype(np.float64), minlength=k).astype(np.int64)
+        return out
+    if how == "mode":
+        out = np.empty(k, dtype=v.dtype)
+        for g in range(k):
+            vals, counts = np.unique(v[inverse == g], return_counts=True)
+            out[g] = vals[np.argmax(counts)]
+        return {key: out}
+    raise ValueError(f"column attribute aggregation {how!r} is not supported (first, mean, tally, mode)")
 
 
 def _hashable(f: Any) -> bool:

@@ -10,6 +10,9 @@
 //!   `convert` with scanpy from target/bench-venv, which bench/requirements.txt adds to the
 //!   pinned stack).
 //!
+//! - the Python package (bench/python_bench.py): loomfile-python and loompy for the same
+//!   calls, beside the `LoomFile` call doing the same work (its own table).
+//!
 //! One table: product time, core time, product/core, reference time, speed-up; plus the
 //! inflate-only time of the layer's chunks (scan_bench) as the floor. Written to
 //! `target/bench/public.md`.
@@ -412,7 +415,104 @@ pub fn run(args: &[String]) -> Result<(), String> {
          output included) against the core's in-process time from the same run. The \
          reference is in-process (interpreter start-up and imports excluded).\n",
     );
+    if !skip_python {
+        md.push_str(&python_side(&root, &loom_s, &reps, &threads, &out)?);
+    }
     std::fs::write(out.join("public.md"), &md).map_err(|e| e.to_string())?;
     println!("\n{md}\nwritten to target/bench/public.md");
     Ok(())
+}
+
+/// The Python package beside loompy for the same calls (bench/python_bench.py, one process
+/// per thread count), and beside the Rust API for the same work when
+/// `target/bench/api.jsonl` (crates/loom/examples/api_bench.rs) holds it.
+pub fn python_side(
+    root: &Path,
+    loom: &str,
+    reps: &str,
+    threads: &str,
+    out: &Path,
+) -> Result<String, String> {
+    let py = venv::ensure_python_tests()?;
+    let wheel = crate::python::build_wheel(&py)?;
+    let pys = py.to_str().ok_or("venv path is not UTF-8")?.to_string();
+    util::run(
+        &pys,
+        &[
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--force-reinstall",
+            wheel.to_str().unwrap_or(""),
+        ],
+        root,
+        &[],
+    )?;
+    let json = out.join("python.jsonl");
+    let _ = std::fs::remove_file(&json);
+    for t in threads.split(',') {
+        util::step(&format!("loomfile-python / loompy ({t} threads)"), || {
+            util::run(
+                &pys,
+                &[
+                    "bench/python_bench.py",
+                    loom,
+                    "--reps",
+                    reps,
+                    "--threads",
+                    t,
+                    "--json",
+                    json.to_str().unwrap_or(""),
+                ],
+                root,
+                &[],
+            )
+        })?;
+    }
+    // Rust API times of the same work, by our op name -> api_bench's op name.
+    let api = out.join("api.jsonl");
+    let api = if api.exists() { parse_lines(&api)? } else { Vec::new() };
+    // numpy's mean and std in `map` are answered by LoomFile::stats.
+    let same_work = |op: &str| -> Option<&'static str> {
+        Some(match op {
+            "full read" => "LoomFile::read_layer::<f32> (all)",
+            "scan axis 0" => "LoomFile::scan axis 0, batch 512",
+            "scan axis 1" => "LoomFile::scan axis 1, batch 512",
+            "stats axis 0" => "LoomFile::stats axis 0",
+            "stats axis 1" => "LoomFile::stats axis 1",
+            "sparse" => "LoomFile::sparse::<f32> (all, COO)",
+            "1,000 random columns" => "LoomFile::read_layer 1,000 random columns",
+            _ => return None,
+        })
+    };
+    let mut md = String::from(
+        "\nPython: loomfile (the wheel, imported as loompy) and loompy 3.0.8, the same calls in one \
+         process, interleaved; Rust API = the same work through `LoomFile` (api_bench), when \
+         measured.\n\n| threads | operation | loomfile-python | Rust API | python/Rust | loompy | \
+         speed-up | call |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for m in parse_lines(&json)? {
+        let (Some(op), Some(ours)) = (m.get("op"), num(&m, "loomfile_s")) else { continue };
+        let t = m.get("threads").cloned().unwrap_or_default();
+        let rust = same_work(op).and_then(|name| {
+            api.iter()
+                .find(|a| {
+                    a.get("op").map(String::as_str) == Some(name) && a.get("threads") == Some(&t)
+                })
+                .and_then(|a| num(a, "product_s"))
+        });
+        let theirs = num(&m, "loompy_s");
+        md.push_str(&format!(
+            "| {t} | {op} | {} | {} | {} | {} | {} | `{}` |\n",
+            secs(ours),
+            rust.map_or(String::new(), secs),
+            rust.map_or(String::new(), |r| format!("{:.2}x", ours / r)),
+            theirs.map_or(String::new(), secs),
+            theirs.map_or(String::new(), |s| format!("{:.1}x", s / ours)),
+            m.get("call").cloned().unwrap_or_default(),
+        ));
+    }
+    Ok(md)
 }

@@ -44,16 +44,18 @@ def main():
     rng = np.random.default_rng(0)
     cols1000 = np.sort(rng.choice(nc, min(1000, nc), replace=False))
 
-    def scan(axis):
+    def scan(axis, what=("layers",)):
         def run(ds):
-            for _ in ds.scan(axis=axis, layers=[""]):
+            for _ in ds.scan(axis=axis, layers=[""], what=list(what)):
                 pass
         return run
 
     ops = [
         ("full read", "ds[:, :]", lambda ds: ds[:, :]),
-        ("scan axis 0", "for _ in ds.scan(axis=0, layers=['']): pass", scan(0)),
-        ("scan axis 1", "for _ in ds.scan(axis=1, layers=['']): pass", scan(1)),
+        ("scan axis 0", "for _ in ds.scan(axis=0, layers=[''], what=['layers']): pass", scan(0)),
+        ("scan axis 1", "for _ in ds.scan(axis=1, layers=[''], what=['layers']): pass", scan(1)),
+        ("scan axis 0, attributes", "for _ in ds.scan(axis=0, layers=['']): pass",
+         scan(0, ("layers", "row_attrs", "col_attrs", "row_graphs", "col_graphs"))),
         ("stats axis 0", "ds.map([np.mean, np.std], axis=0)", lambda ds: ds.map([np.mean, np.std], axis=0)),
         ("stats axis 1", "ds.map([np.mean, np.std], axis=1)", lambda ds: ds.map([np.mean, np.std], axis=1)),
         ("sparse", "ds.sparse()", lambda ds: ds.sparse()),

@@ -478,8 +478,11 @@ pub fn python_side(
     let same_work = |op: &str| -> Option<&'static str> {
         Some(match op {
             "full read" => "LoomFile::read_layer::<f32> (all)",
-            "scan axis 0" => "LoomFile::scan axis 0, batch 512",
-            "scan axis 1" => "LoomFile::scan axis 1, batch 512",
+            "scan axis 0" => "LoomFile::scan axis 0, batch 512, main layer",
+            "scan axis 1" => "LoomFile::scan axis 1, batch 512, main layer",
+            "scan axis 0, attributes" => {
+                "LoomFile::scan axis 0, batch 512, main layer + attributes"
+            }
             "stats axis 0" => "LoomFile::stats axis 0",
             "stats axis 1" => "LoomFile::stats axis 1",
             "sparse" => "LoomFile::sparse::<f32> (all, COO)",

@@ -1,8 +1,7 @@
 //! Jenkins' lookup3 `hashlittle`, the checksum of every version-2+ HDF5 metadata structure
 //! (superblock v2/v3, `OHDR`/`OCHK`, v2 B-tree nodes, fractal heap, fixed and extensible arrays).
 
-use super::cursor::Cursor;
-use crate::Result;
+use std::io::Read;
 
 fn mix(a: &mut u32, b: &mut u32, c: &mut u32) {
     *a = a.wrapping_sub(*c);
@@ -74,22 +73,57 @@ pub fn lookup3(data: &[u8], initval: u32) -> u32 {
 }
 
 /// Verify that the 4 bytes after `block[..body_len]` hold the lookup3 checksum of that body.
-pub fn verify(block: &[u8], body_len: usize, base: u64, what: &'static str) -> Result<()> {
-    let mut c = Cursor::new(block, base, what);
-    c.seek(body_len)?;
-    let stored = c.u32()?;
+pub fn verify(block: &[u8], body_len: usize, base: u64, what: &'static str) -> crate::Result<()> {
+    let stored = block
+        .get(body_len..body_len.saturating_add(4))
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| crate::Error::malformed(what, base, "block shorter than its checksum"))?;
     let computed = lookup3(&block[..body_len], 0);
     if stored != computed {
-        return Err(c.error(format!(
-            "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
-        )));
+        return Err(crate::Error::malformed(
+            what,
+            base.saturating_add(body_len as u64),
+            format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+        ));
     }
     Ok(())
 }
 
+/// lookup3 `hashlittle(data, 0)` of the next `len` bytes of `r`, read through a small stack
+/// buffer (the checksum of a structure parsed from a stream, without copying it out).
+pub fn lookup3_read<R: Read>(r: &mut R, len: u64) -> std::io::Result<u32> {
+    let init = 0xdead_beefu32.wrapping_add(len as u32);
+    let (mut a, mut b, mut c) = (init, init, init);
+    if len == 0 {
+        return Ok(c);
+    }
+    // Every 12-byte block but the last (1 to 12 bytes) is mixed; the last is zero-padded.
+    let mut blocks = (len - 1) / 12;
+    let mut buf = [0u8; 252];
+    while blocks > 0 {
+        let n = blocks.min(21) as usize;
+        r.read_exact(&mut buf[..12 * n])?;
+        for k in buf[..12 * n].chunks_exact(12) {
+            a = a.wrapping_add(word(&k[0..4]));
+            b = b.wrapping_add(word(&k[4..8]));
+            c = c.wrapping_add(word(&k[8..12]));
+            mix(&mut a, &mut b, &mut c);
+        }
+        blocks -= n as u64;
+    }
+    let tail = (len - 12 * ((len - 1) / 12)) as usize;
+    let mut last = [0u8; 12];
+    r.read_exact(&mut last[..tail])?;
+    a = a.wrapping_add(word(&last[0..4]));
+    b = b.wrapping_add(word(&last[4..8]));
+    c = c.wrapping_add(word(&last[8..12]));
+    final_mix(&mut a, &mut b, &mut c);
+    Ok(c)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::lookup3;
+    use super::{lookup3, lookup3_read};
 
     #[test]
     fn matches_reference_vectors() {
@@ -98,5 +132,14 @@ mod tests {
         assert_eq!(lookup3(b"", 0xdead_beef), 0xbd5b_7dde);
         assert_eq!(lookup3(b"Four score and seven years ago", 0), 0x1777_0551);
         assert_eq!(lookup3(b"Four score and seven years ago", 1), 0xcd62_8161);
+    }
+
+    #[test]
+    fn streamed_hash_matches_the_slice_hash() {
+        let data: Vec<u8> = (0..700u32).map(|i| (i * 7 + 3) as u8).collect();
+        for n in [0, 1, 4, 11, 12, 13, 24, 25, 251, 252, 253, 264, 265, 700] {
+            let mut r = &data[..n];
+            assert_eq!(lookup3_read(&mut r, n as u64).unwrap(), lookup3(&data[..n], 0), "{n}");
+        }
     }
 }

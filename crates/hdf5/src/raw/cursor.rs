@@ -6,28 +6,7 @@
 
 use crate::{Error, Result};
 
-/// Widths of file addresses ("size of offsets") and lengths ("size of lengths") in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sizes {
-    /// Size of offsets: 2, 4 or 8.
-    pub offset: u8,
-    /// Size of lengths: 2, 4 or 8.
-    pub length: u8,
-}
-
-impl Sizes {
-    /// The widths loompy, h5py and every default libhdf5 file use.
-    pub const DEFAULT: Sizes = Sizes { offset: 8, length: 8 };
-
-    /// The all-ones "undefined address" for this offset width.
-    pub fn undefined(&self) -> u64 {
-        all_ones(self.offset)
-    }
-}
-
-fn all_ones(width: u8) -> u64 {
-    if width >= 8 { u64::MAX } else { (1u64 << (8 * width as u32)) - 1 }
-}
+pub use super::binary::Sizes;
 
 /// Reads fields from a byte block that starts at file offset `base`.
 #[derive(Clone, Debug)]

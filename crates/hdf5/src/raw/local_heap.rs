@@ -1,8 +1,34 @@
-//! Local heap (spec III.D, `HEAP`): the names of an old-style group's links.
+//! Local heap (spec III.D, `HEAP`): the names of an old-style group's links. The header
+//! points at a separately allocated data segment.
 
-use super::cursor::{Cursor, Encoder, Sizes};
+use super::binary::{self, Addr, Len, Sizes};
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::binrw;
+
+const WHAT: &str = "local heap";
+
+/// The local heap header.
+#[binrw]
+#[brw(little, magic = b"HEAP", import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LocalHeapHeader {
+    #[br(temp, assert(version == 0, "version {}", version))]
+    #[bw(calc = 0)]
+    version: u8,
+    #[br(temp)]
+    #[bw(calc = [0; 3])]
+    _reserved: [u8; 3],
+    /// Size of the data segment.
+    #[brw(args_raw = s)]
+    pub data_segment_size: Len,
+    /// Offset of the head of the free list (the undefined address when there is none).
+    #[brw(args_raw = s)]
+    pub free_list_head: Len,
+    /// Address of the data segment.
+    #[brw(args_raw = s)]
+    pub data_segment: Addr,
+}
 
 /// A loaded local heap: its data segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,19 +49,11 @@ pub fn header_size(sizes: Sizes) -> usize {
 impl LocalHeap {
     /// Read the heap whose header is at `address`.
     pub fn read(src: &Source, address: u64) -> Result<LocalHeap> {
-        let n = header_size(src.sizes) as u64;
-        let head = src.block(address, n, "local heap")?;
-        let mut c = Cursor::new(&head, address, "local heap");
-        c.signature(b"HEAP")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
-        }
-        c.skip(3)?;
-        let size = c.length(src.sizes)?;
-        let free = c.length(src.sizes)?;
-        let data_address = c.addr_defined(src.sizes, "data segment address")?;
-        let data = src.block(data_address, size, "local heap data segment")?;
+        let head = src.block(address, header_size(src.sizes) as u64, WHAT)?;
+        let h: LocalHeapHeader = binary::parse(&head, address, WHAT, src.sizes)?;
+        let data_address = h.data_segment.0;
+        let data = src.block(data_address, h.data_segment_size.0, "local heap data segment")?;
+        let free = h.free_list_head.0;
         let free_list =
             if free == src.sizes.undefined() || free == u64::MAX { None } else { Some(free) };
         Ok(LocalHeap { data_address, data, free_list })
@@ -46,7 +64,7 @@ impl LocalHeap {
         let start =
             usize::try_from(offset).ok().filter(|&s| s < self.data.len()).ok_or_else(|| {
                 Error::malformed(
-                    "local heap",
+                    WHAT,
                     self.data_address,
                     format!(
                         "name offset {offset} outside the {}-byte data segment",
@@ -56,11 +74,7 @@ impl LocalHeap {
             })?;
         let rest = &self.data[start..];
         let n = rest.iter().position(|&b| b == 0).ok_or_else(|| {
-            Error::malformed(
-                "local heap",
-                self.data_address.saturating_add(offset),
-                "unterminated name",
-            )
+            Error::malformed(WHAT, self.data_address.saturating_add(offset), "unterminated name")
         })?;
         Ok(String::from_utf8_lossy(&rest[..n]).into_owned())
     }
@@ -72,11 +86,11 @@ impl LocalHeap {
         free_list: Option<u64>,
         data_address: u64,
     ) -> Vec<u8> {
-        let mut e = Encoder::new();
-        e.bytes(b"HEAP").u8(0).zeros(3);
-        e.length(sizes, data_size);
-        e.length(sizes, free_list.unwrap_or(sizes.undefined()));
-        e.addr(sizes, Some(data_address));
-        e.buf
+        let h = LocalHeapHeader {
+            data_segment_size: Len(data_size),
+            free_list_head: Len(free_list.unwrap_or(sizes.undefined())),
+            data_segment: Addr(data_address),
+        };
+        binary::encode(&h, sizes)
     }
 }

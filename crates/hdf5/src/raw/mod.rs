@@ -4,6 +4,7 @@
 //! Field widths travel in a small `Copy` [`Sizes`]; blocks are fetched through [`Source`],
 //! which checks every address range against the file and the allocation budget.
 
+pub mod binary;
 pub mod btree_v1;
 pub mod btree_v2;
 pub mod checksum;
@@ -20,5 +21,6 @@ pub mod superblock;
 pub mod symbol_table_entry;
 pub mod symbol_table_node;
 
-pub use cursor::{Cursor, Encoder, Sizes};
+pub use binary::Sizes;
+pub use cursor::{Cursor, Encoder};
 pub use source::Source;

@@ -4,11 +4,16 @@
 //! Parsing gathers every message of every block into one list, following continuation
 //! messages iteratively with a visited set and the block/message limits of [`crate::Limits`].
 
-use super::checksum;
-use super::cursor::{Cursor, Encoder};
+use super::binary::{self, Sealed, fail, malformed, remaining, uint, uint_w};
+use super::messages::continuation::Continuation;
+use super::messages::refcount::RefCount;
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::io::{Read, Seek, SeekFrom};
+use binrw::{BinRead, BinResult, Endian, binrw};
 use std::collections::HashSet;
+
+const WHAT: &str = "object header";
 
 /// Header message type numbers (spec IV.A.2).
 pub mod kind {
@@ -72,6 +77,185 @@ pub mod flag {
     pub const FAIL_IF_UNKNOWN_ALWAYS: u8 = 0x80;
 }
 
+/// The 16-byte prefix of a version 1 header; its messages start at the next 8-byte boundary.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PrefixV1 {
+    #[br(assert(version == 1, "version {} (expected 1, or an OHDR signature)", version))]
+    #[bw(calc = 1)]
+    version: u8,
+    #[br(temp)]
+    #[bw(calc = 0)]
+    _reserved: u8,
+    /// Messages in all blocks.
+    pub message_count: u16,
+    /// Hard links to the object.
+    pub refcount: u32,
+    /// Bytes of the first block of messages.
+    #[brw(pad_after = 4)]
+    pub header_size: u32,
+}
+
+/// Parser of a message body of `size` bytes, with an error naming the message.
+fn body<R: Read + Seek>(r: &mut R, e: Endian, (kind, size): (u16, u16)) -> BinResult<Vec<u8>> {
+    let pos = r.stream_position()?;
+    if remaining(r)? < size as u64 {
+        return Err(malformed(
+            pos,
+            format!("message of type {kind:#x} and size {size} overruns its block"),
+        ));
+    }
+    binary::bytes(r, e, (size as usize,))
+}
+
+/// Parser of the current position (the file offset of a message body, relative to its block).
+fn position<R: Read + Seek>(r: &mut R, _: Endian, _: ()) -> BinResult<u64> {
+    Ok(r.stream_position()?)
+}
+
+/// A version 1 message: type, size, flags, 3 reserved bytes, then the body, padded to 8
+/// bytes (the size counts the padding).
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MessageV1 {
+    pub kind: u16,
+    pub size: u16,
+    pub flags: u8,
+    #[br(temp)]
+    #[bw(calc = [0; 3])]
+    _reserved: [u8; 3],
+    /// Position of the body in its block.
+    #[br(parse_with = position)]
+    #[bw(ignore)]
+    pub at: u64,
+    #[br(parse_with = body, args(kind, size))]
+    pub body: Vec<u8>,
+}
+
+/// The messages of a version 1 block: messages until fewer than 8 bytes are left (v1 bodies
+/// are padded to 8 bytes; unpadded writers are tolerated), at most `limit` of them.
+fn messages_v1<R: Read + Seek>(
+    r: &mut R,
+    e: Endian,
+    (limit, total): (usize, usize),
+) -> BinResult<Vec<MessageV1>> {
+    let mut out = Vec::new();
+    let start = r.stream_position()?;
+    while remaining(r)? >= 8 {
+        let pos = r.stream_position()?;
+        if out.len() >= limit {
+            let (needed, total) = (total as u64 + 1, total as u64);
+            return Err(fail(pos, Error::limit("object header messages", needed, total)));
+        }
+        out.push(MessageV1::read_options(r, e, ())?);
+        let pad = (8 - (r.stream_position()? - start) % 8) % 8;
+        if pad <= remaining(r)? {
+            r.seek(SeekFrom::Current(pad as i64))?;
+        }
+    }
+    Ok(out)
+}
+
+/// A block of version 1 messages (the first one, after the prefix, or a continuation).
+#[binrw]
+#[brw(little, import(limit: usize, total: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BlockV1 {
+    #[br(parse_with = messages_v1, args(limit, total))]
+    pub messages: Vec<MessageV1>,
+}
+
+/// The prefix of a version 2 header: signature, version, flags, optional times and
+/// attribute phase change values, and the size of the first chunk's messages.
+#[binrw]
+#[brw(little, magic = b"OHDR")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PrefixV2 {
+    #[br(assert(version == 2, "OHDR version {}", version))]
+    #[bw(calc = 2)]
+    version: u8,
+    /// Bits 0-1: width of the chunk size; 2: creation order tracked; 4: phase change values
+    /// stored; 5: times stored.
+    pub flags: u8,
+    /// Access, modification, change and birth times.
+    #[brw(if(flags & 0x20 != 0))]
+    pub times: Option<[u32; 4]>,
+    /// Maximum compact and minimum dense attributes.
+    #[brw(if(flags & 0x10 != 0))]
+    pub attribute_phase: Option<(u16, u16)>,
+    #[br(parse_with = uint, args(1 << (flags & 3)))]
+    #[bw(write_with = uint_w, args(1 << (flags & 3)))]
+    pub chunk_size: u64,
+}
+
+/// What a version 2 chunk starts with: the header prefix (first chunk) or `OCHK`.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChunkStart {
+    Header(PrefixV2),
+    #[brw(magic = b"OCHK")]
+    Continuation,
+}
+
+/// A version 2 message: type, size, flags, creation order when tracked, body.
+#[binrw]
+#[brw(little, import(track_order: bool))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MessageV2 {
+    pub kind: u8,
+    pub size: u16,
+    pub flags: u8,
+    #[brw(if(track_order))]
+    pub creation_order: Option<u16>,
+    #[br(parse_with = position)]
+    #[bw(ignore)]
+    pub at: u64,
+    #[br(parse_with = body, args(kind as u16, size))]
+    pub body: Vec<u8>,
+}
+
+/// The messages of a version 2 chunk: messages while one fits before the checksum (a gap
+/// of fewer bytes may follow), at most `limit` of them.
+fn messages_v2<R: Read + Seek>(
+    r: &mut R,
+    e: Endian,
+    (track_order, limit, total): (bool, usize, usize),
+) -> BinResult<Vec<MessageV2>> {
+    let header_len = if track_order { 6 } else { 4 };
+    let mut out = Vec::new();
+    while remaining(r)? >= header_len + 4 {
+        let pos = r.stream_position()?;
+        if out.len() >= limit {
+            let (needed, total) = (total as u64 + 1, total as u64);
+            return Err(fail(pos, Error::limit("object header messages", needed, total)));
+        }
+        out.push(MessageV2::read_options(r, e, (track_order,))?);
+    }
+    // The gap: too short for a message.
+    let gap = remaining(r)?.saturating_sub(4);
+    r.seek(SeekFrom::Current(gap as i64))?;
+    Ok(out)
+}
+
+/// A version 2 chunk: its start, messages, a gap, and a checksum over everything before it.
+#[binrw]
+#[brw(little, import(track_order: bool, limit: usize, total: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkV2 {
+    pub start: ChunkStart,
+    #[br(parse_with = messages_v2, args(track_order, limit, total))]
+    #[bw(args(track_order))]
+    pub messages: Vec<MessageV2>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
 /// One header message, its data copied out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -127,7 +311,7 @@ impl ObjectHeader {
     /// Read and decode the header at `address`.
     pub fn read(src: &Source, address: u64) -> Result<ObjectHeader> {
         // Both prefixes fit in 64 bytes; the v1 prefix is 16 bytes.
-        let head = src.block_upto(address, 64, "object header")?;
+        let head = src.block_upto(address, 64, WHAT)?;
         if head.starts_with(b"OHDR") {
             Self::read_v2(src, address, &head)
         } else {
@@ -136,61 +320,40 @@ impl ObjectHeader {
     }
 
     fn read_v1(src: &Source, address: u64, head: &[u8]) -> Result<ObjectHeader> {
-        let mut c = Cursor::new(head, address, "object header");
-        let version = c.u8()?;
-        if version != 1 {
-            return Err(c.error(format!("version {version} (expected 1, or an OHDR signature)")));
-        }
-        c.skip(1)?;
-        let _count = c.u16()?;
-        let refcount = c.u32()?;
-        let size = c.u32()? as u64;
+        let p: PrefixV1 = binary::parse(head, address, WHAT, ())?;
         let mut header = ObjectHeader {
             version: 1,
             address,
-            refcount,
+            refcount: p.refcount,
             flags: 0,
             messages: Vec::new(),
             blocks: Vec::new(),
         };
-        let first = address.checked_add(16).ok_or_else(|| c.error("address overflow"))?;
-        header.walk(src, Block { address: first, length: size })?;
+        let first = address
+            .checked_add(16)
+            .ok_or_else(|| Error::malformed(WHAT, address, "address overflow"))?;
+        header.walk(src, Block { address: first, length: p.header_size as u64 })?;
         Ok(header)
     }
 
     fn read_v2(src: &Source, address: u64, head: &[u8]) -> Result<ObjectHeader> {
-        let mut c = Cursor::new(head, address, "object header");
-        c.signature(b"OHDR")?;
-        let version = c.u8()?;
-        if version != 2 {
-            return Err(c.error(format!("OHDR version {version}")));
-        }
-        let flags = c.u8()?;
-        if flags & 0x20 != 0 {
-            c.skip(16)?;
-        }
-        if flags & 0x10 != 0 {
-            c.skip(4)?;
-        }
-        let size = c.uint(1 << (flags & 3))?;
-        let prefix = c.pos() as u64;
+        let (p, prefix): (PrefixV2, usize) = binary::parse_prefix(head, address, WHAT, ())?;
         let mut header = ObjectHeader {
             version: 2,
             address,
             refcount: 1,
-            flags,
+            flags: p.flags,
             messages: Vec::new(),
             blocks: Vec::new(),
         };
-        let length = prefix
-            .checked_add(size)
+        let length = (prefix as u64)
+            .checked_add(p.chunk_size)
             .and_then(|n| n.checked_add(4))
-            .ok_or_else(|| c.error("chunk size overflow"))?;
+            .ok_or_else(|| Error::malformed(WHAT, address, "chunk size overflow"))?;
         header.walk(src, Block { address, length })?;
         if let Some(m) = header.first(kind::REFCOUNT) {
-            let mut rc = Cursor::new(&m.data, m.offset, "reference count message");
-            let _version = rc.u8()?;
-            header.refcount = rc.u32()?;
+            let rc: RefCount = binary::parse(&m.data, m.offset, "reference count message", ())?;
+            header.refcount = rc.count;
         }
         Ok(header)
     }
@@ -199,10 +362,11 @@ impl ObjectHeader {
     fn walk(&mut self, src: &Source, first: Block) -> Result<()> {
         let mut pending = vec![first];
         let mut seen = HashSet::new();
+        let limit = src.limits.max_header_messages as usize;
         while let Some(block) = pending.pop() {
             if !seen.insert(block.address) {
                 return Err(Error::malformed(
-                    "object header",
+                    WHAT,
                     block.address,
                     "continuation chain loops back to an earlier block",
                 ));
@@ -215,29 +379,48 @@ impl ObjectHeader {
                 ));
             }
             self.blocks.push(block);
-            let bytes = src.block(block.address, block.length, "object header")?;
+            let bytes = src.block(block.address, block.length, WHAT)?;
             let before = self.messages.len();
+            let left = limit.saturating_sub(before);
             if self.version == 1 {
-                self.parse_v1_block(&bytes, block.address, src.limits.max_header_messages)?;
+                let b: BlockV1 = binary::parse(&bytes, block.address, WHAT, (left, limit))?;
+                for m in b.messages {
+                    let offset = block.address + m.at;
+                    self.push(Message {
+                        kind: m.kind,
+                        flags: m.flags,
+                        creation_order: None,
+                        data: m.body,
+                        offset,
+                    })?;
+                }
             } else {
-                self.parse_v2_block(
-                    &bytes,
-                    block,
-                    self.blocks.len() == 1,
-                    src.limits.max_header_messages,
-                )?;
+                let track_order = self.flags & 0x04 != 0;
+                let c: ChunkV2 =
+                    binary::parse(&bytes, block.address, WHAT, (track_order, left, limit))?;
+                let first = self.blocks.len() == 1;
+                if first != matches!(c.start, ChunkStart::Header(_)) {
+                    let want = if first { "OHDR" } else { "OCHK" };
+                    return Err(Error::malformed(WHAT, block.address, format!("{want} expected")));
+                }
+                for m in c.messages {
+                    let offset = block.address + m.at;
+                    self.push(Message {
+                        kind: m.kind as u16,
+                        flags: m.flags,
+                        creation_order: m.creation_order,
+                        data: m.body,
+                        offset,
+                    })?;
+                }
             }
             // Continuations found in this block are visited in order.
             let mut next = Vec::new();
             for m in &self.messages[before..] {
                 if m.kind == kind::CONTINUATION {
-                    let mut c = Cursor::new(&m.data, m.offset, "continuation message");
-                    let address = c.addr_defined(src.sizes, "continuation address")?;
-                    let length = c.length(src.sizes)?;
-                    if length == 0 {
-                        return Err(c.error("continuation block of length 0"));
-                    }
-                    next.push(Block { address, length });
+                    let c: Continuation =
+                        binary::parse(&m.data, m.offset, "continuation message", src.sizes)?;
+                    next.push(Block { address: c.offset.0, length: c.length.0 });
                 }
             }
             pending.extend(next.into_iter().rev());
@@ -245,101 +428,50 @@ impl ObjectHeader {
         Ok(())
     }
 
-    fn push(&mut self, m: Message, limit: u32) -> Result<()> {
-        if self.messages.len() as u32 >= limit {
-            return Err(Error::limit(
-                "object header messages",
-                self.messages.len() as u64 + 1,
-                limit as u64,
-            ));
+    fn push(&mut self, m: Message) -> Result<()> {
+        if m.kind > kind::FSINFO && m.flags & flag::FAIL_IF_UNKNOWN_ALWAYS != 0 {
+            return Err(Error::unsupported(format!(
+                "header message type {:#x} (at {:#x}) marked fail-if-unknown",
+                m.kind, m.offset
+            )));
         }
         self.messages.push(m);
         Ok(())
     }
-
-    fn parse_v1_block(&mut self, bytes: &[u8], base: u64, limit: u32) -> Result<()> {
-        let mut c = Cursor::new(bytes, base, "object header");
-        while c.remaining() >= 8 {
-            let kind = c.u16()?;
-            let size = c.u16()? as usize;
-            let flags = c.u8()?;
-            c.skip(3)?;
-            let offset = c.offset();
-            let data = c.bytes(size).map_err(|_| {
-                c.error(format!("message of type {kind:#x} and size {size} overruns its block"))
-            })?;
-            self.check_unknown(kind, flags, offset)?;
-            self.push(
-                Message { kind, flags, creation_order: None, data: data.to_vec(), offset },
-                limit,
-            )?;
-            // v1 message bodies are padded to multiples of 8; tolerate unpadded writers.
-            let pad = (8 - c.pos() % 8) % 8;
-            if pad <= c.remaining() {
-                c.skip(pad)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn parse_v2_block(
-        &mut self,
-        bytes: &[u8],
-        block: Block,
-        first: bool,
-        limit: u32,
-    ) -> Result<()> {
-        let what = "object header";
-        let n = bytes.len();
-        if n < 4 {
-            return Err(Error::malformed(what, block.address, "block shorter than its checksum"));
-        }
-        checksum::verify(bytes, n - 4, block.address, what)?;
-        let mut c = Cursor::new(&bytes[..n - 4], block.address, what);
-        if first {
-            // Re-skip the prefix: signature, version, flags, optional fields, size field.
-            c.skip(6)?;
-            if self.flags & 0x20 != 0 {
-                c.skip(16)?;
-            }
-            if self.flags & 0x10 != 0 {
-                c.skip(4)?;
-            }
-            c.skip(1 << (self.flags & 3))?;
-        } else {
-            c.signature(b"OCHK")?;
-        }
-        let order = self.flags & 0x04 != 0;
-        let header_len = if order { 6 } else { 4 };
-        while c.remaining() >= header_len {
-            let kind = c.u8()? as u16;
-            let size = c.u16()? as usize;
-            let flags = c.u8()?;
-            let creation_order = if order { Some(c.u16()?) } else { None };
-            let offset = c.offset();
-            let data = c.bytes(size).map_err(|_| {
-                c.error(format!("message of type {kind:#x} and size {size} overruns its block"))
-            })?;
-            self.check_unknown(kind, flags, offset)?;
-            self.push(Message { kind, flags, creation_order, data: data.to_vec(), offset }, limit)?;
-        }
-        Ok(())
-    }
-
-    fn check_unknown(&self, kind: u16, flags: u8, offset: u64) -> Result<()> {
-        if kind > kind::FSINFO && flags & flag::FAIL_IF_UNKNOWN_ALWAYS != 0 {
-            return Err(Error::unsupported(format!(
-                "header message type {kind:#x} (at {offset:#x}) marked fail-if-unknown"
-            )));
-        }
-        Ok(())
-    }
 }
 
-/// Encode a v1 message (type, size, flags, reserved, body padded to 8 bytes).
-pub fn encode_v1_message(e: &mut Encoder, kind: u16, flags: u8, body: &[u8]) {
-    let padded = body.len().div_ceil(8) * 8;
-    e.u16(kind).u16(padded as u16).u8(flags).zeros(3).bytes(body).zeros(padded - body.len());
+/// Bytes of a version 1 message padded to 8 bytes; a body of up to `0xfff8` bytes fits.
+fn padded(body: &[u8]) -> Vec<u8> {
+    let mut b = body.to_vec();
+    b.resize(body.len().div_ceil(8) * 8, 0);
+    b
+}
+
+/// A version 1 message as the writer stores it (body padded to 8 bytes).
+pub(crate) fn message_v1(kind: u16, flags: u8, body: &[u8]) -> MessageV1 {
+    let body = padded(body);
+    MessageV1 { kind, size: body.len() as u16, flags, at: 0, body }
+}
+
+/// Encode a version 1 header: prefix, then one block holding `messages`.
+pub(crate) fn encode_v1(refcount: u32, messages: Vec<MessageV1>) -> Vec<u8> {
+    let size: usize = messages.iter().map(|m| 8 + m.body.len()).sum();
+    let p = PrefixV1 { message_count: messages.len() as u16, refcount, header_size: size as u32 };
+    let mut out = binary::encode(&p, ());
+    binary::encode_into(&BlockV1 { messages }, (0, 0), &mut out);
+    out
+}
+
+/// Encode a version 2 header of one chunk (flags 0x02: a 4-byte chunk size, no times).
+pub(crate) fn encode_v2(messages: Vec<MessageV2>) -> Vec<u8> {
+    let size: usize = messages.iter().map(|m| 4 + m.body.len()).sum();
+    let start = ChunkStart::Header(PrefixV2 {
+        flags: 0x02,
+        times: None,
+        attribute_phase: None,
+        chunk_size: size as u64,
+    });
+    binary::encode(&ChunkV2 { start, messages }, (false, 0, 0))
 }
 
 /// Encoded length of a v1 message with a body of `body_len` bytes.

@@ -4,17 +4,113 @@
 //! addresses in the file are relative to the superblock's position; the stored end-of-file
 //! address counts from the start of the physical file.
 
-use super::checksum;
-use super::cursor::{Cursor, Encoder, Sizes};
+use super::binary::{self, Addr, MaybeAddr, Sealed, Sizes};
 use super::symbol_table_entry::SymbolTableEntry;
 use crate::storage::ReadAt;
 use crate::{Error, Result};
+use binrw::binrw;
 
 /// The 8-byte HDF5 file signature.
 pub const SIGNATURE: [u8; 8] = [0x89, b'H', b'D', b'F', b'\r', b'\n', 0x1a, b'\n'];
 
 /// Encoded size of a v0 superblock with 8-byte offsets and lengths (incl. the root entry).
 pub const V0_SIZE: usize = 96;
+
+const WHAT: &str = "superblock";
+
+fn valid_width(v: u8) -> bool {
+    matches!(v, 2 | 4 | 8)
+}
+
+/// Superblock versions 0 and 1 (version 1 adds the indexed storage K).
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SuperblockV0V1 {
+    #[brw(magic = b"\x89HDF\r\n\x1a\n")]
+    #[br(assert(version <= 1))]
+    pub version: u8,
+    pub free_space_version: u8,
+    pub root_group_entry_version: u8,
+    #[br(temp)]
+    #[bw(calc = 0)]
+    _reserved0: u8,
+    pub shared_header_version: u8,
+    #[br(assert(
+        valid_width(size_of_offsets),
+        "size of offsets is {}; only 2, 4 or 8 are valid",
+        size_of_offsets
+    ))]
+    pub size_of_offsets: u8,
+    #[br(assert(
+        valid_width(size_of_lengths),
+        "size of lengths is {}; only 2, 4 or 8 are valid",
+        size_of_lengths
+    ))]
+    pub size_of_lengths: u8,
+    #[br(temp)]
+    #[bw(calc = 0)]
+    _reserved1: u8,
+    #[br(assert(group_leaf_k > 0, "group B-tree K of zero"))]
+    pub group_leaf_k: u16,
+    #[br(assert(group_internal_k > 0, "group B-tree K of zero"))]
+    pub group_internal_k: u16,
+    pub file_consistency_flags: u32,
+    /// Version 1 only: indexed storage internal node K and 2 reserved bytes.
+    #[br(if(version == 1), pad_after = 2)]
+    #[bw(if(*version == 1), pad_after = 2)]
+    #[br(assert(indexed_storage_k != Some(0), "indexed storage K of zero"))]
+    pub indexed_storage_k: Option<u16>,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub base_address: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub free_space_info: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    #[br(assert(end_of_file.0.is_some(), "end-of-file address is undefined"))]
+    pub end_of_file: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub driver_info: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub root_group: SymbolTableEntry,
+}
+
+/// Superblock versions 2 and 3: the root is an object header address, and a checksum
+/// covers everything from the signature on.
+#[binrw]
+#[brw(little)]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SuperblockV2V3 {
+    #[brw(magic = b"\x89HDF\r\n\x1a\n")]
+    #[br(assert(version == 2 || version == 3))]
+    pub version: u8,
+    #[br(assert(
+        valid_width(size_of_offsets),
+        "size of offsets is {}; only 2, 4 or 8 are valid",
+        size_of_offsets
+    ))]
+    pub size_of_offsets: u8,
+    #[br(assert(
+        valid_width(size_of_lengths),
+        "size of lengths is {}; only 2, 4 or 8 are valid",
+        size_of_lengths
+    ))]
+    pub size_of_lengths: u8,
+    pub file_consistency_flags: u8,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub base_address: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub extension: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    #[br(assert(end_of_file.0.is_some(), "end-of-file address is undefined"))]
+    pub end_of_file: MaybeAddr,
+    #[brw(args_raw = Sizes::new(size_of_offsets, size_of_lengths))]
+    pub root_group_header: Addr,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
 
 /// Where the root group lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,106 +189,74 @@ impl Superblock {
 
     /// Decode from `block`, which starts at the signature found at absolute `at`.
     pub fn decode(block: &[u8], at: u64) -> Result<Superblock> {
-        let mut c = Cursor::new(block, at, "superblock");
-        c.skip(8)?;
-        let version = c.u8()?;
-        match version {
-            0 | 1 => Self::decode_v0_v1(&mut c, version, at),
-            2 | 3 => Self::decode_v2_v3(&mut c, version, at, block),
-            v => Err(Error::unsupported(format!("superblock version {v}"))),
-        }
-    }
-
-    fn sizes(c: &mut Cursor, offset: u8, length: u8) -> Result<Sizes> {
-        for (name, v) in [("size of offsets", offset), ("size of lengths", length)] {
-            if !matches!(v, 2 | 4 | 8) {
-                return Err(c.error(format!("{name} is {v}; only 2, 4 or 8 are valid")));
+        match block.get(8).copied() {
+            Some(0 | 1) => {
+                let raw: SuperblockV0V1 = binary::parse(block, at, WHAT, ())?;
+                let sizes = Sizes { offset: raw.size_of_offsets, length: raw.size_of_lengths };
+                Ok(Superblock {
+                    version: raw.version,
+                    base: at,
+                    sizes,
+                    group_leaf_k: raw.group_leaf_k,
+                    group_internal_k: raw.group_internal_k,
+                    indexed_storage_k: raw.indexed_storage_k.unwrap_or(32),
+                    flags: raw.file_consistency_flags,
+                    eof: raw.end_of_file.0.unwrap_or_default(),
+                    extension: None,
+                    driver_info: raw.driver_info.0,
+                    root: RootGroup::Entry(raw.root_group),
+                })
             }
-        }
-        Ok(Sizes { offset, length })
-    }
-
-    fn decode_v0_v1(c: &mut Cursor, version: u8, at: u64) -> Result<Superblock> {
-        let _free_space_version = c.u8()?;
-        let _root_entry_version = c.u8()?;
-        c.skip(1)?;
-        let _shared_header_version = c.u8()?;
-        let (o, l) = (c.u8()?, c.u8()?);
-        let sizes = Self::sizes(c, o, l)?;
-        c.skip(1)?;
-        let group_leaf_k = c.u16()?;
-        let group_internal_k = c.u16()?;
-        if group_leaf_k == 0 || group_internal_k == 0 {
-            return Err(c.error("group B-tree K of zero"));
-        }
-        let flags = c.u32()?;
-        let indexed_storage_k = if version == 1 {
-            let k = c.u16()?;
-            c.skip(2)?;
-            if k == 0 {
-                return Err(c.error("indexed storage K of zero"));
+            Some(2 | 3) => {
+                let raw: SuperblockV2V3 = binary::parse(block, at, WHAT, ())?;
+                Ok(Superblock {
+                    version: raw.version,
+                    base: at,
+                    sizes: Sizes { offset: raw.size_of_offsets, length: raw.size_of_lengths },
+                    group_leaf_k: 4,
+                    group_internal_k: 16,
+                    indexed_storage_k: 32,
+                    flags: raw.file_consistency_flags as u32,
+                    eof: raw.end_of_file.0.unwrap_or_default(),
+                    extension: raw.extension.0,
+                    driver_info: None,
+                    root: RootGroup::Header(raw.root_group_header.0),
+                })
             }
-            k
-        } else {
-            32
-        };
-        let _base = c.addr(sizes)?;
-        let _free_space = c.addr(sizes)?;
-        let eof = c.addr(sizes)?.ok_or_else(|| c.error("end-of-file address is undefined"))?;
-        let driver_info = c.addr(sizes)?;
-        let root = SymbolTableEntry::decode(c, sizes)?;
-        Ok(Superblock {
-            version,
-            base: at,
-            sizes,
-            group_leaf_k,
-            group_internal_k,
-            indexed_storage_k,
-            flags,
-            eof,
-            extension: None,
-            driver_info,
-            root: RootGroup::Entry(root),
-        })
+            Some(v) => Err(Error::unsupported(format!("superblock version {v}"))),
+            None => Err(Error::malformed(WHAT, at, "truncated before the version")),
+        }
     }
 
-    fn decode_v2_v3(c: &mut Cursor, version: u8, at: u64, block: &[u8]) -> Result<Superblock> {
-        let (o, l) = (c.u8()?, c.u8()?);
-        let sizes = Self::sizes(c, o, l)?;
-        let flags = c.u8()? as u32;
-        let _base = c.addr(sizes)?;
-        let extension = c.addr(sizes)?;
-        let eof = c.addr(sizes)?.ok_or_else(|| c.error("end-of-file address is undefined"))?;
-        let root = c.addr_defined(sizes, "root object header address")?;
-        let body = c.pos();
-        checksum::verify(block, body, at, "superblock")?;
-        Ok(Superblock {
-            version,
-            base: at,
-            sizes,
-            group_leaf_k: 4,
-            group_internal_k: 16,
-            indexed_storage_k: 32,
-            flags,
-            eof,
-            extension,
-            driver_info: None,
-            root: RootGroup::Header(root),
-        })
-    }
-
-    /// Encode as a version-0 superblock (the only version this engine writes).
+    /// Encode as a version-0 superblock (the only version this engine writes). The base
+    /// address field holds the superblock's own position; the consistency flags are 0.
     pub fn encode_v0(&self) -> Vec<u8> {
-        let s = self.sizes;
-        let mut e = Encoder::new();
-        e.bytes(&SIGNATURE);
-        e.u8(0).u8(0).u8(0).u8(0).u8(0).u8(s.offset).u8(s.length).u8(0);
-        e.u16(self.group_leaf_k).u16(self.group_internal_k).u32(0);
-        e.addr(s, Some(self.base)).addr(s, None).addr(s, Some(self.eof)).addr(s, None);
-        if let RootGroup::Entry(entry) = &self.root {
-            entry.encode(&mut e, s);
-        }
-        e.buf
+        let root_group = match &self.root {
+            RootGroup::Entry(e) => e.clone(),
+            RootGroup::Header(a) => SymbolTableEntry {
+                name_offset: 0,
+                header: *a,
+                scratch: super::symbol_table_entry::ScratchPad::None,
+            },
+        };
+        let raw = SuperblockV0V1 {
+            version: 0,
+            free_space_version: 0,
+            root_group_entry_version: 0,
+            shared_header_version: 0,
+            size_of_offsets: self.sizes.offset,
+            size_of_lengths: self.sizes.length,
+            group_leaf_k: self.group_leaf_k,
+            group_internal_k: self.group_internal_k,
+            file_consistency_flags: 0,
+            indexed_storage_k: None,
+            base_address: MaybeAddr(Some(self.base)),
+            free_space_info: MaybeAddr(None),
+            end_of_file: MaybeAddr(Some(self.eof)),
+            driver_info: MaybeAddr(None),
+            root_group,
+        };
+        binary::encode(&raw, ())
     }
 }
 

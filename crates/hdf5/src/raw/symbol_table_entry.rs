@@ -1,36 +1,69 @@
 //! Symbol table entry (spec III.C): one link of an old-style group, also the root entry of a
-//! v0/v1 superblock.
+//! v0/v1 superblock. Always `2 * size of offsets + 24` bytes: the 16-byte scratch pad is
+//! padded whatever it caches.
 
-use super::cursor::{Cursor, Encoder, Sizes};
-use crate::Result;
+use super::binary::{Sizes, uint, uint_w};
+use binrw::binrw;
 
-/// What the 16-byte scratch pad caches.
+/// What the 16-byte scratch pad caches (the entry's "cache type" selects the variant).
+#[binrw]
+#[brw(little, import(cache_type: u32, s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScratchPad {
     /// Cache type 0: nothing.
+    #[br(pre_assert(cache_type == 0))]
     None,
     /// Cache type 1: the object is a group; addresses of its B-tree and local heap.
+    #[br(pre_assert(cache_type == 1))]
     Group {
         /// v1 B-tree (type 0) address.
+        #[br(parse_with = uint, args(s.offset))]
+        #[bw(write_with = uint_w, args(s.offset))]
         btree: u64,
         /// Local heap address.
+        #[br(parse_with = uint, args(s.offset))]
+        #[bw(write_with = uint_w, args(s.offset))]
         heap: u64,
     },
     /// Cache type 2: the entry is a soft link; offset of its value in the group's local heap.
+    #[br(pre_assert(cache_type == 2))]
     SoftLink {
         /// Offset of the NUL-terminated target path in the local heap.
         value_offset: u32,
     },
 }
 
-/// A decoded symbol table entry.
+impl ScratchPad {
+    fn cache_type(&self) -> u32 {
+        match self {
+            ScratchPad::None => 0,
+            ScratchPad::Group { .. } => 1,
+            ScratchPad::SoftLink { .. } => 2,
+        }
+    }
+}
+
+/// A symbol table entry.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SymbolTableEntry {
     /// Offset of the link name in the group's local heap.
+    #[br(parse_with = uint, args(s.offset))]
+    #[bw(write_with = uint_w, args(s.offset))]
     pub name_offset: u64,
     /// Object header address (undefined for soft links: stored as all ones).
+    #[br(parse_with = uint, args(s.offset))]
+    #[bw(write_with = uint_w, args(s.offset))]
     pub header: u64,
+    #[br(temp, assert(cache_type <= 2, "unknown cache type {}", cache_type))]
+    #[bw(calc = scratch.cache_type())]
+    cache_type: u32,
+    #[br(temp)]
+    #[bw(calc = 0)]
+    _reserved: u32,
     /// Scratch-pad content.
+    #[brw(args(cache_type, s), pad_size_to = 16)]
     pub scratch: ScratchPad,
 }
 
@@ -44,40 +77,30 @@ impl SymbolTableEntry {
     pub fn group(name_offset: u64, header: u64, btree: u64, heap: u64) -> Self {
         SymbolTableEntry { name_offset, header, scratch: ScratchPad::Group { btree, heap } }
     }
+}
 
-    /// Decode one entry.
-    pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<Self> {
-        let name_offset = c.uint(sizes.offset)?;
-        let header = c.uint(sizes.offset)?;
-        let cache_type = c.u32()?;
-        c.skip(4)?;
-        let scratch = c.bytes(16)?;
-        let mut s = Cursor::new(scratch, c.offset().saturating_sub(16), "symbol table entry");
-        let scratch = match cache_type {
-            0 => ScratchPad::None,
-            1 => ScratchPad::Group { btree: s.uint(sizes.offset)?, heap: s.uint(sizes.offset)? },
-            2 => ScratchPad::SoftLink { value_offset: s.u32()? },
-            t => return Err(c.error(format!("unknown cache type {t}"))),
-        };
-        Ok(SymbolTableEntry { name_offset, header, scratch })
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raw::binary::{encode, parse};
 
-    /// Encode one entry (always `entry_size(sizes)` bytes).
-    pub fn encode(&self, e: &mut Encoder, sizes: Sizes) {
-        e.uint(self.name_offset, sizes.offset).uint(self.header, sizes.offset);
-        let start = e.len();
-        match &self.scratch {
-            ScratchPad::None => {
-                e.u32(0).u32(0);
-            }
-            ScratchPad::Group { btree, heap } => {
-                e.u32(1).u32(0).uint(*btree, sizes.offset).uint(*heap, sizes.offset);
-            }
-            ScratchPad::SoftLink { value_offset } => {
-                e.u32(2).u32(0).u32(*value_offset);
+    #[test]
+    fn every_cache_type_round_trips_in_fixed_size() {
+        for s in [Sizes::DEFAULT, Sizes { offset: 4, length: 2 }] {
+            for scratch in [
+                ScratchPad::None,
+                ScratchPad::Group { btree: 0x1234, heap: 0x5678 },
+                ScratchPad::SoftLink { value_offset: 24 },
+            ] {
+                let e = SymbolTableEntry { name_offset: 8, header: 0x99, scratch };
+                let bytes = encode(&e, s);
+                assert_eq!(bytes.len(), entry_size(s));
+                assert_eq!(parse::<SymbolTableEntry>(&bytes, 0, "entry", s).unwrap(), e);
             }
         }
-        let used = e.len() - start;
-        e.zeros(24 - used);
+        let mut bad = encode(&SymbolTableEntry::group(0, 1, 2, 3), Sizes::DEFAULT);
+        bad[16] = 7;
+        let err = parse::<SymbolTableEntry>(&bad, 0, "entry", Sizes::DEFAULT).unwrap_err();
+        assert!(err.to_string().contains("unknown cache type 7"), "{err}");
     }
 }

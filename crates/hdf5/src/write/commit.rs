@@ -20,10 +20,12 @@ use super::header::{self, OutMessage};
 use super::tree::{AttrEntry, Child, NodeId, NodeKind, Storage};
 use super::{Error, Result, Writer};
 use crate::File;
-use crate::raw::Encoder;
+use crate::raw::messages::group_info::GroupInfo;
 use crate::raw::messages::layout::Layout;
+use crate::raw::messages::link::{Link, LinkTarget};
+use crate::raw::messages::link_info::LinkInfo;
 use crate::raw::messages::symbol_table::SymbolTable;
-use crate::raw::object_header::{flag, kind};
+use crate::raw::object_header::kind;
 use crate::raw::superblock::RootGroup;
 use crate::raw::symbol_table_entry::SymbolTableEntry;
 use crate::storage::ReadAt;
@@ -153,7 +155,7 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
             for (name, child) in &links {
                 msgs.push(OutMessage::new(kind::LINK, 0, encode_link(w, name, child, &reserved)?));
             }
-            let mut all = link_info_and_group_info();
+            let mut all = link_info_and_group_info(w);
             all.extend(msgs);
             group_msgs.insert(id, all);
             continue;
@@ -334,7 +336,7 @@ fn group_link_messages(w: &Writer, id: NodeId, _n: usize) -> Result<Vec<OutMessa
         NodeKind::Dataset(_) => unreachable!(),
     };
     if links.values().any(|c| matches!(c, Child::External { .. })) {
-        let mut msgs = link_info_and_group_info();
+        let mut msgs = link_info_and_group_info(w);
         for (name, child) in links {
             // Sized with a dummy address; the real one has the same width.
             let body = encode_link_with(w, name, child, 0);
@@ -346,12 +348,12 @@ fn group_link_messages(w: &Writer, id: NodeId, _n: usize) -> Result<Vec<OutMessa
     Ok(vec![OutMessage::new(kind::SYMBOL_TABLE, 0, st)])
 }
 
-fn link_info_and_group_info() -> Vec<OutMessage> {
-    let mut li = Encoder::new();
-    li.u8(0).u8(0).u64(u64::MAX).u64(u64::MAX);
-    let mut gi = Encoder::new();
-    gi.u8(0).u8(0);
-    vec![OutMessage::new(kind::LINK_INFO, 0, li.buf), OutMessage::new(kind::GROUP_INFO, 0, gi.buf)]
+fn link_info_and_group_info(w: &Writer) -> Vec<OutMessage> {
+    let li = LinkInfo { track_order: false, heap: None, name_index: None, order_index: None };
+    vec![
+        OutMessage::new(kind::LINK_INFO, 0, li.encode(w.sizes)),
+        OutMessage::new(kind::GROUP_INFO, 0, GroupInfo::default().encode()),
+    ]
 }
 
 fn encode_link(
@@ -370,39 +372,12 @@ fn encode_link(
 
 /// A link message (version 1) with a UTF-8 name.
 fn encode_link_with(w: &Writer, name: &str, child: &Child, addr: u64) -> Vec<u8> {
-    let mut e = Encoder::new();
-    let n = name.len();
-    let width_bits = if n < 256 {
-        0
-    } else if n < 65_536 {
-        1
-    } else {
-        2
-    };
-    let (kind_flag, link_type) = match child {
-        Child::Soft(_) => (0x08, 1u8),
-        Child::External { .. } => (0x08, 64u8),
-        _ => (0, 0),
-    };
-    e.u8(1).u8(width_bits | kind_flag | 0x10);
-    if kind_flag != 0 {
-        e.u8(link_type);
-    }
-    e.u8(1); // UTF-8 name
-    e.uint(n as u64, 1 << width_bits);
-    e.bytes(name.as_bytes());
-    match child {
-        Child::Soft(t) => {
-            e.u16(t.len() as u16).bytes(t.as_bytes());
-        }
+    let target = match child {
+        Child::Soft(t) => LinkTarget::Soft(t.clone()),
         Child::External { file, path } => {
-            let len = 1 + file.len() + 1 + path.len() + 1;
-            e.u16(len as u16).u8(0).bytes(file.as_bytes()).u8(0).bytes(path.as_bytes()).u8(0);
+            LinkTarget::External { file: file.clone(), path: path.clone() }
         }
-        _ => {
-            e.addr(w.sizes, Some(addr));
-        }
-    }
-    let _ = flag::CONSTANT;
-    e.buf
+        _ => LinkTarget::Hard(addr),
+    };
+    Link { name: name.to_string(), creation_order: None, target }.encode(w.sizes)
 }

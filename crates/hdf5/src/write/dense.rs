@@ -11,6 +11,7 @@ use super::header::OutMessage;
 use super::space::Space;
 use crate::Result;
 use crate::raw::checksum::lookup3;
+use crate::raw::messages::attribute_info::AttributeInfo;
 use crate::raw::object_header::kind;
 use crate::raw::{Encoder, Sizes};
 
@@ -51,7 +52,11 @@ pub fn write_dense_attributes(
     keyed.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     let records: Vec<Vec<u8>> = keyed.into_iter().map(|(_, _, r)| r).collect();
     let index = write_single_leaf(space, sizes, NAME_INDEX, RECORD_SIZE, &records)?;
-    let mut e = Encoder::new();
-    e.u8(0).u8(0).addr(sizes, Some(heap.address)).addr(sizes, Some(index));
-    Ok(OutMessage::new(kind::ATTRIBUTE_INFO, 0, e.buf))
+    let info = AttributeInfo {
+        track_order: false,
+        heap: Some(heap.address),
+        name_index: Some(index),
+        order_index: None,
+    };
+    Ok(OutMessage::new(kind::ATTRIBUTE_INFO, 0, info.encode(sizes)))
 }

@@ -4,7 +4,7 @@
 use super::space::{Space, align8};
 use crate::Result;
 use crate::raw::Sizes;
-use crate::raw::global_heap::{MIN_COLLECTION, encode_collection};
+use crate::raw::global_heap::{MIN_COLLECTION, VlenRef, encode_collection};
 
 #[derive(Debug)]
 struct Open {
@@ -47,12 +47,8 @@ impl HeapWriter {
     pub fn flush(&mut self, space: &mut Space, sizes: Sizes) -> Result<()> {
         if let Some(open) = self.open.take() {
             let refs: Vec<&[u8]> = open.objects.iter().map(Vec::as_slice).collect();
-            let mut bytes = encode_collection(&refs, sizes);
             // The collection fills exactly the reserved capacity.
-            if (bytes.len() as u64) < open.capacity {
-                let extra = open.capacity - bytes.len() as u64;
-                grow_free_space(&mut bytes, extra, sizes);
-            }
+            let bytes = encode_collection(&refs, sizes, open.capacity);
             space.write(open.address, &bytes)?;
         }
         Ok(())
@@ -67,34 +63,6 @@ impl HeapWriter {
         bytes: &[u8],
     ) -> Result<Vec<u8>> {
         let (addr, index) = self.add(space, sizes, bytes)?;
-        let mut d = Vec::with_capacity(8 + sizes.offset as usize);
-        d.extend_from_slice(&len.to_le_bytes());
-        d.extend_from_slice(&addr.to_le_bytes()[..sizes.offset as usize]);
-        d.extend_from_slice(&index.to_le_bytes());
-        Ok(d)
+        Ok(VlenRef { len, collection: Some(addr), index }.encode(sizes))
     }
-}
-
-/// Enlarge an encoded collection by `extra` bytes of free space.
-fn grow_free_space(bytes: &mut Vec<u8>, extra: u64, sizes: Sizes) {
-    let l = sizes.length as usize;
-    let total = bytes.len() as u64 + extra;
-    bytes[8..8 + l].copy_from_slice(&total.to_le_bytes()[..l]);
-    // The free-space object is the last object header: index 0 ... its size field follows
-    // 8 bytes of index/refcount/reserved. Find it by walking the objects.
-    let mut pos = 8 + l;
-    loop {
-        let index = u16::from_le_bytes([bytes[pos], bytes[pos + 1]]);
-        let size_at = pos + 8;
-        let mut raw = [0u8; 8];
-        raw[..l].copy_from_slice(&bytes[size_at..size_at + l]);
-        let size = u64::from_le_bytes(raw);
-        if index == 0 {
-            let new = size + extra;
-            bytes[size_at..size_at + l].copy_from_slice(&new.to_le_bytes()[..l]);
-            break;
-        }
-        pos += 8 + l + align8(size) as usize;
-    }
-    bytes.resize(total as usize, 0);
 }

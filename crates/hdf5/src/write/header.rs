@@ -9,9 +9,8 @@
 //! headers. One chunk of unaligned messages, a 4-byte chunk size, no times, the reference
 //! count as a message when above 1, and a lookup3 checksum.
 
-use crate::raw::Encoder;
-use crate::raw::checksum::lookup3;
-use crate::raw::object_header::{encode_v1_message, kind, v1_message_len};
+use crate::raw::messages::refcount::RefCount;
+use crate::raw::object_header::{self, MessageV2, kind, message_v1, v1_message_len};
 use crate::{Error, Result};
 
 /// Largest message body a version 1 header holds (the size field is 16 bits and bodies are
@@ -64,30 +63,20 @@ pub fn encode(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
     }
     let block = block_size(messages);
     let used: usize = messages.iter().map(|m| v1_message_len(m.body.len())).sum();
-    let mut count = messages.len();
-    let mut e = Encoder::new();
-    let pad = block - used;
-    if pad > 0 {
-        count += 1;
+    let mut out: Vec<_> = messages.iter().map(|m| message_v1(m.kind, m.flags, &m.body)).collect();
+    if block > used {
+        // A NIL message pads the block to its allocated size.
+        out.push(message_v1(kind::NIL, 0, &vec![0u8; block - used - 8]));
     }
-    e.u8(1).u8(0).u16(count as u16).u32(refcount).u32(block as u32).u32(0);
-    for m in messages {
-        encode_v1_message(&mut e, m.kind, m.flags, &m.body);
-    }
-    if pad > 0 {
-        encode_v1_message(&mut e, kind::NIL, 0, &vec![0u8; pad - 8]);
-    }
-    debug_assert_eq!(e.len(), 16 + block);
-    Ok(e.buf)
+    let bytes = object_header::encode_v1(refcount, out);
+    debug_assert_eq!(bytes.len(), 16 + block);
+    Ok(bytes)
 }
 
 /// The reference count message a v2 header carries when the count is above 1.
 fn refcount_message(refcount: u32) -> Option<OutMessage> {
-    (refcount > 1).then(|| {
-        let mut e = Encoder::new();
-        e.u8(0).u32(refcount);
-        OutMessage::new(kind::REFCOUNT, 0, e.buf)
-    })
+    (refcount > 1)
+        .then(|| OutMessage::new(kind::REFCOUNT, 0, RefCount { count: refcount }.encode()))
 }
 
 /// Prefix (signature, version, flags, 4-byte chunk size) and checksum of a v2 header.
@@ -116,14 +105,17 @@ pub fn encode_v2(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
             )));
         }
     }
-    let mut e = Encoder::new();
-    // Flags 0x02: the chunk size takes 4 bytes; no times, default attribute phase change.
-    e.bytes(b"OHDR").u8(2).u8(0x02).u32(v2_chunk(messages, refcount) as u32);
-    for m in all() {
-        e.u8(m.kind as u8).u16(m.body.len() as u16).u8(m.flags).bytes(&m.body);
-    }
-    let sum = lookup3(&e.buf, 0);
-    e.u32(sum);
-    debug_assert_eq!(e.len(), header_size_v2(messages, refcount));
-    Ok(e.buf)
+    let out = all()
+        .map(|m| MessageV2 {
+            kind: m.kind as u8,
+            size: m.body.len() as u16,
+            flags: m.flags,
+            creation_order: None,
+            at: 0,
+            body: m.body.clone(),
+        })
+        .collect();
+    let bytes = object_header::encode_v2(out);
+    debug_assert_eq!(bytes.len(), header_size_v2(messages, refcount));
+    Ok(bytes)
 }

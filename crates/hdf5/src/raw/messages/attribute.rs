@@ -3,8 +3,49 @@
 use super::dataspace::Dataspace;
 use super::datatype::Datatype;
 use super::shared::SharedRef;
-use crate::raw::cursor::{Cursor, Encoder, Sizes};
+use crate::raw::binary::{self, Sizes, bytes, remaining};
 use crate::{Error, Result};
+use binrw::io::{Read, Seek};
+use binrw::{BinResult, Endian, binrw};
+
+/// Length of a field padded to 8 bytes in version 1.
+fn padded(version: u8, n: u16) -> usize {
+    if version == 1 { (n as usize).div_ceil(8) * 8 } else { n as usize }
+}
+
+/// Everything left in the block (the raw value).
+fn rest<R: Read + Seek>(r: &mut R, e: Endian, _: ()) -> BinResult<Vec<u8>> {
+    let n = remaining(r)? as usize;
+    bytes(r, e, (n,))
+}
+
+/// The stored attribute message: version 1 pads name, datatype and dataspace to 8 bytes;
+/// version 3 adds the name's character set.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AttributeMessageRaw {
+    #[br(assert((1..=3).contains(&version), "unsupported version {}", version))]
+    pub version: u8,
+    /// Version 1: reserved; 2 and 3: bit 0 shared datatype, bit 1 shared dataspace.
+    pub flags: u8,
+    /// Name length including the NUL terminator.
+    pub name_size: u16,
+    pub datatype_size: u16,
+    pub dataspace_size: u16,
+    #[br(if(version == 3))]
+    #[bw(if(*version == 3))]
+    pub charset: Option<u8>,
+    /// The name field (padded in version 1).
+    #[br(parse_with = bytes, args(padded(version, name_size)))]
+    pub name: Vec<u8>,
+    #[br(parse_with = bytes, args(padded(version, datatype_size)))]
+    pub datatype: Vec<u8>,
+    #[br(parse_with = bytes, args(padded(version, dataspace_size)))]
+    pub dataspace: Vec<u8>,
+    #[br(parse_with = rest)]
+    pub data: Vec<u8>,
+}
 
 /// A decoded attribute (value still raw: vlen elements are heap references).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,42 +74,25 @@ pub enum AttrType {
 impl AttributeMessage {
     /// Decode an attribute message body.
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<AttributeMessage> {
-        let mut c = Cursor::new(data, offset, "attribute message");
-        let version = c.u8()?;
-        let flags = match version {
-            1 => {
-                c.skip(1)?;
-                0
-            }
-            2 | 3 => c.u8()?,
-            v => return Err(c.error(format!("unsupported version {v}"))),
-        };
-        let name_len = c.u16()? as usize;
-        let type_len = c.u16()? as usize;
-        let space_len = c.u16()? as usize;
-        if version == 3 {
-            let _charset = c.u8()?;
-        }
-        let pad = |n: usize| if version == 1 { n.div_ceil(8) * 8 } else { n };
-        let name_raw = c.bytes(pad(name_len))?;
-        let name_raw = &name_raw[..name_len.min(name_raw.len())];
+        const WHAT: &str = "attribute message";
+        let m: AttributeMessageRaw = binary::parse(data, offset, WHAT, ())?;
+        let flags = if m.version == 1 { 0 } else { m.flags };
+        let name_raw = &m.name[..(m.name_size as usize).min(m.name.len())];
         let name =
             String::from_utf8_lossy(name_raw.split(|&b| b == 0).next().unwrap_or(&[])).into_owned();
-        let type_at = c.offset();
-        let type_bytes = c.bytes(pad(type_len))?;
+        let charset = m.charset.is_some() as u64;
+        let type_at = offset + 8 + charset + m.name.len() as u64;
         let dtype = if flags & 0x01 != 0 {
-            AttrType::Shared(SharedRef::decode(type_bytes, type_at, sizes)?)
+            AttrType::Shared(SharedRef::decode(&m.datatype, type_at, sizes)?)
         } else {
-            AttrType::Inline(Datatype::decode(type_bytes, type_at)?)
+            AttrType::Inline(Datatype::decode(&m.datatype, type_at)?)
         };
-        let space_at = c.offset();
-        let space_bytes = c.bytes(pad(space_len))?;
         if flags & 0x02 != 0 {
             return Err(Error::unsupported("shared dataspace in an attribute"));
         }
-        let space = Dataspace::decode(space_bytes, space_at, sizes)?;
-        let rest = c.rest();
-        Ok(AttributeMessage { name, dtype, space, data: rest.to_vec(), creation_order: None })
+        let space_at = type_at + m.datatype.len() as u64;
+        let space = Dataspace::decode(&m.dataspace, space_at, sizes)?;
+        Ok(AttributeMessage { name, dtype, space, data: m.data, creation_order: None })
     }
 
     /// Encode as version 1 (name, type and space padded to 8 bytes).
@@ -81,12 +105,24 @@ impl AttributeMessage {
     ) -> Vec<u8> {
         let t = dtype.encode();
         let s = space.encode(sizes);
-        let mut e = Encoder::new();
-        e.u8(1).u8(0).u16(name.len() as u16 + 1).u16(t.len() as u16).u16(s.len() as u16);
-        e.bytes(name.as_bytes()).u8(0).align(8);
-        e.bytes(&t).align(8);
-        e.bytes(&s).align(8);
-        e.bytes(value);
-        e.buf
+        let pad = |mut v: Vec<u8>| {
+            v.resize(v.len().div_ceil(8) * 8, 0);
+            v
+        };
+        let mut n = name.as_bytes().to_vec();
+        n.push(0);
+        let m = AttributeMessageRaw {
+            version: 1,
+            flags: 0,
+            name_size: n.len() as u16,
+            datatype_size: t.len() as u16,
+            dataspace_size: s.len() as u16,
+            charset: None,
+            name: pad(n),
+            datatype: pad(t),
+            dataspace: pad(s),
+            data: value.to_vec(),
+        };
+        binary::encode(&m, ())
     }
 }

@@ -1,13 +1,50 @@
 //! Dataspace message (0x0001), versions 1 and 2: rank, current and maximum dimensions.
 
 use crate::Result;
-use crate::raw::cursor::{Cursor, Encoder, Sizes};
+use crate::raw::binary::{self, Len, Sizes, all_ones, vec, vec_if};
+use binrw::binrw;
 
 /// Largest rank HDF5 allows (H5S_MAX_RANK).
 pub const MAX_RANK: usize = 32;
 
 /// Marker for an unlimited maximum dimension.
 pub const UNLIMITED: u64 = u64::MAX;
+
+/// The stored message, one variant per version.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DataspaceMessage {
+    /// Version 1: rank, flags, 5 reserved bytes; rank 0 is a scalar.
+    #[brw(magic = 1u8)]
+    V1 {
+        #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
+        rank: u8,
+        #[brw(pad_after = 5)]
+        flags: u8,
+        #[br(parse_with = vec, args(rank as usize, s.length as usize, s))]
+        #[bw(args_raw = s)]
+        dims: Vec<Len>,
+        #[br(parse_with = vec_if, args(flags & 1 != 0, rank as usize, s.length as usize, s))]
+        #[bw(args_raw = s)]
+        max: Option<Vec<Len>>,
+    },
+    /// Version 2: rank, flags and the dataspace type (0 scalar, 1 simple, 2 null).
+    #[brw(magic = 2u8)]
+    V2 {
+        #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
+        rank: u8,
+        flags: u8,
+        #[br(assert(kind <= 2, "unknown dataspace type {}", kind))]
+        kind: u8,
+        #[br(parse_with = vec_if, args(kind == 1, rank as usize, s.length as usize, s))]
+        #[bw(args_raw = s)]
+        dims: Option<Vec<Len>>,
+        #[br(parse_with = vec_if, args(kind == 1 && flags & 1 != 0, rank as usize, s.length as usize, s))]
+        #[bw(args_raw = s)]
+        max: Option<Vec<Len>>,
+    },
+}
 
 /// A decoded dataspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,80 +94,69 @@ impl Dataspace {
 
     /// Decode a message body.
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<Dataspace> {
-        let mut c = Cursor::new(data, offset, "dataspace message");
-        let version = c.u8()?;
-        let rank = c.u8()? as usize;
-        let flags = c.u8()?;
-        let kind = match version {
-            1 => {
-                c.skip(5)?;
-                if rank == 0 { 0 } else { 1 }
-            }
-            2 => c.u8()?,
-            v => return Err(c.error(format!("unsupported version {v}"))),
+        const WHAT: &str = "dataspace message";
+        if let Some(&v) = data.first().filter(|&&v| v != 1 && v != 2) {
+            return Err(crate::Error::malformed(WHAT, offset, format!("unsupported version {v}")));
+        }
+        let (dims, max) = match binary::parse(data, offset, WHAT, sizes)? {
+            DataspaceMessage::V1 { dims, max, .. } if !dims.is_empty() => (dims, max),
+            DataspaceMessage::V1 { .. } => return Ok(Dataspace::Scalar),
+            DataspaceMessage::V2 { kind: 0, .. } => return Ok(Dataspace::Scalar),
+            DataspaceMessage::V2 { kind: 2, .. } => return Ok(Dataspace::Null),
+            DataspaceMessage::V2 { dims, max, .. } => match dims {
+                Some(d) if !d.is_empty() => (d, max),
+                _ => return Ok(Dataspace::Scalar),
+            },
         };
-        if rank > MAX_RANK {
-            return Err(c.error(format!("rank {rank} exceeds {MAX_RANK}")));
-        }
-        match kind {
-            0 => return Ok(Dataspace::Scalar),
-            2 => return Ok(Dataspace::Null),
-            1 => {}
-            k => return Err(c.error(format!("unknown dataspace type {k}"))),
-        }
-        if rank == 0 {
-            return Ok(Dataspace::Scalar);
-        }
-        let mut dims = Vec::with_capacity(rank);
-        for _ in 0..rank {
-            dims.push(c.length(sizes)?);
-        }
-        let max = if flags & 1 != 0 {
-            let mut max = Vec::with_capacity(rank);
-            for &d in &dims {
-                let m = c.length(sizes)?;
-                let m = if m == sizes_all_ones(sizes) { UNLIMITED } else { m };
-                if m < d {
-                    return Err(c.error(format!("maximum dimension {m} below current {d}")));
+        let dims: Vec<u64> = dims.into_iter().map(|d| d.0).collect();
+        let max = match max {
+            Some(max) => {
+                let unlimited = all_ones(sizes.length);
+                let mut out = Vec::with_capacity(max.len());
+                for (&d, m) in dims.iter().zip(max) {
+                    let m = if m.0 == unlimited { UNLIMITED } else { m.0 };
+                    if m < d {
+                        return Err(crate::Error::malformed(
+                            WHAT,
+                            offset,
+                            format!("maximum dimension {m} below current {d}"),
+                        ));
+                    }
+                    out.push(m);
                 }
-                max.push(m);
+                out
             }
-            max
-        } else {
-            dims.clone()
+            None => dims.clone(),
         };
         Ok(Dataspace::Simple { dims, max })
     }
 
     /// Encode as version 1 (scalar as rank 0) or version 2 (needed for null).
     pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
-        let mut e = Encoder::new();
-        match self {
+        let m = match self {
             Dataspace::Null => {
-                e.u8(2).u8(0).u8(0).u8(2);
+                DataspaceMessage::V2 { rank: 0, flags: 0, kind: 2, dims: None, max: None }
             }
             Dataspace::Scalar => {
-                e.u8(1).u8(0).u8(0).zeros(5);
+                DataspaceMessage::V1 { rank: 0, flags: 0, dims: Vec::new(), max: None }
             }
             Dataspace::Simple { dims, max } => {
                 let has_max = max != dims;
-                e.u8(1).u8(dims.len() as u8).u8(has_max as u8).zeros(5);
-                for &d in dims {
-                    e.length(sizes, d);
-                }
-                if has_max {
-                    for &m in max {
-                        e.length(sizes, if m == UNLIMITED { sizes_all_ones(sizes) } else { m });
-                    }
+                let unlimited = all_ones(sizes.length);
+                DataspaceMessage::V1 {
+                    rank: dims.len() as u8,
+                    flags: has_max as u8,
+                    dims: dims.iter().map(|&d| Len(d)).collect(),
+                    max: has_max.then(|| {
+                        max.iter()
+                            .map(|&m| Len(if m == UNLIMITED { unlimited } else { m }))
+                            .collect()
+                    }),
                 }
             }
-        }
-        e.buf
+        };
+        binary::encode(&m, sizes)
     }
-}
-
-fn sizes_all_ones(sizes: Sizes) -> u64 {
-    if sizes.length >= 8 { u64::MAX } else { (1u64 << (8 * sizes.length as u32)) - 1 }
 }
 
 #[cfg(test)]
@@ -155,8 +181,9 @@ mod tests {
         let mut bytes = Dataspace::Simple { dims: vec![3], max: vec![3] }.encode(Sizes::DEFAULT);
         bytes[1] = 200;
         assert!(Dataspace::decode(&bytes, 0, Sizes::DEFAULT).is_err());
-        let mut e = Encoder::new();
-        e.u8(1).u8(1).u8(1).zeros(5).u64(5).u64(2);
-        assert!(Dataspace::decode(&e.buf, 0, Sizes::DEFAULT).is_err());
+        let mut bytes = vec![1, 1, 1, 0, 0, 0, 0, 0];
+        bytes.extend_from_slice(&5u64.to_le_bytes());
+        bytes.extend_from_slice(&2u64.to_le_bytes());
+        assert!(Dataspace::decode(&bytes, 0, Sizes::DEFAULT).is_err());
     }
 }

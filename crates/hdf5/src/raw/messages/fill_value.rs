@@ -1,7 +1,63 @@
 //! Fill value messages: the old form (0x0004) and the new one (0x0005, versions 1-3).
 
 use crate::Result;
-use crate::raw::cursor::{Cursor, Encoder};
+use crate::raw::binary::{self, bytes, remaining};
+use binrw::io::{Read, Seek};
+use binrw::{BinRead, BinResult, Endian, binrw};
+
+/// A fill value: its size and bytes.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Value {
+    #[br(temp)]
+    #[bw(calc = data.len() as u32)]
+    size: u32,
+    #[br(parse_with = bytes, args(size as usize))]
+    pub data: Vec<u8>,
+}
+
+/// Versions 1 and 2 store a value when version 1 or "defined"; some writers leave it out.
+fn optional_value<R: Read + Seek>(
+    r: &mut R,
+    e: Endian,
+    (present,): (bool,),
+) -> BinResult<Option<Value>> {
+    if present && remaining(r)? >= 4 { Value::read_options(r, e, ()).map(Some) } else { Ok(None) }
+}
+
+/// The stored fill value message (0x0005), one variant per version layout.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FillValueMessage {
+    /// Versions 1 and 2: allocation time, fill time, "defined", then the value.
+    V1V2 {
+        #[br(assert(version == 1 || version == 2))]
+        version: u8,
+        alloc_time: u8,
+        fill_time: u8,
+        defined: u8,
+        #[br(parse_with = optional_value, args(version == 1 || defined != 0))]
+        value: Option<Value>,
+    },
+    /// Version 3: flags (allocation time, fill time, undefined, defined) then the value.
+    #[brw(magic = 3u8)]
+    V3 {
+        flags: u8,
+        #[br(if(flags & 0x20 != 0))]
+        #[bw(if(flags & 0x20 != 0))]
+        value: Option<Value>,
+    },
+}
+
+/// The old fill value message (0x0004): a size and the value.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FillValueOld {
+    pub value: Value,
+}
 
 /// When space is allocated for a dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,55 +116,36 @@ fn fill_time(v: u8) -> FillTime {
 impl FillValue {
     /// Decode the new fill value message (0x0005).
     pub fn decode(data: &[u8], offset: u64) -> Result<FillValue> {
-        let mut c = Cursor::new(data, offset, "fill value message");
-        let version = c.u8()?;
-        match version {
-            1 | 2 => {
-                let alloc = alloc_time(c.u8()?);
-                let fill = fill_time(c.u8()?);
-                let defined = c.u8()? != 0;
-                let value = if version == 1 || defined {
-                    if c.remaining() >= 4 {
-                        let n = c.u32()? as usize;
-                        Some(c.bytes(n)?.to_vec())
-                    } else {
-                        None
-                    }
-                } else {
-                    None
-                };
-                let value = if defined { value } else { None };
-                Ok(FillValue { version, alloc, fill_time: fill, value })
-            }
-            3 => {
-                let flags = c.u8()?;
-                let value = if flags & 0x20 != 0 {
-                    let n = c.u32()? as usize;
-                    Some(c.bytes(n)?.to_vec())
-                } else {
-                    None
-                };
-                Ok(FillValue {
-                    version,
-                    alloc: alloc_time(flags & 3),
-                    fill_time: fill_time((flags >> 2) & 3),
-                    value,
-                })
-            }
-            v => Err(c.error(format!("unsupported version {v}"))),
+        const WHAT: &str = "fill value message";
+        if let Some(&v) = data.first().filter(|&&v| !(1..=3).contains(&v)) {
+            return Err(crate::Error::malformed(WHAT, offset, format!("unsupported version {v}")));
         }
+        Ok(match binary::parse(data, offset, WHAT, ())? {
+            FillValueMessage::V1V2 { version, alloc_time: a, fill_time: f, defined, value } => {
+                FillValue {
+                    version,
+                    alloc: alloc_time(a),
+                    fill_time: fill_time(f),
+                    value: value.filter(|_| defined != 0).map(|v| v.data),
+                }
+            }
+            FillValueMessage::V3 { flags, value } => FillValue {
+                version: 3,
+                alloc: alloc_time(flags & 3),
+                fill_time: fill_time((flags >> 2) & 3),
+                value: value.map(|v| v.data),
+            },
+        })
     }
 
     /// Decode the old fill value message (0x0004): a size and the value.
     pub fn decode_old(data: &[u8], offset: u64) -> Result<FillValue> {
-        let mut c = Cursor::new(data, offset, "old fill value message");
-        let n = c.u32()? as usize;
-        let value = c.bytes(n)?.to_vec();
+        let m: FillValueOld = binary::parse(data, offset, "old fill value message", ())?;
         Ok(FillValue {
             version: 0,
             alloc: AllocTime::Default,
             fill_time: FillTime::IfSet,
-            value: Some(value),
+            value: Some(m.value.data),
         })
     }
 
@@ -125,16 +162,13 @@ impl FillValue {
             FillTime::Never => 1,
             FillTime::IfSet => 2,
         };
-        let mut e = Encoder::new();
-        e.u8(2).u8(alloc).u8(fill);
-        match &self.value {
-            Some(v) => {
-                e.u8(1).u32(v.len() as u32).bytes(v);
-            }
-            None => {
-                e.u8(0);
-            }
-        }
-        e.buf
+        let m = FillValueMessage::V1V2 {
+            version: 2,
+            alloc_time: alloc,
+            fill_time: fill,
+            defined: self.value.is_some() as u8,
+            value: self.value.clone().map(|data| Value { data }),
+        };
+        binary::encode(&m, ())
     }
 }

@@ -2,7 +2,8 @@
 //! the order they are applied when writing.
 
 use crate::Result;
-use crate::raw::cursor::{Cursor, Encoder};
+use crate::raw::binary::{self, bytes, vec};
+use binrw::binrw;
 
 /// Well-known filter identifiers.
 pub mod id {
@@ -60,6 +61,49 @@ impl Filter {
     }
 }
 
+/// One stored filter description; `version` is the message's (1 pads names and client data).
+#[binrw]
+#[brw(little, import(version: u8))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FilterDescription {
+    pub id: u16,
+    /// Length of the name field (in version 1 padded to 8 bytes); absent in version 2 for
+    /// the library's own filters (IDs below 256).
+    #[br(if(version == 1 || id >= 256))]
+    #[bw(if(version == 1 || *id >= 256))]
+    pub name_length: Option<u16>,
+    pub flags: u16,
+    #[br(temp)]
+    #[bw(calc = client_data.len() as u16)]
+    client_values: u16,
+    #[br(parse_with = bytes, args(name_length.unwrap_or(0) as usize))]
+    pub name: Vec<u8>,
+    #[br(parse_with = vec, args(client_values as usize, 4, ()))]
+    pub client_data: Vec<u32>,
+    /// Version 1 pads an odd number of client values with 4 bytes.
+    #[br(if(version == 1 && client_values % 2 == 1))]
+    #[bw(if(version == 1 && client_data.len() % 2 == 1))]
+    pub padding: Option<u32>,
+}
+
+/// The stored message: version 1 (6 reserved bytes) or 2.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FilterPipelineMessage {
+    #[br(assert(version == 1 || version == 2, "unsupported version {}", version))]
+    pub version: u8,
+    #[br(temp, assert(filters <= 32, "{} filters (at most 32)", filters))]
+    #[bw(calc = descriptions.len() as u8)]
+    filters: u8,
+    #[br(if(version == 1))]
+    #[bw(if(*version == 1))]
+    pub reserved: Option<[u8; 6]>,
+    #[br(parse_with = vec, args(filters as usize, 8, (version,)))]
+    #[bw(args(*version))]
+    pub descriptions: Vec<FilterDescription>,
+}
+
 /// A decoded pipeline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FilterPipeline {
@@ -70,73 +114,49 @@ pub struct FilterPipeline {
 impl FilterPipeline {
     /// Decode.
     pub fn decode(data: &[u8], offset: u64) -> Result<FilterPipeline> {
-        let mut c = Cursor::new(data, offset, "filter pipeline message");
-        let version = c.u8()?;
-        let n = c.u8()? as usize;
-        if version == 1 {
-            c.skip(6)?;
-        } else if version != 2 {
-            return Err(c.error(format!("unsupported version {version}")));
-        }
-        if n > 32 {
-            return Err(c.error(format!("{n} filters (at most 32)")));
-        }
-        let mut filters = Vec::with_capacity(n);
-        for _ in 0..n {
-            let id = c.u16()?;
-            let name_len = if version == 1 || id >= 256 { c.u16()? as usize } else { 0 };
-            let flags = c.u16()?;
-            let nparams = c.u16()? as usize;
-            let name = if name_len > 0 {
-                let raw = c.bytes(name_len)?;
-                if version == 1 {
-                    c.skip((8 - name_len % 8) % 8)?;
-                }
-                Some(
-                    String::from_utf8_lossy(raw.split(|&b| b == 0).next().unwrap_or(&[]))
-                        .into_owned(),
-                )
-            } else {
-                None
-            };
-            if nparams * 4 > c.remaining() {
-                return Err(c.error(format!("{nparams} client values overrun the message")));
-            }
-            let mut params = Vec::with_capacity(nparams);
-            for _ in 0..nparams {
-                params.push(c.u32()?);
-            }
-            if version == 1 && nparams % 2 == 1 {
-                c.skip(4)?;
-            }
-            filters.push(Filter { id, name, flags, params });
-        }
+        let m: FilterPipelineMessage = binary::parse(data, offset, "filter pipeline message", ())?;
+        let filters = m
+            .descriptions
+            .into_iter()
+            .map(|d| Filter {
+                id: d.id,
+                name: (!d.name.is_empty()).then(|| {
+                    String::from_utf8_lossy(d.name.split(|&b| b == 0).next().unwrap_or(&[]))
+                        .into_owned()
+                }),
+                flags: d.flags,
+                params: d.client_data,
+            })
+            .collect();
         Ok(FilterPipeline { filters })
     }
 
     /// Encode as version 1 (names padded to 8 bytes, as libhdf5's earliest format does).
     pub fn encode_v1(&self) -> Vec<u8> {
-        let mut e = Encoder::new();
-        e.u8(1).u8(self.filters.len() as u8).zeros(6);
-        for f in &self.filters {
-            let name: &[u8] = match f.id {
-                id::DEFLATE => b"deflate",
-                id::SHUFFLE => b"shuffle",
-                id::FLETCHER32 => b"fletcher32",
-                _ => f.name.as_deref().unwrap_or("").as_bytes(),
-            };
-            let padded = if name.is_empty() { 0 } else { (name.len() + 1).div_ceil(8) * 8 };
-            e.u16(f.id).u16(padded as u16).u16(f.flags).u16(f.params.len() as u16);
-            if padded > 0 {
-                e.bytes(name).zeros(padded - name.len());
-            }
-            for &p in &f.params {
-                e.u32(p);
-            }
-            if f.params.len() % 2 == 1 {
-                e.u32(0);
-            }
-        }
-        e.buf
+        let descriptions = self
+            .filters
+            .iter()
+            .map(|f| {
+                let name: &[u8] = match f.id {
+                    id::DEFLATE => b"deflate",
+                    id::SHUFFLE => b"shuffle",
+                    id::FLETCHER32 => b"fletcher32",
+                    _ => f.name.as_deref().unwrap_or("").as_bytes(),
+                };
+                let padded = if name.is_empty() { 0 } else { (name.len() + 1).div_ceil(8) * 8 };
+                let mut name = name.to_vec();
+                name.resize(padded, 0);
+                FilterDescription {
+                    id: f.id,
+                    name_length: Some(padded as u16),
+                    flags: f.flags,
+                    name,
+                    client_data: f.params.clone(),
+                    padding: (f.params.len() % 2 == 1).then_some(0),
+                }
+            })
+            .collect();
+        let m = FilterPipelineMessage { version: 1, reserved: Some([0; 6]), descriptions };
+        binary::encode(&m, ())
     }
 }

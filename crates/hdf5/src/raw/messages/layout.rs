@@ -1,8 +1,174 @@
 //! Data layout message (0x0008), versions 1-5: compact, contiguous, chunked (with the chunk
 //! index of versions 4/5), virtual (reported unsupported by the model).
 
-use crate::raw::cursor::{Cursor, Encoder, Sizes};
+use crate::raw::binary::{self, Len, MaybeAddr, Sizes, bytes, uints, uints_w, vec};
 use crate::{Error, Result};
+use binrw::binrw;
+
+const WHAT: &str = "layout message";
+
+/// Compact storage: the data in the message (size field of 2 bytes from version 3 on).
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CompactStorage {
+    #[br(temp)]
+    #[bw(calc = data.len() as u16)]
+    size: u16,
+    #[br(parse_with = bytes, args(size as usize))]
+    pub data: Vec<u8>,
+}
+
+/// Contiguous storage (versions 3 to 5): address and size.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ContiguousStorage {
+    #[brw(args_raw = s)]
+    pub address: MaybeAddr,
+    #[brw(args_raw = s)]
+    pub size: Len,
+}
+
+/// Versions 1 and 2: dimensions of 4 bytes, the last being the element size for chunks.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LayoutV1V2 {
+    #[br(assert((1..=33).contains(&dimensionality), "dimensionality {}", dimensionality))]
+    pub dimensionality: u8,
+    #[br(assert(class <= 2, "layout class {}", class))]
+    pub class: u8,
+    #[br(temp)]
+    #[bw(calc = [0; 5])]
+    _reserved: [u8; 5],
+    #[br(if(class != 0), args_raw = s)]
+    #[bw(if(*class != 0), args_raw = s)]
+    pub address: Option<MaybeAddr>,
+    #[br(parse_with = vec, args(dimensionality as usize, 4, ()))]
+    pub dims: Vec<u32>,
+    #[br(if(class == 2))]
+    #[bw(if(*class == 2))]
+    pub element_size: Option<u32>,
+    #[br(if(class == 0))]
+    #[bw(if(*class == 0))]
+    pub compact_size: Option<u32>,
+    #[br(parse_with = bytes, args(compact_size.unwrap_or(0) as usize))]
+    pub compact_data: Vec<u8>,
+}
+
+/// Version 3: compact, contiguous, chunked with a v1 B-tree, or virtual.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LayoutV3 {
+    #[brw(magic = 0u8)]
+    Compact(CompactStorage),
+    #[brw(magic = 1u8)]
+    Contiguous(#[brw(args_raw = s)] ContiguousStorage),
+    #[brw(magic = 2u8)]
+    Chunked {
+        #[br(assert(
+            (2..=33).contains(&dimensionality),
+            "chunk dimensionality {}", dimensionality
+        ))]
+        dimensionality: u8,
+        #[brw(args_raw = s)]
+        address: MaybeAddr,
+        #[br(parse_with = vec, args(dimensionality as usize, 4, ()))]
+        dims: Vec<u32>,
+    },
+    #[brw(magic = 3u8)]
+    Virtual,
+}
+
+/// The chunk index fields of a version 4/5 chunked layout, by index type.
+#[binrw]
+#[brw(little, import(index_type: u8, flags: u8, s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IndexFields {
+    #[br(pre_assert(index_type == 1))]
+    Single {
+        #[br(if(flags & 2 != 0), args_raw = s)]
+        #[bw(if(flags & 2 != 0), args_raw = s)]
+        filtered_size: Option<Len>,
+        #[br(if(flags & 2 != 0))]
+        #[bw(if(flags & 2 != 0))]
+        filter_mask: Option<u32>,
+    },
+    #[br(pre_assert(index_type == 2))]
+    Implicit,
+    #[br(pre_assert(index_type == 3))]
+    FixedArray { page_bits: u8 },
+    #[br(pre_assert(index_type == 4))]
+    ExtensibleArray {
+        max_bits: u8,
+        index_elements: u8,
+        min_pointers: u8,
+        min_elements: u8,
+        page_bits: u8,
+    },
+    #[br(pre_assert(index_type == 5))]
+    BTreeV2 { node_size: u32, split: u8, merge: u8 },
+}
+
+/// A version 4/5 chunked layout.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkedV4 {
+    /// Bit 0: partial edge chunks unfiltered; bit 1: single chunk filtered.
+    pub flags: u8,
+    #[br(assert(
+        (2..=33).contains(&dimensionality),
+        "chunk dimensionality {}", dimensionality
+    ))]
+    pub dimensionality: u8,
+    #[br(assert((1..=8).contains(&dim_width), "dimension size width {}", dim_width))]
+    pub dim_width: u8,
+    #[br(parse_with = uints, args(dimensionality as usize, dim_width))]
+    #[bw(write_with = uints_w, args(*dim_width))]
+    pub dims: Vec<u64>,
+    #[br(assert((1..=5).contains(&index_type), "chunk index type {}", index_type))]
+    pub index_type: u8,
+    #[br(args(index_type, flags, s))]
+    #[bw(args(*index_type, *flags, s))]
+    pub index: IndexFields,
+    #[brw(args_raw = s)]
+    pub address: MaybeAddr,
+}
+
+/// Versions 4 and 5: compact and contiguous as in version 3, chunked with any index.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LayoutV4 {
+    #[brw(magic = 0u8)]
+    Compact(CompactStorage),
+    #[brw(magic = 1u8)]
+    Contiguous(#[brw(args_raw = s)] ContiguousStorage),
+    #[brw(magic = 2u8)]
+    Chunked(#[brw(args_raw = s)] ChunkedV4),
+    #[brw(magic = 3u8)]
+    Virtual,
+}
+
+/// The stored layout message, one variant per version.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LayoutMessage {
+    #[brw(magic = 1u8)]
+    V1(#[brw(args_raw = s)] LayoutV1V2),
+    #[brw(magic = 2u8)]
+    V2(#[brw(args_raw = s)] LayoutV1V2),
+    #[brw(magic = 3u8)]
+    V3(#[brw(args_raw = s)] LayoutV3),
+    #[brw(magic = 4u8)]
+    V4(#[brw(args_raw = s)] LayoutV4),
+    #[brw(magic = 5u8)]
+    V5(#[brw(args_raw = s)] LayoutV4),
+}
 
 /// The chunk index of a layout v4/v5 chunked dataset (spec Appendix C).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,177 +250,125 @@ pub enum Layout {
 impl Layout {
     /// Decode.
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<Layout> {
-        let mut c = Cursor::new(data, offset, "layout message");
-        let version = c.u8()?;
-        match version {
-            1 | 2 => Self::decode_v1_v2(&mut c, sizes),
-            3..=5 => Self::decode_v3_plus(&mut c, version, sizes),
-            v => Err(Error::unsupported(format!("layout message version {v}"))),
+        match data.first() {
+            Some(1..=5) => {}
+            Some(v) => return Err(Error::unsupported(format!("layout message version {v}"))),
+            None => return Err(Error::malformed(WHAT, offset, "empty message")),
         }
-    }
-
-    fn decode_v1_v2(c: &mut Cursor, sizes: Sizes) -> Result<Layout> {
-        let rank = c.u8()? as usize;
-        let class = c.u8()?;
-        c.skip(5)?;
-        if rank == 0 || rank > 33 {
-            return Err(c.error(format!("dimensionality {rank}")));
-        }
-        let address = if class != 0 { c.addr(sizes)? } else { None };
-        let mut dims = Vec::with_capacity(rank);
-        for _ in 0..rank {
-            dims.push(c.u32()? as u64);
-        }
-        match class {
-            0 => {
-                let n = c.u32()? as usize;
-                Ok(Layout::Compact { data: c.bytes(n)?.to_vec() })
+        let bad = |detail: String| Error::malformed(WHAT, offset, detail);
+        let chunk_of = |dims: &[u64]| -> Result<Vec<u64>> {
+            // At least two dimensions (checked by the parse): the last is the element size.
+            let chunk = dims[..dims.len() - 1].to_vec();
+            if chunk.contains(&0) {
+                return Err(bad("chunk dimension of 0".into()));
             }
-            1 => {
-                let size = dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
-                Ok(Layout::Contiguous {
-                    address,
-                    size: size.ok_or_else(|| c.error("size overflow"))?,
-                })
-            }
-            2 => {
-                // The last dimension is the element size: a chunk needs at least one more.
-                if rank < 2 {
-                    return Err(c.error(format!("chunk dimensionality {rank}")));
-                }
-                let element_size = c.u32()? as u64;
-                let chunk = dims[..rank - 1].to_vec();
-                check_chunk(c, &chunk)?;
-                Ok(Layout::Chunked {
-                    version: 1,
-                    chunk,
-                    element_size,
-                    address,
-                    index: ChunkIndex::BTreeV1,
-                    unfiltered_edges: false,
-                })
-            }
-            k => Err(c.error(format!("layout class {k}"))),
-        }
-    }
-
-    fn decode_v3_plus(c: &mut Cursor, version: u8, sizes: Sizes) -> Result<Layout> {
-        let class = c.u8()?;
-        match class {
-            0 => {
-                let n = c.u16()? as usize;
-                Ok(Layout::Compact { data: c.bytes(n)?.to_vec() })
-            }
-            1 => Ok(Layout::Contiguous { address: c.addr(sizes)?, size: c.length(sizes)? }),
-            2 if version == 3 => {
-                let rank = c.u8()? as usize;
-                if !(2..=33).contains(&rank) {
-                    return Err(c.error(format!("chunk dimensionality {rank}")));
-                }
-                let address = c.addr(sizes)?;
-                let mut dims = Vec::with_capacity(rank);
-                for _ in 0..rank {
-                    dims.push(c.u32()? as u64);
-                }
-                let element_size = dims[rank - 1];
-                let chunk = dims[..rank - 1].to_vec();
-                check_chunk(c, &chunk)?;
-                Ok(Layout::Chunked {
-                    version,
-                    chunk,
-                    element_size,
-                    address,
-                    index: ChunkIndex::BTreeV1,
-                    unfiltered_edges: false,
-                })
-            }
-            2 => {
-                let flags = c.u8()?;
-                let rank = c.u8()? as usize;
-                if !(2..=33).contains(&rank) {
-                    return Err(c.error(format!("chunk dimensionality {rank}")));
-                }
-                let width = c.u8()?;
-                if !(1..=8).contains(&width) {
-                    return Err(c.error(format!("dimension size width {width}")));
-                }
-                let mut dims = Vec::with_capacity(rank);
-                for _ in 0..rank {
-                    dims.push(c.uint(width)?);
-                }
-                let index_type = c.u8()?;
-                let index = match index_type {
-                    1 => {
-                        if flags & 2 != 0 {
-                            ChunkIndex::Single {
-                                filtered_size: Some(c.length(sizes)?),
-                                filter_mask: c.u32()?,
-                            }
-                        } else {
-                            ChunkIndex::Single { filtered_size: None, filter_mask: 0 }
+            Ok(chunk)
+        };
+        Ok(match binary::parse(data, offset, WHAT, sizes)? {
+            LayoutMessage::V1(l) | LayoutMessage::V2(l) => {
+                let address = l.address.and_then(|a| a.0);
+                let dims: Vec<u64> = l.dims.iter().map(|&d| d as u64).collect();
+                match l.class {
+                    0 => Layout::Compact { data: l.compact_data },
+                    1 => Layout::Contiguous {
+                        address,
+                        size: dims
+                            .iter()
+                            .try_fold(1u64, |a, &d| a.checked_mul(d))
+                            .ok_or_else(|| bad("size overflow".into()))?,
+                    },
+                    _ => {
+                        // The last dimension is the element size: a chunk needs one more.
+                        if dims.len() < 2 {
+                            return Err(bad(format!("chunk dimensionality {}", dims.len())));
+                        }
+                        Layout::Chunked {
+                            version: 1,
+                            chunk: chunk_of(&dims)?,
+                            element_size: l.element_size.unwrap_or(0) as u64,
+                            address,
+                            index: ChunkIndex::BTreeV1,
+                            unfiltered_edges: false,
                         }
                     }
-                    2 => ChunkIndex::Implicit,
-                    3 => ChunkIndex::FixedArray { page_bits: c.u8()? },
-                    4 => ChunkIndex::ExtensibleArray {
-                        max_bits: c.u8()?,
-                        index_elements: c.u8()?,
-                        min_pointers: c.u8()?,
-                        min_elements: c.u8()?,
-                        page_bits: c.u8()?,
-                    },
-                    5 => {
-                        ChunkIndex::BTreeV2 { node_size: c.u32()?, split: c.u8()?, merge: c.u8()? }
-                    }
-                    t => return Err(c.error(format!("chunk index type {t}"))),
-                };
-                let address = c.addr(sizes)?;
-                let element_size = dims[rank - 1];
-                let chunk = dims[..rank - 1].to_vec();
-                check_chunk(c, &chunk)?;
-                Ok(Layout::Chunked {
-                    version,
-                    chunk,
-                    element_size,
-                    address,
-                    index,
-                    unfiltered_edges: flags & 1 != 0,
-                })
+                }
             }
-            3 => Ok(Layout::Virtual),
-            k => Err(c.error(format!("layout class {k}"))),
-        }
+            LayoutMessage::V3(l) => match l {
+                LayoutV3::Compact(c) => Layout::Compact { data: c.data },
+                LayoutV3::Contiguous(c) => {
+                    Layout::Contiguous { address: c.address.0, size: c.size.0 }
+                }
+                LayoutV3::Chunked { address, dims, .. } => {
+                    let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
+                    Layout::Chunked {
+                        version: 3,
+                        chunk: chunk_of(&dims)?,
+                        element_size: dims[dims.len() - 1],
+                        address: address.0,
+                        index: ChunkIndex::BTreeV1,
+                        unfiltered_edges: false,
+                    }
+                }
+                LayoutV3::Virtual => Layout::Virtual,
+            },
+            LayoutMessage::V4(l) | LayoutMessage::V5(l) => match l {
+                LayoutV4::Compact(c) => Layout::Compact { data: c.data },
+                LayoutV4::Contiguous(c) => {
+                    Layout::Contiguous { address: c.address.0, size: c.size.0 }
+                }
+                LayoutV4::Chunked(c) => Layout::Chunked {
+                    version: data[0],
+                    chunk: chunk_of(&c.dims)?,
+                    element_size: c.dims[c.dims.len() - 1],
+                    address: c.address.0,
+                    index: match c.index {
+                        IndexFields::Single { filtered_size, filter_mask } => ChunkIndex::Single {
+                            filtered_size: filtered_size.map(|l| l.0),
+                            filter_mask: filter_mask.unwrap_or(0),
+                        },
+                        IndexFields::Implicit => ChunkIndex::Implicit,
+                        IndexFields::FixedArray { page_bits } => {
+                            ChunkIndex::FixedArray { page_bits }
+                        }
+                        IndexFields::ExtensibleArray {
+                            max_bits,
+                            index_elements,
+                            min_pointers,
+                            min_elements,
+                            page_bits,
+                        } => ChunkIndex::ExtensibleArray {
+                            max_bits,
+                            index_elements,
+                            min_pointers,
+                            min_elements,
+                            page_bits,
+                        },
+                        IndexFields::BTreeV2 { node_size, split, merge } => {
+                            ChunkIndex::BTreeV2 { node_size, split, merge }
+                        }
+                    },
+                    unfiltered_edges: c.flags & 1 != 0,
+                },
+                LayoutV4::Virtual => Layout::Virtual,
+            },
+        })
     }
 
     /// Encode as version 3 (compact, contiguous, or chunked with a v1 B-tree).
     pub fn encode_v3(&self, sizes: Sizes) -> Vec<u8> {
-        let mut e = Encoder::new();
-        e.u8(3);
-        match self {
-            Layout::Compact { data } => {
-                e.u8(0).u16(data.len() as u16).bytes(data);
-            }
-            Layout::Contiguous { address, size } => {
-                e.u8(1).addr(sizes, *address).length(sizes, *size);
-            }
-            Layout::Chunked { chunk, element_size, address, .. } => {
-                e.u8(2).u8(chunk.len() as u8 + 1).addr(sizes, *address);
-                for &d in chunk {
-                    e.u32(d as u32);
-                }
-                e.u32(*element_size as u32);
-            }
-            Layout::Virtual => {
-                e.u8(3);
-            }
-        }
-        e.buf
+        let m = match self {
+            Layout::Compact { data } => LayoutV3::Compact(CompactStorage { data: data.clone() }),
+            Layout::Contiguous { address, size } => LayoutV3::Contiguous(ContiguousStorage {
+                address: MaybeAddr(*address),
+                size: Len(*size),
+            }),
+            Layout::Chunked { chunk, element_size, address, .. } => LayoutV3::Chunked {
+                dimensionality: chunk.len() as u8 + 1,
+                address: MaybeAddr(*address),
+                dims: chunk.iter().chain([element_size]).map(|&d| d as u32).collect(),
+            },
+            Layout::Virtual => LayoutV3::Virtual,
+        };
+        binary::encode(&LayoutMessage::V3(m), sizes)
     }
-}
-
-fn check_chunk(c: &Cursor, chunk: &[u64]) -> Result<()> {
-    if chunk.contains(&0) {
-        return Err(c.error("chunk dimension of 0"));
-    }
-    Ok(())
 }

@@ -1,7 +1,34 @@
 //! Link info message (0x0002): where a new-style group keeps dense links.
 
 use crate::Result;
-use crate::raw::cursor::{Cursor, Sizes};
+use crate::raw::binary::{self, MaybeAddr, Sizes};
+use binrw::binrw;
+
+/// The stored link info message.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinkInfoMessage {
+    #[br(temp, assert(version == 0, "unsupported version {}", version))]
+    #[bw(calc = 0)]
+    version: u8,
+    /// Bit 0: creation order tracked; bit 1: creation order indexed.
+    pub flags: u8,
+    /// Maximum creation index (present when creation order is tracked).
+    #[br(if(flags & 1 != 0))]
+    #[bw(if(flags & 1 != 0))]
+    pub max_creation_index: Option<u64>,
+    /// Fractal heap address.
+    #[brw(args_raw = s)]
+    pub heap: MaybeAddr,
+    /// Name index v2 B-tree address.
+    #[brw(args_raw = s)]
+    pub name_index: MaybeAddr,
+    /// Creation order index v2 B-tree address (present when the order is indexed).
+    #[br(if(flags & 2 != 0), args_raw = s)]
+    #[bw(if(flags & 2 != 0), args_raw = s)]
+    pub order_index: Option<MaybeAddr>,
+}
 
 /// A decoded link info message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,18 +46,24 @@ pub struct LinkInfo {
 impl LinkInfo {
     /// Decode.
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<LinkInfo> {
-        let mut c = Cursor::new(data, offset, "link info message");
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("unsupported version {version}")));
-        }
-        let flags = c.u8()?;
-        if flags & 1 != 0 {
-            c.skip(8)?;
-        }
-        let heap = c.addr(sizes)?;
-        let name_index = c.addr(sizes)?;
-        let order_index = if flags & 2 != 0 { c.addr(sizes)? } else { None };
-        Ok(LinkInfo { track_order: flags & 1 != 0, heap, name_index, order_index })
+        let m: LinkInfoMessage = binary::parse(data, offset, "link info message", sizes)?;
+        Ok(LinkInfo {
+            track_order: m.flags & 1 != 0,
+            heap: m.heap.0,
+            name_index: m.name_index.0,
+            order_index: m.order_index.and_then(|a| a.0),
+        })
+    }
+
+    /// Encode (creation order neither tracked nor indexed: what the writer's groups need).
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let m = LinkInfoMessage {
+            flags: 0,
+            max_creation_index: None,
+            heap: MaybeAddr(self.heap),
+            name_index: MaybeAddr(self.name_index),
+            order_index: None,
+        };
+        binary::encode(&m, sizes)
     }
 }

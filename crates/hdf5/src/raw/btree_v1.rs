@@ -4,10 +4,13 @@
 //! Walked iteratively with an explicit stack, a visited set and a depth cap; every child's
 //! level must be its parent's level minus one.
 
-use super::cursor::{Cursor, Encoder, Sizes};
+use super::binary::{self, Addr, Len, MaybeAddr, Sizes, vec};
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::binrw;
 use std::collections::HashSet;
+
+const WHAT: &str = "v1 B-tree node";
 
 /// Node type 0: group nodes.
 pub const GROUP: u8 = 0;
@@ -25,14 +28,82 @@ pub struct ChunkKey {
     pub offset: Vec<u64>,
 }
 
-/// One decoded node.
-#[derive(Clone, Debug)]
-struct Node {
-    level: u8,
-    keys: Vec<Vec<u8>>,
-    children: Vec<u64>,
+/// A chunk key as stored: size, filter mask, and an 8-byte offset per dataset dimension
+/// plus one for the element-size dimension (0, except in the final key of a tree, where
+/// libhdf5 stores the element size).
+#[binrw]
+#[brw(little, import(rank: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkKeyV1 {
+    pub size: u32,
+    pub filter_mask: u32,
+    #[br(parse_with = vec, args(rank, 8, ()))]
+    pub offset: Vec<u64>,
+    pub element_offset: u64,
 }
 
+/// The fixed start of every node.
+#[binrw]
+#[brw(little, magic = b"TREE", import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NodeHeader {
+    pub node_type: u8,
+    pub level: u8,
+    pub entries_used: u16,
+    #[brw(args_raw = s)]
+    pub left_sibling: MaybeAddr,
+    #[brw(args_raw = s)]
+    pub right_sibling: MaybeAddr,
+}
+
+/// A key (the heap offset of a name: the last name of the child before it) and a child of a
+/// group node.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct GroupEntry {
+    #[brw(args_raw = s)]
+    pub key: Len,
+    #[brw(args_raw = s)]
+    pub child: Addr,
+}
+
+/// A key and a child of a chunk node.
+#[binrw]
+#[brw(little, import(s: Sizes, rank: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkEntry {
+    #[brw(args(rank))]
+    pub key: ChunkKeyV1,
+    #[brw(args_raw = s)]
+    pub child: Addr,
+}
+
+/// The body of a group node: `entries_used` keys and children, then the last key.
+#[binrw]
+#[brw(little, import(s: Sizes, entries: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GroupNodeBody {
+    #[br(parse_with = vec, args(entries, s.length as usize + s.offset as usize, s))]
+    #[bw(args_raw = s)]
+    pub entries: Vec<GroupEntry>,
+    #[brw(args_raw = s)]
+    pub last_key: Len,
+}
+
+/// The body of a chunk node: `entries_used` keys and children, then the last key.
+#[binrw]
+#[brw(little, import(s: Sizes, rank: usize, entries: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkNodeBody {
+    #[br(parse_with = vec, args(entries, 16 + 8 * rank, (s, rank)))]
+    #[bw(args(s, rank))]
+    pub entries: Vec<ChunkEntry>,
+    #[brw(args(rank))]
+    pub last_key: ChunkKeyV1,
+}
+
+/// Bytes of a key: a length for group nodes; size, mask and `dims` offsets for chunk nodes.
 fn key_size(node_type: u8, sizes: Sizes, dims: usize) -> usize {
     if node_type == GROUP { sizes.length as usize } else { 8 + 8 * dims }
 }
@@ -45,87 +116,95 @@ pub fn node_size(node_type: u8, sizes: Sizes, k: u16, dims: usize) -> usize {
         + n * sizes.offset as usize
 }
 
+/// Read a node's header and the block of its used entries.
 fn read_node(
     src: &Source,
     addr: u64,
     node_type: u8,
     dims: usize,
     max_entries: usize,
-) -> Result<Node> {
+) -> Result<(NodeHeader, Vec<u8>, u64)> {
     let sizes = src.sizes;
-    let ks = key_size(node_type, sizes, dims);
-    let head_len = 8 + 2 * sizes.offset as usize;
-    let head = src.block(addr, head_len as u64, "v1 B-tree node")?;
-    let mut c = Cursor::new(&head, addr, "v1 B-tree node");
-    c.signature(b"TREE")?;
-    let t = c.u8()?;
-    if t != node_type {
-        return Err(c.error(format!("node type {t}, expected {node_type}")));
+    let head_len = 8 + 2 * sizes.offset as u64;
+    let head = src.block(addr, head_len, WHAT)?;
+    let h: NodeHeader = binary::parse(&head, addr, WHAT, sizes)?;
+    if h.node_type != node_type {
+        return Err(Error::malformed(
+            WHAT,
+            addr,
+            format!("node type {}, expected {node_type}", h.node_type),
+        ));
     }
-    let level = c.u8()?;
-    let n = c.u16()? as usize;
+    let n = h.entries_used as usize;
     if n > max_entries {
-        return Err(c.error(format!("{n} entries used, capacity {max_entries}")));
+        return Err(Error::malformed(
+            WHAT,
+            addr,
+            format!("{n} entries used, capacity {max_entries}"),
+        ));
     }
-    let body_len = (n + 1) * ks + n * sizes.offset as usize;
-    let body_addr = addr + head_len as u64;
-    let body = src.block(body_addr, body_len as u64, "v1 B-tree node")?;
-    let mut c = Cursor::new(&body, body_addr, "v1 B-tree node");
-    let mut keys = Vec::with_capacity(n + 1);
-    let mut children = Vec::with_capacity(n);
-    for i in 0..=n {
-        keys.push(c.bytes(ks)?.to_vec());
-        if i < n {
-            children.push(c.addr_defined(sizes, "B-tree child")?);
-        }
-    }
-    Ok(Node { level, keys, children })
+    let body_len = (n + 1) * key_size(node_type, sizes, dims) + n * sizes.offset as usize;
+    let body_addr = addr + head_len;
+    Ok((h, src.block(body_addr, body_len as u64, WHAT)?, body_addr))
 }
 
-/// Walk a tree in key order; call `leaf(key_before, child, key_after)` for every leaf entry.
+/// One node's children with the keys before them, decoded.
+enum Children {
+    Group(Vec<GroupEntry>),
+    Chunk(Vec<ChunkEntry>),
+}
+
+/// Walk a tree in key order; call `leaf` with every leaf node's entries.
 fn walk(
     src: &Source,
     root: u64,
     node_type: u8,
-    dims: usize,
+    rank: usize,
     k: u16,
-    mut leaf: impl FnMut(&[u8], u64) -> Result<()>,
+    mut leaf: impl FnMut(Children) -> Result<()>,
 ) -> Result<()> {
     // Accept nodes fuller than K says (other writers use other K), but never absurdly so.
     let max_entries = (2 * k as usize).max(64).min(u16::MAX as usize);
+    let dims = if node_type == GROUP { 0 } else { rank + 1 };
     let mut seen = HashSet::new();
     let mut stack: Vec<(u64, Option<u8>)> = vec![(root, None)];
     while let Some((addr, expect_level)) = stack.pop() {
         if !seen.insert(addr) {
-            return Err(Error::malformed(
-                "v1 B-tree node",
-                addr,
-                "node reached twice (cycle or shared child)",
-            ));
+            return Err(Error::malformed(WHAT, addr, "node reached twice (cycle or shared child)"));
         }
-        let node = read_node(src, addr, node_type, dims, max_entries)?;
+        let (h, body, body_addr) = read_node(src, addr, node_type, dims, max_entries)?;
         if let Some(l) = expect_level {
-            if node.level != l {
+            if h.level != l {
                 return Err(Error::malformed(
-                    "v1 B-tree node",
+                    WHAT,
                     addr,
-                    format!("level {} where {} was expected", node.level, l),
+                    format!("level {} where {} was expected", h.level, l),
                 ));
             }
-        } else if node.level as u32 > src.limits.max_depth {
+        } else if h.level as u32 > src.limits.max_depth {
             return Err(Error::limit(
                 "v1 B-tree depth",
-                node.level as u64,
+                h.level as u64,
                 src.limits.max_depth as u64,
             ));
         }
-        if node.level == 0 {
-            for (i, &child) in node.children.iter().enumerate() {
-                leaf(&node.keys[i], child)?;
-            }
+        let n = h.entries_used as usize;
+        let children = if node_type == GROUP {
+            let b: GroupNodeBody = binary::parse(&body, body_addr, WHAT, (src.sizes, n))?;
+            Children::Group(b.entries)
         } else {
-            for &child in node.children.iter().rev() {
-                stack.push((child, Some(node.level - 1)));
+            let b: ChunkNodeBody = binary::parse(&body, body_addr, WHAT, (src.sizes, rank, n))?;
+            Children::Chunk(b.entries)
+        };
+        if h.level == 0 {
+            leaf(children)?;
+        } else {
+            let addrs: Vec<u64> = match &children {
+                Children::Group(e) => e.iter().map(|e| e.child.0).collect(),
+                Children::Chunk(e) => e.iter().map(|e| e.child.0).collect(),
+            };
+            for child in addrs.into_iter().rev() {
+                stack.push((child, Some(h.level - 1)));
             }
         }
     }
@@ -135,8 +214,10 @@ fn walk(
 /// Addresses of the symbol table nodes of a group B-tree, in name order.
 pub fn group_nodes(src: &Source, root: u64, k: u16) -> Result<Vec<u64>> {
     let mut out = Vec::new();
-    walk(src, root, GROUP, 0, k, |_, child| {
-        out.push(child);
+    walk(src, root, GROUP, 0, k, |c| {
+        if let Children::Group(e) = c {
+            out.extend(e.iter().map(|e| e.child.0));
+        }
         Ok(())
     })?;
     Ok(out)
@@ -146,57 +227,98 @@ pub fn group_nodes(src: &Source, root: u64, k: u16) -> Result<Vec<u64>> {
 /// element-size dimension.
 pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(ChunkKey, u64)>> {
     let mut out = Vec::new();
-    let dims = rank + 1;
-    walk(src, root, CHUNK, dims, k, |key, child| {
-        let mut c = Cursor::new(key, 0, "v1 B-tree chunk key");
-        let size = c.u32()?;
-        let filter_mask = c.u32()?;
-        let mut offset = Vec::with_capacity(rank);
-        for _ in 0..rank {
-            offset.push(c.u64()?);
+    walk(src, root, CHUNK, rank, k, |c| {
+        if let Children::Chunk(e) = c {
+            out.extend(e.into_iter().map(|e| {
+                let k = e.key;
+                (ChunkKey { size: k.size, filter_mask: k.filter_mask, offset: k.offset }, e.child.0)
+            }));
         }
-        out.push((ChunkKey { size, filter_mask, offset }, child));
         Ok(())
     })?;
     Ok(out)
 }
 
-/// Encode one node. `keys` has one more element than `children`; each key is pre-encoded.
+/// Encode a node header and body, padded to the node's full capacity.
+fn encode_node<B: for<'a> binrw::BinWrite<Args<'a> = A>, A: Clone>(
+    header: NodeHeader,
+    body: &B,
+    args: A,
+    full: usize,
+    sizes: Sizes,
+) -> Vec<u8> {
+    let mut out = binary::encode(&header, sizes);
+    binary::encode_into(body, args, &mut out);
+    out.resize(out.len().max(full), 0);
+    out
+}
+
+/// Encode a group node: children with the heap offsets of the names before and after each
+/// (`keys` has one more element than `children`).
 #[allow(clippy::too_many_arguments)]
-pub fn encode_node(
-    node_type: u8,
+pub(crate) fn encode_group_node(
     level: u8,
-    keys: &[Vec<u8>],
+    keys: &[u64],
     children: &[u64],
     left: Option<u64>,
     right: Option<u64>,
     sizes: Sizes,
     k: u16,
-    dims: usize,
 ) -> Vec<u8> {
-    let mut e = Encoder::new();
-    e.bytes(b"TREE").u8(node_type).u8(level).u16(children.len() as u16);
-    e.addr(sizes, left).addr(sizes, right);
-    for (i, key) in keys.iter().enumerate() {
-        e.bytes(key);
-        if let Some(&c) = children.get(i) {
-            e.addr(sizes, Some(c));
-        }
-    }
-    let full = node_size(node_type, sizes, k, dims);
-    if e.len() < full {
-        e.zeros(full - e.len());
-    }
-    e.buf
+    let header = NodeHeader {
+        node_type: GROUP,
+        level,
+        entries_used: children.len() as u16,
+        left_sibling: MaybeAddr(left),
+        right_sibling: MaybeAddr(right),
+    };
+    let entries =
+        children.iter().zip(keys).map(|(&c, &k)| GroupEntry { key: Len(k), child: Addr(c) });
+    let body = GroupNodeBody {
+        entries: entries.collect(),
+        last_key: Len(keys.get(children.len()).copied().unwrap_or(0)),
+    };
+    encode_node(header, &body, (sizes, 0), node_size(GROUP, sizes, k, 0), sizes)
 }
 
-/// Encode a chunk key.
-pub fn encode_chunk_key(key: &ChunkKey) -> Vec<u8> {
-    let mut e = Encoder::new();
-    e.u32(key.size).u32(key.filter_mask);
-    for &o in &key.offset {
-        e.u64(o);
-    }
-    e.u64(0);
-    e.buf
+/// Encode a chunk node (`keys` has one more element than `children`; the last key's
+/// element-size entry is `element_offset`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_chunk_node(
+    level: u8,
+    keys: &[ChunkKey],
+    element_offset: u64,
+    children: &[u64],
+    left: Option<u64>,
+    right: Option<u64>,
+    sizes: Sizes,
+    k: u16,
+) -> Vec<u8> {
+    let raw = |k: &ChunkKey, element_offset: u64| ChunkKeyV1 {
+        size: k.size,
+        filter_mask: k.filter_mask,
+        offset: k.offset.clone(),
+        element_offset,
+    };
+    let rank = keys.first().map_or(0, |k| k.offset.len());
+    let header = NodeHeader {
+        node_type: CHUNK,
+        level,
+        entries_used: children.len() as u16,
+        left_sibling: MaybeAddr(left),
+        right_sibling: MaybeAddr(right),
+    };
+    let entries =
+        children.iter().zip(keys).map(|(&c, k)| ChunkEntry { key: raw(k, 0), child: Addr(c) });
+    let last = keys.get(children.len()).map(|k| raw(k, element_offset));
+    let body = ChunkNodeBody {
+        entries: entries.collect(),
+        last_key: last.unwrap_or(ChunkKeyV1 {
+            size: 0,
+            filter_mask: 0,
+            offset: vec![0; rank],
+            element_offset,
+        }),
+    };
+    encode_node(header, &body, (sizes, rank, 0), node_size(CHUNK, sizes, k, rank + 1), sizes)
 }

@@ -30,6 +30,18 @@ pub(crate) struct LocalHeapHeader {
     pub data_segment: Addr,
 }
 
+/// A block of the free list in the data segment: the offset of the next free block (1 when
+/// none, as libhdf5 writes it) and this block's size.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FreeBlock {
+    #[brw(args_raw = s)]
+    pub next: Len,
+    #[brw(args_raw = s)]
+    pub size: Len,
+}
+
 /// A loaded local heap: its data segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalHeap {
@@ -77,6 +89,11 @@ impl LocalHeap {
             Error::malformed(WHAT, self.data_address.saturating_add(offset), "unterminated name")
         })?;
         Ok(String::from_utf8_lossy(&rest[..n]).into_owned())
+    }
+
+    /// Encode a free-list block (`next` is 1 for the last block).
+    pub(crate) fn encode_free_block(sizes: Sizes, next: u64, size: u64) -> Vec<u8> {
+        binary::encode(&FreeBlock { next: Len(next), size: Len(size) }, sizes)
     }
 
     /// Encode a heap header pointing at a data segment of `data_size` bytes.

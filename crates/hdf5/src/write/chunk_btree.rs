@@ -7,7 +7,7 @@ use super::space::Space;
 use crate::Result;
 use crate::model::chunks::ChunkEntry;
 use crate::raw::Sizes;
-use crate::raw::btree_v1::{self, CHUNK, ChunkKey, encode_chunk_key};
+use crate::raw::btree_v1::{self, CHUNK, ChunkKey};
 
 /// Write the index over `chunks` (any order); returns the root address, or `None` when there
 /// are no chunks (the layout then stores the undefined address).
@@ -27,37 +27,43 @@ pub fn write_chunk_btree(
     let dims = rank + 1;
     let cap = 2 * k as usize;
     let node_len = btree_v1::node_size(CHUNK, sizes, k, dims) as u64;
-    let key_of = |e: &ChunkEntry| {
-        encode_chunk_key(&ChunkKey {
-            size: e.size as u32,
-            filter_mask: e.filter_mask,
-            offset: e.offset.clone(),
-        })
+    let key_of = |e: &ChunkEntry| ChunkKey {
+        size: e.size as u32,
+        filter_mask: e.filter_mask,
+        offset: e.offset.clone(),
     };
     let last = sorted[sorted.len() - 1];
-    let mut right = {
-        let mut k =
-            encode_chunk_key(&ChunkKey { size: 0, filter_mask: 0, offset: last.offset.clone() });
-        let n = k.len();
-        k[n - 8..].copy_from_slice(&element_size.to_le_bytes());
-        k
-    };
+    // The final key: the last chunk's offsets with the element size in the element-size
+    // dimension (size and filter mask 0).
+    let right = ChunkKey { size: 0, filter_mask: 0, offset: last.offset.clone() };
     // Items at the current level: (child address, key before it).
-    let mut items: Vec<(u64, Vec<u8>)> = sorted.iter().map(|e| (e.address, key_of(e))).collect();
+    let mut items: Vec<(u64, ChunkKey)> = sorted.iter().map(|e| (e.address, key_of(e))).collect();
     let mut level = 0u8;
     loop {
-        let groups: Vec<&[(u64, Vec<u8>)]> = items.chunks(cap).collect();
+        let groups: Vec<&[(u64, ChunkKey)]> = items.chunks(cap).collect();
         let addrs: Vec<u64> = groups.iter().map(|_| space.alloc(node_len)).collect();
         let mut next = Vec::with_capacity(groups.len());
         for (i, g) in groups.iter().enumerate() {
-            let mut keys: Vec<Vec<u8>> = g.iter().map(|c| c.1.clone()).collect();
+            let mut keys: Vec<ChunkKey> = g.iter().map(|c| c.1.clone()).collect();
             // The right key of this node is the left key of the next node, or the final key.
-            keys.push(groups.get(i + 1).map_or_else(|| right.clone(), |n| n[0].1.clone()));
+            let (right_key, element_offset) = match groups.get(i + 1) {
+                Some(n) => (n[0].1.clone(), 0),
+                None => (right.clone(), element_size),
+            };
+            keys.push(right_key);
             let children: Vec<u64> = g.iter().map(|c| c.0).collect();
             let lsib = i.checked_sub(1).map(|j| addrs[j]);
             let rsib = addrs.get(i + 1).copied();
-            let bytes =
-                btree_v1::encode_node(CHUNK, level, &keys, &children, lsib, rsib, sizes, k, dims);
+            let bytes = btree_v1::encode_chunk_node(
+                level,
+                &keys,
+                element_offset,
+                &children,
+                lsib,
+                rsib,
+                sizes,
+                k,
+            );
             space.write(addrs[i], &bytes)?;
             next.push((addrs[i], g[0].1.clone()));
         }
@@ -65,7 +71,6 @@ pub fn write_chunk_btree(
             return Ok(Some(next[0].0));
         }
         items = next;
-        right = right.clone();
         level += 1;
     }
 }

@@ -7,7 +7,7 @@ use crate::Result;
 use crate::raw::btree_v1::{self, GROUP};
 use crate::raw::local_heap::{LocalHeap, header_size};
 use crate::raw::symbol_table_entry::{ScratchPad, SymbolTableEntry};
-use crate::raw::{Encoder, Sizes, symbol_table_node};
+use crate::raw::{Sizes, symbol_table_node};
 
 /// One link of a symbol-table group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,9 +77,7 @@ pub fn write_symbol_table(
     // A trailing free block (next = 1, libhdf5's "no next block"), as libhdf5 always keeps one.
     let used = data.len() as u64;
     let total = align8((used + 16).max(88));
-    let mut free = Encoder::new();
-    free.length(sizes, 1).length(sizes, total - used);
-    data.extend_from_slice(&free.buf);
+    data.extend_from_slice(&LocalHeap::encode_free_block(sizes, 1, total - used));
     data.resize(total as usize, 0);
     let heap_header = space.alloc(header_size(sizes) as u64);
     let data_at = space.append(&data)?;
@@ -108,11 +106,6 @@ fn write_group_btree(
 ) -> Result<u64> {
     let cap = 2 * k as usize;
     let node_len = btree_v1::node_size(GROUP, sizes, k, 0) as u64;
-    let key = |off: u64| {
-        let mut e = Encoder::new();
-        e.length(sizes, off);
-        e.buf
-    };
     // (child address, left key offset, right key offset) at the current level.
     let mut level_items: Vec<(u64, u64, u64)> = Vec::new();
     let mut left = 0u64;
@@ -128,15 +121,12 @@ fn write_group_btree(
         let mut next = Vec::with_capacity(groups.len());
         for (i, g) in groups.iter().enumerate() {
             let mut keys = Vec::with_capacity(g.len() + 1);
-            keys.push(key(g.first().map_or(0, |c| c.1)));
-            for c in g.iter() {
-                keys.push(key(c.2));
-            }
+            keys.push(g.first().map_or(0, |c| c.1));
+            keys.extend(g.iter().map(|c| c.2));
             let children: Vec<u64> = g.iter().map(|c| c.0).collect();
             let lsib = i.checked_sub(1).map(|j| addrs[j]);
             let rsib = addrs.get(i + 1).copied();
-            let bytes =
-                btree_v1::encode_node(GROUP, level, &keys, &children, lsib, rsib, sizes, k, 0);
+            let bytes = btree_v1::encode_group_node(level, &keys, &children, lsib, rsib, sizes, k);
             space.write(addrs[i], &bytes)?;
             let lo = g.first().map_or(0, |c| c.1);
             let hi = g.last().map_or(0, |c| c.2);

@@ -7,7 +7,8 @@
 //! order) order and the callers sort by name.
 
 use crate::raw::Source;
-use crate::raw::btree_v2::{BTreeV2, kind};
+use crate::raw::binary;
+use crate::raw::btree_v2::{AttributeRecord, BTreeV2, LinkNameRecord, LinkOrderRecord, kind};
 use crate::raw::fractal_heap::FractalHeap;
 use crate::raw::messages::attribute::AttributeMessage;
 use crate::raw::messages::attribute_info::AttributeInfo;
@@ -88,11 +89,14 @@ pub fn links(src: &Source, info: &LinkInfo) -> Result<Vec<Link>> {
     let (heap, tree) = open(src, heap_addr, index, id_at + LINK_ID_LEN, LINK_ID_LEN, WHAT)?;
     let mut reader = heap.reader();
     let mut out = Vec::new();
+    let by_name = index.1 == kind::LINK_NAME;
     tree.for_each(src, |r| {
-        // The record size was checked in `open`.
-        let id =
-            r.get(id_at..).ok_or_else(|| Error::malformed(WHAT, tree.address, "short record"))?;
-        let body = reader.object(src, id)?;
+        let id = if by_name {
+            binary::parse::<LinkNameRecord>(r, tree.address, WHAT, ())?.id
+        } else {
+            binary::parse::<LinkOrderRecord>(r, tree.address, WHAT, ())?.id
+        };
+        let body = reader.object(src, &id)?;
         out.push(Link::decode(&body, heap_addr, src.sizes)?);
         Ok(())
     })?;
@@ -121,10 +125,9 @@ pub fn attributes(src: &Source, info: &AttributeInfo) -> Result<Vec<AttributeMes
     let mut reader = heap.reader();
     let mut out = Vec::new();
     tree.for_each(src, |r| {
-        let mut c = crate::raw::Cursor::new(r, tree.address, WHAT);
-        let id = c.bytes(ATTRIBUTE_ID_LEN)?;
-        let flags = c.u8()?;
-        let order = c.u32()?;
+        let rec: AttributeRecord =
+            binary::parse(r, tree.address, WHAT, (index.1 == kind::ATTRIBUTE_NAME,))?;
+        let (id, flags, order) = (&rec.id[..], rec.flags, rec.order);
         if flags & flag::SHARED != 0 {
             return Err(Error::unsupported("shared attribute message in dense attribute storage"));
         }

@@ -1,10 +1,11 @@
 //! Layout v4/v5 chunk indexes: fixed array, extensible array, version 2 B-tree.
 
 use super::chunks::{ChunkEntry, ChunkGeometry, unravel};
-use crate::raw::btree_v2::{self, BTreeV2};
+use crate::raw::Source;
+use crate::raw::binary;
+use crate::raw::btree_v2::{self, BTreeV2, ChunkRecord};
 use crate::raw::extensible_array::ExtensibleArray;
 use crate::raw::fixed_array::{ChunkElement, ElementFormat, FixedArray};
-use crate::raw::{Cursor, Source};
 use crate::{Error, Result};
 
 /// Chunks of a fixed-array index. Entry `i` is chunk `i` of the row-major grid over the
@@ -145,24 +146,21 @@ pub fn btree_v2(src: &Source, addr: u64, geo: &ChunkGeometry) -> Result<Vec<Chun
         ));
     }
     let mut out = Vec::new();
+    // `size_width` is 1..=8 for filtered records, 0 otherwise (checked above).
+    let args = (sizes, size_width as u8, rank);
     tree.for_each(src, |r| {
-        let mut c = Cursor::new(r, addr, WHAT);
-        let address = c.addr_defined(sizes, "chunk address")?;
-        let (size, filter_mask) = if geo.filtered {
-            // `size_width` is 1..=8 here (checked above).
-            (c.uint(size_width as u8)?, c.u32()?)
-        } else {
-            (geo.chunk_bytes, 0)
-        };
-        let mut offset = Vec::with_capacity(rank);
-        for &dim in &geo.chunk {
-            match c.u64()?.checked_mul(dim) {
-                Some(o) => offset.push(o),
+        let rec: ChunkRecord = binary::parse(r, addr, WHAT, args)?;
+        let size = rec.size.unwrap_or(geo.chunk_bytes);
+        let filter_mask = rec.filter_mask.unwrap_or(0);
+        let mut offset = rec.scaled;
+        for (o, &dim) in offset.iter_mut().zip(&geo.chunk) {
+            match o.checked_mul(dim) {
+                Some(v) => *o = v,
                 // Beyond any extent: dropped like the chunks past the current one.
                 None => return Ok(()),
             }
         }
-        out.push(ChunkEntry { offset, address, size, filter_mask });
+        out.push(ChunkEntry { offset, address: rec.address.0, size, filter_mask });
         Ok(())
     })?;
     Ok(out)

@@ -12,10 +12,10 @@
 //! the *leaf* capacity at every level, and "total number of records" (absent in the nodes
 //! just above the leaves) the bytes needed for the cumulative capacity of the child's level.
 
-use super::checksum;
-use super::cursor::Cursor;
+use super::binary::{self, Addr, Len, MaybeAddr, Sealed, Sizes, bytes, uint, uint_w, vec};
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::binrw;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
@@ -51,6 +51,159 @@ const WHAT_NODE: &str = "v2 B-tree node";
 const NODE_PREFIX: u64 = 6;
 /// Prefix plus checksum: the fixed overhead of every node (libhdf5 `H5B2_METADATA_PREFIX_SIZE`).
 const NODE_OVERHEAD: u64 = NODE_PREFIX + 4;
+
+/// The stored header (`BTHD`).
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    #[brw(magic = b"BTHD")]
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    pub kind: u8,
+    pub node_size: u32,
+    pub record_size: u16,
+    pub depth: u16,
+    pub split_percent: u8,
+    pub merge_percent: u8,
+    #[brw(args_raw = s)]
+    pub root: MaybeAddr,
+    pub root_records: u16,
+    #[brw(args_raw = s)]
+    pub total_records: Len,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// A child pointer of an internal node: address, records in the child, and (above the
+/// nodes just over the leaves) records in the child's subtree, in the widths of the tree.
+#[binrw]
+#[brw(little, import(s: Sizes, count_width: u8, total_width: u8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChildPointer {
+    #[brw(args_raw = s)]
+    pub address: Addr,
+    #[br(parse_with = uint, args(count_width))]
+    #[bw(write_with = uint_w, args(count_width))]
+    pub records: u64,
+    #[br(parse_with = uint, args(total_width))]
+    #[bw(write_with = uint_w, args(total_width))]
+    pub total: u64,
+}
+
+/// A leaf (`BTLF`) or internal (`BTIN`) node: records, child pointers (internal nodes: one
+/// more than records), checksum. The node's allocated size may leave unused bytes after it.
+#[binrw]
+#[brw(little, import(s: Sizes, internal: bool, record_bytes: usize, children: usize, count_width: u8, total_width: u8))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NodeV2 {
+    #[br(assert(
+        signature == if internal { *b"BTIN" } else { *b"BTLF" },
+        "signature {:?}, expected {}", String::from_utf8_lossy(&signature),
+        if internal { "BTIN" } else { "BTLF" }
+    ))]
+    pub signature: [u8; 4],
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    pub kind: u8,
+    #[br(parse_with = bytes, args(record_bytes))]
+    pub records: Vec<u8>,
+    #[br(parse_with = vec, args(children, s.offset as usize, (s, count_width, total_width)))]
+    #[bw(args(s, count_width, total_width))]
+    pub children: Vec<ChildPointer>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// Record type 5: a link name's hash and the 7-byte heap ID of its link message.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinkNameRecord {
+    pub hash: u32,
+    pub id: [u8; 7],
+}
+
+/// Record type 6: a link's creation order and the heap ID of its link message.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LinkOrderRecord {
+    pub order: u64,
+    pub id: [u8; 7],
+}
+
+/// Record types 8 (with the name hash) and 9 (without): the 8-byte heap ID of an attribute
+/// message, its message flags and creation order.
+#[binrw]
+#[brw(little, import(with_hash: bool))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AttributeRecord {
+    pub id: [u8; 8],
+    pub flags: u8,
+    pub order: u32,
+    #[brw(if(with_hash))]
+    pub hash: Option<u32>,
+}
+
+/// Record types 10 (unfiltered) and 11 (filtered, `size_width` > 0): a chunk's address,
+/// stored size and filter mask, and its scaled offset (chunk index) per dimension.
+#[binrw]
+#[brw(little, import(s: Sizes, size_width: u8, rank: usize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkRecord {
+    #[brw(args_raw = s)]
+    pub address: Addr,
+    #[br(if(size_width > 0), parse_with = uint_opt, args(size_width))]
+    #[bw(if(size_width > 0), write_with = uint_opt_w, args(size_width))]
+    pub size: Option<u64>,
+    #[brw(if(size_width > 0))]
+    pub filter_mask: Option<u32>,
+    #[br(parse_with = vec, args(rank, 8, ()))]
+    pub scaled: Vec<u64>,
+}
+
+fn uint_opt<R: binrw::io::Read + binrw::io::Seek>(
+    r: &mut R,
+    e: binrw::Endian,
+    (width,): (u8,),
+) -> binrw::BinResult<Option<u64>> {
+    uint(r, e, (width,)).map(Some)
+}
+
+fn uint_opt_w<W: binrw::io::Write + binrw::io::Seek>(
+    v: &Option<u64>,
+    w: &mut W,
+    e: binrw::Endian,
+    (width,): (u8,),
+) -> binrw::BinResult<()> {
+    uint_w(&v.unwrap_or(0), w, e, (width,))
+}
+
+/// Record types 1 (unfiltered) and 2 (filtered): a huge fractal heap object's address and
+/// stored length, (filtered) its filter mask and decoded size, and its ID.
+#[binrw]
+#[brw(little, import(s: Sizes, filtered: bool))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HugeObjectRecord {
+    #[brw(args_raw = s)]
+    pub address: Addr,
+    #[brw(args_raw = s)]
+    pub length: Len,
+    #[brw(if(filtered))]
+    pub filter_mask: Option<u32>,
+    #[br(if(filtered), args_raw = s)]
+    #[bw(if(filtered), args_raw = s)]
+    pub memory_size: Option<Len>,
+    #[brw(args_raw = s)]
+    pub id: Len,
+}
 
 /// Capacity facts of one level of the tree (0 = leaves), as libhdf5 derives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,22 +276,9 @@ impl BTreeV2 {
         let sizes = src.sizes;
         let len = 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + sizes.offset as u64 + 2 + sizes.length as u64;
         let buf = src.block(address, len + 4, WHAT_HEADER)?;
-        checksum::verify(&buf, len as usize, address, WHAT_HEADER)?;
-        let mut c = Cursor::new(&buf, address, WHAT_HEADER);
-        c.signature(b"BTHD")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
-        }
-        let kind = c.u8()?;
-        let node_size = c.u32()?;
-        let record_size = c.u16()?;
-        let depth = c.u16()?;
-        let _split = c.u8()?;
-        let _merge = c.u8()?;
-        let root = c.addr(sizes)?;
-        let root_records = c.u16()?;
-        let total_records = c.length(sizes)?;
+        let h: Header = binary::parse(&buf, address, WHAT_HEADER, sizes)?;
+        let (kind, node_size, record_size, depth) = (h.kind, h.node_size, h.record_size, h.depth);
+        let (root, root_records, total_records) = (h.root.0, h.root_records, h.total_records.0);
         if kind == 0 || kind > kind::CHUNK_FILTERED {
             return Err(Error::malformed(WHAT_HEADER, address, format!("tree type {kind}")));
         }
@@ -241,27 +381,25 @@ impl BTreeV2 {
             ));
         }
         let buf = src.block(address, body + 4, WHAT_NODE)?;
-        checksum::verify(&buf, body as usize, address, WHAT_NODE)?;
-        let mut c = Cursor::new(&buf, address, WHAT_NODE);
-        c.signature(if level == 0 { b"BTLF" } else { b"BTIN" })?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
+        let args = (
+            src.sizes,
+            level > 0,
+            record_bytes as usize,
+            if level > 0 { count as usize + 1 } else { 0 },
+            self.count_width,
+            below.map_or(0, |b| b.total_width),
+        );
+        let n: NodeV2 = binary::parse(&buf, address, WHAT_NODE, args)?;
+        if n.kind != self.kind {
+            return Err(Error::malformed(
+                WHAT_NODE,
+                address,
+                format!("node type {} in a tree of type {}", n.kind, self.kind),
+            ));
         }
-        let kind = c.u8()?;
-        if kind != self.kind {
-            return Err(c.error(format!("node type {kind} in a tree of type {}", self.kind)));
-        }
-        let records = c.bytes(record_bytes as usize)?.to_vec();
-        let mut children = Vec::new();
-        if let Some(b) = below {
-            for _ in 0..=count {
-                let address = c.addr_defined(src.sizes, "v2 B-tree child node")?;
-                let records = c.uint(self.count_width)?;
-                let _total = c.uint(b.total_width)?;
-                children.push(Child { address, records });
-            }
-        }
+        let records = n.records;
+        let children =
+            n.children.iter().map(|c| Child { address: c.address.0, records: c.records }).collect();
         Ok(Node { records, children })
     }
 

@@ -18,7 +18,8 @@
 //! Every lookup descends iteratively from the root with a visited set and the depth cap of
 //! [`crate::Limits`]; blocks are read with [`Source::block`] and checksummed before use.
 
-use super::btree_v2::{self, BTreeV2};
+use super::binary;
+use super::btree_v2::{self, BTreeV2, HugeObjectRecord};
 use super::checksum;
 use super::cursor::{Cursor, Sizes};
 use super::messages::filter_pipeline::FilterPipeline;
@@ -647,16 +648,16 @@ impl HeapReader<'_> {
                     ),
                 ));
             }
-            // Records sort by ID, which is their last field; every record is `rec_len` bytes
-            // (checked above), so the slice is in bounds.
-            let id_of = |r: &[u8]| Cursor::new(&r[rec_len - l..], bt, WHAT_HUGE).length(sizes);
-            let rec = tree.find(src, |r| Ok(id_of(r)?.cmp(&key)))?.ok_or_else(|| {
+            // Records sort by ID; every record is `rec_len` bytes (checked above).
+            let rec = |r: &[u8]| -> Result<HugeObjectRecord> {
+                binary::parse(r, bt, WHAT_HUGE, (sizes, filtered))
+            };
+            let found = tree.find(src, |r| Ok(rec(r)?.id.0.cmp(&key)))?.ok_or_else(|| {
                 Error::malformed(WHAT_HUGE, bt, format!("no huge object with ID {key}"))
             })?;
-            let mut r = Cursor::new(&rec, bt, WHAT_HUGE);
-            let address = r.addr_defined(sizes, "huge object address")?;
-            let length = r.length(sizes)?;
-            let filter = if filtered { Some((r.u32()?, r.length(sizes)?)) } else { None };
+            let r = rec(&found)?;
+            let filter = r.filter_mask.zip(r.memory_size.map(|m| m.0));
+            let (address, length) = (r.address.0, r.length.0);
             (address, length, filter)
         };
         let max = src.limits.max_read_bytes;

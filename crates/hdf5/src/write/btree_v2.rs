@@ -5,8 +5,9 @@
 //! tree as it grows later; the split and merge percentages are its defaults.
 
 use super::space::Space;
-use crate::raw::checksum::lookup3;
-use crate::raw::{Encoder, Sizes};
+use crate::raw::Sizes;
+use crate::raw::binary::{self, Len, MaybeAddr};
+use crate::raw::btree_v2::{Header, NodeV2};
 use crate::{Error, Result};
 
 /// Signature, version, type and checksum of a node.
@@ -34,23 +35,30 @@ pub fn write_single_leaf(
     if node > u32::MAX as u64 {
         return Err(Error::unsupported(format!("a v2 B-tree node of {node} bytes")));
     }
-    let mut leaf = Encoder::new();
-    leaf.bytes(b"BTLF").u8(0).u8(kind);
-    for r in records {
-        leaf.bytes(r);
-    }
-    let sum = lookup3(&leaf.buf, 0);
-    leaf.u32(sum);
-    leaf.zeros(node as usize - leaf.len());
-    let leaf_at = space.append(&leaf.buf)?;
+    let leaf = NodeV2 {
+        signature: *b"BTLF",
+        version: 0,
+        kind,
+        records: records.concat(),
+        children: Vec::new(),
+    };
+    let mut bytes = binary::encode(&leaf, (sizes, false, 0, 0, 0, 0));
+    bytes.resize(node as usize, 0);
+    let leaf_at = space.append(&bytes)?;
 
-    let mut h = Encoder::new();
-    h.bytes(b"BTHD").u8(0).u8(kind).u32(node as u32).u16(record_size).u16(0);
-    h.u8(100).u8(40); // split and merge percentages
-    h.addr(sizes, Some(leaf_at)).u16(n as u16).length(sizes, n);
-    let sum = lookup3(&h.buf, 0);
-    h.u32(sum);
-    space.append(&h.buf)
+    let header = Header {
+        version: 0,
+        kind,
+        node_size: node as u32,
+        record_size,
+        depth: 0,
+        split_percent: 100,
+        merge_percent: 40,
+        root: MaybeAddr(Some(leaf_at)),
+        root_records: n as u16,
+        total_records: Len(n),
+    };
+    space.append(&binary::encode(&header, sizes))
 }
 
 #[cfg(test)]

@@ -10,10 +10,12 @@ use super::fractal_heap::{ID_LEN, write_heap};
 use super::header::OutMessage;
 use super::space::Space;
 use crate::Result;
+use crate::raw::Sizes;
+use crate::raw::binary;
+use crate::raw::btree_v2::AttributeRecord;
 use crate::raw::checksum::lookup3;
 use crate::raw::messages::attribute_info::AttributeInfo;
 use crate::raw::object_header::kind;
-use crate::raw::{Encoder, Sizes};
 
 /// v2 B-tree record type of the attribute name index.
 const NAME_INDEX: u8 = 8;
@@ -44,9 +46,8 @@ pub fn write_dense_attributes(
         .zip(&heap.ids)
         .map(|(a, id)| {
             let hash = lookup3(a.name.as_bytes(), 0);
-            let mut r = Encoder::new();
-            r.bytes(id).u8(a.flags).u32(0).u32(hash);
-            (hash, a.name, r.buf)
+            let r = AttributeRecord { id: *id, flags: a.flags, order: 0, hash: Some(hash) };
+            (hash, a.name, binary::encode(&r, (true,)))
         })
         .collect();
     keyed.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));

@@ -18,14 +18,16 @@
 //! Every lookup descends iteratively from the root with a visited set and the depth cap of
 //! [`crate::Limits`]; blocks are read with [`Source::block`] and checksummed before use.
 
-use super::binary;
+use super::binary::{self, Addr, Len, MaybeAddr, Sealed, Sizes, bytes, malformed, read_uint};
+use super::binary::{uint, uint_w, vec, write_uint};
 use super::btree_v2::{self, BTreeV2, HugeObjectRecord};
 use super::checksum;
-use super::cursor::{Cursor, Sizes};
 use super::messages::filter_pipeline::FilterPipeline;
 use super::source::Source;
 use crate::filters::ChunkDecoder;
 use crate::{Error, Result};
+use binrw::io::{Read, Seek, Write};
+use binrw::{BinRead, BinResult, BinWrite, Endian, binrw};
 use std::collections::{HashMap, HashSet};
 
 const WHAT_HEADER: &str = "fractal heap header";
@@ -38,6 +40,224 @@ const WHAT_HUGE: &str = "fractal heap huge object";
 const ID_MANAGED: u8 = 0;
 const ID_HUGE: u8 = 1;
 const ID_TINY: u8 = 2;
+
+/// The first fields of the header, which size the rest (the I/O filter information).
+#[binrw]
+#[brw(little, magic = b"FRHP")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HeaderStart {
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    pub heap_id_len: u16,
+    pub io_filters_len: u16,
+}
+
+/// The stored header (`FRHP`).
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub start: HeaderStart,
+    /// Bit 0: huge object IDs wrapped; bit 1: direct blocks checksummed.
+    pub flags: u8,
+    pub max_managed_size: u32,
+    #[brw(args_raw = s)]
+    pub next_huge_id: Len,
+    #[brw(args_raw = s)]
+    pub huge_btree: MaybeAddr,
+    #[brw(args_raw = s)]
+    pub free_space: Len,
+    #[brw(args_raw = s)]
+    pub free_space_manager: MaybeAddr,
+    #[brw(args_raw = s)]
+    pub managed_space: Len,
+    #[brw(args_raw = s)]
+    pub allocated_managed_space: Len,
+    #[brw(args_raw = s)]
+    pub iterator_offset: Len,
+    #[brw(args_raw = s)]
+    pub managed_objects: Len,
+    #[brw(args_raw = s)]
+    pub huge_size: Len,
+    #[brw(args_raw = s)]
+    pub huge_objects: Len,
+    #[brw(args_raw = s)]
+    pub tiny_size: Len,
+    #[brw(args_raw = s)]
+    pub tiny_objects: Len,
+    pub table_width: u16,
+    #[brw(args_raw = s)]
+    pub starting_block_size: Len,
+    #[brw(args_raw = s)]
+    pub max_direct_block_size: Len,
+    pub max_heap_bits: u16,
+    pub starting_root_rows: u16,
+    #[brw(args_raw = s)]
+    pub root_block: MaybeAddr,
+    pub current_root_rows: u16,
+    /// Filtered heaps: stored size and filter mask of a root direct block, and the pipeline.
+    #[br(if(start.io_filters_len > 0), args_raw = s)]
+    #[bw(if(start.io_filters_len > 0), args_raw = s)]
+    pub filtered_root_size: Option<Len>,
+    #[brw(if(start.io_filters_len > 0))]
+    pub root_filter_mask: Option<u32>,
+    #[br(parse_with = bytes, args(start.io_filters_len as usize))]
+    pub io_filters: Vec<u8>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// The start of a direct block (`FHDB`); its checksum (when the heap has them) covers the
+/// whole block with the checksum field zeroed. The objects follow.
+#[binrw]
+#[brw(little, magic = b"FHDB", import(s: Sizes, offset_width: u8, checksummed: bool))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DirectBlockHeader {
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    #[brw(args_raw = s)]
+    pub heap_header: Addr,
+    #[br(parse_with = uint, args(offset_width))]
+    #[bw(write_with = uint_w, args(offset_width))]
+    pub block_offset: u64,
+    #[brw(if(checksummed))]
+    pub checksum: Option<u32>,
+}
+
+/// An indirect block's entry for a direct block: its address and, in a filtered heap, its
+/// stored size and filter mask.
+#[binrw]
+#[brw(little, import(s: Sizes, filtered: bool))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DirectEntry {
+    #[brw(args_raw = s)]
+    pub address: MaybeAddr,
+    #[br(if(filtered), args_raw = s)]
+    #[bw(if(filtered), args_raw = s)]
+    pub filtered_size: Option<Len>,
+    #[brw(if(filtered))]
+    pub filter_mask: Option<u32>,
+}
+
+/// An indirect block (`FHIB`): entries for its direct-block rows, then addresses of the
+/// indirect blocks of its remaining rows, then a checksum.
+#[binrw]
+#[brw(little, import(s: Sizes, offset_width: u8, filtered: bool, direct: usize, indirect: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IndirectBlock {
+    #[brw(magic = b"FHIB")]
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    #[brw(args_raw = s)]
+    pub heap_header: Addr,
+    #[br(parse_with = uint, args(offset_width))]
+    #[bw(write_with = uint_w, args(offset_width))]
+    pub block_offset: u64,
+    #[br(parse_with = vec, args(direct, s.offset as usize, (s, filtered)))]
+    #[bw(args(s, filtered))]
+    pub direct_entries: Vec<DirectEntry>,
+    #[br(parse_with = vec, args(indirect, s.offset as usize, s))]
+    #[bw(args_raw = s)]
+    pub indirect_entries: Vec<MaybeAddr>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// How a heap's IDs are laid out (from its header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdFormat {
+    pub sizes: Sizes,
+    pub id_len: u16,
+    pub off_width: u8,
+    pub len_width: u8,
+    pub filtered: bool,
+}
+
+/// A heap ID. Its first byte holds the version (bits 6-7) and type (bits 4-5); the rest has
+/// widths set by the heap, so its binrw traits are implemented by hand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HeapId {
+    /// An object at `offset` of the heap's address space.
+    Managed { offset: u64, length: u64 },
+    /// A huge object's address and length (and, filtered, mask and decoded size).
+    HugeDirect { address: u64, length: u64, filter: Option<(u32, u64)> },
+    /// A huge object's key in the heap's huge object B-tree.
+    HugeKey(u64),
+    /// A tiny object: its bytes.
+    Tiny(Vec<u8>),
+}
+
+impl BinRead for HeapId {
+    type Args<'a> = IdFormat;
+
+    fn read_options<R: Read + Seek>(r: &mut R, e: Endian, f: IdFormat) -> BinResult<Self> {
+        let pos = r.stream_position()?;
+        let first = u8::read_options(r, e, ())?;
+        if first >> 6 != 0 {
+            return Err(malformed(pos, format!("ID version {}", first >> 6)));
+        }
+        let (o, l) = (f.sizes.offset as usize, f.sizes.length as usize);
+        match (first >> 4) & 3 {
+            ID_MANAGED => Ok(HeapId::Managed {
+                offset: read_uint(r, f.off_width)?,
+                length: read_uint(r, f.len_width)?,
+            }),
+            ID_HUGE => {
+                // IDs large enough to hold the object's address and length (and, when
+                // filtered, its mask and decoded size) hold them; others hold a B-tree key.
+                let room = (f.id_len as usize).saturating_sub(1);
+                let direct = if f.filtered { room >= o + l + 4 + l } else { room >= o + l };
+                if !direct {
+                    return Ok(HeapId::HugeKey(read_uint(r, room.min(8) as u8)?));
+                }
+                let address = Addr::read_options(r, e, f.sizes)?.0;
+                let length = Len::read_options(r, e, f.sizes)?.0;
+                let filter = if f.filtered {
+                    Some((u32::read_options(r, e, ())?, Len::read_options(r, e, f.sizes)?.0))
+                } else {
+                    None
+                };
+                Ok(HeapId::HugeDirect { address, length, filter })
+            }
+            ID_TINY => {
+                // "Extended" tiny IDs (longer than 18 bytes) keep 12 bits of length.
+                let len = if f.id_len > 18 {
+                    (((first & 0x0f) as usize) << 8 | u8::read_options(r, e, ())? as usize) + 1
+                } else {
+                    (first & 0x0f) as usize + 1
+                };
+                Ok(HeapId::Tiny(bytes(r, e, (len,))?))
+            }
+            t => Err(malformed(pos, format!("ID type {t}"))),
+        }
+    }
+}
+
+impl BinWrite for HeapId {
+    type Args<'a> = IdFormat;
+
+    /// Managed IDs, as the writer stores them, padded with zeros to the heap's ID length.
+    fn write_options<W: Write + Seek>(&self, w: &mut W, _: Endian, f: IdFormat) -> BinResult<()> {
+        let HeapId::Managed { offset, length } = self else {
+            return Err(binrw::Error::AssertFail {
+                pos: 0,
+                message: "only managed heap IDs are written".into(),
+            });
+        };
+        let used = 1 + f.off_width as usize + f.len_width as usize;
+        w.write_all(&[ID_MANAGED << 4])?;
+        write_uint(w, *offset, f.off_width)?;
+        write_uint(w, *length, f.len_width)?;
+        w.write_all(&vec![0; (f.id_len as usize).saturating_sub(used)])?;
+        Ok(())
+    }
+}
 
 /// The I/O filters of a filtered heap.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,50 +354,30 @@ impl FractalHeap {
         // Everything but the optional filter fields, checksum included.
         let base_len = 26 + 3 * o + 12 * l;
         let mut buf = src.block(address, base_len, WHAT_HEADER)?;
-        let mut c = Cursor::new(&buf, address, WHAT_HEADER);
-        c.signature(b"FRHP")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
-        }
-        let _id_len = c.u16()?;
-        let filter_len = c.u16()? as u64;
+        let (start, _): (HeaderStart, _) = binary::parse_prefix(&buf, address, WHAT_HEADER, ())?;
+        let filter_len = start.io_filters_len as u64;
         if filter_len > 0 {
             buf = src.block(address, base_len + l + 4 + filter_len, WHAT_HEADER)?;
         }
-        let body = buf.len() - 4; // At least `base_len` (> 4) bytes were read.
-        checksum::verify(&buf, body, address, WHAT_HEADER)?;
-        let mut c = Cursor::new(&buf[..body], address, WHAT_HEADER);
-        c.skip(5)?;
-        let id_len = c.u16()?;
-        c.skip(2)?;
-        let flags = c.u8()?;
-        let max_managed = c.u32()?;
-        let _next_huge_id = c.length(sizes)?;
-        let huge_btree = c.addr(sizes)?;
-        let _free_space = c.length(sizes)?;
-        let _free_space_manager = c.addr(sizes)?;
-        let _managed_space = c.length(sizes)?;
-        let _allocated_space = c.length(sizes)?;
-        let _iterator_offset = c.length(sizes)?;
-        let _managed_objects = c.length(sizes)?;
-        let _huge_size = c.length(sizes)?;
-        let _huge_objects = c.length(sizes)?;
-        let _tiny_size = c.length(sizes)?;
-        let _tiny_objects = c.length(sizes)?;
-        let width = c.u16()? as u64;
-        let start_block = c.length(sizes)?;
-        let max_direct = c.length(sizes)?;
-        let max_heap_bits = c.u16()?;
-        let _start_root_rows = c.u16()?;
-        let root = c.addr(sizes)?;
-        let root_rows = c.u16()? as u64;
+        let h: Header = binary::parse(&buf, address, WHAT_HEADER, sizes)?;
+        let id_len = h.start.heap_id_len;
+        let flags = h.flags;
+        let max_managed = h.max_managed_size;
+        let huge_btree = h.huge_btree.0;
+        let width = h.table_width as u64;
+        let start_block = h.starting_block_size.0;
+        let max_direct = h.max_direct_block_size.0;
+        let max_heap_bits = h.max_heap_bits;
+        let root = h.root_block.0;
+        let root_rows = h.current_root_rows as u64;
         let filters = if filter_len > 0 {
-            let root_size = c.length(sizes)?;
-            let root_mask = c.u32()?;
-            let at = c.offset();
-            let pipeline = FilterPipeline::decode(c.bytes(filter_len as usize)?, at)?;
-            Some(HeapFilters { pipeline, root_size, root_mask })
+            let at = address + buf.len() as u64 - 4 - filter_len;
+            let pipeline = FilterPipeline::decode(&h.io_filters, at)?;
+            Some(HeapFilters {
+                pipeline,
+                root_size: h.filtered_root_size.map_or(0, |l| l.0),
+                root_mask: h.root_filter_mask.unwrap_or(0),
+            })
         } else {
             None
         };
@@ -285,6 +485,17 @@ impl FractalHeap {
         Ok((row, col))
     }
 
+    /// How this heap's IDs are laid out.
+    pub(crate) fn id_format(&self) -> IdFormat {
+        IdFormat {
+            sizes: self.sizes,
+            id_len: self.id_len,
+            off_width: self.off_width,
+            len_width: self.len_width,
+            filtered: self.filters.is_some(),
+        }
+    }
+
     /// Bytes of the direct block header (signature .. checksum).
     fn direct_overhead(&self) -> u64 {
         5 + self.sizes.offset as u64 + self.off_width as u64 + if self.checksummed { 4 } else { 0 }
@@ -336,33 +547,24 @@ impl HeapReader<'_> {
                 format!("{}-byte ID for a heap of {}-byte IDs", id.len(), heap.id_len),
             ));
         }
-        let mut c = Cursor::new(id, heap.address, WHAT_ID);
-        let first = c.u8()?;
-        if first >> 6 != 0 {
-            return Err(c.error(format!("ID version {}", first >> 6)));
-        }
-        match (first >> 4) & 3 {
-            ID_MANAGED => self.managed(src, &mut c),
-            ID_HUGE => self.huge(src, &mut c),
-            ID_TINY => {
-                // "Extended" tiny IDs (longer than 18 bytes) keep 12 bits of length.
-                let len = if heap.id_len > 18 {
-                    (((first & 0x0f) as usize) << 8 | c.u8()? as usize) + 1
-                } else {
-                    (first & 0x0f) as usize + 1
-                };
-                Ok(c.bytes(len)?.to_vec())
+        match binary::parse(id, heap.address, WHAT_ID, heap.id_format())? {
+            HeapId::Managed { offset, length } => self.managed(src, offset, length),
+            HeapId::Tiny(bytes) => Ok(bytes),
+            HeapId::HugeDirect { address, length, filter } => {
+                self.huge_object(src, address, length, filter)
             }
-            t => Err(c.error(format!("ID type {t}"))),
+            HeapId::HugeKey(key) => self.huge_by_key(src, key),
         }
     }
 
-    fn managed(&mut self, src: &Source, c: &mut Cursor) -> Result<Vec<u8>> {
+    fn managed(&mut self, src: &Source, off: u64, len: u64) -> Result<Vec<u8>> {
         let heap = self.heap;
-        let off = c.uint(heap.off_width)?;
-        let len = c.uint(heap.len_width)?;
         if len == 0 || len > heap.max_direct {
-            return Err(c.error(format!("managed object of {len} bytes")));
+            return Err(Error::malformed(
+                WHAT_ID,
+                heap.address,
+                format!("managed object of {len} bytes"),
+            ));
         }
         let r = self.locate(src, off)?;
         let block = self.direct_block(src, r)?;
@@ -507,35 +709,30 @@ impl HeapReader<'_> {
         let sizes = src.sizes;
         let size = heap.indirect_size(rows)?;
         let buf = src.block(address, size, WHAT_INDIRECT)?;
-        checksum::verify(&buf, buf.len() - 4, address, WHAT_INDIRECT)?;
-        let mut c = Cursor::new(&buf, address, WHAT_INDIRECT);
-        c.signature(b"FHIB")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
-        }
-        let owner = c.addr_defined(sizes, "heap header address")?;
-        if owner != heap.address {
-            return Err(c.error(format!("belongs to the heap at {owner:#x}")));
-        }
-        let offset = c.uint(heap.off_width)?;
-        if offset != block_off {
-            return Err(c.error(format!("block offset {offset}, expected {block_off}")));
-        }
-        // The block fits in the metadata budget, so its entry count is bounded.
+        // The block fits in the metadata budget, so its entry counts are bounded.
         let direct = rows.min(heap.max_direct_rows) * heap.width;
-        let total = rows * heap.width;
-        let mut entries = Vec::with_capacity(total as usize);
-        for i in 0..total {
-            let address = c.addr(sizes)?;
-            let (filtered_size, filter_mask) = if heap.filters.is_some() && i < direct {
-                (c.length(sizes)?, c.u32()?)
-            } else {
-                (0, 0)
-            };
-            entries.push(Entry { address, filtered_size, filter_mask });
+        let indirect = rows * heap.width - direct;
+        let args =
+            (sizes, heap.off_width, heap.filters.is_some(), direct as usize, indirect as usize);
+        let b: IndirectBlock = binary::parse(&buf, address, WHAT_INDIRECT, args)?;
+        let bad = |detail: String| Error::malformed(WHAT_INDIRECT, address, detail);
+        if b.heap_header.0 != heap.address {
+            return Err(bad(format!("belongs to the heap at {:#x}", b.heap_header.0)));
         }
-        Ok(entries)
+        if b.block_offset != block_off {
+            return Err(bad(format!("block offset {}, expected {block_off}", b.block_offset)));
+        }
+        let direct = b.direct_entries.iter().map(|e| Entry {
+            address: e.address.0,
+            filtered_size: e.filtered_size.map_or(0, |l| l.0),
+            filter_mask: e.filter_mask.unwrap_or(0),
+        });
+        let indirect = b.indirect_entries.iter().map(|a| Entry {
+            address: a.0,
+            filtered_size: 0,
+            filter_mask: 0,
+        });
+        Ok(direct.chain(indirect).collect())
     }
 
     /// Drop the caches if `bytes` more would pass the metadata budget.
@@ -584,82 +781,78 @@ impl HeapReader<'_> {
             }
             _ => src.block(r.address, r.size, WHAT_DIRECT)?,
         };
-        let mut c = Cursor::new(&block, r.address, WHAT_DIRECT);
-        c.signature(b"FHDB")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
+        let args = (sizes, heap.off_width, heap.checksummed);
+        let (h, len): (DirectBlockHeader, usize) =
+            binary::parse_prefix(&block, r.address, WHAT_DIRECT, args)?;
+        let bad = |detail: String| Error::malformed(WHAT_DIRECT, r.address, detail);
+        if h.heap_header.0 != heap.address {
+            return Err(bad(format!("belongs to the heap at {:#x}", h.heap_header.0)));
         }
-        let owner = c.addr_defined(sizes, "heap header address")?;
-        if owner != heap.address {
-            return Err(c.error(format!("belongs to the heap at {owner:#x}")));
+        if h.block_offset != r.offset {
+            return Err(bad(format!("block offset {}, expected {}", h.block_offset, r.offset)));
         }
-        let offset = c.uint(heap.off_width)?;
-        if offset != r.offset {
-            return Err(c.error(format!("block offset {offset}, expected {}", r.offset)));
-        }
-        if heap.checksummed {
-            let at = c.pos();
-            let stored = c.u32()?;
-            // The checksum covers the whole block with its own field zeroed; `at + 4` was
-            // just read, so the range is in bounds.
-            block[at..at + 4].fill(0);
+        if let Some(stored) = h.checksum {
+            // The checksum covers the whole block with its own field (the header's last 4
+            // bytes, just parsed) zeroed.
+            block[len - 4..len].fill(0);
             let computed = checksum::lookup3(&block, 0);
             if stored != computed {
-                return Err(Error::malformed(
-                    WHAT_DIRECT,
-                    r.address,
-                    format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
-                ));
+                return Err(bad(format!(
+                    "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+                )));
             }
         }
         Ok(block)
     }
 
-    fn huge(&mut self, src: &Source, c: &mut Cursor) -> Result<Vec<u8>> {
+    /// A huge object found through the heap's huge object B-tree.
+    fn huge_by_key(&mut self, src: &Source, key: u64) -> Result<Vec<u8>> {
         let heap = self.heap;
         let sizes = src.sizes;
         let (o, l) = (sizes.offset as usize, sizes.length as usize);
-        let room = (heap.id_len as usize).saturating_sub(1);
         let filtered = heap.filters.is_some();
-        // IDs large enough to hold the object's address and length (and, when filtered,
-        // its mask and decoded size) hold them directly; others hold a B-tree key.
-        let direct = if filtered { room >= o + l + 4 + l } else { room >= o + l };
-        let (address, length, filter) = if direct {
-            let address = c.addr_defined(sizes, "huge object address")?;
-            let length = c.length(sizes)?;
-            let filter = if filtered { Some((c.u32()?, c.length(sizes)?)) } else { None };
-            (address, length, filter)
-        } else {
-            let key = c.uint(room.min(8) as u8)?;
-            let Some(bt) = heap.huge_btree else {
-                return Err(c.error("huge object ID in a heap without a huge object B-tree"));
-            };
-            let tree = BTreeV2::read(src, bt)?;
-            let want = if filtered { btree_v2::kind::HUGE_FILTERED } else { btree_v2::kind::HUGE };
-            let rec_len = if filtered { o + 2 * l + 4 + l } else { o + 2 * l };
-            if tree.kind != want || tree.record_size as usize != rec_len {
-                return Err(Error::malformed(
-                    WHAT_HUGE,
-                    bt,
-                    format!(
-                        "B-tree of type {} with {}-byte records for huge objects",
-                        tree.kind, tree.record_size
-                    ),
-                ));
-            }
-            // Records sort by ID; every record is `rec_len` bytes (checked above).
-            let rec = |r: &[u8]| -> Result<HugeObjectRecord> {
-                binary::parse(r, bt, WHAT_HUGE, (sizes, filtered))
-            };
-            let found = tree.find(src, |r| Ok(rec(r)?.id.0.cmp(&key)))?.ok_or_else(|| {
-                Error::malformed(WHAT_HUGE, bt, format!("no huge object with ID {key}"))
-            })?;
-            let r = rec(&found)?;
-            let filter = r.filter_mask.zip(r.memory_size.map(|m| m.0));
-            let (address, length) = (r.address.0, r.length.0);
-            (address, length, filter)
+        let Some(bt) = heap.huge_btree else {
+            return Err(Error::malformed(
+                WHAT_ID,
+                heap.address,
+                "huge object ID in a heap without a huge object B-tree",
+            ));
         };
+        let tree = BTreeV2::read(src, bt)?;
+        let want = if filtered { btree_v2::kind::HUGE_FILTERED } else { btree_v2::kind::HUGE };
+        let rec_len = if filtered { o + 2 * l + 4 + l } else { o + 2 * l };
+        if tree.kind != want || tree.record_size as usize != rec_len {
+            return Err(Error::malformed(
+                WHAT_HUGE,
+                bt,
+                format!(
+                    "B-tree of type {} with {}-byte records for huge objects",
+                    tree.kind, tree.record_size
+                ),
+            ));
+        }
+        // Records sort by ID; every record is `rec_len` bytes (checked above).
+        let rec = |r: &[u8]| -> Result<HugeObjectRecord> {
+            binary::parse(r, bt, WHAT_HUGE, (sizes, filtered))
+        };
+        let found = tree.find(src, |r| Ok(rec(r)?.id.0.cmp(&key)))?.ok_or_else(|| {
+            Error::malformed(WHAT_HUGE, bt, format!("no huge object with ID {key}"))
+        })?;
+        let r = rec(&found)?;
+        let filter = r.filter_mask.zip(r.memory_size.map(|m| m.0));
+        self.huge_object(src, r.address.0, r.length.0, filter)
+    }
+
+    /// The huge object of `length` stored bytes at `address`, decoded when `filter` (mask,
+    /// decoded size) says it was filtered.
+    fn huge_object(
+        &mut self,
+        src: &Source,
+        address: u64,
+        length: u64,
+        filter: Option<(u32, u64)>,
+    ) -> Result<Vec<u8>> {
+        let heap = self.heap;
         let max = src.limits.max_read_bytes;
         if length > max {
             return Err(Error::limit(WHAT_HUGE, length, max));

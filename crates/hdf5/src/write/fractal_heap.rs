@@ -10,8 +10,10 @@
 //! so libhdf5 can later grow the heap (it turns the root into an indirect block).
 
 use super::space::Space;
+use crate::raw::Sizes;
+use crate::raw::binary::{self, Addr, Len, MaybeAddr};
 use crate::raw::checksum::lookup3;
-use crate::raw::{Encoder, Sizes};
+use crate::raw::fractal_heap::{DirectBlockHeader, Header, HeaderStart, HeapId, IdFormat};
 use crate::{Error, Result};
 
 /// Bytes of every heap ID (libhdf5 `H5O_FHEAP_ID_LEN`, what attribute records hold).
@@ -69,50 +71,73 @@ pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[&[u8]]) -> Result<
     let header_at = space.alloc(header_len);
     let block_at = space.alloc(block);
 
-    // The root direct block: header, objects back to back, free space zeroed.
-    let mut b = Encoder::new();
-    b.bytes(b"FHDB").u8(0).addr(sizes, Some(header_at)).uint(0, OFFSET_WIDTH);
-    let sum_at = b.len();
-    b.u32(0);
+    // The root direct block: header, objects back to back, free space zeroed; the checksum
+    // covers the whole block with its own field zeroed.
+    let block_header = DirectBlockHeader {
+        version: 0,
+        heap_header: Addr(header_at),
+        block_offset: 0,
+        checksum: Some(0),
+    };
+    let mut b = binary::encode(&block_header, (sizes, OFFSET_WIDTH, true));
+    let sum_at = b.len() - 4;
+    let format = IdFormat {
+        sizes,
+        id_len: ID_LEN as u16,
+        off_width: OFFSET_WIDTH,
+        len_width,
+        filtered: false,
+    };
     let mut ids = Vec::with_capacity(objects.len());
     for o in objects {
         if o.is_empty() {
             return Err(Error::invalid("internal: an empty fractal heap object"));
         }
-        let mut id = Encoder::new();
-        id.u8(0).uint(b.len() as u64, OFFSET_WIDTH).uint(o.len() as u64, len_width);
-        id.zeros(ID_LEN - id.len());
+        let id = HeapId::Managed { offset: b.len() as u64, length: o.len() as u64 };
         let mut fixed = [0u8; ID_LEN];
-        fixed.copy_from_slice(&id.buf);
+        fixed.copy_from_slice(&binary::encode(&id, format));
         ids.push(fixed);
-        b.bytes(o);
+        b.extend_from_slice(o);
     }
-    b.zeros(block as usize - b.len());
-    let sum = lookup3(&b.buf, 0);
-    b.buf[sum_at..sum_at + 4].copy_from_slice(&sum.to_le_bytes());
+    b.resize(block as usize, 0);
+    let sum = lookup3(&b, 0);
+    b[sum_at..sum_at + 4].copy_from_slice(&sum.to_le_bytes());
 
     let free = block - overhead - data;
-    let mut h = Encoder::new();
-    h.bytes(b"FRHP").u8(0).u16(ID_LEN as u16).u16(0);
-    h.u8(0x02); // direct blocks are checksummed
-    h.u32(max_managed as u32);
-    h.length(sizes, 0).addr(sizes, None); // next huge ID, huge object B-tree
-    h.length(sizes, free).addr(sizes, None); // free space, no free-space manager
-    h.length(sizes, block).length(sizes, block); // managed space, allocated
-    h.length(sizes, 0); // allocation iterator (libhdf5 leaves 0 for a direct root)
-    h.length(sizes, objects.len() as u64);
-    h.length(sizes, 0).length(sizes, 0).length(sizes, 0).length(sizes, 0); // huge, tiny
-    h.u16(TABLE_WIDTH).length(sizes, block).length(sizes, block);
-    h.u16(HEAP_BITS).u16(1).addr(sizes, Some(block_at)).u16(0);
-    let sum = lookup3(&h.buf, 0);
-    h.u32(sum);
+    let h = Header {
+        start: HeaderStart { version: 0, heap_id_len: ID_LEN as u16, io_filters_len: 0 },
+        flags: 0x02, // direct blocks are checksummed
+        max_managed_size: max_managed as u32,
+        next_huge_id: Len(0),
+        huge_btree: MaybeAddr(None),
+        free_space: Len(free),
+        free_space_manager: MaybeAddr(None),
+        managed_space: Len(block),
+        allocated_managed_space: Len(block),
+        iterator_offset: Len(0), // libhdf5 leaves 0 for a direct root
+        managed_objects: Len(objects.len() as u64),
+        huge_size: Len(0),
+        huge_objects: Len(0),
+        tiny_size: Len(0),
+        tiny_objects: Len(0),
+        table_width: TABLE_WIDTH,
+        starting_block_size: Len(block),
+        max_direct_block_size: Len(block),
+        max_heap_bits: HEAP_BITS,
+        starting_root_rows: 1,
+        root_block: MaybeAddr(Some(block_at)),
+        current_root_rows: 0,
+        filtered_root_size: None,
+        root_filter_mask: None,
+        io_filters: Vec::new(),
+    };
+    let h = binary::encode(&h, sizes);
     debug_assert_eq!(h.len() as u64, header_len);
 
-    space.write(header_at, &h.buf)?;
-    space.write(block_at, &b.buf)?;
+    space.write(header_at, &h)?;
+    space.write(block_at, &b)?;
     Ok(WrittenHeap { address: header_at, ids })
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,12 +16,129 @@
 //!
 //! Elements past "Max Index Set" are never read; every block is read at most once.
 
-use super::checksum;
-use super::cursor::{Cursor, Sizes};
-use super::fixed_array::{ChunkElement, ElementFormat, bit, block_len};
+use super::binary::{self, Len, MaybeAddr, Sealed, Sizes, bytes, uint, uint_w, vec};
+use super::fixed_array::{ArrayElement, ChunkElement, ElementFormat, bit, block_len};
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::binrw;
 use std::collections::HashSet;
+
+/// The stored header (`EAHD`).
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// Checked after the checksum: an unknown version is unsupported, not corrupt.
+    #[brw(magic = b"EAHD")]
+    pub version: u8,
+    pub client_id: u8,
+    pub element_size: u8,
+    pub max_nelmts_bits: u8,
+    pub index_block_elements: u8,
+    pub data_block_min_elements: u8,
+    pub secondary_block_min_pointers: u8,
+    pub page_bits: u8,
+    #[brw(args_raw = s)]
+    pub secondary_blocks: Len,
+    #[brw(args_raw = s)]
+    pub secondary_blocks_size: Len,
+    #[brw(args_raw = s)]
+    pub data_blocks: Len,
+    #[brw(args_raw = s)]
+    pub data_blocks_size: Len,
+    #[brw(args_raw = s)]
+    pub max_index_set: Len,
+    #[brw(args_raw = s)]
+    pub realized_elements: Len,
+    #[brw(args_raw = s)]
+    pub index_block: MaybeAddr,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// What every block after the header starts with (after its signature): version, client
+/// ID and the header's address.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BlockPrefix {
+    #[br(assert(version == 0, "version {}", version))]
+    pub version: u8,
+    pub client_id: u8,
+    #[brw(args_raw = s)]
+    pub header: MaybeAddr,
+}
+
+/// The index block (`EAIB`): the first elements, then data block and secondary block
+/// addresses.
+#[binrw]
+#[brw(little, import(s: Sizes, size_width: u8, entry_size: usize, elements: usize, data_blocks: usize, secondary_blocks: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct IndexBlock {
+    #[brw(magic = b"EAIB", args_raw = s)]
+    pub prefix: BlockPrefix,
+    #[br(parse_with = vec, args(elements, entry_size, (s, size_width)))]
+    #[bw(args(s, size_width))]
+    pub elements: Vec<ArrayElement>,
+    #[br(parse_with = vec, args(data_blocks, s.offset as usize, s))]
+    #[bw(args_raw = s)]
+    pub data_blocks: Vec<MaybeAddr>,
+    #[br(parse_with = vec, args(secondary_blocks, s.offset as usize, s))]
+    #[bw(args_raw = s)]
+    pub secondary_blocks: Vec<MaybeAddr>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// A secondary block (`EASB`): its super block's first element, the page bitmap of its
+/// data blocks (when paged), and their addresses.
+#[binrw]
+#[brw(little, import(s: Sizes, offset_width: u8, bitmap: usize, data_blocks: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SecondaryBlock {
+    #[brw(magic = b"EASB", args_raw = s)]
+    pub prefix: BlockPrefix,
+    #[br(parse_with = uint, args(offset_width))]
+    #[bw(write_with = uint_w, args(offset_width))]
+    pub block_offset: u64,
+    #[br(parse_with = bytes, args(bitmap))]
+    pub page_bitmap: Vec<u8>,
+    #[br(parse_with = vec, args(data_blocks, s.offset as usize, s))]
+    #[bw(args_raw = s)]
+    pub data_blocks: Vec<MaybeAddr>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// A data block (`EADB`): its first element's index and, unless paged, its elements (pages
+/// follow the block, each a [`super::fixed_array::Page`]).
+#[binrw]
+#[brw(little, import(s: Sizes, offset_width: u8, size_width: u8, entry_size: usize, elements: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DataBlockEa {
+    #[brw(magic = b"EADB", args_raw = s)]
+    pub prefix: BlockPrefix,
+    #[br(parse_with = uint, args(offset_width))]
+    #[bw(write_with = uint_w, args(offset_width))]
+    pub block_offset: u64,
+    #[br(parse_with = vec, args(elements, entry_size, (s, size_width)))]
+    #[bw(args(s, size_width))]
+    pub elements: Vec<ArrayElement>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
 
 const HEADER: &str = "extensible array header";
 const INDEX_BLOCK: &str = "extensible array index block";
@@ -88,9 +205,8 @@ struct DataBlock {
 }
 
 /// The index block, decoded.
-struct IndexBlock {
-    elements: Vec<u8>,
-    elements_base: u64,
+struct IndexBlockEntries {
+    elements: Vec<ArrayElement>,
     data_blocks: Vec<Option<u64>>,
     secondary_blocks: Vec<Option<u64>>,
 }
@@ -102,45 +218,35 @@ impl ExtensibleArray {
         // 12 one-byte fields (signature included), 6 lengths, the index block address.
         let body = 12 + 6 * sizes.length as usize + sizes.offset as usize;
         let buf = src.block(addr, body as u64 + 4, HEADER)?;
-        checksum::verify(&buf, body, addr, HEADER)?;
-        let mut c = Cursor::new(&buf, addr, HEADER);
-        c.signature(b"EAHD")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(Error::unsupported(format!("extensible array version {version}")));
+        let h: Header = binary::parse(&buf, addr, HEADER, sizes)?;
+        if h.version != 0 {
+            return Err(Error::unsupported(format!("extensible array version {}", h.version)));
         }
-        let client = c.u8()?;
-        let at = c.offset();
-        let entry_size = c.u8()?;
-        let format = ElementFormat::new(client, entry_size, sizes, HEADER, at)?;
-        let max_nelmts_bits = c.u8()?;
-        let index_block_elements = c.u8()?;
-        let data_block_min_elements = c.u8()?;
-        let secondary_block_min_pointers = c.u8()?;
-        let page_bits = c.u8()?;
+        let format = ElementFormat::new(h.client_id, h.element_size, sizes, HEADER, addr + 6)?;
+        let max_nelmts_bits = h.max_nelmts_bits;
+        let index_block_elements = h.index_block_elements;
+        let data_block_min_elements = h.data_block_min_elements;
+        let secondary_block_min_pointers = h.secondary_block_min_pointers;
+        let page_bits = h.page_bits;
+        let bad = |detail: String| Error::malformed(HEADER, addr, detail);
         if !(1..=64).contains(&max_nelmts_bits) {
-            return Err(c.error(format!("{max_nelmts_bits} bits for the element count")));
+            return Err(bad(format!("{max_nelmts_bits} bits for the element count")));
         }
         if !data_block_min_elements.is_power_of_two()
             || data_block_min_elements.trailing_zeros() > max_nelmts_bits as u32
         {
-            return Err(c.error(format!("{data_block_min_elements} minimum data block elements")));
+            return Err(bad(format!("{data_block_min_elements} minimum data block elements")));
         }
         if !secondary_block_min_pointers.is_power_of_two() {
-            return Err(c.error(format!(
+            return Err(bad(format!(
                 "{secondary_block_min_pointers} minimum secondary block pointers"
             )));
         }
         if page_bits >= 64 {
-            return Err(c.error(format!("{page_bits} page bits")));
+            return Err(bad(format!("{page_bits} page bits")));
         }
-        // Secondary blocks and data blocks created, their sizes: statistics only.
-        for _ in 0..4 {
-            c.length(sizes)?;
-        }
-        let max_index_set = c.length(sizes)?;
-        let _realized = c.length(sizes)?;
-        let index_block = c.addr(sizes)?;
+        let max_index_set = h.max_index_set.0;
+        let index_block = h.index_block.0;
         let ea = ExtensibleArray {
             addr,
             format,
@@ -153,7 +259,7 @@ impl ExtensibleArray {
             index_block,
         };
         if ea.super_block_count() < ea.index_super_blocks() {
-            return Err(c.error(format!(
+            return Err(bad(format!(
                 "{} super blocks, fewer than the {} the index block covers",
                 ea.super_block_count(),
                 ea.index_super_blocks()
@@ -214,15 +320,14 @@ impl ExtensibleArray {
         let Some(ib_addr) = self.index_block else {
             return Ok(());
         };
-        let sizes = src.sizes;
         let limit = self.max_index_set;
         let mut seen = HashSet::new();
         seen.insert(self.addr);
         visit(&mut seen, ib_addr, INDEX_BLOCK)?;
         let ib = self.read_index_block(src, ib_addr)?;
         let in_ib = (self.index_block_elements as u64).min(limit);
-        let mut c = Cursor::new(&ib.elements, ib.elements_base, INDEX_BLOCK);
-        self.format.decode_run(&mut c, sizes, 0, in_ib, &mut f)?;
+        let used = &ib.elements[..(in_ib as usize).min(ib.elements.len())];
+        self.format.each(used, 0, INDEX_BLOCK, ib_addr, &mut f)?;
         let base = self.index_block_elements as u128;
         for (u, sb) in self.super_blocks().iter().enumerate() {
             let sb_start = base + sb.start;
@@ -270,65 +375,68 @@ impl ExtensibleArray {
         Ok(())
     }
 
-    fn prefix(&self, c: &mut Cursor, sig: &[u8; 4], sizes: Sizes) -> Result<()> {
-        c.signature(sig)?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(c.error(format!("version {version}")));
+    fn check_prefix(&self, p: &BlockPrefix, what: &'static str, addr: u64) -> Result<()> {
+        if p.client_id != self.format.filtered as u8 {
+            return Err(Error::malformed(
+                what,
+                addr,
+                format!("client ID {} differs from the header's", p.client_id),
+            ));
         }
-        let client = c.u8()?;
-        if client != self.format.filtered as u8 {
-            return Err(c.error(format!("client ID {client} differs from the header's")));
-        }
-        let header = c.addr(sizes)?;
-        if header != Some(self.addr) {
-            return Err(c.error(format!("header address {header:?}, expected {:#x}", self.addr)));
+        if p.header.0 != Some(self.addr) {
+            return Err(Error::malformed(
+                what,
+                addr,
+                format!("header address {:?}, expected {:#x}", p.header.0, self.addr),
+            ));
         }
         Ok(())
     }
 
-    fn block_offset(&self, c: &mut Cursor, expected: u64, alternative: Option<u64>) -> Result<()> {
-        let at = c.offset();
-        let got = c.uint(self.offset_width())?;
+    fn check_offset(
+        &self,
+        got: u64,
+        expected: u64,
+        alternative: Option<u64>,
+        what: &'static str,
+        addr: u64,
+    ) -> Result<()> {
         if got != expected && Some(got) != alternative {
             return Err(Error::malformed(
-                c.what(),
-                at,
+                what,
+                addr,
                 format!("block offset {got}, expected {expected}"),
             ));
         }
         Ok(())
     }
 
-    fn read_index_block(&self, src: &Source, addr: u64) -> Result<IndexBlock> {
+    fn read_index_block(&self, src: &Source, addr: u64) -> Result<IndexBlockEntries> {
         let sizes = src.sizes;
         let o = sizes.offset as u64;
         let n_data = self.index_data_blocks();
         let n_secondary = (self.super_block_count() - self.index_super_blocks()) as u64;
-        let elements_len = block_len(
-            self.index_block_elements as u64,
-            self.format.entry_size as u64,
-            0,
-            INDEX_BLOCK,
-            addr,
-        )?;
+        let es = self.format.entry_size as u64;
+        let n_elements = self.index_block_elements as u64;
+        let elements_len = block_len(n_elements, es, 0, INDEX_BLOCK, addr)?;
         // At most 255 elements and 65 + 508 addresses: no overflow.
         let body = 6 + o + elements_len + (n_data + n_secondary) * o;
         let buf = src.block(addr, body + 4, INDEX_BLOCK)?;
-        checksum::verify(&buf, body as usize, addr, INDEX_BLOCK)?;
-        let mut c = Cursor::new(&buf, addr, INDEX_BLOCK);
-        self.prefix(&mut c, b"EAIB", sizes)?;
-        let elements_base = c.offset();
-        let elements = c.bytes(elements_len as usize)?.to_vec();
-        let mut data_blocks = Vec::with_capacity(n_data as usize);
-        for _ in 0..n_data {
-            data_blocks.push(c.addr(sizes)?);
-        }
-        let mut secondary_blocks = Vec::with_capacity(n_secondary as usize);
-        for _ in 0..n_secondary {
-            secondary_blocks.push(c.addr(sizes)?);
-        }
-        Ok(IndexBlock { elements, elements_base, data_blocks, secondary_blocks })
+        let args = (
+            sizes,
+            self.format.size_width(),
+            es as usize,
+            n_elements as usize,
+            n_data as usize,
+            n_secondary as usize,
+        );
+        let ib: IndexBlock = binary::parse(&buf, addr, INDEX_BLOCK, args)?;
+        self.check_prefix(&ib.prefix, INDEX_BLOCK, addr)?;
+        Ok(IndexBlockEntries {
+            elements: ib.elements,
+            data_blocks: ib.data_blocks.iter().map(|a| a.0).collect(),
+            secondary_blocks: ib.secondary_blocks.iter().map(|a| a.0).collect(),
+        })
     }
 
     /// Data block addresses of a secondary block, and its page bitmap when its data blocks
@@ -355,20 +463,16 @@ impl ExtensibleArray {
         let body = block_len(sb.data_blocks, o, fixed + bitmap_len, SECONDARY_BLOCK, addr)?;
         let buf = src.block(addr, body + 4, SECONDARY_BLOCK)?;
         // `body + 4` bytes were read, so every length below fits in usize.
-        checksum::verify(&buf, body as usize, addr, SECONDARY_BLOCK)?;
-        let mut c = Cursor::new(&buf, addr, SECONDARY_BLOCK);
-        self.prefix(&mut c, b"EASB", sizes)?;
+        let args = (sizes, self.offset_width(), bitmap_len as usize, sb.data_blocks as usize);
+        let b: SecondaryBlock = binary::parse(&buf, addr, SECONDARY_BLOCK, args)?;
+        self.check_prefix(&b.prefix, SECONDARY_BLOCK, addr)?;
         // `sb.start < limit <= u64::MAX` for every super block visited.
-        self.block_offset(&mut c, sb.start as u64, None)?;
-        let bitmap =
-            if bitmap_len > 0 { Some(c.bytes(bitmap_len as usize)?.to_vec()) } else { None };
-        // Blocks past `limit` are never visited; `used <= data_blocks`, which fit in the block.
+        self.check_offset(b.block_offset, sb.start as u64, None, SECONDARY_BLOCK, addr)?;
+        let bitmap = (bitmap_len > 0).then_some(b.page_bitmap);
+        // Blocks past `limit` are never visited; `used <= data_blocks`.
         let wanted = (limit as u128 - sb.start).div_ceil(sb.block_elements as u128);
         let used = (sb.data_blocks as u128).min(wanted) as usize;
-        let mut addrs = Vec::with_capacity(used);
-        for _ in 0..used {
-            addrs.push(c.addr(sizes)?);
-        }
+        let addrs = b.data_blocks[..used].iter().map(|a| a.0).collect();
         Ok(DataBlocks { addrs, bitmap })
     }
 
@@ -393,17 +497,23 @@ impl ExtensibleArray {
         let body =
             if paged { prefix } else { block_len(block_elements, es, prefix, DATA_BLOCK, addr)? };
         let buf = src.block(addr, body + 4, DATA_BLOCK)?;
-        // `body + 4` bytes were read, so `body` fits in usize.
-        checksum::verify(&buf, body as usize, addr, DATA_BLOCK)?;
-        let mut c = Cursor::new(&buf, addr, DATA_BLOCK);
-        self.prefix(&mut c, b"EADB", sizes)?;
-        self.block_offset(&mut c, offset, quirk)?;
+        // `body + 4` bytes were read, so the element count fits in usize.
+        let count = if paged { 0 } else { block_elements as usize };
+        let args = (sizes, self.offset_width(), self.format.size_width(), es as usize, count);
+        let b: DataBlockEa = binary::parse(&buf, addr, DATA_BLOCK, args)?;
+        self.check_prefix(&b.prefix, DATA_BLOCK, addr)?;
+        self.check_offset(b.block_offset, offset, quirk, DATA_BLOCK, addr)?;
         if !paged {
-            return self.format.decode_run(&mut c, sizes, first, n, f);
+            // `n <= block_elements`.
+            return self.format.each(&b.elements[..n as usize], first, DATA_BLOCK, addr, f);
         }
         let Some((bitmap, block)) = pages else {
             // libhdf5 never pages the data blocks the index block points to.
-            return Err(c.error("paged data block without a page bitmap"));
+            return Err(Error::malformed(
+                DATA_BLOCK,
+                addr,
+                "paged data block without a page bitmap",
+            ));
         };
         let npages = block_elements / page;
         let page_len = block_len(page, es, 4, PAGE, addr)?;
@@ -417,11 +527,10 @@ impl ExtensibleArray {
                     || Error::malformed(PAGE, addr, format!("page {p} address overflows")),
                 )?;
             let buf = src.block(page_addr, page_len, PAGE)?;
-            checksum::verify(&buf, page_len as usize - 4, page_addr, PAGE)?;
+            let elements = self.format.page(&buf, sizes, page, PAGE, page_addr)?;
             // `p * page < n`.
-            let count = page.min(n - p * page);
-            let mut c = Cursor::new(&buf, page_addr, PAGE);
-            self.format.decode_run(&mut c, sizes, first + p * page, count, f)?;
+            let count = page.min(n - p * page) as usize;
+            self.format.each(&elements[..count], first + p * page, PAGE, page_addr, f)?;
         }
         Ok(())
     }

@@ -7,10 +7,10 @@
 //! own checksum. The entry encoding ([`ElementFormat`], [`ChunkElement`]) is shared with the
 //! extensible array.
 
-use super::checksum;
-use super::cursor::{Cursor, Sizes};
+use super::binary::{self, Len, MaybeAddr, Sealed, Sizes, bytes, uint, uint_w, vec};
 use super::source::Source;
 use crate::{Error, Result};
+use binrw::binrw;
 
 /// Client ID 0: entries are the addresses of unfiltered chunks.
 pub const CLIENT_CHUNKS: u8 = 0;
@@ -26,6 +26,54 @@ pub struct ChunkElement {
     pub size: Option<u64>,
     /// Filters skipped for this chunk (0 for unfiltered entries).
     pub filter_mask: u32,
+}
+
+/// One stored entry of a fixed or extensible array chunk index: an address, and for
+/// filtered chunks (`size_width` > 0) the stored size and filter mask.
+#[binrw]
+#[brw(little, import(s: Sizes, size_width: u8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArrayElement {
+    #[brw(args_raw = s)]
+    pub address: MaybeAddr,
+    #[br(if(size_width > 0), parse_with = uint_some, args(size_width))]
+    #[bw(if(size_width > 0), write_with = uint_some_w, args(size_width))]
+    pub size: Option<u64>,
+    #[brw(if(size_width > 0))]
+    pub filter_mask: Option<u32>,
+}
+
+fn uint_some<R: binrw::io::Read + binrw::io::Seek>(
+    r: &mut R,
+    e: binrw::Endian,
+    (w,): (u8,),
+) -> binrw::BinResult<Option<u64>> {
+    uint(r, e, (w,)).map(Some)
+}
+
+fn uint_some_w<W: binrw::io::Write + binrw::io::Seek>(
+    v: &Option<u64>,
+    w: &mut W,
+    e: binrw::Endian,
+    (width,): (u8,),
+) -> binrw::BinResult<()> {
+    uint_w(&v.unwrap_or(0), w, e, (width,))
+}
+
+/// A run of entries followed by a checksum: a data block page, or the entries of an
+/// unpaged data block after its prefix.
+#[binrw]
+#[brw(little, import(s: Sizes, size_width: u8, count: usize, entry_size: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Page {
+    #[br(parse_with = vec, args(count, entry_size, (s, size_width)))]
+    #[bw(args(s, size_width))]
+    pub elements: Vec<ArrayElement>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
 }
 
 /// How the entries of a fixed or extensible array are encoded: an address (client 0), or an
@@ -111,32 +159,43 @@ impl ElementFormat {
         Ok(())
     }
 
-    /// Decode one entry; `None` when its address is undefined (chunk never written).
-    pub fn decode(&self, c: &mut Cursor, sizes: Sizes) -> Result<Option<ChunkElement>> {
-        let address = c.addr(sizes)?;
-        let (size, filter_mask) =
-            if self.filtered { (Some(c.uint(self.size_width)?), c.u32()?) } else { (None, 0) };
-        Ok(address.map(|address| ChunkElement { address, size, filter_mask }))
-    }
-
-    /// Decode `count` consecutive entries at the cursor, calling `f(first_index + i, entry)`
-    /// for each defined one.
-    pub fn decode_run(
+    /// Call `f(first_index + i, entry)` for each entry `i` with a defined address.
+    pub(crate) fn each(
         &self,
-        c: &mut Cursor,
-        sizes: Sizes,
+        elements: &[ArrayElement],
         first_index: u64,
-        count: u64,
+        what: &'static str,
+        at: u64,
         f: &mut dyn FnMut(u64, ChunkElement) -> Result<()>,
     ) -> Result<()> {
-        for i in 0..count {
-            if let Some(e) = self.decode(c, sizes)? {
-                let index =
-                    first_index.checked_add(i).ok_or_else(|| c.error("entry index overflows"))?;
-                f(index, e)?;
+        for (i, e) in elements.iter().enumerate() {
+            if let Some(address) = e.address.0 {
+                let index = first_index
+                    .checked_add(i as u64)
+                    .ok_or_else(|| Error::malformed(what, at, "entry index overflows"))?;
+                let size = if self.filtered { e.size } else { None };
+                f(index, ChunkElement { address, size, filter_mask: e.filter_mask.unwrap_or(0) })?;
             }
         }
         Ok(())
+    }
+
+    /// The width argument of [`ArrayElement`] (0 when unfiltered).
+    pub(crate) fn size_width(&self) -> u8 {
+        if self.filtered { self.size_width } else { 0 }
+    }
+
+    /// Parse `count` entries and their checksum from `block` (read at `at`).
+    pub(crate) fn page(
+        &self,
+        block: &[u8],
+        sizes: Sizes,
+        count: u64,
+        what: &'static str,
+        at: u64,
+    ) -> Result<Vec<ArrayElement>> {
+        let args = (sizes, self.size_width(), count as usize, self.entry_size as usize);
+        Ok(binary::parse::<Page>(block, at, what, args)?.elements)
     }
 }
 
@@ -159,6 +218,76 @@ pub(crate) fn block_len(n: u64, size: u64, extra: u64, what: &'static str, at: u
     n.checked_mul(size)
         .and_then(|b| b.checked_add(extra))
         .ok_or_else(|| Error::malformed(what, at, format!("{n} entries of {size} bytes overflow")))
+}
+
+/// The stored header (`FAHD`).
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// Checked after the checksum: an unknown version is unsupported, not corrupt.
+    #[brw(magic = b"FAHD")]
+    pub version: u8,
+    pub client_id: u8,
+    pub entry_size: u8,
+    #[br(assert(page_bits < 64, "{} page bits", page_bits))]
+    pub page_bits: u8,
+    #[brw(args_raw = s)]
+    pub max_entries: Len,
+    #[brw(args_raw = s)]
+    pub data_block: MaybeAddr,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// The start of the data block (`FADB`): the entries (unpaged) or the bitmap of initialized
+/// pages (paged) follow, then a checksum; pages follow the block.
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DataBlockPrefix {
+    /// Checked after the checksum: an unknown version is unsupported, not corrupt.
+    #[brw(magic = b"FADB")]
+    pub version: u8,
+    pub client_id: u8,
+    #[brw(args_raw = s)]
+    pub header: MaybeAddr,
+}
+
+/// A paged data block: its prefix and page bitmap, checksummed.
+#[binrw]
+#[brw(little, import(s: Sizes, bitmap: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PagedDataBlock {
+    #[brw(args_raw = s)]
+    pub prefix: DataBlockPrefix,
+    #[br(parse_with = bytes, args(bitmap))]
+    pub page_bitmap: Vec<u8>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
+}
+
+/// An unpaged data block: its prefix and entries, checksummed.
+#[binrw]
+#[brw(little, import(s: Sizes, size_width: u8, count: usize, entry_size: usize))]
+#[br(stream = r, map_stream = Sealed::new)]
+#[bw(stream = w, map_stream = Sealed::new)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DataBlock {
+    #[brw(args_raw = s)]
+    pub prefix: DataBlockPrefix,
+    #[br(parse_with = vec, args(count, entry_size, (s, size_width)))]
+    #[bw(args(s, size_width))]
+    pub elements: Vec<ArrayElement>,
+    #[br(temp, parse_with = Sealed::check)]
+    #[bw(calc = w.checksum())]
+    _checksum: u32,
 }
 
 const HEADER: &str = "fixed array header";
@@ -187,24 +316,18 @@ impl FixedArray {
         // Signature, version, client ID, entry size, page bits; entries; data block; checksum.
         let body = 8 + sizes.length as usize + sizes.offset as usize;
         let buf = src.block(addr, body as u64 + 4, HEADER)?;
-        checksum::verify(&buf, body, addr, HEADER)?;
-        let mut c = Cursor::new(&buf, addr, HEADER);
-        c.signature(b"FAHD")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(Error::unsupported(format!("fixed array version {version}")));
+        let h: Header = binary::parse(&buf, addr, HEADER, sizes)?;
+        if h.version != 0 {
+            return Err(Error::unsupported(format!("fixed array version {}", h.version)));
         }
-        let client = c.u8()?;
-        let at = c.offset();
-        let entry_size = c.u8()?;
-        let format = ElementFormat::new(client, entry_size, sizes, HEADER, at)?;
-        let page_bits = c.u8()?;
-        if page_bits >= 64 {
-            return Err(c.error(format!("{page_bits} page bits")));
-        }
-        let max_entries = c.length(sizes)?;
-        let data_block = c.addr(sizes)?;
-        Ok(FixedArray { addr, format, page_bits, max_entries, data_block })
+        let format = ElementFormat::new(h.client_id, h.entry_size, sizes, HEADER, addr + 6)?;
+        Ok(FixedArray {
+            addr,
+            format,
+            page_bits: h.page_bits,
+            max_entries: h.max_entries.0,
+            data_block: h.data_block.0,
+        })
     }
 
     /// Entries per data block page.
@@ -227,23 +350,24 @@ impl FixedArray {
         // Signature, version, client ID, header address.
         let prefix = 6 + sizes.offset as u64;
         let page = self.page_entries();
+        let format = &self.format;
         if self.max_entries <= page {
             let body = block_len(self.max_entries, es, prefix, DATA_BLOCK, addr)?;
             let buf = src.block(addr, body + 4, DATA_BLOCK)?;
-            // `body + 4` bytes were read, so `body` fits in usize.
-            checksum::verify(&buf, body as usize, addr, DATA_BLOCK)?;
-            let mut c = Cursor::new(&buf, addr, DATA_BLOCK);
-            self.check_prefix(&mut c, sizes)?;
-            return self.format.decode_run(&mut c, sizes, 0, self.max_entries, &mut f);
+            // `body + 4` bytes were read, so the count fits in usize.
+            let args = (sizes, format.size_width(), self.max_entries as usize, es as usize);
+            let b: DataBlock = binary::parse(&buf, addr, DATA_BLOCK, args)?;
+            self.check_prefix(&b.prefix, addr)?;
+            return format.each(&b.elements, 0, DATA_BLOCK, addr, &mut f);
         }
         let pages = self.max_entries.div_ceil(page);
         let bitmap_len = pages.div_ceil(8);
         let body = prefix + bitmap_len;
         let buf = src.block(addr, body + 4, DATA_BLOCK)?;
-        checksum::verify(&buf, body as usize, addr, DATA_BLOCK)?;
-        let mut c = Cursor::new(&buf, addr, DATA_BLOCK);
-        self.check_prefix(&mut c, sizes)?;
-        let bitmap = c.bytes(bitmap_len as usize)?;
+        let b: PagedDataBlock =
+            binary::parse(&buf, addr, DATA_BLOCK, (sizes, bitmap_len as usize))?;
+        self.check_prefix(&b.prefix, addr)?;
+        let bitmap = &b.page_bitmap;
         let page_len = block_len(page, es, 4, PAGE, addr)?;
         let first_page = addr + body + 4;
         for p in 0..pages {
@@ -259,31 +383,36 @@ impl FixedArray {
                 )?;
             let len = block_len(n, es, 0, PAGE, page_addr)?;
             let buf = src.block(page_addr, len + 4, PAGE)?;
-            checksum::verify(&buf, len as usize, page_addr, PAGE)?;
-            let mut c = Cursor::new(&buf, page_addr, PAGE);
-            self.format.decode_run(&mut c, sizes, first, n, &mut f)?;
+            let elements = format.page(&buf, sizes, n, PAGE, page_addr)?;
+            format.each(&elements, first, PAGE, page_addr, &mut f)?;
         }
         Ok(())
     }
 
-    fn check_prefix(&self, c: &mut Cursor, sizes: Sizes) -> Result<()> {
-        c.signature(b"FADB")?;
-        let version = c.u8()?;
-        if version != 0 {
-            return Err(Error::unsupported(format!("fixed array data block version {version}")));
+    fn check_prefix(&self, p: &DataBlockPrefix, addr: u64) -> Result<()> {
+        if p.version != 0 {
+            return Err(Error::unsupported(format!(
+                "fixed array data block version {}",
+                p.version
+            )));
         }
-        let client = c.u8()?;
-        if client != self.format.filtered as u8 {
-            return Err(c.error(format!("client ID {client} differs from the header's")));
+        if p.client_id != self.format.filtered as u8 {
+            return Err(Error::malformed(
+                DATA_BLOCK,
+                addr,
+                format!("client ID {} differs from the header's", p.client_id),
+            ));
         }
-        let header = c.addr(sizes)?;
-        if header != Some(self.addr) {
-            return Err(c.error(format!("header address {header:?}, expected {:#x}", self.addr)));
+        if p.header.0 != Some(self.addr) {
+            return Err(Error::malformed(
+                DATA_BLOCK,
+                addr,
+                format!("header address {:?}, expected {:#x}", p.header.0, self.addr),
+            ));
         }
         Ok(())
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

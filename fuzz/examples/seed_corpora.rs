@@ -9,7 +9,7 @@ use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::raw::messages::layout::{ChunkIndex, Layout};
 use loomfile_hdf5::raw::messages::symbol_table::SymbolTable;
 use loomfile_hdf5::raw::object_header::{ObjectHeader, kind};
-use loomfile_hdf5::raw::{Cursor, btree_v1};
+use loomfile_hdf5::raw::btree_v1;
 use loomfile_hdf5::{Datatype, File, Object};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -32,9 +32,15 @@ fn vlen_collections(file: &File, dtype: &Datatype, raw: &[u8], out: &mut BTreeSe
     }
     let sizes = file.source().sizes;
     for e in raw.chunks_exact(dtype.size().max(1) as usize).take(256) {
-        let mut c = Cursor::new(e, 0, "vlen");
-        if let (Ok(_), Ok(Some(addr))) = (c.u32(), c.addr(sizes)) {
-            out.insert(addr);
+        // Length (4 bytes), then the collection address.
+        let width = sizes.offset as usize;
+        if let Some(a) = e.get(4..4 + width) {
+            let mut b = [0u8; 8];
+            b[..width].copy_from_slice(a);
+            let addr = u64::from_le_bytes(b);
+            if addr != sizes.undefined() {
+                out.insert(addr);
+            }
         }
     }
 }

@@ -1,10 +1,10 @@
 //! An open HDF5 file: superblock, storage, caches, and path lookup.
 
 use super::object::{Group, Object};
-use crate::raw::global_heap::Collection;
+use crate::raw::Source;
+use crate::raw::global_heap::{Collection, VlenRef};
 use crate::raw::object_header::ObjectHeader;
 use crate::raw::superblock::Superblock;
-use crate::raw::{Cursor, Source};
 use crate::storage::{MemStorage, ReadAt};
 use crate::{Error, Limits, Result};
 use std::collections::HashMap;
@@ -198,19 +198,21 @@ impl FileInner {
         Ok(col)
     }
 
-    /// The bytes a variable-length element descriptor (length, collection, index) points at.
-    pub(crate) fn vlen_bytes(&self, desc: &[u8]) -> Result<Vec<u8>> {
-        let sizes = self.src.sizes;
-        let mut c = Cursor::new(desc, 0, "variable-length element");
-        let len = c.u32()?;
-        let addr = c.addr(sizes)?;
-        let index = c.u32()?;
-        if len == 0 {
-            return Ok(Vec::new());
+    /// The length a variable-length element (length, collection, index) records and the
+    /// bytes it points at.
+    pub(crate) fn vlen_bytes(&self, desc: &[u8]) -> Result<(u32, Vec<u8>)> {
+        let r = VlenRef::decode(desc, self.src.sizes)?;
+        if r.len == 0 {
+            return Ok((0, Vec::new()));
         }
-        let addr =
-            addr.ok_or_else(|| c.error("non-empty element with an undefined heap address"))?;
+        let addr = r.collection.ok_or_else(|| {
+            Error::malformed(
+                "variable-length element",
+                0,
+                "non-empty element with an undefined heap address",
+            )
+        })?;
         let col = self.collection(addr)?;
-        Ok(col.object(index)?.to_vec())
+        Ok((r.len, col.object(r.index)?.to_vec()))
     }
 }

@@ -2,7 +2,6 @@
 //! generic inspection. Typed numeric reads go through [`super::convert`] instead.
 
 use super::file::FileInner;
-use crate::raw::Cursor;
 use crate::raw::messages::datatype::{ByteOrder, Charset, Datatype, StrPad};
 use crate::{Error, Result};
 
@@ -222,8 +221,8 @@ impl ElementDecoder<'_> {
             ),
             Datatype::String { pad, charset, .. } => Value::Str(fixed_string(b, *pad, *charset)),
             Datatype::VarString { .. } => {
-                let bytes = self.file.vlen_bytes(b)?;
-                let len = Cursor::new(b, 0, "vlen element").u32()? as usize;
+                let (len, bytes) = self.file.vlen_bytes(b)?;
+                let len = len as usize;
                 let text = &bytes[..len.min(bytes.len())];
                 let text = text.split(|&x| x == 0).next().unwrap_or(&[]);
                 Value::Str(String::from_utf8_lossy(text).into_owned())
@@ -235,9 +234,8 @@ impl ElementDecoder<'_> {
             Datatype::Enum { base, .. } => self.scalar(base, b)?,
             Datatype::Compound { .. } | Datatype::Array { .. } => self.array(dtype, &[], b)?,
             Datatype::VarSequence { base, .. } => {
-                let bytes = self.file.vlen_bytes(b)?;
-                let mut c = Cursor::new(b, 0, "vlen element");
-                let n = c.u32()? as u64;
+                let (n, bytes) = self.file.vlen_bytes(b)?;
+                let n = n as u64;
                 self.array(base, &[n], &bytes)?
             }
             Datatype::Bitfield { order, .. } => int_bytes(b, *order, false),

@@ -271,21 +271,6 @@ pub(crate) fn maybe_addr_w<W: Write + Seek>(
     write_uint(w, v.unwrap_or(s.undefined()), s.offset)
 }
 
-/// Parser for a length field kept as a plain `u64`.
-pub(crate) fn len<R: Read + Seek>(r: &mut R, _: Endian, (s,): (Sizes,)) -> BinResult<u64> {
-    read_uint(r, s.length)
-}
-
-/// Writer for a length field kept as a plain `u64`.
-pub(crate) fn len_w<W: Write + Seek>(
-    v: &u64,
-    w: &mut W,
-    _: Endian,
-    (s,): (Sizes,),
-) -> BinResult<()> {
-    write_uint(w, *v, s.length)
-}
-
 /// Parser for `n` unsigned integers of `width` bytes each, checked against the block first.
 pub(crate) fn uints<R: Read + Seek>(
     r: &mut R,
@@ -509,6 +494,55 @@ impl<S: Write> Write for Sealed<S> {
 impl<S: Seek> Seek for Sealed<S> {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
         self.inner.seek(pos)
+    }
+}
+
+/// Hand-built bytes for tests of hostile input (truncated, inconsistent or corrupt
+/// structures that the binrw declarations would never produce).
+#[cfg(test)]
+pub(crate) mod test_bytes {
+    use super::Sizes;
+
+    /// Appends little-endian fields to a byte vector.
+    #[derive(Clone, Debug, Default)]
+    pub(crate) struct Bytes {
+        pub(crate) buf: Vec<u8>,
+    }
+
+    impl Bytes {
+        pub(crate) fn new() -> Self {
+            Bytes::default()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.buf.len()
+        }
+        pub(crate) fn u8(&mut self, v: u8) -> &mut Self {
+            self.buf.push(v);
+            self
+        }
+        pub(crate) fn u16(&mut self, v: u16) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        pub(crate) fn u32(&mut self, v: u32) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        pub(crate) fn u64(&mut self, v: u64) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        pub(crate) fn uint(&mut self, v: u64, width: u8) -> &mut Self {
+            self.bytes(&v.to_le_bytes()[..width.min(8) as usize])
+        }
+        pub(crate) fn addr(&mut self, s: Sizes, v: Option<u64>) -> &mut Self {
+            self.uint(v.unwrap_or(s.undefined()), s.offset)
+        }
+        pub(crate) fn bytes(&mut self, b: &[u8]) -> &mut Self {
+            self.buf.extend_from_slice(b);
+            self
+        }
+        pub(crate) fn zeros(&mut self, n: usize) -> &mut Self {
+            self.buf.resize(self.buf.len() + n, 0);
+            self
+        }
     }
 }
 

@@ -536,8 +536,9 @@ impl BTreeV2 {
 pub(crate) mod tests {
     use super::*;
     use crate::Limits;
+    use crate::raw::binary::Sizes;
+    use crate::raw::binary::test_bytes::Bytes as Encoder;
     use crate::raw::checksum::lookup3;
-    use crate::raw::cursor::{Encoder, Sizes};
     use crate::storage::MemStorage;
     use std::sync::Arc;
 

@@ -1,5 +1,7 @@
 //! Jenkins' lookup3 `hashlittle`, the checksum of every version-2+ HDF5 metadata structure
-//! (superblock v2/v3, `OHDR`/`OCHK`, v2 B-tree nodes, fractal heap, fixed and extensible arrays).
+//! (superblock v2/v3, `OHDR`/`OCHK`, v2 B-tree nodes, fractal heap, fixed and extensible arrays),
+//! computed over a slice or streamed from a reader (how `binary::Sealed` verifies
+//! a structure as it is parsed).
 
 use std::io::Read;
 
@@ -72,26 +74,9 @@ pub fn lookup3(data: &[u8], initval: u32) -> u32 {
     c
 }
 
-/// Verify that the 4 bytes after `block[..body_len]` hold the lookup3 checksum of that body.
-pub fn verify(block: &[u8], body_len: usize, base: u64, what: &'static str) -> crate::Result<()> {
-    let stored = block
-        .get(body_len..body_len.saturating_add(4))
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| crate::Error::malformed(what, base, "block shorter than its checksum"))?;
-    let computed = lookup3(&block[..body_len], 0);
-    if stored != computed {
-        return Err(crate::Error::malformed(
-            what,
-            base.saturating_add(body_len as u64),
-            format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
-        ));
-    }
-    Ok(())
-}
-
 /// lookup3 `hashlittle(data, 0)` of the next `len` bytes of `r`, read through a small stack
 /// buffer (the checksum of a structure parsed from a stream, without copying it out).
-pub fn lookup3_read<R: Read>(r: &mut R, len: u64) -> std::io::Result<u32> {
+pub(crate) fn lookup3_read<R: Read>(r: &mut R, len: u64) -> std::io::Result<u32> {
     let init = 0xdead_beefu32.wrapping_add(len as u32);
     let (mut a, mut b, mut c) = (init, init, init);
     if len == 0 {

@@ -547,8 +547,8 @@ fn visit(seen: &mut HashSet<u64>, addr: u64, what: &'static str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::Limits;
+    use crate::raw::binary::test_bytes::Bytes as Encoder;
     use crate::raw::checksum::lookup3;
-    use crate::raw::cursor::Encoder;
     use crate::storage::MemStorage;
     use std::sync::Arc;
 

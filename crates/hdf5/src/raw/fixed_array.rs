@@ -417,8 +417,8 @@ impl FixedArray {
 mod tests {
     use super::*;
     use crate::Limits;
+    use crate::raw::binary::test_bytes::Bytes as Encoder;
     use crate::raw::checksum::lookup3;
-    use crate::raw::cursor::Encoder;
     use crate::storage::MemStorage;
     use std::sync::Arc;
 

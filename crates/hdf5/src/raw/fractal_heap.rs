@@ -889,9 +889,9 @@ fn rebrand(e: Error, what: &'static str, address: u64) -> Error {
 mod tests {
     use super::*;
     use crate::filters::ChunkEncoder;
+    use crate::raw::binary::test_bytes::Bytes as Encoder;
     use crate::raw::btree_v2::tests::{header as bt_header, leaf as bt_leaf, source};
     use crate::raw::checksum::lookup3;
-    use crate::raw::cursor::Encoder;
     use crate::raw::messages::filter_pipeline::{Filter, id};
 
     const HEAP: u64 = 0;

@@ -54,7 +54,7 @@ pub(crate) struct HeapObjectHeader {
 #[binrw]
 #[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VlenRef {
+pub(crate) struct VlenRef {
     /// Elements (or bytes, for strings) of the value.
     pub len: u32,
     /// Address of the collection (undefined for an empty value written so).
@@ -67,12 +67,12 @@ pub struct VlenRef {
 
 impl VlenRef {
     /// Decode an element of `4 + size of offsets + 4` bytes.
-    pub fn decode(bytes: &[u8], sizes: Sizes) -> Result<VlenRef> {
+    pub(crate) fn decode(bytes: &[u8], sizes: Sizes) -> Result<VlenRef> {
         binary::parse(bytes, 0, "variable-length element", sizes)
     }
 
     /// Encode.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub(crate) fn encode(&self, sizes: Sizes) -> Vec<u8> {
         binary::encode(self, sizes)
     }
 }

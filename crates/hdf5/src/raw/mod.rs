@@ -4,11 +4,10 @@
 //! Field widths travel in a small `Copy` [`Sizes`]; blocks are fetched through [`Source`],
 //! which checks every address range against the file and the allocation budget.
 
-pub mod binary;
+pub(crate) mod binary;
 pub mod btree_v1;
 pub mod btree_v2;
 pub mod checksum;
-pub mod cursor;
 pub mod extensible_array;
 pub mod fixed_array;
 pub mod fractal_heap;
@@ -22,5 +21,4 @@ pub mod symbol_table_entry;
 pub mod symbol_table_node;
 
 pub use binary::Sizes;
-pub use cursor::{Cursor, Encoder};
 pub use source::Source;

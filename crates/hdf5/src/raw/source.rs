@@ -3,7 +3,7 @@
 //! All structure reads go through [`Source::block`], which checks the address range against
 //! the file length and the metadata budget before allocating.
 
-use super::cursor::Sizes;
+use super::binary::Sizes;
 use crate::storage::ReadAt;
 use crate::{Error, Limits, Result};
 use std::sync::Arc;

@@ -56,7 +56,7 @@ impl AttributeInfo {
     }
 
     /// Encode (creation order neither tracked nor indexed: what the writer stores).
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub(crate) fn encode(&self, sizes: Sizes) -> Vec<u8> {
         let m = AttributeInfoMessage {
             flags: 0,
             max_creation_index: None,

@@ -141,7 +141,7 @@ impl Link {
     }
 
     /// Encode as the writer stores links: a UTF-8 name, no creation order.
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub(crate) fn encode(&self, sizes: Sizes) -> Vec<u8> {
         let n = self.name.len();
         let width_bits = if n < 256 {
             0

@@ -56,7 +56,7 @@ impl LinkInfo {
     }
 
     /// Encode (creation order neither tracked nor indexed: what the writer's groups need).
-    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+    pub(crate) fn encode(&self, sizes: Sizes) -> Vec<u8> {
         let m = LinkInfoMessage {
             flags: 0,
             max_creation_index: None,

@@ -9,7 +9,8 @@
 //!   (pread), or memory maps (feature `mmap`), plus a fault-injecting backend for crash tests
 //!   and HDF5-compatible file locking.
 //! - [`raw`]: bytes on disk, one module per HDF5 structure (superblock, object header and its
-//!   messages, B-trees, heaps, chunk indexes), parsed from bounded blocks.
+//!   messages, B-trees, heaps, chunk indexes), each declared once with binrw for reading and
+//!   writing, parsed from bounded blocks.
 //! - [`filters`]: the chunk filter pipeline (deflate via zlib-rs, shuffle, fletcher32, lzf).
 //! - [`model`]: files, groups, datasets, attributes; typed, selection and ndarray reads.
 //! - [`write`]: the writer (earliest-format structures) and the atomic commit protocol.

@@ -285,7 +285,8 @@ pub(crate) fn uints<R: Read + Seek>(
     (0..n).map(|_| read_uint(r, width)).collect()
 }
 
-/// Writer for [`uints`].
+/// Writer for [`uints`] (binrw hands `write_with` functions the field itself: a `&Vec`).
+#[allow(clippy::ptr_arg)]
 pub(crate) fn uints_w<W: Write + Seek>(
     v: &Vec<u64>,
     w: &mut W,

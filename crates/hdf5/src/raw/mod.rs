@@ -1,8 +1,13 @@
 //! Bytes on disk: one module per HDF5 structure, named as the specification names it, each
-//! parsing (and, where the writer needs it, encoding) that structure from a bounded block.
+//! declaring that structure once with binrw (`BinRead` + `BinWrite`, little-endian): the
+//! reader parses it and the writer (`crate::write`) encodes it from the same declaration.
+//! Bit-packed datatypes and variable-width heap IDs implement binrw's traits by hand.
 //!
-//! Field widths travel in a small `Copy` [`Sizes`]; blocks are fetched through [`Source`],
-//! which checks every address range against the file and the allocation budget.
+//! Field widths travel in a small `Copy` [`Sizes`], passed as binrw arguments; blocks are
+//! fetched through [`Source`], which checks every address range against the file and the
+//! allocation budget, and are parsed from the slice (the shared field types, bounded counts,
+//! checksummed streams and the mapping of binrw errors to [`crate::Error`] live in
+//! `binary.rs`).
 
 pub(crate) mod binary;
 pub mod btree_v1;

@@ -99,7 +99,8 @@ pub(crate) struct FilterPipelineMessage {
     #[br(if(version == 1))]
     #[bw(if(*version == 1))]
     pub reserved: Option<[u8; 6]>,
-    #[br(parse_with = vec, args(filters as usize, 8, (version,)))]
+    // A description takes at least 6 bytes (version 2, a library filter, no client data).
+    #[br(parse_with = vec, args(filters as usize, 6, (version,)))]
     #[bw(args(*version))]
     pub descriptions: Vec<FilterDescription>,
 }
@@ -158,5 +159,29 @@ impl FilterPipeline {
             .collect();
         let m = FilterPipelineMessage { version: 1, reserved: Some([0; 6]), descriptions };
         binary::encode(&m, ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_2_library_filters_take_six_bytes() {
+        // Version 2, one filter: fletcher32 (ID 3 < 256: no name length), flags 0, no values.
+        let p = FilterPipeline::decode(&[2, 1, 3, 0, 0, 0, 0, 0], 0).unwrap();
+        assert_eq!(p.filters, vec![Filter { id: 3, name: None, flags: 0, params: vec![] }]);
+        // Version 1 round trip, with a name and an odd number of client values.
+        let p = FilterPipeline {
+            filters: vec![
+                Filter { id: id::DEFLATE, name: None, flags: 0, params: vec![6] },
+                Filter { id: 32001, name: Some("blosc".into()), flags: 1, params: vec![1, 2] },
+            ],
+        };
+        let back = FilterPipeline::decode(&p.encode_v1(), 0).unwrap();
+        assert_eq!(back.filters[1], p.filters[1]);
+        assert_eq!(back.filters[0].params, vec![6]);
+        // A count the message cannot hold is an error, not an allocation.
+        assert!(FilterPipeline::decode(&[2, 32, 3, 0], 0).is_err());
     }
 }

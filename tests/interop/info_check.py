@@ -52,17 +52,17 @@ def expected_info(path):
                     "chunks": list(d.chunks) if d.chunks else None,
                     "compression": comp, "stored_bytes": d.id.get_storage_size()}
         layers = [layer("", f["matrix"])] if "matrix" in f else []
-        if "layers" in f:
-            layers += [layer(n, f["layers"][n]) for n in sorted(f["layers"])]
+        layers += [layer(n, f["layers"][n]) for n in lt.members_of(f, "layers", "dataset")]
         out = {"spec_version": t["spec"], "shape": t["shape"], "layers": layers}
         for axis in ("row", "col"):
             g = f.get(f"{axis}_attrs")
             out[f"{axis}_attrs"] = [
                 {"name": n, "dtype": lt.dtype_word(g[n].dtype), "shape": list(g[n].shape)}
-                for n in sorted(g)] if g is not None else []
+                for n in lt.members_of(f, f"{axis}_attrs", "dataset")]
             out[f"{axis}_graphs"] = [{"name": n, "edges": len(e["a"])}
                                      for n, e in sorted(t[f"{axis}_graphs"].items())]
         out["global_attrs"] = {k: plain(v["values"]) for k, v in t["globals"].items()}
+        out["other"] = lt.other_members(f)
     return out, t
 
 

@@ -139,12 +139,73 @@ def dataset_entry(d, legacy):
     return {"dtype": dtype_word(dt), "shape": list(d.shape), "values": values(d[()], dt, legacy)}
 
 
+ROOT_MEMBERS = ("matrix", "layers", "row_attrs", "col_attrs", "row_graphs", "col_graphs",
+                "row_edges", "col_edges", "attrs")
+
+
+def kind(parent, name):
+    """What a member is, in `loom info`'s words (soft links followed, as h5py does)."""
+    link = parent.get(name, getlink=True)
+    if isinstance(link, h5py.ExternalLink):
+        return "external"
+    obj = parent.get(name)
+    if obj is None:
+        return "softlink"
+    if isinstance(obj, h5py.Group):
+        return "group"
+    if isinstance(obj, h5py.Dataset):
+        return "dataset"
+    return "datatype"
+
+
+def members_of(f, path, want):
+    """Names of the members of group `path` that are of kind `want` (sorted)."""
+    g = f.get(path)
+    if not isinstance(g, h5py.Group):
+        return []
+    return sorted(n for n in g if kind(g, n) == want)
+
+
+def other_members(f):
+    """Members beyond the loom spec, as `loom info` lists them under "other": non-datasets in
+    row_attrs/col_attrs/layers/attrs, non-groups in the graph groups, members of a graph
+    other than a/b/w, and anything at the root beyond the spec's names."""
+    out = []
+    def beyond(path, want):
+        g = f.get(path)
+        if not isinstance(g, h5py.Group):
+            return
+        for n in g:
+            k = kind(g, n)
+            if k != want:
+                out.append({"path": f"{path}/{n}", "type": k})
+            elif want == "group":
+                sub = g[n]
+                for m in sub:
+                    if m not in ("a", "b", "w"):
+                        out.append({"path": f"{path}/{n}/{m}", "type": kind(sub, m)})
+    for p in ("/row_attrs", "/col_attrs", "/layers", "/attrs"):
+        beyond(p, "dataset")
+    for p in ("/row_graphs", "/col_graphs", "/row_edges", "/col_edges"):
+        beyond(p, "group")
+    for n in f:
+        k = kind(f, n)
+        if n == "matrix" and k == "dataset":
+            continue
+        if n in ROOT_MEMBERS and n != "matrix" and k == "group":
+            continue
+        out.append({"path": f"/{n}", "type": k})
+    uniq = {o["path"]: o for o in out}
+    return [uniq[p] for p in sorted(uniq)]
+
+
 def graphs(f, axis):
     out = {}
     for group in (f"{axis}_graphs", f"{axis}_edges"):
         if group not in f:
             continue
-        for name, g in f[group].items():
+        for name in members_of(f, group, "group"):
+            g = f[group][name]
             if name in out:
                 continue
             out[name] = {
@@ -164,18 +225,18 @@ def truth(path):
         if "matrix" in f:
             layers[""] = {"dtype": f["matrix"].dtype.name,
                           "data": values(f["matrix"][()], f["matrix"].dtype, legacy)}
-        if "layers" in f:
-            for name, d in f["layers"].items():
-                layers[name] = {"dtype": d.dtype.name, "data": values(d[()], d.dtype, legacy)}
+        for name in members_of(f, "layers", "dataset"):
+            d = f["layers"][name]
+            layers[name] = {"dtype": d.dtype.name, "data": values(d[()], d.dtype, legacy)}
         out = {"spec": spec, "shape": shape, "layers": layers}
         for axis in ("row", "col"):
-            g = f.get(f"{axis}_attrs")
-            out[f"{axis}_attrs"] = {n: dataset_entry(d, legacy) for n, d in g.items()} if g else {}
+            out[f"{axis}_attrs"] = {n: dataset_entry(f[f"{axis}_attrs"][n], legacy)
+                                    for n in members_of(f, f"{axis}_attrs", "dataset")}
             out[f"{axis}_graphs"] = graphs(f, axis)
         glob = {}
         if "attrs" in f:
-            for n, d in f["attrs"].items():
-                glob[n] = dataset_entry(d, legacy)
+            for n in members_of(f, "attrs", "dataset"):
+                glob[n] = dataset_entry(f["attrs"][n], legacy)
         else:
             for n in f.attrs:
                 a = f.attrs.get_id(n)

@@ -107,10 +107,18 @@ def _(p):
     edit(p, lambda f: f["col_attrs"].create_dataset("Long", data=np.arange(M + 2.0)))
 
 
-@case("graph_float_vertices", "speconly", False, False, "/col_graphs/G/a")
+@case("graph_float_vertices_strict", "conventions", "raises", False, "/col_graphs/G/a",
+      "both reject; loompy's conventions mode opens the file with connect(validate=True), which "
+      "raises on the dtype")
+def _(p):
+    base(p, conventions=True)
+    edit(p, lambda f: graph(f, "col_graphs/G", np.array([0., 1.]), np.array([1., 2.]), np.ones(2)))
+
+
+@case("graph_fractional_vertices", "speconly", False, False, "/col_graphs/G/a")
 def _(p):
     base(p)
-    edit(p, lambda f: graph(f, "col_graphs/G", np.array([0., 1.]), np.array([1., 2.]), np.ones(2)))
+    edit(p, lambda f: graph(f, "col_graphs/G", np.array([0.5, 1.]), np.array([1., 2.]), np.ones(2)))
 
 
 @case("graph_int_weights", "speconly", False, False, "/row_graphs/G/w")
@@ -179,6 +187,25 @@ def _(p):
 
 
 # ---- cases where loompy is wrong: the answers differ, for the reason in the note -------------
+
+@case("graph_float_vertices", "speconly", False, True, None,
+      "LoomExperiment writes float64 a/b; whole numbers index vertices exactly, so the file reads "
+      "right everywhere: a warning naming the writer (an error with --strict, as loompy has it)")
+def _(p):
+    base(p)
+    edit(p, lambda f: graph(f, "col_graphs/G", np.array([0., 1.]), np.array([1., 2.]), np.ones(2)))
+
+
+@case("loomexperiment_granges_group", "speconly", "raises", True, None,
+      "LoomExperiment 1.x keeps GRanges/reducedDims as groups inside row_attrs/col_attrs; loompy "
+      "reads .shape of the group and crashes; readers skip such members (a warning)")
+def _(p):
+    base(p)
+    def add(f):
+        g = f["row_attrs"].create_group("GRanges")
+        g["seqnames"] = np.array([b"chr1"] * N)
+        g["start"] = np.arange(N)
+    edit(p, add)
 
 @case("graph_vertex_out_of_range", "speconly", True, False, "/col_graphs/G/b",
       "loompy never checks vertex indices against the matrix; a vertex >= M is no vertex")
@@ -404,8 +431,9 @@ def main():
     # loompy rejects SCopeLoomR's compound attributes and (as a legacy file) its vlen strings;
     # both are readable everywhere, so the file is valid for us (with --strict it is not).
     corpus[os.path.join(pub, "scopeloomr-example.loom")] = (False, True)
-    # float64 graph vertices a/b: the spec says int; both reject.
-    corpus[os.path.join(pub, "loomexperiment-L1_DRG_20_example.loom")] = (False, False)
+    # float64 graph vertices a/b: the spec says int, loompy rejects; whole numbers read right,
+    # so for us a warning naming LoomExperiment.
+    corpus[os.path.join(pub, "loomexperiment-L1_DRG_20_example.loom")] = (False, True)
     for path, (lp_expect, ours_expect) in corpus.items():
         lp, lp_errs = loompy_verdict(path, "speconly")
         ours = ours_verdict(loom, path, strict=False)

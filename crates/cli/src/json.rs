@@ -1,6 +1,6 @@
 //! JSON forms of HDF5 types and values, exactly as `spec/cli.md` and `h5canon.py` define them.
 
-use loomfile_hdf5::{Attribute, Charset, Datatype, Value};
+use loomfile_hdf5::{Attribute, Charset, Datatype, File, Value};
 use serde_json::{Map, Value as J, json};
 
 /// The dtype object of the dump format.
@@ -36,8 +36,30 @@ pub fn dtype(t: &Datatype) -> J {
             }
             json!({"kind": "compound", "fields": f})
         }
+        Datatype::Reference { kind, .. } => {
+            json!({"kind": "reference", "to": if *kind == 1 { "region" } else { "object" }})
+        }
         other => json!({"kind": "other", "str": loomfile_hdf5::model::convert::describe(other)}),
     }
+}
+
+/// A value of type `t` in the dump format, with object references as the paths of the
+/// objects they point to (`null` for a null reference), as `h5canon.py` prints them.
+pub fn typed_value(v: &Value, t: &Datatype, f: &File) -> J {
+    if !loomfile_hdf5::model::reference::is_object_reference(t) {
+        return value(v);
+    }
+    fn rec(v: &Value, f: &File) -> J {
+        match v {
+            Value::List(items) => J::Array(items.iter().map(|x| rec(x, f)).collect()),
+            Value::Bytes(b) => match f.reference_address(b) {
+                Some(addr) => f.path_of(addr).map(J::String).unwrap_or(J::Null),
+                None => J::Null,
+            },
+            other => value(other),
+        }
+    }
+    rec(v, f)
 }
 
 fn encoding(c: Charset) -> &'static str {
@@ -79,8 +101,8 @@ pub fn float(f: f64) -> J {
     }
 }
 
-/// The attrs object of a node.
-pub fn attrs(list: &[Attribute]) -> Result<J, loomfile_hdf5::Error> {
+/// The attrs object of a node (object references resolved in `f`).
+pub fn attrs(list: &[Attribute], f: &File) -> Result<J, loomfile_hdf5::Error> {
     let mut m = Map::new();
     for a in list {
         // numpy expands array-typed elements into trailing dimensions of the value.
@@ -94,7 +116,7 @@ pub fn attrs(list: &[Attribute]) -> Result<J, loomfile_hdf5::Error> {
         };
         m.insert(
             a.name().to_string(),
-            json!({"dtype": dtype(a.dtype()), "shape": shape, "value": value(&a.value()?)}),
+            json!({"dtype": dtype(a.dtype()), "shape": shape, "value": typed_value(&a.value()?, a.dtype(), f)}),
         );
     }
     Ok(J::Object(m))

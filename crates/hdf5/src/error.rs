@@ -72,7 +72,8 @@ pub enum Error {
         /// The path that was looked up.
         path: String,
     },
-    /// Another process holds a conflicting HDF5 file lock.
+    /// Another process holds a conflicting HDF5 file lock, or a writer could not lock a file
+    /// on a file system without locks (see [`crate::storage::lock`]).
     #[error("unable to lock file: {0}")]
     Locked(String),
     /// A write was attempted on a handle opened read-only, or on a format we only read.

@@ -17,15 +17,21 @@ use loomfile_hdf5::{AttrValue, DatasetSpec, Dataspace, Datatype, Object};
 use ndarray::{ArrayD, IxDyn};
 
 impl LoomFile {
-    /// Names of the row or column attributes, sorted.
+    /// Names of the row or column attributes (the datasets of `/row_attrs` or `/col_attrs`),
+    /// sorted. Members beyond the spec (groups) are not attributes: see
+    /// [`LoomFile::other_members`].
     pub fn attr_names(&self, axis: Axis) -> Vec<String> {
-        self.members(axis.attrs_group())
+        self.catalog().attrs(axis).to_vec()
+    }
+
+    fn has_attr(&self, axis: Axis, name: &str) -> bool {
+        self.catalog().attrs(axis).iter().any(|n| n == name)
     }
 
     /// One row or column attribute.
     pub fn attr(&self, axis: Axis, name: &str) -> Result<Values> {
         let path = format!("{}/{name}", axis.attrs_group());
-        if !self.exists(&path) {
+        if !self.has_attr(axis, name) {
             return Err(Error::Missing { kind: attr_kind(axis), name: name.to_string() });
         }
         read_dataset(&self.dataset(&path)?, self.legacy_strings())
@@ -34,7 +40,7 @@ impl LoomFile {
     /// The first of `names` that exists (loompy's alternative names), with its name.
     pub fn attr_first(&self, axis: Axis, names: &[&str]) -> Result<(String, Values)> {
         for n in names {
-            if self.attr_names(axis).iter().any(|x| x == n) {
+            if self.has_attr(axis, n) {
                 return Ok((n.to_string(), self.attr(axis, n)?));
             }
         }
@@ -47,7 +53,7 @@ impl LoomFile {
     pub fn attr_stack(&self, axis: Axis, names: &[&str]) -> Result<Values> {
         let present: Vec<Values> = names
             .iter()
-            .filter(|n| self.attr_names(axis).iter().any(|x| x == *n))
+            .filter(|n| self.has_attr(axis, n))
             .map(|n| self.attr(axis, n))
             .collect::<Result<_>>()?;
         match present.len() {
@@ -130,8 +136,8 @@ impl LoomFile {
     /// Names of the global attributes: datasets under `/attrs` when that group exists,
     /// otherwise the HDF5 attributes of the root group (loompy's rule).
     pub fn global_names(&self) -> Vec<String> {
-        if self.globals_in_group() {
-            return self.members("/attrs");
+        if let Some(g) = &self.catalog().globals {
+            return g.clone();
         }
         self.reader
             .root()

@@ -37,11 +37,36 @@ pub enum Error {
     /// The request is not valid (bad name, bad dtype, read-only file, ...).
     #[error("{0}")]
     Invalid(String),
+    /// An error about one file of several (a conversion's input or output): the file it
+    /// concerns, then the error.
+    #[error("{file}: {source}")]
+    InFile {
+        /// The file, as the caller named it.
+        file: String,
+        /// What went wrong there.
+        source: Box<Error>,
+    },
 }
 
 impl Error {
     /// An invalid-request error.
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+
+    /// The error about `file` (unchanged when it already names a file).
+    pub fn in_file(self, file: impl std::fmt::Display) -> Self {
+        match self {
+            e @ Error::InFile { .. } => e,
+            e => Error::InFile { file: file.to_string(), source: Box::new(e) },
+        }
+    }
+
+    /// The error itself, without the file it is about.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::InFile { source, .. } => source.cause(),
+            e => e,
+        }
     }
 }

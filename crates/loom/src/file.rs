@@ -2,6 +2,7 @@
 //! spec version, shape, and the transaction plumbing every mutating call goes through (each
 //! call commits atomically and stamps `last_modified` the way loompy does).
 
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::spec::{SPEC_VERSION, SpecVersion};
 use crate::timestamp;
@@ -79,6 +80,8 @@ pub struct LoomFile {
     /// Planned layer matrices, valid until the next commit.
     pub(crate) matrices:
         std::sync::Mutex<std::collections::HashMap<String, Arc<loomfile_scan::Matrix>>>,
+    /// The members of the loom groups by kind, built on first use after each commit.
+    pub(crate) catalog: std::sync::OnceLock<Catalog>,
 }
 
 impl std::fmt::Debug for LoomFile {
@@ -127,7 +130,17 @@ fn matrix_shape(f: &File) -> Result<(u64, u64)> {
     }
 }
 
-fn check_loom(f: &File) -> Result<()> {
+pub(crate) fn check_loom(f: &File) -> Result<()> {
+    // Another single-cell format (h5ad has `/layers`, 10x v3 a `/matrix` group): say which.
+    if !matches!(f.object("/matrix"), Ok(Object::Dataset(_)))
+        && let Some(foreign) = crate::sniff::identify(f)
+    {
+        let hint = match foreign.convert_name() {
+            Some(name) => format!("; `loom convert` ({name} to loom) turns it into a loom file"),
+            None => String::new(),
+        };
+        return Err(Error::NotLoom(format!("it is {foreign}{hint}")));
+    }
     let has = |p: &str| f.object(p).is_ok();
     if has("/matrix") || has("/row_attrs") || has("/col_attrs") || has("/layers") {
         Ok(())
@@ -141,7 +154,14 @@ impl LoomFile {
         check_loom(&reader)?;
         let spec = spec_version(&reader);
         let shape = matrix_shape(&reader)?;
-        Ok(LoomFile { reader, writer, spec, shape, matrices: Default::default() })
+        Ok(LoomFile {
+            reader,
+            writer,
+            spec,
+            shape,
+            matrices: Default::default(),
+            catalog: Default::default(),
+        })
     }
 
     /// Open read-only (shared HDF5 lock).
@@ -209,6 +229,7 @@ impl LoomFile {
             spec: SpecVersion { text: Some(SPEC_VERSION.into()) },
             shape: (0, 0),
             matrices: Default::default(),
+            catalog: Default::default(),
         };
         for (k, v) in file_attrs {
             f.stage_global(k, v)?;
@@ -278,6 +299,7 @@ impl LoomFile {
         if let Ok(mut m) = self.matrices.lock() {
             m.clear();
         }
+        self.catalog = Default::default();
         Ok(())
     }
 
@@ -297,12 +319,9 @@ impl LoomFile {
         Ok(self.reader.dataset(path)?)
     }
 
-    /// Member names of a group of the committed file (empty if it does not exist).
-    pub(crate) fn members(&self, group: &str) -> Vec<String> {
-        match self.reader.object(group) {
-            Ok(Object::Group(g)) => g.member_names().unwrap_or_default(),
-            _ => Vec::new(),
-        }
+    /// The members of the loom groups by kind (see [`crate::catalog`]).
+    pub(crate) fn catalog(&self) -> &Catalog {
+        self.catalog.get_or_init(|| Catalog::build(&self.reader))
     }
 
     /// The file-level `last_modified` (loompy's `ds.last_modified()`): `/attrs/last_modified`

@@ -40,14 +40,7 @@ impl LoomFile {
 
     /// Graph names (current and legacy groups), sorted, without duplicates.
     pub fn graph_names(&self, axis: Axis) -> Vec<String> {
-        let mut v = self.members(axis.graphs_group());
-        for n in self.members(axis.legacy_graphs_group()) {
-            if !v.contains(&n) {
-                v.push(n);
-            }
-        }
-        v.sort();
-        v
+        self.catalog().graphs(axis).to_vec()
     }
 
     /// Read a graph.
@@ -76,7 +69,30 @@ impl LoomFile {
                 })
                 .collect()
         };
-        Ok(Graph { a: idx(a)?, b: idx(b)?, w })
+        let (a, b) = (idx(a)?, idx(b)?);
+        // Vertices index the axis: out-of-range ones (LoomExperiment before 1.0 wrote 1-based
+        // indices) would index past every per-vertex array.
+        let n = self.len(axis);
+        if let Some(&bad) = a.iter().chain(&b).find(|&&v| v >= n) {
+            return Err(Error::invalid(format!(
+                "{g}: vertex {bad} out of range (the graph has {n} vertices{})",
+                if a.iter().chain(&b).all(|&v| v >= 1 && v <= n) {
+                    "; the indices look 1-based"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(Graph { a, b, w })
+    }
+
+    /// Number of edges of a graph (the length of its `a`), without reading it.
+    pub fn graph_edges(&self, axis: Axis, name: &str) -> Result<u64> {
+        let g = self
+            .graph_group(axis, name)
+            .ok_or_else(|| Error::Missing { kind: "graph", name: name.to_string() })?;
+        let d = self.dataset(&format!("{g}/a"))?;
+        Ok(d.shape().and_then(|s| s.first().copied()).unwrap_or(0))
     }
 
     /// Store a graph (replacing it): `a`, `b` as int32 (int64 when needed), `w` as float64,

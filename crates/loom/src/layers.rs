@@ -140,7 +140,7 @@ impl LoomFile {
         if self.exists("/matrix") {
             v.push(String::new());
         }
-        v.extend(self.members("/layers"));
+        v.extend(self.catalog().layers.iter().cloned());
         v
     }
 

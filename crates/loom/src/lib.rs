@@ -8,7 +8,8 @@
 //! graphs (COO edge lists) and global attributes. [`LoomFile`] opens one read-only by
 //! default or read-write on request; every mutating call is one atomic commit.
 //!
-//! Modules: [`file`] (open/create, spec version, timestamps), [`layers`], [`attrs`] (row,
+//! Modules: [`file`] (open/create, spec version, timestamps), [`catalog`] (what the groups
+//! hold, and the members beyond the spec every reader skips), [`layers`], [`attrs`] (row,
 //! column and global attributes), [`graphs`], [`values`] (typed attribute values),
 //! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
 //! [`validate`] (the spec and loompy's conventions, checked correctly), [`ops`] (add_columns,
@@ -18,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod attrs;
+pub mod catalog;
 pub mod changes;
 pub mod create;
 pub mod error;
@@ -30,6 +32,7 @@ pub mod ops;
 mod parallel;
 pub mod reader;
 pub mod refs;
+pub mod sniff;
 pub mod sparse;
 pub mod spec;
 pub mod stats;

@@ -123,16 +123,14 @@ pub fn validate_bytes(bytes: Vec<u8>, strict: bool) -> Result<Report> {
 }
 
 fn check_loomish(f: &hdf5::File) -> Result<()> {
-    if ["/matrix", "/layers", "/row_attrs", "/col_attrs"].iter().any(|p| f.exists(p)) {
-        Ok(())
-    } else {
-        Err(Error::NotLoom("no /matrix, /layers, /row_attrs or /col_attrs".into()))
-    }
+    crate::file::check_loom(f)
 }
 
 /// Validate any HDF5 file as a loom file.
 pub fn validate_hdf5(f: &hdf5::File, strict: bool) -> Report {
-    let mut v = Validator { f, strict, report: Report::default(), era: Era::Legacy, shape: None };
+    let other = crate::catalog::Catalog::build(f).other;
+    let mut v =
+        Validator { f, strict, report: Report::default(), era: Era::Legacy, shape: None, other };
     v.run();
     v.report
 }
@@ -234,6 +232,8 @@ struct Validator<'a> {
     era: Era,
     /// The shape of `/matrix`, when it is a proper 2-D dataset.
     shape: Option<(u64, u64)>,
+    /// Members beyond the spec (see [`crate::catalog`]), reported once each.
+    other: Vec<crate::catalog::Other>,
 }
 
 /// How a path looked up.
@@ -311,9 +311,51 @@ impl Validator<'_> {
         for axis in [Axis::Rows, Axis::Cols] {
             self.graphs(axis);
         }
+        self.beyond();
         if self.strict {
             self.conventions();
         }
+    }
+
+    /// True when `path` is a member beyond the spec (reported by [`Self::beyond`]).
+    fn is_other(&self, path: &str) -> bool {
+        self.other.iter().any(|o| o.path == path)
+    }
+
+    /// Members beyond the spec: warnings naming the writer that stores them so (readers skip
+    /// them). With `strict`, the ones loompy's validator trips over (a group where it wants
+    /// an attribute, layer or global dataset, a dataset where it wants a graph group) are
+    /// errors, as loompy rejects those files.
+    fn beyond(&mut self) {
+        let other = std::mem::take(&mut self.other);
+        for o in &other {
+            let parent = o.path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+            let in_loom_group = matches!(
+                parent,
+                "/row_attrs"
+                    | "/col_attrs"
+                    | "/layers"
+                    | "/attrs"
+                    | "/row_graphs"
+                    | "/col_graphs"
+                    | "/row_edges"
+                    | "/col_edges"
+            );
+            let kind = o.kind.name();
+            let who = match (parent, o.kind) {
+                ("/row_attrs" | "/col_attrs", crate::catalog::MemberKind::Group) => {
+                    " (LoomExperiment keeps GRanges, GRangesList and reducedDims as groups there)"
+                }
+                _ => "",
+            };
+            let msg = format!("{}: a {kind} beyond the loom spec{who}; readers skip it", o.path);
+            if self.strict && in_loom_group {
+                self.error(format!("{msg} (loompy's validator rejects it)"));
+            } else {
+                self.warn(msg);
+            }
+        }
+        self.other = other;
     }
 
     // ----- version -----
@@ -420,7 +462,10 @@ impl Validator<'_> {
                         Era::Legacy => {
                             let legacy = p.replace("_graphs", "_edges");
                             if p.ends_with("_graphs") && self.f.exists(&legacy) {
-                                format!("{p}: missing (graphs are under the legacy {legacy})")
+                                format!(
+                                    "{p}: missing (graphs are under the legacy {legacy}, as \
+                                     loompy 1.x and SCopeLoomR wrote them; read from there)"
+                                )
                             } else {
                                 format!("{p}: missing (required since spec 2.0)")
                             }
@@ -442,7 +487,8 @@ impl Validator<'_> {
             for p in ["/row_edges", "/col_edges"] {
                 if self.f.exists(p) {
                     self.warn(format!(
-                        "{p}: legacy graph group in a {} file (graphs belong under {})",
+                        "{p}: legacy graph group in a {} file (graphs belong under {}; loompy \
+                         1.x and SCopeLoomR wrote them here); read from there",
                         self.era.name(),
                         p.replace("_edges", "_graphs")
                     ));
@@ -509,7 +555,9 @@ impl Validator<'_> {
         let Found::Group(g) = self.find("/layers") else { return };
         for (_name, path, found) in self.children(&g) {
             let Found::Dataset(d) = found else {
-                self.error(format!("{path}: is not a dataset (layers are 2-D datasets)"));
+                if !self.is_other(&path) {
+                    self.error(format!("{path}: is not a dataset (layers are 2-D datasets)"));
+                }
                 continue;
             };
             self.filters(&d);
@@ -560,6 +608,11 @@ impl Validator<'_> {
                     ));
                 }
             }
+            Kind::Compound if !self.strict => self.warn(format!(
+                "{what}: compound records (SCopeLoomR and SCENIC store embeddings and regulon \
+                 scores this way; the spec allows numbers and strings); read as one column per \
+                 field"
+            )),
             k @ (Kind::Bool | Kind::Enum | Kind::Compound) => {
                 if self.strict {
                     let word = match k {
@@ -588,7 +641,9 @@ impl Validator<'_> {
         };
         for (_name, path, found) in self.children(&g) {
             let Found::Dataset(d) = found else {
-                self.error(format!("{path}: is not a dataset"));
+                if !self.is_other(&path) {
+                    self.error(format!("{path}: is not a dataset"));
+                }
                 continue;
             };
             self.filters(&d);
@@ -616,7 +671,9 @@ impl Validator<'_> {
         if let Found::Group(g) = self.find("/attrs") {
             for (_name, path, found) in self.children(&g) {
                 let Found::Dataset(d) = found else {
-                    self.error(format!("{path}: is not a dataset"));
+                    if !self.is_other(&path) {
+                        self.error(format!("{path}: is not a dataset"));
+                    }
                     continue;
                 };
                 if d.shape().is_none() {
@@ -665,7 +722,9 @@ impl Validator<'_> {
             let Found::Group(g) = self.find(group) else { continue };
             for (_name, path, found) in self.children(&g) {
                 let Found::Group(_) = found else {
-                    self.error(format!("{path}: is not a group (a graph holds a, b and w)"));
+                    if !self.is_other(&path) {
+                        self.error(format!("{path}: is not a group (a graph holds a, b and w)"));
+                    }
                     continue;
                 };
                 self.graph(axis, &path, n);
@@ -711,6 +770,26 @@ impl Validator<'_> {
                         "{p}: dtype {} is not allowed (weights are float16/32/64)",
                         describe(dt)
                     ));
+                }
+            } else if NumType::of(dt).is_some_and(NumType::is_float) && !self.strict {
+                // LoomExperiment (R) writes a and b as float64: harmless while the values
+                // are whole numbers, which every reader (ours included) takes as indices.
+                let found = float_vertices(&d);
+                let whole = matches!(found, Ok(None));
+                match found {
+                    Ok(None) => self.warn(format!(
+                        "{p}: dtype {} vertex indices (LoomExperiment writes graphs this way; \
+                         the spec says integers); the values are whole numbers and read as \
+                         indices",
+                        describe(dt)
+                    )),
+                    Ok(Some(bad)) => self.error(format!(
+                        "{p}: vertex index {bad} is not a non-negative whole number"
+                    )),
+                    Err(e) => self.error(at(&p, e)),
+                }
+                if whole {
+                    vertex_sets.push((p, d));
                 }
             } else if !is_vertex_type(dt) {
                 self.error(format!(
@@ -965,11 +1044,41 @@ impl Validator<'_> {
     }
 }
 
-/// (min, max) of a 1-D integer dataset, read in blocks; `None` when empty.
+/// The first value of a 1-D float dataset that is not a whole number >= 0, if any.
+fn float_vertices(d: &Dataset) -> hdf5::Result<Option<f64>> {
+    let n = d.shape().and_then(|s| s.first().copied()).unwrap_or(0);
+    const BLOCK: u64 = 1 << 20;
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let v = d.read_selection::<f64>(&[Selection::Range(start, end)])?;
+        if let Some(&bad) = v.iter().find(|x| !(**x >= 0.0 && x.fract() == 0.0 && **x < 9.0e15)) {
+            return Ok(Some(bad));
+        }
+        start = end;
+    }
+    Ok(None)
+}
+
+/// (min, max) of a 1-D integer dataset (or whole-number floats), read in blocks; `None`
+/// when empty.
 fn vertex_range(d: &Dataset) -> hdf5::Result<Option<(i128, i128)>> {
     let n = d.shape().and_then(|s| s.first().copied()).unwrap_or(0);
     if n == 0 {
         return Ok(None);
+    }
+    if NumType::of(d.dtype()).is_some_and(NumType::is_float) {
+        let (mut lo, mut hi) = (i128::MAX, i128::MIN);
+        let mut start = 0;
+        while start < n {
+            let end = (start + (1 << 20)).min(n);
+            for x in d.read_selection::<f64>(&[Selection::Range(start, end)])? {
+                lo = lo.min(x as i128);
+                hi = hi.max(x as i128);
+            }
+            start = end;
+        }
+        return Ok(Some((lo, hi)));
     }
     let signed = matches!(d.dtype(), Datatype::Integer { signed: true, .. });
     const BLOCK: u64 = 1 << 20;

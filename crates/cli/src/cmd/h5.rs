@@ -18,7 +18,7 @@ pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> Cli
     if as_json {
         let mut arr = Vec::with_capacity(nodes.len());
         for n in &nodes {
-            arr.push(node_json(&n.path, &n.kind, !no_data).map_err(|e| CliError::h5(file, e))?);
+            arr.push(node_json(&f, &n.path, &n.kind, !no_data).map_err(|e| CliError::h5(file, e))?);
         }
         serde_json::to_writer(&mut out, &J::Array(arr)).map_err(CliError::io)?;
         writeln!(out).map_err(CliError::io_std)?;
@@ -27,14 +27,15 @@ pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> Cli
             match &n.kind {
                 NodeKind::Group { attrs } => {
                     writeln!(out, "GROUP {}", n.path).map_err(CliError::io_std)?;
-                    print_attrs(&mut out, attrs).map_err(|e| CliError::h5(file, e))?;
+                    print_attrs(&mut out, attrs, &f).map_err(|e| CliError::h5(file, e))?;
                 }
                 NodeKind::Dataset { dataset, attrs, data } => {
                     writeln!(out, "DATASET {} {}", n.path, describe(dataset))
                         .map_err(CliError::io_std)?;
-                    print_attrs(&mut out, attrs).map_err(|e| CliError::h5(file, e))?;
+                    print_attrs(&mut out, attrs, &f).map_err(|e| CliError::h5(file, e))?;
                     if let Some(d) = data {
-                        writeln!(out, "    DATA {}", json::value(d)).map_err(CliError::io_std)?;
+                        writeln!(out, "    DATA {}", json::typed_value(d, dataset.dtype(), &f))
+                            .map_err(CliError::io_std)?;
                     }
                 }
                 NodeKind::Datatype(t) => writeln!(out, "DATATYPE {} {}", n.path, json::dtype(t))
@@ -58,6 +59,7 @@ pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> Cli
 fn print_attrs(
     out: &mut impl Write,
     attrs: &[loomfile_hdf5::Attribute],
+    f: &File,
 ) -> loomfile_hdf5::Result<()> {
     for a in attrs {
         let v = a.value()?;
@@ -66,16 +68,16 @@ fn print_attrs(
             "    ATTRIBUTE {} {} = {}",
             a.name(),
             json::dtype(a.dtype()),
-            json::value(&v)
+            json::typed_value(&v, a.dtype(), f)
         );
     }
     Ok(())
 }
 
-fn node_json(path: &str, kind: &NodeKind, with_data: bool) -> loomfile_hdf5::Result<J> {
+fn node_json(f: &File, path: &str, kind: &NodeKind, with_data: bool) -> loomfile_hdf5::Result<J> {
     Ok(match kind {
         NodeKind::Group { attrs } => {
-            json!({"path": path, "type": "group", "attrs": json::attrs(attrs)?})
+            json!({"path": path, "type": "group", "attrs": json::attrs(attrs, f)?})
         }
         NodeKind::Dataset { dataset, attrs, data } => {
             let shape = match dataset.shape() {
@@ -83,9 +85,12 @@ fn node_json(path: &str, kind: &NodeKind, with_data: bool) -> loomfile_hdf5::Res
                 None => J::Null,
             };
             let mut o = json!({"path": path, "type": "dataset", "dtype": json::dtype(dataset.dtype()),
-                               "shape": shape, "attrs": json::attrs(attrs)?});
+                               "shape": shape, "attrs": json::attrs(attrs, f)?});
             if with_data {
-                o["data"] = data.as_ref().map(json::value).unwrap_or(J::Null);
+                o["data"] = data
+                    .as_ref()
+                    .map(|d| json::typed_value(d, dataset.dtype(), f))
+                    .unwrap_or(J::Null);
             }
             o
         }

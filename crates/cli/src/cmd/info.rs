@@ -7,9 +7,16 @@ use loomfile_hdf5::{Datatype, Object};
 use serde_json::{Map, Value as J, json};
 use std::io::Write;
 
-/// Open a loom file read-only, mapping errors to one line.
+/// Open a loom file read-only, mapping errors to one line; the file's warnings (members
+/// beyond the spec that readers skip, a lock the file system could not take) go to stderr
+/// once.
 pub fn open_loom(file: &str) -> Result<LoomFile, CliError> {
-    LoomFile::open(file).map_err(|e| CliError::fail(format!("{file}: {e}")))
+    let f = LoomFile::open(file).map_err(|e| CliError::fail(format!("{file}: {e}")))?;
+    for w in f.warnings() {
+        let w = if w.starts_with(file) { w } else { format!("{file}: {w}") };
+        eprintln!("warning: {w}");
+    }
+    Ok(f)
 }
 
 /// The dtype word of the contract for an HDF5 type.
@@ -43,10 +50,10 @@ fn attr_list(f: &LoomFile, axis: Axis) -> Result<Vec<J>, CliError> {
 fn graph_list(f: &LoomFile, axis: Axis, file: &str) -> Result<Vec<J>, CliError> {
     let mut out = Vec::new();
     for name in f.graph_names(axis) {
-        let g = f
-            .graph(axis, &name)
+        let edges = f
+            .graph_edges(axis, &name)
             .map_err(|e| CliError::fail(format!("{file}: graph {name}: {e}")))?;
-        out.push(json!({"name": name, "edges": g.edges()}));
+        out.push(json!({"name": name, "edges": edges}));
     }
     Ok(out)
 }
@@ -74,6 +81,7 @@ pub fn info_json(f: &LoomFile, file: &str) -> Result<J, CliError> {
         "row_graphs": graph_list(f, Axis::Rows, file)?,
         "col_graphs": graph_list(f, Axis::Cols, file)?,
         "global_attrs": globals,
+        "other": f.other_members().iter().map(|o| json!({"path": o.path, "type": o.kind.name()})).collect::<Vec<_>>(),
     }))
 }
 
@@ -129,6 +137,19 @@ pub fn info(file: &str, as_json: bool) -> CliResult {
             w(
                 &mut out,
                 format!("  {:<20} {} edges", g["name"].as_str().unwrap_or(""), g["edges"]),
+            )?;
+        }
+    }
+    if let Some(other) = j["other"].as_array().filter(|o| !o.is_empty()) {
+        w(&mut out, "beyond the loom spec (skipped by readers):".into())?;
+        for o in other {
+            w(
+                &mut out,
+                format!(
+                    "  {:<20} {}",
+                    o["path"].as_str().unwrap_or(""),
+                    o["type"].as_str().unwrap_or("")
+                ),
             )?;
         }
     }

@@ -18,6 +18,10 @@ pub struct OpenOptions {
     /// Lock policy; `None` reads `HDF5_USE_FILE_LOCKING` like libhdf5.
     #[cfg(feature = "fs")]
     pub lock: Option<crate::storage::lock::LockPolicy>,
+    /// The locking call; `None` is the system's `flock` (tests stand in file systems that
+    /// cannot lock).
+    #[cfg(feature = "fs")]
+    pub lock_layer: Option<Arc<dyn crate::storage::lock::LockLayer>>,
     /// Memory-map the file instead of positional reads (feature `mmap`).
     #[cfg(feature = "mmap")]
     pub mmap: bool,
@@ -40,6 +44,10 @@ pub struct FileInner {
     caches: Mutex<Caches>,
     #[cfg(feature = "fs")]
     _lock: Option<std::fs::File>,
+    /// Why the file is read without a lock, when the file system could not lock it.
+    lock_warning: Option<String>,
+    /// Object header address -> first path (built when a reference is first resolved).
+    pub(crate) paths: std::sync::OnceLock<HashMap<u64, String>>,
 }
 
 impl std::fmt::Debug for FileInner {
@@ -67,9 +75,15 @@ impl File {
     /// Open `path` read-only with options.
     #[cfg(feature = "fs")]
     pub fn open_with(path: impl AsRef<std::path::Path>, opts: &OpenOptions) -> Result<File> {
-        use crate::storage::lock::{LockKind, LockPolicy, lock};
+        use crate::storage::lock::{LockKind, LockPolicy, SystemLocks, acquire};
         let f = std::fs::File::open(path.as_ref()).map_err(Error::io)?;
-        lock(&f, LockKind::Shared, opts.lock.unwrap_or_else(LockPolicy::from_env))?;
+        let policy = opts.lock.unwrap_or_else(LockPolicy::from_env);
+        let what = path.as_ref().display().to_string();
+        let acquired = match &opts.lock_layer {
+            Some(layer) => acquire(&f, LockKind::Shared, policy, layer.as_ref(), &what)?,
+            None => acquire(&f, LockKind::Shared, policy, &SystemLocks, &what)?,
+        };
+        let warning = acquired.warning().map(str::to_string);
         // WASI has no `dup` (try_clone fails with Unsupported) and no locks to keep alive;
         // the storage below owns `f`, so no second handle is needed there.
         #[cfg(not(target_os = "wasi"))]
@@ -81,9 +95,14 @@ impl File {
             // SAFETY: opt-in; the caller accepts that concurrent truncation raises SIGBUS.
             #[allow(unsafe_code)]
             let map = unsafe { crate::storage::MmapStorage::map(&f).map_err(Error::io)? };
-            return Self::build(Arc::new(map), opts.limits, lock_handle);
+            return Self::build(Arc::new(map), opts.limits, lock_handle, warning);
         }
-        Self::build(Arc::new(crate::storage::FileStorage::new(f)), opts.limits, lock_handle)
+        Self::build(
+            Arc::new(crate::storage::FileStorage::new(f)),
+            opts.limits,
+            lock_handle,
+            warning,
+        )
     }
 
     /// Open an in-memory image.
@@ -94,15 +113,16 @@ impl File {
     /// Open over any positional reader (a browser `File`, a network range reader, ...).
     pub fn from_storage(storage: Arc<dyn ReadAt>, limits: Limits) -> Result<File> {
         #[cfg(feature = "fs")]
-        return Self::build(storage, limits, None);
+        return Self::build(storage, limits, None, None);
         #[cfg(not(feature = "fs"))]
-        Self::build(storage, limits)
+        Self::build(storage, limits, None)
     }
 
     fn build(
         storage: Arc<dyn ReadAt>,
         limits: Limits,
         #[cfg(feature = "fs")] lock: Option<std::fs::File>,
+        lock_warning: Option<String>,
     ) -> Result<File> {
         let superblock = Superblock::read(storage.as_ref())?;
         let len = storage.len().map_err(Error::io)?;
@@ -114,8 +134,16 @@ impl File {
                 caches: Mutex::new(Caches::default()),
                 #[cfg(feature = "fs")]
                 _lock: lock,
+                lock_warning,
+                paths: Default::default(),
             }),
         })
+    }
+
+    /// Why the file is open without a lock, when the file system could not take one (one
+    /// line naming the file; tools print it once). `None` when locked or locks are off.
+    pub fn lock_warning(&self) -> Option<&str> {
+        self.inner.lock_warning.as_deref()
     }
 
     /// The superblock.

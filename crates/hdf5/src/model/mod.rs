@@ -10,5 +10,6 @@ pub(crate) mod index_v4;
 pub mod object;
 pub mod path;
 pub mod read;
+pub mod reference;
 pub mod value;
 pub mod walk;

@@ -85,6 +85,7 @@ pub struct Writer {
     tables: HashMap<NodeId, (u64, u64)>,
     #[cfg(feature = "fs")]
     finish: Option<Finish>,
+    lock_warning: Option<String>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -159,6 +160,7 @@ impl Writer {
             tables: HashMap::new(),
             #[cfg(feature = "fs")]
             finish: None,
+            lock_warning: None,
         })
     }
 
@@ -193,6 +195,7 @@ impl Writer {
             tables: HashMap::new(),
             #[cfg(feature = "fs")]
             finish: None,
+            lock_warning: None,
         };
         w.root = w.load(root_addr, "/".to_string(), None)?;
         Ok(w)
@@ -221,20 +224,43 @@ impl Writer {
         Ok(w)
     }
 
-    /// Open `path` for editing, with an exclusive HDF5-compatible lock.
+    /// Open `path` for editing, with an exclusive HDF5-compatible lock. On a file system
+    /// that cannot lock, this refuses unless `HDF5_USE_FILE_LOCKING` is `BEST_EFFORT` or
+    /// `FALSE` (see [`crate::storage::lock`]).
     #[cfg(feature = "fs")]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Writer> {
-        use crate::storage::lock::{LockKind, LockPolicy, lock};
+        Self::open_with(path, &crate::OpenOptions::default())
+    }
+
+    /// [`Writer::open`] with options (lock policy and lock layer; the limits apply to reads).
+    #[cfg(feature = "fs")]
+    pub fn open_with(
+        path: impl AsRef<std::path::Path>,
+        opts: &crate::OpenOptions,
+    ) -> Result<Writer> {
+        use crate::storage::lock::{LockKind, LockPolicy, SystemLocks, acquire};
         let f = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(path.as_ref())
             .map_err(Error::io)?;
-        lock(&f, LockKind::Exclusive, LockPolicy::from_env())?;
+        let policy = opts.lock.unwrap_or_else(LockPolicy::from_env);
+        let what = path.as_ref().display().to_string();
+        let acquired = match &opts.lock_layer {
+            Some(layer) => acquire(&f, LockKind::Exclusive, policy, layer.as_ref(), &what)?,
+            None => acquire(&f, LockKind::Exclusive, policy, &SystemLocks, &what)?,
+        };
         let lock_handle = f.try_clone().map_err(Error::io)?;
         let mut w = Self::open_in(Arc::new(crate::storage::FileStorage::new(f)))?;
         w.finish = Some(Finish::InPlace { _lock: lock_handle });
+        w.lock_warning = acquired.warning().map(str::to_string);
         Ok(w)
+    }
+
+    /// Why the file is edited without a lock (`BEST_EFFORT` on a file system that cannot
+    /// lock), if so.
+    pub fn lock_warning(&self) -> Option<&str> {
+        self.lock_warning.as_deref()
     }
 
     /// Commit, and for [`Writer::create`] sync and rename the temporary file into place.

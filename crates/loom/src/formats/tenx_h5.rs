@@ -15,8 +15,11 @@
 //! The loom file has one row per kept feature and one column per barcode:
 //! row attributes `Accession` (id), `Gene` (name), `FeatureType` and `Genome` (v3+:
 //! per feature; v2: the group name), plus any other per-feature dataset of `features`
-//! (e.g. `interval`) under its own name; column attribute `CellID` (the barcode as stored,
-//! no sample prefix). The main matrix keeps the stored integer type (or `dtype`) and is
+//! (e.g. `interval`) under its own name; in probe-barcode matrices (a `features/gene_id`
+//! dataset) `Accession` is the gene id and `ProbeID` the probe id, as scanpy reads them.
+//! Column attribute `CellID` (the barcode as stored, no sample prefix), plus any other
+//! per-barcode dataset of the matrix group (Space Ranger's `filtered_barcodes`) under its
+//! own name. The main matrix keeps the stored integer type (or `dtype`) and is
 //! streamed from the CSC columns one band of loom columns at a time
 //! ([`super::stored_sparse`]): memory is one chunk band, never the non-zeros or features x
 //! barcodes.
@@ -39,6 +42,8 @@ struct Located {
     /// Row attributes over all features of the group.
     features: Vec<(String, Values)>,
     barcodes: Vec<String>,
+    /// Column attributes besides `CellID` (per-barcode datasets).
+    barcode_attrs: Vec<(String, Values)>,
 }
 
 fn dataset(f: &File, path: &str) -> Result<Dataset> {
@@ -87,10 +92,21 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
     if is_matrix_group(f, "/matrix") && f.object("/matrix/features").is_ok() {
         let (nf, nb) = shape_of(f, "/matrix")?;
         let fg = "/matrix/features";
-        let mut features: Vec<(String, Values)> = vec![
-            ("Accession".into(), Values::strings(&strings(f, &format!("{fg}/id"))?)),
-            ("Gene".into(), Values::strings(&strings(f, &format!("{fg}/name"))?)),
-        ];
+        // Probe-barcode matrices (Cell Ranger 7+ Flex, Space Ranger 2+ probe sets): `id` is
+        // the probe, `gene_id` the gene.
+        let probes = f.object(&format!("{fg}/gene_id")).is_ok();
+        let mut features: Vec<(String, Values)> = if probes {
+            vec![
+                ("Accession".into(), Values::strings(&strings(f, &format!("{fg}/gene_id"))?)),
+                ("Gene".into(), Values::strings(&strings(f, &format!("{fg}/name"))?)),
+                ("ProbeID".into(), Values::strings(&strings(f, &format!("{fg}/id"))?)),
+            ]
+        } else {
+            vec![
+                ("Accession".into(), Values::strings(&strings(f, &format!("{fg}/id"))?)),
+                ("Gene".into(), Values::strings(&strings(f, &format!("{fg}/name"))?)),
+            ]
+        };
         if f.object(&format!("{fg}/feature_type")).is_ok() {
             features.push((
                 "FeatureType".into(),
@@ -102,7 +118,7 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
                 .push(("Genome".into(), Values::strings(&strings(f, &format!("{fg}/genome"))?)));
         }
         // Other per-feature datasets (tag keys such as `interval`) under their own names.
-        let known = ["id", "name", "feature_type", "genome", "_all_tag_keys"];
+        let known = ["id", "name", "feature_type", "genome", "gene_id", "_all_tag_keys"];
         for name in f.group(fg)?.member_names()? {
             if known.contains(&name.as_str())
                 || features.iter().any(|(n, _)| n == &name)
@@ -118,6 +134,7 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
             }
         }
         let barcodes = strings(f, "/matrix/barcodes")?;
+        let barcode_attrs = per_barcode(f, "/matrix", nb)?;
         return Ok(Located {
             group: "/matrix".into(),
             version: 3,
@@ -125,6 +142,7 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
             n_barcodes: nb,
             features,
             barcodes,
+            barcode_attrs,
         });
     }
     let genomes = v2_genomes(f)?;
@@ -166,7 +184,36 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
         ("Genome".into(), Values::strings(&vec![genome.clone(); ids.len()])),
     ];
     let barcodes = strings(f, &format!("{g}/barcodes"))?;
-    Ok(Located { group: g, version: 2, n_features: nf, n_barcodes: nb, features, barcodes })
+    let barcode_attrs = per_barcode(f, &g, nb)?;
+    Ok(Located {
+        group: g,
+        version: 2,
+        n_features: nf,
+        n_barcodes: nb,
+        features,
+        barcodes,
+        barcode_attrs,
+    })
+}
+
+/// Per-barcode datasets of the matrix group besides the barcodes themselves (Space Ranger's
+/// `filtered_barcodes`, which scanpy reads into obs): kept as column attributes.
+fn per_barcode(f: &File, group: &str, nb: u64) -> Result<Vec<(String, Values)>> {
+    let known = ["barcodes", "data", "indices", "indptr", "shape", "genes", "gene_names"];
+    let mut out = Vec::new();
+    for name in f.group(group)?.member_names()? {
+        if known.contains(&name.as_str()) || crate::attrs::check_name(&name).is_err() {
+            continue;
+        }
+        if let Ok(Object::Dataset(d)) = f.object(&format!("{group}/{name}"))
+            && d.shape().as_deref() == Some(&[nb][..])
+            && let Ok(v) = crate::values::read_dataset(&d, false)
+            && (v.num_type().is_some() || matches!(v, Values::String(_) | Values::Bool(_)))
+        {
+            out.push((name, v));
+        }
+    }
+    Ok(out)
 }
 
 fn attr_strings(features: &[(String, Values)], name: &str) -> Option<Vec<String>> {
@@ -271,6 +318,11 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
             out.stage_attr(Axis::Rows, name, &v).at(output)?;
         }
         out.stage_attr(Axis::Cols, "CellID", &Values::strings(&loc.barcodes)).at(output)?;
+        for (name, v) in &loc.barcode_attrs {
+            if name != "CellID" {
+                out.stage_attr(Axis::Cols, name, v).at(output)?;
+            }
+        }
         out.commit().at(output)?;
         out.close().at(output)?;
     });

@@ -16,13 +16,10 @@ use std::path::{Path, PathBuf};
 
 // ----- errors -----
 
-/// Prefix an error with the file it concerns (once).
+/// Attribute an error to the file it concerns: the first file named wins, so a read error
+/// of the input stays the input's even when the whole conversion is wrapped for the output.
 pub(crate) fn at_file(path: &Path) -> impl Fn(Error) -> Error + '_ {
-    move |e| {
-        let p = path.display().to_string();
-        let msg = e.to_string();
-        if msg.starts_with(&format!("{p}: ")) { e } else { Error::Invalid(format!("{p}: {msg}")) }
-    }
+    move |e| e.in_file(path.display())
 }
 
 /// Extension: `.at(path)` on results.

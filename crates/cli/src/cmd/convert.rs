@@ -44,6 +44,8 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "T")]
     pub dtype: Option<String>,
     /// Loom input: the layer to export (default: the main matrix; for h5ad it becomes X).
+    /// h5ad input: the layer that becomes the main matrix (X, if any, becomes layer "X");
+    /// needed when the file has no X.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
     /// Matrix Market: row attributes table (read for mtx -> loom, written for loom -> mtx).
@@ -113,8 +115,8 @@ fn options(a: &ConvertArgs, from: Format, to: Format) -> Result<ConvertOptions, 
     if (a.chunks.is_some()) && to != Format::Loom {
         return Err(CliError::usage("--chunks applies to loom outputs"));
     }
-    if a.layer.is_some() && from != Format::Loom {
-        return Err(CliError::usage("--layer applies to loom inputs"));
+    if a.layer.is_some() && !matches!(from, Format::Loom | Format::H5ad) {
+        return Err(CliError::usage("--layer applies to loom and h5ad inputs"));
     }
     if (a.row_attrs.is_some() || a.col_attrs.is_some()) && from != Format::Mtx && to != Format::Mtx
     {
@@ -153,7 +155,11 @@ fn options(a: &ConvertArgs, from: Format, to: Format) -> Result<ConvertOptions, 
 
 /// `loom convert IN OUT [--from F] [--to F] [options]`.
 pub fn convert(a: &ConvertArgs, quiet: bool) -> CliResult {
-    let from = format_of(&a.from, &a.input, "from")?;
+    // The input's content decides over its name (an h5ad saved as `.h5`, a 10x `.h5` ...).
+    let from = match (&a.from, Format::detect(&a.input)) {
+        (None, Some(f)) => f,
+        _ => format_of(&a.from, &a.input, "from")?,
+    };
     let to = format_of(&a.to, &a.output, "to")?;
     if !Format::supported(from, to) {
         return Err(CliError::usage(format!(

@@ -129,6 +129,24 @@ impl Format {
         })
     }
 
+    /// The format of an existing HDF5 file from its content: loom (a `/matrix` dataset),
+    /// h5ad, or a 10x HDF5 matrix ([`crate::sniff`]); `None` for anything else (not HDF5,
+    /// MuData, a folder). Content wins over the extension: scanpy's `.h5` may be an h5ad.
+    pub fn detect(path: &Path) -> Option<Format> {
+        if path.is_dir() {
+            return None;
+        }
+        let f = loomfile_hdf5::File::open(path).ok()?;
+        if matches!(f.object("/matrix"), Ok(loomfile_hdf5::Object::Dataset(_))) {
+            return Some(Format::Loom);
+        }
+        match crate::sniff::identify(&f)? {
+            crate::sniff::Foreign::H5ad => Some(Format::H5ad),
+            crate::sniff::Foreign::TenxH5 { .. } => Some(Format::TenxH5),
+            crate::sniff::Foreign::MuData => None,
+        }
+    }
+
     /// True when [`convert`] handles `from` -> `to`.
     pub fn supported(from: Format, to: Format) -> bool {
         matches!(
@@ -179,7 +197,8 @@ pub struct ConvertOptions {
     /// integers saturate.
     pub dtype: Option<NumType>,
     /// From loom: the layer to export (`""`, the main matrix, by default; for h5ad it
-    /// becomes X).
+    /// becomes X). From h5ad: the layer that becomes the loom main matrix (X, when present,
+    /// then becomes the layer `X`); required when the file has no X.
     pub layer: Option<String>,
     /// Matrix Market: row attributes TSV (read for mtx -> loom, written for loom -> mtx).
     pub row_attrs: Option<PathBuf>,

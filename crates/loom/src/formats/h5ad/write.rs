@@ -259,6 +259,14 @@ fn write_frame(
             continue;
         }
         let v = f.attr(axis, &name).at(input)?;
+        // All-numeric records (SCopeLoomR's Embedding {_X, _Y}) go to obsm/varm as (n, k).
+        let v = match numeric_records(&v) {
+            Some(m) => {
+                multis.push((name, m));
+                continue;
+            }
+            None => v,
+        };
         match v.shape().len() {
             1 => columns.push((name, v)),
             2 => multis.push((name, v)),
@@ -350,6 +358,22 @@ fn write_frame(
         }
     }
     Ok(())
+}
+
+/// 1-D records whose fields are all numbers as an (n, fields) float64 array.
+fn numeric_records(v: &Values) -> Option<Values> {
+    let Values::Compound(fields) = v else { return None };
+    let n = v.len();
+    let cols: Vec<Vec<f64>> = fields
+        .iter()
+        .map(|(_, f)| (f.shape() == [n] && f.num_type().is_some()).then(|| f.to_f64()).flatten())
+        .collect::<Option<_>>()?;
+    if cols.is_empty() {
+        return None;
+    }
+    let k = cols.len();
+    let data: Vec<f64> = (0..n).flat_map(|i| cols.iter().map(move |c| c[i])).collect();
+    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&[n, k]), data).ok().map(Values::Float64)
 }
 
 /// A growing 1-D chunked dataset written one full chunk at a time.

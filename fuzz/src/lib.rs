@@ -175,6 +175,8 @@ pub fn open_walk_read(data: &[u8]) {
     let storage = Arc::new(MemStorage::frozen(data.to_vec()));
     let Ok(file) = File::from_storage(storage, Limits::strict()) else { return };
     let Ok(root) = file.root() else { return };
+    // Object-reference resolution walks every path once (h5 dump's reference printing).
+    let _ = file.path_of(root.address());
     let (mut values, mut raw, mut total) = (VALUE_BUDGET, RAW_BUDGET, 0u64);
     let mut queue = VecDeque::from([(root.address(), "/".to_string())]);
     let mut seen = HashSet::new();

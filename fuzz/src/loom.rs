@@ -24,6 +24,8 @@ pub fn loom_open_validate(data: &[u8]) {
     let _ = loomfile::validate::validate_hdf5(&h5, true);
     let Ok(f) = LoomFile::from_hdf5(h5) else { return };
     let _ = f.validate(false);
+    let _ = (f.other_members(), f.warnings());
+    let _ = loomfile::sniff::identify(f.hdf5());
     let (n, m) = f.shape();
     for axis in [Axis::Rows, Axis::Cols] {
         for name in f.attr_names(axis) {
@@ -31,6 +33,7 @@ pub fn loom_open_validate(data: &[u8]) {
         }
         for name in f.graph_names(axis) {
             let _ = f.graph(axis, &name);
+            let _ = f.graph_edges(axis, &name);
         }
     }
     for name in f.global_names() {

@@ -49,9 +49,14 @@ impl CliError {
     }
 }
 
-/// Open an HDF5 file read-only, mapping errors to one line.
+/// Open an HDF5 file read-only, mapping errors to one line (a lock the file system could
+/// not take is one warning on stderr).
 pub fn open_h5(file: &str) -> Result<loomfile_hdf5::File, CliError> {
-    loomfile_hdf5::File::open(file).map_err(|e| CliError::h5(file, e))
+    let f = loomfile_hdf5::File::open(file).map_err(|e| CliError::h5(file, e))?;
+    if let Some(w) = f.lock_warning() {
+        eprintln!("warning: {w}");
+    }
+    Ok(f)
 }
 
 #[derive(Parser)]

@@ -73,7 +73,9 @@ impl LoomFile {
         // Vertices index the axis: out-of-range ones (LoomExperiment before 1.0 wrote 1-based
         // indices) would index past every per-vertex array.
         let n = self.len(axis);
-        if let Some(&bad) = a.iter().chain(&b).find(|&&v| v >= n) {
+        if self.shape != (0, 0)
+            && let Some(&bad) = a.iter().chain(&b).find(|&&v| v >= n)
+        {
             return Err(Error::invalid(format!(
                 "{g}: vertex {bad} out of range (the graph has {n} vertices{})",
                 if a.iter().chain(&b).all(|&v| v >= 1 && v <= n) {

@@ -112,7 +112,11 @@ pub fn validate(f: &LoomFile, strict: bool) -> Report {
 pub fn validate_path(path: impl AsRef<std::path::Path>, strict: bool) -> Result<Report> {
     let f = hdf5::File::open(path)?;
     check_loomish(&f)?;
-    Ok(validate_hdf5(&f, strict))
+    let mut r = validate_hdf5(&f, strict);
+    if let Some(w) = f.lock_warning() {
+        r.warnings.push(w.to_string());
+    }
+    Ok(r)
 }
 
 /// [`validate_path`] for an in-memory image.

@@ -15,7 +15,8 @@ use pyo3::exceptions::{PyKeyError, PyOSError, PyValueError};
 /// Convert a library error.
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
-    match e {
+    // An error about one file of several (a conversion's input): the kind of its cause.
+    match e.cause() {
         E::Missing { .. } => PyKeyError::new_err(msg),
         E::Shape { .. } | E::Invalid(_) => PyValueError::new_err(msg),
         E::NotLoom(_) => PyOSError::new_err(msg),

@@ -4,6 +4,9 @@
 //! warning. The full comparison against h5py, anndata and scanpy is
 //! `crates/cli/tests/real_world.rs`.
 
+// Opens files by path and converts them: needs `fs`.
+#![cfg(feature = "fs")]
+
 use loomfile::formats::{ConvertOptions, Format, convert};
 use loomfile::{Axis, LoomFile, Values};
 use std::path::PathBuf;

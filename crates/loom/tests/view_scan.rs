@@ -140,7 +140,8 @@ fn map_applies_several_functions_in_one_pass() {
 fn medium() -> LoomFile {
     let p =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/loom/medium.loom");
-    LoomFile::open(p).unwrap()
+    // By bytes, so the test also runs without the `fs` feature (wasm32-wasip1).
+    LoomFile::from_bytes(std::fs::read(p).unwrap()).unwrap()
 }
 
 /// medium.loom (300 x 200, 5 x 4 chunks, float32 and uint16 layers): items of a batch are

@@ -57,6 +57,14 @@ fn main() -> ExitCode {
 
 fn ci(_args: &[String]) -> Result<(), String> {
     let started = std::time::Instant::now();
+    // CI builds everything once from scratch: incremental caches and full debug info only
+    // cost disk (a CI run once died of a full disk in the test build) and time there.
+    // SAFETY: set before any thread of this process is started.
+    unsafe {
+        std::env::set_var("CARGO_INCREMENTAL", "0");
+        std::env::set_var("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+        std::env::set_var("CARGO_PROFILE_TEST_DEBUG", "line-tables-only");
+    }
     util::step("venv", || venv::ensure().map(|_| ()))?;
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;

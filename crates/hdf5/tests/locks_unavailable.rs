@@ -2,6 +2,8 @@
 //! a lock layer that fails the way they do (ENOLCK, ENOSYS, EOPNOTSUPP) stands in for
 //! `flock`. Read-only opens succeed with one warning, read the data and never write a byte;
 //! writers refuse unless the policy is best effort (or off), and then edit normally.
+//! Not on wasm, which has no advisory locks at all (every open is unlocked there).
+#![cfg(not(target_family = "wasm"))]
 
 use loomfile_hdf5::storage::lock::{LockKind, LockLayer, LockPolicy};
 use loomfile_hdf5::{AttrValue, File, OpenOptions, Writer};

@@ -303,8 +303,21 @@ pub(crate) fn bytes<R: Read + Seek>(r: &mut R, _: Endian, (n,): (usize,)) -> Bin
         let pos = r.stream_position()?;
         return Err(malformed(pos, format!("{n} bytes needed, {left} left in the block")));
     }
-    let mut v = vec![0u8; n];
-    r.read_exact(&mut v)?;
+    // Small bodies (most metadata) go through a stack buffer: one malloc and one copy, no
+    // zeroing; larger ones through `take` + `read_to_end`, which fills the reserved space
+    // without zeroing it when the stream reads into uninitialised buffers (cursors do).
+    let mut v = Vec::with_capacity(n);
+    if n <= 256 {
+        let mut buf = [0u8; 256];
+        r.read_exact(&mut buf[..n])?;
+        v.extend_from_slice(&buf[..n]);
+    } else {
+        r.take(n as u64).read_to_end(&mut v)?;
+        if v.len() < n {
+            let pos = r.stream_position()?;
+            return Err(malformed(pos, format!("{n} bytes needed, {} read", v.len())));
+        }
+    }
     Ok(v)
 }
 

@@ -141,7 +141,8 @@ fn messages_v1<R: Read + Seek>(
     e: Endian,
     (limit, total): (usize, usize),
 ) -> BinResult<Vec<MessageV1>> {
-    let mut out = Vec::new();
+    // Room for messages of about 32 bytes (a guess from real headers), never past the limit.
+    let mut out = Vec::with_capacity((remaining(r)? / 32).min(limit as u64) as usize);
     let start = r.stream_position()?;
     while remaining(r)? >= 8 {
         let pos = r.stream_position()?;
@@ -225,7 +226,7 @@ fn messages_v2<R: Read + Seek>(
     (track_order, limit, total): (bool, usize, usize),
 ) -> BinResult<Vec<MessageV2>> {
     let header_len = if track_order { 6 } else { 4 };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity((remaining(r)? / 32).min(limit as u64) as usize);
     while remaining(r)? >= header_len + 4 {
         let pos = r.stream_position()?;
         if out.len() >= limit {
@@ -384,6 +385,7 @@ impl ObjectHeader {
             let left = limit.saturating_sub(before);
             if self.version == 1 {
                 let b: BlockV1 = binary::parse(&bytes, block.address, WHAT, (left, limit))?;
+                self.messages.reserve(b.messages.len());
                 for m in b.messages {
                     let offset = block.address + m.at;
                     self.push(Message {
@@ -403,6 +405,7 @@ impl ObjectHeader {
                     let want = if first { "OHDR" } else { "OCHK" };
                     return Err(Error::malformed(WHAT, block.address, format!("{want} expected")));
                 }
+                self.messages.reserve(c.messages.len());
                 for m in c.messages {
                     let offset = block.address + m.at;
                     self.push(Message {

@@ -2,35 +2,57 @@
 //! v0/v1 superblock. Always `2 * size of offsets + 24` bytes: the 16-byte scratch pad is
 //! padded whatever it caches.
 
-use super::binary::{Sizes, uint, uint_w};
-use binrw::binrw;
+use super::binary::{Sizes, malformed, uint, uint_w};
+use binrw::io::{Read, Seek};
+use binrw::{BinRead, BinResult, Endian, binrw, binwrite};
 
 /// What the 16-byte scratch pad caches (the entry's "cache type" selects the variant).
-#[binrw]
+/// Written from this declaration; read by [`BinRead`] below, the cache type choosing the
+/// variant directly (binrw's derived enum reading would try each variant in turn, and every
+/// entry of an old-style group goes through here).
+#[binwrite]
 #[brw(little, import(cache_type: u32, s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScratchPad {
     /// Cache type 0: nothing.
-    #[br(pre_assert(cache_type == 0))]
     None,
     /// Cache type 1: the object is a group; addresses of its B-tree and local heap.
-    #[br(pre_assert(cache_type == 1))]
     Group {
         /// v1 B-tree (type 0) address.
-        #[br(parse_with = uint, args(s.offset))]
         #[bw(write_with = uint_w, args(s.offset))]
         btree: u64,
         /// Local heap address.
-        #[br(parse_with = uint, args(s.offset))]
         #[bw(write_with = uint_w, args(s.offset))]
         heap: u64,
     },
     /// Cache type 2: the entry is a soft link; offset of its value in the group's local heap.
-    #[br(pre_assert(cache_type == 2))]
     SoftLink {
         /// Offset of the NUL-terminated target path in the local heap.
         value_offset: u32,
     },
+}
+
+impl BinRead for ScratchPad {
+    type Args<'a> = (u32, Sizes);
+
+    fn read_options<R: Read + Seek>(
+        r: &mut R,
+        e: Endian,
+        (cache_type, s): (u32, Sizes),
+    ) -> BinResult<Self> {
+        Ok(match cache_type {
+            0 => ScratchPad::None,
+            1 => ScratchPad::Group {
+                btree: uint(r, e, (s.offset,))?,
+                heap: uint(r, e, (s.offset,))?,
+            },
+            2 => ScratchPad::SoftLink { value_offset: u32::read_options(r, e, ())? },
+            t => {
+                let pos = r.stream_position()?;
+                return Err(malformed(pos, format!("unknown cache type {t}")));
+            }
+        })
+    }
 }
 
 impl ScratchPad {

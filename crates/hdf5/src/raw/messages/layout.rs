@@ -3,7 +3,8 @@
 
 use crate::raw::binary::{self, Len, MaybeAddr, Sizes, bytes, uints, uints_w, vec};
 use crate::{Error, Result};
-use binrw::binrw;
+use binrw::io::{Read, Seek};
+use binrw::{BinRead, BinResult, Endian, binrw, binwrite};
 
 const WHAT: &str = "layout message";
 
@@ -57,8 +58,25 @@ pub(crate) struct LayoutV1V2 {
     pub compact_data: Vec<u8>,
 }
 
-/// Version 3: compact, contiguous, chunked with a v1 B-tree, or virtual.
+/// A version 3 chunked layout: the v1 B-tree's address and the chunk dimensions, the last
+/// being the element size.
 #[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkedV3 {
+    #[br(assert(
+        (2..=33).contains(&dimensionality),
+        "chunk dimensionality {}", dimensionality
+    ))]
+    pub dimensionality: u8,
+    #[brw(args_raw = s)]
+    pub address: MaybeAddr,
+    #[br(parse_with = vec, args(dimensionality as usize, 4, ()))]
+    pub dims: Vec<u32>,
+}
+
+/// Version 3: compact, contiguous, chunked with a v1 B-tree, or virtual.
+#[binwrite]
 #[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum LayoutV3 {
@@ -67,17 +85,7 @@ pub(crate) enum LayoutV3 {
     #[brw(magic = 1u8)]
     Contiguous(#[brw(args_raw = s)] ContiguousStorage),
     #[brw(magic = 2u8)]
-    Chunked {
-        #[br(assert(
-            (2..=33).contains(&dimensionality),
-            "chunk dimensionality {}", dimensionality
-        ))]
-        dimensionality: u8,
-        #[brw(args_raw = s)]
-        address: MaybeAddr,
-        #[br(parse_with = vec, args(dimensionality as usize, 4, ()))]
-        dims: Vec<u32>,
-    },
+    Chunked(#[brw(args_raw = s)] ChunkedV3),
     #[brw(magic = 3u8)]
     Virtual,
 }
@@ -139,7 +147,7 @@ pub(crate) struct ChunkedV4 {
 }
 
 /// Versions 4 and 5: compact and contiguous as in version 3, chunked with any index.
-#[binrw]
+#[binwrite]
 #[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum LayoutV4 {
@@ -154,7 +162,7 @@ pub(crate) enum LayoutV4 {
 }
 
 /// The stored layout message, one variant per version.
-#[binrw]
+#[binwrite]
 #[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum LayoutMessage {
@@ -168,6 +176,53 @@ pub(crate) enum LayoutMessage {
     V4(#[brw(args_raw = s)] LayoutV4),
     #[brw(magic = 5u8)]
     V5(#[brw(args_raw = s)] LayoutV4),
+}
+
+// The tagged enums above are written by binrw from their declarations; they are read by
+// hand, the tag byte selecting the variant (binrw's derived enum reading tries each variant
+// in turn, allocating an error for every tag that does not match).
+
+impl BinRead for LayoutV3 {
+    type Args<'a> = Sizes;
+    fn read_options<R: Read + Seek>(r: &mut R, e: Endian, s: Sizes) -> BinResult<Self> {
+        let pos = r.stream_position()?;
+        Ok(match u8::read_options(r, e, ())? {
+            0 => LayoutV3::Compact(CompactStorage::read_options(r, e, ())?),
+            1 => LayoutV3::Contiguous(ContiguousStorage::read_options(r, e, s)?),
+            2 => LayoutV3::Chunked(ChunkedV3::read_options(r, e, s)?),
+            3 => LayoutV3::Virtual,
+            class => return Err(binary::malformed(pos, format!("layout class {class}"))),
+        })
+    }
+}
+
+impl BinRead for LayoutV4 {
+    type Args<'a> = Sizes;
+    fn read_options<R: Read + Seek>(r: &mut R, e: Endian, s: Sizes) -> BinResult<Self> {
+        let pos = r.stream_position()?;
+        Ok(match u8::read_options(r, e, ())? {
+            0 => LayoutV4::Compact(CompactStorage::read_options(r, e, ())?),
+            1 => LayoutV4::Contiguous(ContiguousStorage::read_options(r, e, s)?),
+            2 => LayoutV4::Chunked(ChunkedV4::read_options(r, e, s)?),
+            3 => LayoutV4::Virtual,
+            class => return Err(binary::malformed(pos, format!("layout class {class}"))),
+        })
+    }
+}
+
+impl BinRead for LayoutMessage {
+    type Args<'a> = Sizes;
+    fn read_options<R: Read + Seek>(r: &mut R, e: Endian, s: Sizes) -> BinResult<Self> {
+        let pos = r.stream_position()?;
+        Ok(match u8::read_options(r, e, ())? {
+            1 => LayoutMessage::V1(LayoutV1V2::read_options(r, e, s)?),
+            2 => LayoutMessage::V2(LayoutV1V2::read_options(r, e, s)?),
+            3 => LayoutMessage::V3(LayoutV3::read_options(r, e, s)?),
+            4 => LayoutMessage::V4(LayoutV4::read_options(r, e, s)?),
+            5 => LayoutMessage::V5(LayoutV4::read_options(r, e, s)?),
+            v => return Err(binary::malformed(pos, format!("layout message version {v}"))),
+        })
+    }
 }
 
 /// The chunk index of a layout v4/v5 chunked dataset (spec Appendix C).
@@ -298,7 +353,7 @@ impl Layout {
                 LayoutV3::Contiguous(c) => {
                     Layout::Contiguous { address: c.address.0, size: c.size.0 }
                 }
-                LayoutV3::Chunked { address, dims, .. } => {
+                LayoutV3::Chunked(ChunkedV3 { address, dims, .. }) => {
                     let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
                     Layout::Chunked {
                         version: 3,
@@ -362,11 +417,11 @@ impl Layout {
                 address: MaybeAddr(*address),
                 size: Len(*size),
             }),
-            Layout::Chunked { chunk, element_size, address, .. } => LayoutV3::Chunked {
+            Layout::Chunked { chunk, element_size, address, .. } => LayoutV3::Chunked(ChunkedV3 {
                 dimensionality: chunk.len() as u8 + 1,
                 address: MaybeAddr(*address),
                 dims: chunk.iter().chain([element_size]).map(|&d| d as u32).collect(),
-            },
+            }),
             Layout::Virtual => LayoutV3::Virtual,
         };
         binary::encode(&LayoutMessage::V3(m), sizes)

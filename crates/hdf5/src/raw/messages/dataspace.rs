@@ -2,7 +2,8 @@
 
 use crate::Result;
 use crate::raw::binary::{self, Len, Sizes, all_ones, vec, vec_if};
-use binrw::binrw;
+use binrw::io::{Read, Seek};
+use binrw::{BinRead, BinResult, Endian, binrw, binwrite};
 
 /// Largest rank HDF5 allows (H5S_MAX_RANK).
 pub const MAX_RANK: usize = 32;
@@ -10,40 +11,63 @@ pub const MAX_RANK: usize = 32;
 /// Marker for an unlimited maximum dimension.
 pub const UNLIMITED: u64 = u64::MAX;
 
-/// The stored message, one variant per version.
+/// Version 1: rank, flags, 5 reserved bytes, dimensions, optional maxima; rank 0 is a scalar.
 #[binrw]
 #[brw(little, import_raw(s: Sizes))]
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DataspaceV1 {
+    #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
+    pub rank: u8,
+    #[brw(pad_after = 5)]
+    pub flags: u8,
+    #[br(parse_with = vec, args(rank as usize, s.length as usize, s))]
+    #[bw(args_raw = s)]
+    pub dims: Vec<Len>,
+    #[br(parse_with = vec_if, args(flags & 1 != 0, rank as usize, s.length as usize, s))]
+    #[bw(args_raw = s)]
+    pub max: Option<Vec<Len>>,
+}
+
+/// Version 2: rank, flags and the dataspace type (0 scalar, 1 simple, 2 null).
+#[binrw]
+#[brw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DataspaceV2 {
+    #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
+    pub rank: u8,
+    pub flags: u8,
+    #[br(assert(kind <= 2, "unknown dataspace type {}", kind))]
+    pub kind: u8,
+    #[br(parse_with = vec_if, args(kind == 1, rank as usize, s.length as usize, s))]
+    #[bw(args_raw = s)]
+    pub dims: Option<Vec<Len>>,
+    #[br(parse_with = vec_if, args(kind == 1 && flags & 1 != 0, rank as usize, s.length as usize, s))]
+    #[bw(args_raw = s)]
+    pub max: Option<Vec<Len>>,
+}
+
+/// The stored message, one variant per version: written from this declaration, read by the
+/// version byte (binrw's derived enum reading would try each version in turn).
+#[binwrite]
+#[bw(little, import_raw(s: Sizes))]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum DataspaceMessage {
-    /// Version 1: rank, flags, 5 reserved bytes; rank 0 is a scalar.
-    #[brw(magic = 1u8)]
-    V1 {
-        #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
-        rank: u8,
-        #[brw(pad_after = 5)]
-        flags: u8,
-        #[br(parse_with = vec, args(rank as usize, s.length as usize, s))]
-        #[bw(args_raw = s)]
-        dims: Vec<Len>,
-        #[br(parse_with = vec_if, args(flags & 1 != 0, rank as usize, s.length as usize, s))]
-        #[bw(args_raw = s)]
-        max: Option<Vec<Len>>,
-    },
-    /// Version 2: rank, flags and the dataspace type (0 scalar, 1 simple, 2 null).
-    #[brw(magic = 2u8)]
-    V2 {
-        #[br(assert(rank as usize <= MAX_RANK, "rank {} exceeds {}", rank, MAX_RANK))]
-        rank: u8,
-        flags: u8,
-        #[br(assert(kind <= 2, "unknown dataspace type {}", kind))]
-        kind: u8,
-        #[br(parse_with = vec_if, args(kind == 1, rank as usize, s.length as usize, s))]
-        #[bw(args_raw = s)]
-        dims: Option<Vec<Len>>,
-        #[br(parse_with = vec_if, args(kind == 1 && flags & 1 != 0, rank as usize, s.length as usize, s))]
-        #[bw(args_raw = s)]
-        max: Option<Vec<Len>>,
-    },
+    #[bw(magic = 1u8)]
+    V1(#[bw(args_raw = s)] DataspaceV1),
+    #[bw(magic = 2u8)]
+    V2(#[bw(args_raw = s)] DataspaceV2),
+}
+
+impl BinRead for DataspaceMessage {
+    type Args<'a> = Sizes;
+    fn read_options<R: Read + Seek>(r: &mut R, e: Endian, s: Sizes) -> BinResult<Self> {
+        let pos = r.stream_position()?;
+        Ok(match u8::read_options(r, e, ())? {
+            1 => DataspaceMessage::V1(DataspaceV1::read_options(r, e, s)?),
+            2 => DataspaceMessage::V2(DataspaceV2::read_options(r, e, s)?),
+            v => return Err(binary::malformed(pos, format!("unsupported version {v}"))),
+        })
+    }
 }
 
 /// A decoded dataspace.
@@ -99,11 +123,11 @@ impl Dataspace {
             return Err(crate::Error::malformed(WHAT, offset, format!("unsupported version {v}")));
         }
         let (dims, max) = match binary::parse(data, offset, WHAT, sizes)? {
-            DataspaceMessage::V1 { dims, max, .. } if !dims.is_empty() => (dims, max),
-            DataspaceMessage::V1 { .. } => return Ok(Dataspace::Scalar),
-            DataspaceMessage::V2 { kind: 0, .. } => return Ok(Dataspace::Scalar),
-            DataspaceMessage::V2 { kind: 2, .. } => return Ok(Dataspace::Null),
-            DataspaceMessage::V2 { dims, max, .. } => match dims {
+            DataspaceMessage::V1(DataspaceV1 { dims, max, .. }) if !dims.is_empty() => (dims, max),
+            DataspaceMessage::V1(_) => return Ok(Dataspace::Scalar),
+            DataspaceMessage::V2(DataspaceV2 { kind: 0, .. }) => return Ok(Dataspace::Scalar),
+            DataspaceMessage::V2(DataspaceV2 { kind: 2, .. }) => return Ok(Dataspace::Null),
+            DataspaceMessage::V2(DataspaceV2 { dims, max, .. }) => match dims {
                 Some(d) if !d.is_empty() => (d, max),
                 _ => return Ok(Dataspace::Scalar),
             },
@@ -134,16 +158,20 @@ impl Dataspace {
     /// Encode as version 1 (scalar as rank 0) or version 2 (needed for null).
     pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
         let m = match self {
-            Dataspace::Null => {
-                DataspaceMessage::V2 { rank: 0, flags: 0, kind: 2, dims: None, max: None }
-            }
+            Dataspace::Null => DataspaceMessage::V2(DataspaceV2 {
+                rank: 0,
+                flags: 0,
+                kind: 2,
+                dims: None,
+                max: None,
+            }),
             Dataspace::Scalar => {
-                DataspaceMessage::V1 { rank: 0, flags: 0, dims: Vec::new(), max: None }
+                DataspaceMessage::V1(DataspaceV1 { rank: 0, flags: 0, dims: Vec::new(), max: None })
             }
             Dataspace::Simple { dims, max } => {
                 let has_max = max != dims;
                 let unlimited = all_ones(sizes.length);
-                DataspaceMessage::V1 {
+                DataspaceMessage::V1(DataspaceV1 {
                     rank: dims.len() as u8,
                     flags: has_max as u8,
                     dims: dims.iter().map(|&d| Len(d)).collect(),
@@ -152,7 +180,7 @@ impl Dataspace {
                             .map(|&m| Len(if m == UNLIMITED { unlimited } else { m }))
                             .collect()
                     }),
-                }
+                })
             }
         };
         binary::encode(&m, sizes)

@@ -100,13 +100,9 @@ pub(crate) struct PrefixV1 {
 /// Parser of a message body of `size` bytes, with an error naming the message.
 fn body<R: Read + Seek>(r: &mut R, e: Endian, (kind, size): (u16, u16)) -> BinResult<Vec<u8>> {
     let pos = r.stream_position()?;
-    if remaining(r)? < size as u64 {
-        return Err(malformed(
-            pos,
-            format!("message of type {kind:#x} and size {size} overruns its block"),
-        ));
-    }
-    binary::bytes(r, e, (size as usize,))
+    binary::bytes(r, e, (size as usize,)).map_err(|_| {
+        malformed(pos, format!("message of type {kind:#x} and size {size} overruns its block"))
+    })
 }
 
 /// Parser of the current position (the file offset of a message body, relative to its block).
@@ -141,19 +137,21 @@ fn messages_v1<R: Read + Seek>(
     e: Endian,
     (limit, total): (usize, usize),
 ) -> BinResult<Vec<MessageV1>> {
-    // Room for messages of about 32 bytes (a guess from real headers), never past the limit.
-    let mut out = Vec::with_capacity((remaining(r)? / 32).min(limit as u64) as usize);
     let start = r.stream_position()?;
-    while remaining(r)? >= 8 {
-        let pos = r.stream_position()?;
+    let end = start + remaining(r)?;
+    // Room for messages of about 32 bytes (a guess from real headers), never past the limit.
+    let mut out = Vec::with_capacity(((end - start) / 32).min(limit as u64) as usize);
+    let mut pos = start;
+    while end - pos >= 8 {
         if out.len() >= limit {
             let (needed, total) = (total as u64 + 1, total as u64);
             return Err(fail(pos, Error::limit("object header messages", needed, total)));
         }
         out.push(MessageV1::read_options(r, e, ())?);
-        let pad = (8 - (r.stream_position()? - start) % 8) % 8;
-        if pad <= remaining(r)? {
-            r.seek(SeekFrom::Current(pad as i64))?;
+        pos = r.stream_position()?;
+        let pad = (8 - (pos - start) % 8) % 8;
+        if pad <= end - pos {
+            pos = r.seek(SeekFrom::Current(pad as i64))?;
         }
     }
     Ok(out)
@@ -226,17 +224,19 @@ fn messages_v2<R: Read + Seek>(
     (track_order, limit, total): (bool, usize, usize),
 ) -> BinResult<Vec<MessageV2>> {
     let header_len = if track_order { 6 } else { 4 };
-    let mut out = Vec::with_capacity((remaining(r)? / 32).min(limit as u64) as usize);
-    while remaining(r)? >= header_len + 4 {
-        let pos = r.stream_position()?;
+    let mut pos = r.stream_position()?;
+    let end = pos + remaining(r)?;
+    let mut out = Vec::with_capacity(((end - pos) / 32).min(limit as u64) as usize);
+    while end - pos >= header_len + 4 {
         if out.len() >= limit {
             let (needed, total) = (total as u64 + 1, total as u64);
             return Err(fail(pos, Error::limit("object header messages", needed, total)));
         }
         out.push(MessageV2::read_options(r, e, (track_order,))?);
+        pos = r.stream_position()?;
     }
     // The gap: too short for a message.
-    let gap = remaining(r)?.saturating_sub(4);
+    let gap = (end - pos).saturating_sub(4);
     r.seek(SeekFrom::Current(gap as i64))?;
     Ok(out)
 }

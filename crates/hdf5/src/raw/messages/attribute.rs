@@ -19,12 +19,12 @@ fn rest<R: Read + Seek>(r: &mut R, e: Endian, _: ()) -> BinResult<Vec<u8>> {
     bytes(r, e, (n,))
 }
 
-/// The stored attribute message: version 1 pads name, datatype and dataspace to 8 bytes;
-/// version 3 adds the name's character set.
+/// The fixed fields of an attribute message: version, flags, the three field sizes and (in
+/// version 3) the name's character set.
 #[binrw]
 #[brw(little)]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct AttributeMessageRaw {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AttributeHead {
     #[br(assert((1..=3).contains(&version), "unsupported version {}", version))]
     pub version: u8,
     /// Version 1: reserved; 2 and 3: bit 0 shared datatype, bit 1 shared dataspace.
@@ -36,12 +36,29 @@ pub(crate) struct AttributeMessageRaw {
     #[br(if(version == 3))]
     #[bw(if(*version == 3))]
     pub charset: Option<u8>,
+}
+
+impl AttributeHead {
+    /// Stored lengths of the name, datatype and dataspace fields (padded in version 1).
+    fn field_lengths(&self) -> [usize; 3] {
+        [self.name_size, self.datatype_size, self.dataspace_size].map(|n| padded(self.version, n))
+    }
+}
+
+/// The stored attribute message: version 1 pads name, datatype and dataspace to 8 bytes;
+/// version 3 adds the name's character set. Written from this declaration; read as its
+/// [`AttributeHead`] with the three fields and the value borrowed from the message body.
+#[binrw]
+#[brw(little)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AttributeMessageRaw {
+    pub head: AttributeHead,
     /// The name field (padded in version 1).
-    #[br(parse_with = bytes, args(padded(version, name_size)))]
+    #[br(parse_with = bytes, args(padded(head.version, head.name_size)))]
     pub name: Vec<u8>,
-    #[br(parse_with = bytes, args(padded(version, datatype_size)))]
+    #[br(parse_with = bytes, args(padded(head.version, head.datatype_size)))]
     pub datatype: Vec<u8>,
-    #[br(parse_with = bytes, args(padded(version, dataspace_size)))]
+    #[br(parse_with = bytes, args(padded(head.version, head.dataspace_size)))]
     pub dataspace: Vec<u8>,
     #[br(parse_with = rest)]
     pub data: Vec<u8>,
@@ -75,24 +92,37 @@ impl AttributeMessage {
     /// Decode an attribute message body.
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<AttributeMessage> {
         const WHAT: &str = "attribute message";
-        let m: AttributeMessageRaw = binary::parse(data, offset, WHAT, ())?;
-        let flags = if m.version == 1 { 0 } else { m.flags };
-        let name_raw = &m.name[..(m.name_size as usize).min(m.name.len())];
+        let (h, mut at): (AttributeHead, usize) = binary::parse_prefix(data, offset, WHAT, ())?;
+        let mut fields = [&data[..0]; 3];
+        for (field, len) in fields.iter_mut().zip(h.field_lengths()) {
+            *field = at.checked_add(len).and_then(|end| data.get(at..end)).ok_or_else(|| {
+                Error::malformed(
+                    WHAT,
+                    offset + at as u64,
+                    format!("{len} bytes needed, {} left in the block", data.len() - at),
+                )
+            })?;
+            at += len;
+        }
+        let [name_field, type_field, space_field] = fields;
+        let flags = if h.version == 1 { 0 } else { h.flags };
+        let name_raw = &name_field[..(h.name_size as usize).min(name_field.len())];
         let name =
             String::from_utf8_lossy(name_raw.split(|&b| b == 0).next().unwrap_or(&[])).into_owned();
-        let charset = m.charset.is_some() as u64;
-        let type_at = offset + 8 + charset + m.name.len() as u64;
+        let charset = h.charset.is_some() as u64;
+        let type_at = offset + 8 + charset + name_field.len() as u64;
         let dtype = if flags & 0x01 != 0 {
-            AttrType::Shared(SharedRef::decode(&m.datatype, type_at, sizes)?)
+            AttrType::Shared(SharedRef::decode(type_field, type_at, sizes)?)
         } else {
-            AttrType::Inline(Datatype::decode(&m.datatype, type_at)?)
+            AttrType::Inline(Datatype::decode(type_field, type_at)?)
         };
         if flags & 0x02 != 0 {
             return Err(Error::unsupported("shared dataspace in an attribute"));
         }
-        let space_at = type_at + m.datatype.len() as u64;
-        let space = Dataspace::decode(&m.dataspace, space_at, sizes)?;
-        Ok(AttributeMessage { name, dtype, space, data: m.data, creation_order: None })
+        let space_at = type_at + type_field.len() as u64;
+        let space = Dataspace::decode(space_field, space_at, sizes)?;
+        let value = data[at..].to_vec();
+        Ok(AttributeMessage { name, dtype, space, data: value, creation_order: None })
     }
 
     /// Encode as version 1 (name, type and space padded to 8 bytes).
@@ -112,12 +142,14 @@ impl AttributeMessage {
         let mut n = name.as_bytes().to_vec();
         n.push(0);
         let m = AttributeMessageRaw {
-            version: 1,
-            flags: 0,
-            name_size: n.len() as u16,
-            datatype_size: t.len() as u16,
-            dataspace_size: s.len() as u16,
-            charset: None,
+            head: AttributeHead {
+                version: 1,
+                flags: 0,
+                name_size: n.len() as u16,
+                datatype_size: t.len() as u16,
+                dataspace_size: s.len() as u16,
+                charset: None,
+            },
             name: pad(n),
             datatype: pad(t),
             dataspace: pad(s),

@@ -8,11 +8,13 @@
 //! | `test` | build and run the workspace tests with the venv wired in |
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
+//! | `callgrind` | instruction counts of the metadata parser (open + walk, chunk planning) against an earlier revision (`--base REV`; default the hand-written parser) |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
 mod bench_public;
+mod callgrind;
 mod fuzz;
 mod portability;
 mod python;
@@ -21,8 +23,7 @@ mod venv;
 
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask <ci|venv|fixtures|test|python|bench|portability|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|python|bench|callgrind|portability|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
         "portability" => portability::run(rest),
+        "callgrind" => callgrind::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

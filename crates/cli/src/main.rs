@@ -194,6 +194,11 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Rewrite a file in place without the dead space its edits left behind (atomic).
+    Compact {
+        /// The loom (or any HDF5) file.
+        file: String,
+    },
     /// HDF5-level tools for any HDF5 file.
     H5 {
         #[command(subcommand)]
@@ -313,6 +318,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Refs { file, output, url } => {
             cmd::refs::refs(&file, output.as_deref(), url.as_deref())
         }
+        Command::Compact { file } => cmd::h5::compact(&file, cli.quiet),
         Command::H5 { command } => match command {
             H5Command::Ls { file, recursive, verbose } => cmd::h5::ls(&file, recursive, verbose),
             H5Command::Dump { file, path, json, no_data } => {

@@ -212,3 +212,22 @@ pub fn repack(input: &str, output: &str, gzip: Option<u32>, quiet: bool) -> CliR
     }
     Ok(())
 }
+
+/// `loom compact FILE`: repack in place (a temporary file renamed over FILE), under an
+/// exclusive lock; prints the sizes before and after.
+pub fn compact(file: &str, quiet: bool) -> CliResult {
+    let spin = crate::progress::Progress::spinner("compacting", quiet);
+    let r = loomfile_hdf5::write::compact(file).map_err(|e| CliError::h5(file, e))?;
+    drop(spin);
+    if !quiet {
+        let saved = r.bytes_before.saturating_sub(r.bytes_after);
+        eprintln!(
+            "compacted {file}: {} -> {} bytes ({saved} bytes of dead space dropped)",
+            r.bytes_before, r.bytes_after
+        );
+        for n in &r.repack.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    Ok(())
+}

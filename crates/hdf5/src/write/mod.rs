@@ -18,6 +18,8 @@ pub mod attr;
 mod btree_v2;
 mod chunk_btree;
 mod commit;
+#[cfg(feature = "fs")]
+pub mod compact;
 mod dataset;
 mod dense;
 mod fractal_heap;
@@ -29,6 +31,8 @@ mod space;
 pub mod tree;
 
 pub use attr::{AttrValue, Data};
+#[cfg(feature = "fs")]
+pub use compact::{CompactReport, compact};
 pub use dataset::{DatasetSpec, LayoutSpec};
 pub use repack::{RepackOptions, RepackReport, repack};
 

@@ -8,7 +8,7 @@
 //! graphs (COO edge lists) and global attributes. [`LoomFile`] opens one read-only by
 //! default or read-write on request; every mutating call is one atomic commit.
 //!
-//! Modules: [`file`] (open/create, spec version, timestamps), [`catalog`] (what the groups
+//! Modules: [`file`](mod@file) (open/create, spec version, timestamps), [`catalog`] (what the groups
 //! hold, and the members beyond the spec every reader skips), [`layers`], [`attrs`] (row,
 //! column and global attributes), [`graphs`], [`values`] (typed attribute values),
 //! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
@@ -46,6 +46,34 @@ pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, LayerOptions, Sel};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, ToF64Lossy};
 pub use sparse::{Coo, Csr};
-pub use values::{NumType, Values};
+pub use values::{Element, NumType, Values};
+
+// Everything a user names when calling the public API, at the root.
+pub use catalog::{MemberKind, Other};
+pub use changes::Changes;
+pub use ops::{
+    AddLoomOptions, Aggregation, Block, CombineOptions, CombineReport, FillValues, SubsetReport,
+    combine_into, subset_into,
+};
+#[cfg(feature = "fs")]
+pub use ops::{MexOptions, MexReport, MexVersion, combine, combine_opened, import_mex, subset};
+pub use refs::Refs;
+pub use spec::SpecVersion;
+pub use stats::AxisStats;
+pub use validate::Report;
+pub use view::{Scan, ScanBatch, ScanOptions, View, ViewOptions};
+
+/// The HDF5 engine underneath (`loomfile-hdf5`): its types appear in some signatures
+/// ([`LoomFile::from_hdf5`], [`LoomFile::layer_dataset`], [`LayerOptions::spec`]).
+pub use loomfile_hdf5 as hdf5;
+pub use loomfile_hdf5::storage::{MemStorage, ReadAt, WriteAt};
+pub use loomfile_hdf5::{DatasetSpec, H5Type, Limits, Selection};
+/// The scan core underneath (`loomfile-scan`), returned by [`LoomFile::matrix`].
+pub use loomfile_scan as scan;
+
+/// The ndarray version this crate's arrays come from: use `loomfile::ndarray` (or the same
+/// version in your Cargo.toml) so that [`LayerData::Dense`] and [`LoomFile::read_layer`]
+/// type-check against your arrays.
+pub use ndarray;

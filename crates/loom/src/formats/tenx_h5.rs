@@ -21,7 +21,7 @@
 //! per-barcode dataset of the matrix group (Space Ranger's `filtered_barcodes`) under its
 //! own name. The main matrix keeps the stored integer type (or `dtype`) and is
 //! streamed from the CSC columns one band of loom columns at a time
-//! ([`super::stored_sparse`]): memory is one chunk band, never the non-zeros or features x
+//! (`stored_sparse`): memory is one chunk band, never the non-zeros or features x
 //! barcodes.
 
 use super::stored_sparse::StoredSparse;

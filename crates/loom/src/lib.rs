@@ -21,12 +21,14 @@
 pub mod attrs;
 pub mod catalog;
 pub mod changes;
+pub mod convenience;
 pub mod create;
 pub mod error;
 pub mod file;
 #[cfg(feature = "fs")]
 pub mod formats;
 pub mod graphs;
+pub mod guide;
 pub mod layers;
 pub mod ops;
 mod parallel;

@@ -9,10 +9,13 @@
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
+//! | `doc` | rustdoc of the library crates (loomfile, loomfile-hdf5, loomfile-scan) with warnings denied |
+//! | `example` | build and run `examples/walkthrough`, a user-style crate outside the workspace |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
 mod bench_public;
+mod docs;
 mod fuzz;
 mod portability;
 mod python;
@@ -21,8 +24,7 @@ mod venv;
 
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask <ci|venv|fixtures|test|python|bench|portability|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|doc|example|python|bench|portability|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +38,8 @@ fn main() -> ExitCode {
         "venv" => venv::ensure().map(|_| ()),
         "fixtures" => fixtures(),
         "test" => test(rest),
+        "doc" => docs::doc(),
+        "example" => docs::example(),
         "python" => python::run(rest),
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
@@ -60,6 +64,8 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("venv", || venv::ensure().map(|_| ()))?;
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
+    util::step("doc", docs::doc)?;
+    util::step("example", docs::example)?;
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
     // In CI the shared corpora (CVE reproducers, public loom files) must be there.
     util::step("test", || test_with(&[], true))?;

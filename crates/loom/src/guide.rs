@@ -83,7 +83,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! [`combine`](crate::combine) concatenates files along the columns, rows aligned by an
+//! [`combine`](fn@crate::combine) concatenates files along the columns, rows aligned by an
 //! optional key (loompy's `loompy.combine(files, output, key="Accession")`):
 //!
 //! ```

@@ -26,7 +26,7 @@ impl LoomFile {
         main: LayerData<'_, T>,
         contents: &Contents<'_>,
     ) -> Result<()> {
-        let mut f = LoomFile::new(path, &contents.file_attrs)?;
+        let mut f = LoomFile::new_all_or_nothing(path, &contents.file_attrs)?;
         f.fill(main, contents)?;
         f.close()
     }

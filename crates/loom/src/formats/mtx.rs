@@ -71,7 +71,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         Report { dtype: Some(t.name().into()), shape: (rows, cols), ..Report::default() };
     let mut nnz = 0u64;
     with_num!(t, T => {
-        let mut f = LoomFile::new(output, &[]).at(output)?;
+        let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
         let mut band_entries = Vec::new();
         opts.begin("writing matrix", Some(rows));
         let written = f.stage_layer_rows::<T>("", rows, cols, &opts.layer_options(), |s, n, band| {

@@ -14,6 +14,33 @@
 //! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
 //! [`validate`] (the spec and loompy's conventions, checked correctly), [`ops`] (add_columns,
 //! add_loom, combine, permute, 10x MEX import: bounded memory, one atomic commit each).
+//!
+//! ## Quick start
+//!
+//! The [`guide`] translates loompy's API walkthrough step by step. In short:
+//!
+//! ```
+//! use loomfile::ndarray::Array2; // the ndarray this crate uses: one version, no mismatch
+//! use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("quick.loom");
+//! let m = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32);
+//! let contents = Contents {
+//!     row_attrs: vec![("Gene", Values::from(vec!["Actb", "Gapdh", "Sox2"]))],
+//!     col_attrs: vec![("CellID", Values::from(vec!["c0", "c1", "c2", "c3"]))],
+//!     file_attrs: vec![("title", Values::from("quick start"))],
+//! };
+//! LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//!
+//! let ds = LoomFile::open(&path)?;
+//! assert_eq!(ds.shape(), (3, 4));
+//! let row = ds.read_layer::<f32>("", &Sel::from(1u64), &Sel::All)?; // ds[1, :]
+//! assert_eq!(row.row(0).to_vec(), [4.0, 5.0, 6.0, 7.0]);
+//! assert_eq!(ds.attr(Axis::Rows, "Gene")?.as_strings().unwrap()[2], "Sox2");
+//! assert_eq!(ds.global("title")?.as_string(), Some("quick start"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

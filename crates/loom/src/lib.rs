@@ -67,6 +67,7 @@ pub mod spec;
 pub mod stats;
 pub mod text;
 pub mod timestamp;
+pub mod typed;
 pub mod validate;
 pub mod values;
 pub mod view;
@@ -91,6 +92,7 @@ pub use ops::{MexOptions, MexReport, MexVersion, combine, combine_opened, import
 pub use refs::Refs;
 pub use spec::SpecVersion;
 pub use stats::AxisStats;
+pub use typed::LayerArray;
 pub use validate::Report;
 pub use view::{Scan, ScanBatch, ScanOptions, View, ViewOptions};
 

@@ -1,7 +1,7 @@
 //! Conversions that make the common calls short: `From` impls that build [`Values`] from
 //! vectors, slices, arrays and scalars and [`Sel`] from ranges, index lists and masks, and
 //! typed getters on [`Values`] (a string scalar in one call, numbers as f64 or i64 without
-//! silent truncation).
+//! silent truncation), and [`Graph`] to and from [`Coo`] (the adjacency matrix).
 //!
 //! ```
 //! use loomfile::{Sel, Values};
@@ -15,7 +15,9 @@
 //! assert_eq!(Sel::from(vec![true, false]), Sel::Mask(vec![true, false]));
 //! ```
 
+use crate::graphs::Graph;
 use crate::layers::Sel;
+use crate::sparse::Coo;
 use crate::values::{Element, Values};
 use ndarray::{Array1, ArrayD, IxDyn};
 
@@ -226,6 +228,21 @@ impl From<&[bool]> for Sel {
     }
 }
 
+impl Graph {
+    /// The adjacency matrix of a graph over `n` vertices as COO (what loompy returns for a
+    /// graph), one entry per edge in edge order (a multigraph keeps its repeated edges).
+    pub fn to_coo(&self, n: u64) -> Coo<f64> {
+        Coo { rows: n, cols: n, row: self.a.clone(), col: self.b.clone(), data: self.w.clone() }
+    }
+}
+
+impl<T: Copy + Into<f64>> From<&Coo<T>> for Graph {
+    /// The edges of an adjacency matrix in COO form: `row -> col`, weighted by the value.
+    fn from(c: &Coo<T>) -> Graph {
+        Graph { a: c.row.clone(), b: c.col.clone(), w: c.data.iter().map(|&x| x.into()).collect() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +286,19 @@ mod tests {
         assert_eq!(Values::from(true).as_bool(), Some(true));
         assert_eq!(Values::from(1i64).as_bool(), None);
         assert_eq!(Values::from(vec![true, false]).as_i64s(), Some(vec![1, 0]));
+    }
+
+    #[test]
+    fn graph_and_coo_round_trip() {
+        let g = Graph { a: vec![0, 2, 2], b: vec![1, 0, 0], w: vec![1.0, 0.5, 0.5] };
+        let c = g.to_coo(3);
+        assert_eq!((c.rows, c.cols, c.data.len()), (3, 3, 3));
+        assert_eq!(Graph::from(&c), g);
+        let ints = Coo { rows: 4, cols: 4, row: vec![3], col: vec![1], data: vec![2u32] };
+        assert_eq!(Graph::from(&ints), Graph { a: vec![3], b: vec![1], w: vec![2.0] });
+        // The CSR built from the COO holds the same edges.
+        let csr = c.to_csr().unwrap();
+        assert_eq!(csr.indptr, [0, 1, 1, 3]);
     }
 
     #[test]

@@ -10,11 +10,14 @@
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `callgrind` | instruction counts of the metadata parser (open + walk, chunk planning) against an earlier revision (`--base REV`; default the hand-written parser) |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
+//! | `doc` | rustdoc of the library crates (loomfile, loomfile-hdf5, loomfile-scan) with warnings denied |
+//! | `example` | build and run `examples/walkthrough`, a user-style crate outside the workspace |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
 mod bench_public;
 mod callgrind;
+mod docs;
 mod fuzz;
 mod portability;
 mod python;
@@ -23,7 +26,7 @@ mod venv;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|python|bench|callgrind|portability|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|doc|example|python|bench|callgrind|portability|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +40,8 @@ fn main() -> ExitCode {
         "venv" => venv::ensure().map(|_| ()),
         "fixtures" => fixtures(),
         "test" => test(rest),
+        "doc" => docs::doc(),
+        "example" => docs::example(),
         "python" => python::run(rest),
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
@@ -70,6 +75,8 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("venv", || venv::ensure().map(|_| ()))?;
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
+    util::step("doc", docs::doc)?;
+    util::step("example", docs::example)?;
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;
     // In CI the shared corpora (CVE reproducers, public loom files) must be there.
     util::step("test", || test_with(&[], true))?;

@@ -13,7 +13,7 @@
 //!   writing, parsed from bounded blocks.
 //! - [`filters`]: the chunk filter pipeline (deflate via zlib-rs, shuffle, fletcher32, lzf).
 //! - [`model`]: files, groups, datasets, attributes; typed, selection and ndarray reads.
-//! - [`write`]: the writer (earliest-format structures) and the atomic commit protocol.
+//! - [`write`](mod@write): the writer (earliest-format structures) and the atomic commit protocol.
 //!
 //! Every file is treated as hostile: all sizes and offsets are checked, allocations driven by
 //! file fields are bounded by [`Limits`], cycles are detected, and failures are typed

@@ -29,6 +29,24 @@ impl LoomFile {
     }
 
     /// One row or column attribute.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.attr_names(Axis::Rows), ["Gene"]);
+    /// assert_eq!(f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["x", "y", "z"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn attr(&self, axis: Axis, name: &str) -> Result<Values> {
         let path = format!("{}/{name}", axis.attrs_group());
         if !self.has_attr(axis, name) {
@@ -65,6 +83,25 @@ impl LoomFile {
 
     /// Set (create or replace) a row or column attribute. Its first dimension must be the
     /// axis length (any length while the matrix does not exist yet).
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_attr(Axis::Cols, "Cluster", &Values::from(vec![0i64, 1, 1]))?;
+    /// assert_eq!(f.attr(Axis::Cols, "Cluster")?.as_i64s(), Some(vec![0, 1, 1]));
+    /// assert!(f.set_attr(Axis::Cols, "Bad", &Values::from(vec![0i64])).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_attr(&mut self, axis: Axis, name: &str, values: &Values) -> Result<()> {
         self.stage_attr(axis, name, values)?;
         self.commit()
@@ -147,6 +184,22 @@ impl LoomFile {
     }
 
     /// One global attribute.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.global("title")?.as_string(), Some("demo"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn global(&self, name: &str) -> Result<Values> {
         let legacy = self.legacy_strings();
         if self.globals_in_group() {

@@ -20,13 +20,27 @@ pub struct Contents<'a> {
 
 impl LoomFile {
     /// Create a loom file at `path` (replacing it atomically) from a main matrix and attributes.
+    ///
+    /// ```
+    /// use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("new.loom");
+    /// let m = Array2::<f32>::eye(3);
+    /// let contents = Contents {
+    ///     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c"]))],
+    ///     ..Default::default()
+    /// };
+    /// LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// assert_eq!(LoomFile::open(&path)?.shape(), (3, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "fs")]
     pub fn create<T: H5Type>(
         path: impl AsRef<std::path::Path>,
         main: LayerData<'_, T>,
         contents: &Contents<'_>,
     ) -> Result<()> {
-        let mut f = LoomFile::new(path, &contents.file_attrs)?;
+        let mut f = LoomFile::new_all_or_nothing(path, &contents.file_attrs)?;
         f.fill(main, contents)?;
         f.close()
     }

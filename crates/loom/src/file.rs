@@ -72,6 +72,29 @@ impl From<Axis> for loomfile_scan::Axis {
 }
 
 /// An open loom file.
+///
+/// Opened read-only with [`LoomFile::open`], read-write with [`LoomFile::open_rw`], or
+/// started empty with [`LoomFile::new`]; every mutating call commits atomically, and
+/// [`LoomFile::close`] (or dropping the handle) ends the session.
+///
+/// **Dropping a handle without `close`** keeps everything: a file from [`LoomFile::new`] is
+/// committed and appears at its path on drop (best effort: an error then can only be printed
+/// to stderr, so call `close` to see it). To throw such a file away, call
+/// [`LoomFile::discard`]; [`LoomFile::new_all_or_nothing`] starts a file that appears only
+/// through `close`.
+///
+/// ```
+/// use loomfile::{LoomFile, Values};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("kept.loom");
+/// {
+///     let mut f = LoomFile::new(&path, &[("title", Values::from("draft"))])?;
+///     f.set_global("note", &Values::from("added before the handle went away"))?;
+/// } // dropped without close(): the file is written anyway
+/// let f = LoomFile::open(&path)?;
+/// assert_eq!(f.global("note")?.as_string(), Some("added before the handle went away"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct LoomFile {
     pub(crate) reader: File,
     pub(crate) writer: Option<Writer>,
@@ -82,6 +105,21 @@ pub struct LoomFile {
         std::sync::Mutex<std::collections::HashMap<String, Arc<loomfile_scan::Matrix>>>,
     /// The members of the loom groups by kind, built on first use after each commit.
     pub(crate) catalog: std::sync::OnceLock<Catalog>,
+    /// Finish the writer when the handle is dropped unclosed (files from [`LoomFile::new`]);
+    /// the path names the file in the message if that fails.
+    pub(crate) finish_on_drop: Option<String>,
+}
+
+impl Drop for LoomFile {
+    fn drop(&mut self) {
+        if let (Some(path), Some(w)) = (self.finish_on_drop.take(), self.writer.take())
+            && let Err(e) = w.finish()
+        {
+            eprintln!(
+                "loomfile: {path}: the file was dropped without close() and could not be written: {e}"
+            );
+        }
+    }
 }
 
 impl std::fmt::Debug for LoomFile {
@@ -113,6 +151,13 @@ fn spec_version(f: &File) -> SpecVersion {
         }
     }
     SpecVersion { text }
+}
+
+/// The error, naming `path` unless its message already does.
+#[cfg(feature = "fs")]
+fn name_file(e: Error, path: &std::path::Path) -> Error {
+    let p = path.display().to_string();
+    if e.to_string().contains(&p) { e } else { e.in_file(p) }
 }
 
 fn matrix_shape(f: &File) -> Result<(u64, u64)> {
@@ -161,21 +206,56 @@ impl LoomFile {
             shape,
             matrices: Default::default(),
             catalog: Default::default(),
+            finish_on_drop: None,
         })
     }
 
-    /// Open read-only (shared HDF5 lock).
+    /// Open read-only (shared HDF5 lock), loompy's `connect(path, "r")`. Errors name the
+    /// file.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.loom");
+    /// # LoomFile::create(&path, LayerData::Dense(Array2::<f32>::zeros((3, 2)).view()), &Contents::default())?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.shape(), (3, 2));
+    /// assert!(!f.is_writable());
+    /// let missing = LoomFile::open(dir.path().join("missing.loom")).unwrap_err();
+    /// assert!(missing.to_string().contains("missing.loom"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "fs")]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<LoomFile> {
-        Self::from_reader(File::open(path)?, None)
+        let path = path.as_ref();
+        (|| Self::from_reader(File::open(path)?, None))().map_err(|e| name_file(e, path))
     }
 
-    /// Open read-write (exclusive HDF5 lock). Every mutating call commits atomically.
+    /// Open read-write (exclusive HDF5 lock), loompy's `connect(path, "r+")`. Every mutating
+    /// call commits atomically. Errors name the file (including a lock held by another
+    /// handle, in this process or another).
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.loom");
+    /// # LoomFile::create(&path, LayerData::Dense(Array2::<f32>::zeros((3, 2)).view()), &Contents::default())?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_global("title", &Values::from("edited"))?;
+    /// f.close()?;
+    /// assert_eq!(LoomFile::open(&path)?.global("title")?.as_string(), Some("edited"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "fs")]
     pub fn open_rw(path: impl AsRef<std::path::Path>) -> Result<LoomFile> {
-        let w = Writer::open(path)?;
-        let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
-        Self::from_reader(reader, Some(w))
+        let path = path.as_ref();
+        (|| {
+            let w = Writer::open(path)?;
+            let reader =
+                w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
+            Self::from_reader(reader, Some(w))
+        })()
+        .map_err(|e| name_file(e, path))
     }
 
     /// Open an in-memory image read-only.
@@ -203,13 +283,67 @@ impl LoomFile {
 
     /// Start an empty spec-3 loom file (loompy's `new`): the six groups, `CreationDate` and
     /// `LOOM_SPEC_VERSION`, plus `file_attrs` as globals. The file appears at `path`
-    /// atomically when [`LoomFile::close`] is called.
+    /// atomically when [`LoomFile::close`] is called, or when the handle is dropped
+    /// (see [`LoomFile`]); [`LoomFile::discard`] throws it away.
+    ///
+    /// ```
+    /// use loomfile::{LoomFile, Values};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("new.loom");
+    /// let f = LoomFile::new(&path, &[("title", Values::from("empty so far"))])?;
+    /// assert_eq!(f.shape(), (0, 0));
+    /// f.close()?;
+    /// assert_eq!(LoomFile::open(&path)?.global("title")?.as_string(), Some("empty so far"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "fs")]
     pub fn new(
         path: impl AsRef<std::path::Path>,
         file_attrs: &[(&str, Values)],
     ) -> Result<LoomFile> {
-        Self::new_with(Writer::create(path)?, file_attrs)
+        let mut f = Self::new_all_or_nothing(&path, file_attrs)?;
+        f.finish_on_drop = Some(path.as_ref().display().to_string());
+        Ok(f)
+    }
+
+    /// [`LoomFile::new`] for a file that must appear whole or not at all: it appears at
+    /// `path` only through [`LoomFile::close`]; dropping the handle unclosed (e.g. on an
+    /// error path) removes it. The library's own writers (`create`, `combine`, `subset`,
+    /// conversions) work this way.
+    ///
+    /// ```
+    /// use loomfile::LoomFile;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("atomic.loom");
+    /// drop(LoomFile::new_all_or_nothing(&path, &[])?);
+    /// assert!(!path.exists());
+    /// LoomFile::new_all_or_nothing(&path, &[])?.close()?;
+    /// assert!(path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "fs")]
+    pub fn new_all_or_nothing(
+        path: impl AsRef<std::path::Path>,
+        file_attrs: &[(&str, Values)],
+    ) -> Result<LoomFile> {
+        let path = path.as_ref();
+        Self::new_with(Writer::create(path).map_err(|e| name_file(e.into(), path))?, file_attrs)
+    }
+
+    /// Throw away a file from [`LoomFile::new`] that has not been closed: nothing appears
+    /// at its path. For a file opened with [`LoomFile::open_rw`], every call has already
+    /// committed; this closes it without further changes.
+    ///
+    /// ```
+    /// use loomfile::LoomFile;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("scratch.loom");
+    /// LoomFile::new(&path, &[])?.discard();
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn discard(mut self) {
+        self.finish_on_drop = None;
     }
 
     /// [`LoomFile::new`] on any writable storage (truncated).
@@ -230,6 +364,7 @@ impl LoomFile {
             shape: (0, 0),
             matrices: Default::default(),
             catalog: Default::default(),
+            finish_on_drop: None,
         };
         for (k, v) in file_attrs {
             f.stage_global(k, v)?;
@@ -241,10 +376,23 @@ impl LoomFile {
     }
 
     /// Commit pending changes and close (for files from [`LoomFile::new`], this is when the
-    /// file appears at its path).
+    /// file appears at its path), reporting any error of that last step.
+    ///
+    /// ```
+    /// use loomfile::LoomFile;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("c.loom");
+    /// LoomFile::new(&path, &[])?.close()?;
+    /// assert!(path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn close(mut self) -> Result<()> {
+        let path = self.finish_on_drop.take();
         if let Some(w) = self.writer.take() {
-            w.finish()?;
+            w.finish().map_err(|e| match path {
+                Some(p) => Error::from(e).in_file(p),
+                None => e.into(),
+            })?;
         }
         Ok(())
     }

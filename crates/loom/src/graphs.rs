@@ -44,6 +44,25 @@ impl LoomFile {
     }
 
     /// Read a graph.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Graph};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// let g = Graph { a: vec![0, 1], b: vec![1, 2], w: vec![1.0, 0.5] };
+    /// f.set_graph(Axis::Cols, "KNN", &g)?;
+    /// assert_eq!(f.graph(Axis::Cols, "KNN")?, g);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn graph(&self, axis: Axis, name: &str) -> Result<Graph> {
         let g = self
             .graph_group(axis, name)

@@ -184,6 +184,24 @@ impl LoomFile {
     }
 
     /// Read a selection of a layer, converted to `T`.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// let block = f.read_layer::<f32>("", &Sel::from(1..3), &Sel::from(vec![2, 0]))?;
+    /// assert_eq!(block, loomfile::ndarray::array![[5.0, 3.0], [8.0, 6.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_layer<T: H5Type>(&self, name: &str, rows: &Sel, cols: &Sel) -> Result<Array2<T>> {
         let matrix = self.matrix(name)?;
         let (n, m) = self.shape;
@@ -227,6 +245,25 @@ impl LoomFile {
 
     /// Store a whole layer (replacing it). Name `""` is the main matrix: it may set the
     /// shape of a new file; otherwise the shape must equal the file's shape.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// let counts = Array2::from_shape_fn((4, 3), |(i, j)| (i + j) as u32);
+    /// f.set_layer("counts", LayerData::Dense(counts.view()))?;
+    /// assert_eq!(f.read_layer::<u32>("counts", &Sel::All, &Sel::All)?, counts);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_layer<T: H5Type>(&mut self, name: &str, data: LayerData<'_, T>) -> Result<()> {
         self.stage_layer(name, data)?;
         self.commit()

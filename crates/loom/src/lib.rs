@@ -8,12 +8,39 @@
 //! graphs (COO edge lists) and global attributes. [`LoomFile`] opens one read-only by
 //! default or read-write on request; every mutating call is one atomic commit.
 //!
-//! Modules: [`file`] (open/create, spec version, timestamps), [`catalog`] (what the groups
+//! Modules: [`file`](mod@file) (open/create, spec version, timestamps), [`catalog`] (what the groups
 //! hold, and the members beyond the spec every reader skips), [`layers`], [`attrs`] (row,
 //! column and global attributes), [`graphs`], [`values`] (typed attribute values),
 //! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
 //! [`validate`] (the spec and loompy's conventions, checked correctly), [`ops`] (add_columns,
 //! add_loom, combine, permute, 10x MEX import: bounded memory, one atomic commit each).
+//!
+//! ## Quick start
+//!
+//! The [`guide`] translates loompy's API walkthrough step by step. In short:
+//!
+//! ```
+//! use loomfile::ndarray::Array2; // the ndarray this crate uses: one version, no mismatch
+//! use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("quick.loom");
+//! let m = Array2::from_shape_fn((3, 4), |(i, j)| (i * 4 + j) as f32);
+//! let contents = Contents {
+//!     row_attrs: vec![("Gene", Values::from(vec!["Actb", "Gapdh", "Sox2"]))],
+//!     col_attrs: vec![("CellID", Values::from(vec!["c0", "c1", "c2", "c3"]))],
+//!     file_attrs: vec![("title", Values::from("quick start"))],
+//! };
+//! LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//!
+//! let ds = LoomFile::open(&path)?;
+//! assert_eq!(ds.shape(), (3, 4));
+//! let row = ds.read_layer::<f32>("", &Sel::from(1u64), &Sel::All)?; // ds[1, :]
+//! assert_eq!(row.row(0).to_vec(), [4.0, 5.0, 6.0, 7.0]);
+//! assert_eq!(ds.attr(Axis::Rows, "Gene")?.as_strings().unwrap()[2], "Sox2");
+//! assert_eq!(ds.global("title")?.as_string(), Some("quick start"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,12 +48,14 @@
 pub mod attrs;
 pub mod catalog;
 pub mod changes;
+pub mod convenience;
 pub mod create;
 pub mod error;
 pub mod file;
 #[cfg(feature = "fs")]
 pub mod formats;
 pub mod graphs;
+pub mod guide;
 pub mod layers;
 pub mod ops;
 mod parallel;
@@ -38,6 +67,7 @@ pub mod spec;
 pub mod stats;
 pub mod text;
 pub mod timestamp;
+pub mod typed;
 pub mod validate;
 pub mod values;
 pub mod view;
@@ -46,6 +76,35 @@ pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, LayerOptions, Sel};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, ToF64Lossy};
 pub use sparse::{Coo, Csr};
-pub use values::{NumType, Values};
+pub use values::{Element, NumType, Values};
+
+// Everything a user names when calling the public API, at the root.
+pub use catalog::{MemberKind, Other};
+pub use changes::Changes;
+pub use ops::{
+    AddLoomOptions, Aggregation, Block, CombineOptions, CombineReport, FillValues, SubsetReport,
+    combine_into, subset_into,
+};
+#[cfg(feature = "fs")]
+pub use ops::{MexOptions, MexReport, MexVersion, combine, combine_opened, import_mex, subset};
+pub use refs::Refs;
+pub use spec::SpecVersion;
+pub use stats::AxisStats;
+pub use typed::LayerArray;
+pub use validate::Report;
+pub use view::{Scan, ScanBatch, ScanOptions, View, ViewOptions};
+
+/// The HDF5 engine underneath (`loomfile-hdf5`): its types appear in some signatures
+/// ([`LoomFile::from_hdf5`], [`LoomFile::layer_dataset`], [`LayerOptions::spec`]).
+pub use loomfile_hdf5 as hdf5;
+pub use loomfile_hdf5::storage::{MemStorage, ReadAt, WriteAt};
+pub use loomfile_hdf5::{DatasetSpec, H5Type, Limits, Selection};
+/// The scan core underneath (`loomfile-scan`), returned by [`LoomFile::matrix`].
+pub use loomfile_scan as scan;
+
+/// The ndarray version this crate's arrays come from: use `loomfile::ndarray` (or the same
+/// version in your Cargo.toml) so that [`LayerData::Dense`] and [`LoomFile::read_layer`]
+/// type-check against your arrays.
+pub use ndarray;

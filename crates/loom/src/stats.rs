@@ -33,6 +33,26 @@ impl From<loomfile_scan::Stats> for AxisStats {
 impl LoomFile {
     /// Statistics of `layer` along `axis` (one entry per row for `Axis::Rows`), in one
     /// parallel pass over the layer's chunks in the caller's rayon pool.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// let s = f.stats("", Axis::Rows)?;
+    /// assert_eq!(s.sum, [3.0, 12.0, 21.0, 30.0]);
+    /// assert_eq!(s.max[3], 11.0);
+    /// assert_eq!(f.stats("", Axis::Cols)?.nnz, [3, 4, 4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self, layer: &str, axis: Axis) -> Result<AxisStats> {
         Ok(self.matrix(layer)?.stats(axis.into())?.into())
     }

@@ -246,6 +246,25 @@ impl LoomFile {
     }
 
     /// Load a selection of rows and columns (both may be index lists or masks at once).
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<f32>(&Sel::from(vec![3, 1]), &Sel::from(1..3), &ViewOptions::default())?;
+    /// assert_eq!(v.layer("").unwrap(), loomfile::ndarray::array![[10.0, 11.0], [4.0, 5.0]]);
+    /// assert_eq!(v.row_attr("Gene").unwrap().as_strings().unwrap(), ["d", "b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn view<T: H5Type>(&self, rows: &Sel, cols: &Sel, opts: &ViewOptions) -> Result<View<T>> {
         let (n, m) = self.shape();
         let pre = self.preload(opts)?;
@@ -254,6 +273,30 @@ impl LoomFile {
 
     /// Walk `axis` in batches; each batch is a view of `batch_size` items (in the order given
     /// by `opts.items`) by the whole other axis (reordered by `opts.key` when given).
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, ScanOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let opts = ScanOptions { batch_size: 2, ..Default::default() };
+    /// let mut sums = Vec::new();
+    /// for batch in f.scan::<f32>(Axis::Rows, opts)? {
+    ///     let batch = batch?;
+    ///     let m = batch.view.layer("").unwrap();
+    ///     sums.extend(m.rows().into_iter().map(|r| r.sum()));
+    /// }
+    /// assert_eq!(sums, [3.0, 12.0, 21.0, 30.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scan<T: H5Type>(&self, axis: Axis, opts: ScanOptions) -> Result<Scan<'_, T>> {
         let n = self.len(axis);
         let items = match &opts.items {
@@ -294,6 +337,26 @@ impl LoomFile {
     /// Batches of items are decoded in parallel by the scan core, then the functions run in
     /// parallel over the items of each batch (in the caller's rayon pool), so they must be
     /// `Sync`; results do not depend on the thread count.
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Sel};
+    /// let f = LoomFile::open(&path)?;
+    /// let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    /// let max = |x: &[f64]| x.iter().cloned().fold(f64::MIN, f64::max);
+    /// let out = f.map("", Axis::Rows, &[&mean, &max], &Sel::All)?;
+    /// assert_eq!(out, [vec![1.0, 4.0, 7.0, 10.0], vec![2.0, 5.0, 8.0, 11.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn map(
         &self,
         layer: &str,

@@ -300,8 +300,9 @@ impl File {
         Ok(File { path, inner: RwLock::new(Some(f)) })
     }
 
-    /// Start an empty loom file at `path` (loompy's `new`); it appears there at the first
-    /// commit of content and is complete at `close()`.
+    /// Start an empty loom file at `path` (loompy's `new`); it appears there at `close()`, or
+    /// when the object is dropped unclosed (as loompy's file would stay); `discard()` throws
+    /// it away.
     #[staticmethod]
     fn new(
         py: Python<'_>,
@@ -328,7 +329,9 @@ impl File {
     /// path; for an opened file, nothing is pending anyway (every change is committed).
     fn discard(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| {
-            drop(self.lock_write()?.take());
+            if let Some(f) = self.lock_write()?.take() {
+                f.discard();
+            }
             Ok(())
         })
     }

@@ -1,5 +1,5 @@
 //! Global heap collections (spec III.E, `GCOL`): the bodies of variable-length data, and the
-//! references to them that variable-length elements store ([`VlenRef`]).
+//! references to them that variable-length elements store (`VlenRef`).
 //!
 //! A collection is parsed once into an index of objects, walking object headers with a
 //! strictly increasing position; object bodies stay in the collection's block.

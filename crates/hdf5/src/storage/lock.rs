@@ -136,7 +136,8 @@ pub fn acquire(
         Ok(()) => return Ok(Acquired::Held),
         Err(TryLockError::WouldBlock) => {
             return Err(Error::Locked(format!(
-                "{what}: another process holds a conflicting lock (errno 11); \
+                "{what}: another process (or another handle in this one) holds a conflicting lock \
+                 (errno 11); \
                  set HDF5_USE_FILE_LOCKING=FALSE to bypass"
             )));
         }

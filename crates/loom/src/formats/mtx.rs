@@ -2,8 +2,8 @@
 //!
 //! Reading accepts `%%MatrixMarket matrix coordinate {integer|real|double|pattern}
 //! {general|symmetric|skew-symmetric}`, `%` comment lines, entries in any order (duplicates
-//! are added up), plain or gzip ([`crate::ops::matrix_market`]). Entries are sorted into
-//! row-major order by an external merge sort ([`crate::ops::coo_sort`]: a buffer of
+//! are added up), plain or gzip (`ops::matrix_market`). Entries are sorted into
+//! row-major order by an external merge sort (`ops::coo_sort`: a buffer of
 //! `sort_memory` bytes, default 64 MiB, with runs spilled next to the output), then written
 //! one band of rows at a time: memory is the sort buffer plus one chunk band, whatever the
 //! number of non-zeros. The stored type is
@@ -71,7 +71,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         Report { dtype: Some(t.name().into()), shape: (rows, cols), ..Report::default() };
     let mut nnz = 0u64;
     with_num!(t, T => {
-        let mut f = LoomFile::new(output, &[]).at(output)?;
+        let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
         let mut band_entries = Vec::new();
         opts.begin("writing matrix", Some(rows));
         let written = f.stage_layer_rows::<T>("", rows, cols, &opts.layer_options(), |s, n, band| {

@@ -21,7 +21,7 @@
 //! per-barcode dataset of the matrix group (Space Ranger's `filtered_barcodes`) under its
 //! own name. The main matrix keeps the stored integer type (or `dtype`) and is
 //! streamed from the CSC columns one band of loom columns at a time
-//! ([`super::stored_sparse`]): memory is one chunk band, never the non-zeros or features x
+//! (`stored_sparse`): memory is one chunk band, never the non-zeros or features x
 //! barcodes.
 
 use super::stored_sparse::StoredSparse;
@@ -311,7 +311,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     // CSC: one compressed column per barcode, the loom columns; streamed band by band.
     let m = StoredSparse::open(&f, &loc.group, loc.n_barcodes, loc.n_features).at(input)?;
     with_num!(t, T => {
-        let mut out = LoomFile::new(output, &[]).at(output)?;
+        let mut out = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
         report.nnz = Some(m.stage::<T>(&mut out, "", true, keep.as_deref(), opts).at(input)?);
         for (name, v) in &loc.features {
             let v = if keep.is_some() { v.select(&rows_sel)? } else { v.clone() };

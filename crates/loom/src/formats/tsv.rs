@@ -128,7 +128,7 @@ fn write_loom<T: Num>(
     next_line(&mut *r, &mut line).map_err(io).at(input)?;
     let mut ids: Vec<String> = Vec::with_capacity(s.rows as usize);
     let mut lineno = 1u64;
-    let mut f = LoomFile::new(output, &[]).at(output)?;
+    let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
     opts.begin("converting", Some(size));
     let res = f.stage_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
         let mut got = 0;

@@ -102,7 +102,7 @@ pub fn combine_opened(
     out: impl AsRef<std::path::Path>,
     opts: &CombineOptions<'_>,
 ) -> Result<CombineReport> {
-    let mut f = LoomFile::new(out, &opts.file_attrs)?;
+    let mut f = LoomFile::new_all_or_nothing(out, &opts.file_attrs)?;
     let report = combine_into(&mut f, inputs, opts)?;
     f.close()?;
     Ok(report)

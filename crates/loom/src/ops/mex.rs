@@ -622,7 +622,7 @@ pub fn import_mex(
     if opts.gex_only {
         keep_gene_expression(&mut mex);
     }
-    let mut f = LoomFile::new(out, &opts.file_attrs)?;
+    let mut f = LoomFile::new_all_or_nothing(out, &opts.file_attrs)?;
     let (dtype, nnz) =
         write_mex(&mut f, &mut mex, &sample, genome.as_deref(), opts.dtype, &opts.layer, &extras)?;
     f.close()?;

@@ -46,7 +46,7 @@ pub fn subset(
     let globals = super::add_loom::globals_of(src)?;
     let globals: Vec<(&str, crate::values::Values)> =
         globals.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let mut f = LoomFile::new(out, &globals)?;
+    let mut f = LoomFile::new_all_or_nothing(out, &globals)?;
     let report = subset_into(src, &mut f, &ridx, &cidx)?;
     f.close()?;
     Ok(report)

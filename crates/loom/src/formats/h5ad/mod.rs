@@ -2,7 +2,7 @@
 //!
 //! AnnData is cells x genes (`obs` x `var`); loom is genes x cells. Matrices are transposed
 //! one chunk band at a time, never densified or held whole: a CSR `X` (rows = cells) fills
-//! bands of loom columns, a CSC `X` bands of loom rows ([`super::stored_sparse`]), and a
+//! bands of loom columns, a CSC `X` bands of loom rows (`stored_sparse`), and a
 //! dense `X` is copied one band of cells at a time straight into the loom chunk grid.
 //!
 //! ## h5ad -> loom

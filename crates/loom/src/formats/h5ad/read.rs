@@ -688,7 +688,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     let t = opts.dtype.unwrap_or(x.dtype());
     let mut report =
         Report { shape: (n_var, n_obs), dtype: Some(t.name().into()), ..Report::default() };
-    let mut out = LoomFile::new(output, &[]).at(output)?;
+    let mut out = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
     report.nnz = with_num!(t, T => write_layer::<T>(&f, &x, &mut out, "", opts)).at(input)?;
     // X itself becomes the layer `X` when another layer is the main matrix.
     if let Some(m) = &x_as_layer {

@@ -1,0 +1,200 @@
+//! Layer reads without choosing an element type or an array library: a layer in its own
+//! stored dtype ([`LayerArray`], no conversion at all), one row or one column as a 1-D array
+//! (loompy's `ds[99, :]` and `ds[:, 99]`), and a plain `Vec<T>` with its shape for callers
+//! that do not use ndarray.
+//!
+//! ```
+//! use loomfile::{LayerArray, LoomFile, NumType, Sel, Contents, LayerData, ndarray::Array2};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("typed.loom");
+//! let m = Array2::from_shape_fn((3, 2), |(i, j)| (i * 2 + j) as u16);
+//! LoomFile::create(&path, LayerData::Dense(m.view()), &Contents::default())?;
+//! let f = LoomFile::open(&path)?;
+//! match f.read_layer_native("", &Sel::All, &Sel::All)? {
+//!     LayerArray::UInt16(a) => assert_eq!(a, m),
+//!     other => panic!("stored as uint16, got {:?}", other.dtype()),
+//! }
+//! assert_eq!(f.read_row::<u16>("", 2, &Sel::All)?.to_vec(), [4, 5]);
+//! assert_eq!(f.read_col::<u16>("", 1, &Sel::All)?.to_vec(), [1, 3, 5]);
+//! let (data, shape) = f.read_layer_vec::<f64>("", &Sel::from(1..3), &Sel::All)?;
+//! assert_eq!((data, shape), (vec![2.0, 3.0, 4.0, 5.0], (2, 2)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::file::LoomFile;
+use crate::layers::Sel;
+use crate::values::NumType;
+use loomfile_hdf5::H5Type;
+use ndarray::{Array1, Array2, Axis as NdAxis};
+
+/// A layer (or a selection of one) in the dtype it is stored in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LayerArray {
+    /// int8.
+    Int8(Array2<i8>),
+    /// int16.
+    Int16(Array2<i16>),
+    /// int32.
+    Int32(Array2<i32>),
+    /// int64.
+    Int64(Array2<i64>),
+    /// uint8.
+    UInt8(Array2<u8>),
+    /// uint16.
+    UInt16(Array2<u16>),
+    /// uint32.
+    UInt32(Array2<u32>),
+    /// uint64.
+    UInt64(Array2<u64>),
+    /// float16, widened exactly to f32.
+    Float16(Array2<f32>),
+    /// float32.
+    Float32(Array2<f32>),
+    /// float64.
+    Float64(Array2<f64>),
+}
+
+macro_rules! each_layer {
+    ($v:expr, $a:ident => $e:expr) => {
+        match $v {
+            LayerArray::Int8($a) => $e,
+            LayerArray::Int16($a) => $e,
+            LayerArray::Int32($a) => $e,
+            LayerArray::Int64($a) => $e,
+            LayerArray::UInt8($a) => $e,
+            LayerArray::UInt16($a) => $e,
+            LayerArray::UInt32($a) => $e,
+            LayerArray::UInt64($a) => $e,
+            LayerArray::Float16($a) => $e,
+            LayerArray::Float32($a) => $e,
+            LayerArray::Float64($a) => $e,
+        }
+    };
+}
+
+impl LayerArray {
+    /// The stored element type.
+    pub fn dtype(&self) -> NumType {
+        match self {
+            LayerArray::Int8(_) => NumType::Int8,
+            LayerArray::Int16(_) => NumType::Int16,
+            LayerArray::Int32(_) => NumType::Int32,
+            LayerArray::Int64(_) => NumType::Int64,
+            LayerArray::UInt8(_) => NumType::UInt8,
+            LayerArray::UInt16(_) => NumType::UInt16,
+            LayerArray::UInt32(_) => NumType::UInt32,
+            LayerArray::UInt64(_) => NumType::UInt64,
+            LayerArray::Float16(_) => NumType::Float16,
+            LayerArray::Float32(_) => NumType::Float32,
+            LayerArray::Float64(_) => NumType::Float64,
+        }
+    }
+
+    /// (rows, columns).
+    pub fn dim(&self) -> (usize, usize) {
+        each_layer!(self, a => a.dim())
+    }
+
+    /// The values as f64 (exact except for 64-bit integers beyond 2^53, which round).
+    pub fn to_f64(&self) -> Array2<f64> {
+        each_layer!(self, a => a.mapv(|x| x as f64))
+    }
+}
+
+impl LoomFile {
+    /// Read a selection of a layer in its stored dtype: nothing is converted, so nothing
+    /// can be lost (unlike [`LoomFile::read_layer`] with a narrower `T`).
+    pub fn read_layer_native(&self, name: &str, rows: &Sel, cols: &Sel) -> Result<LayerArray> {
+        Ok(match self.layer_dtype(name)? {
+            NumType::Int8 => LayerArray::Int8(self.read_layer(name, rows, cols)?),
+            NumType::Int16 => LayerArray::Int16(self.read_layer(name, rows, cols)?),
+            NumType::Int32 => LayerArray::Int32(self.read_layer(name, rows, cols)?),
+            NumType::Int64 => LayerArray::Int64(self.read_layer(name, rows, cols)?),
+            NumType::UInt8 => LayerArray::UInt8(self.read_layer(name, rows, cols)?),
+            NumType::UInt16 => LayerArray::UInt16(self.read_layer(name, rows, cols)?),
+            NumType::UInt32 => LayerArray::UInt32(self.read_layer(name, rows, cols)?),
+            NumType::UInt64 => LayerArray::UInt64(self.read_layer(name, rows, cols)?),
+            NumType::Float16 => LayerArray::Float16(self.read_layer(name, rows, cols)?),
+            NumType::Float32 => LayerArray::Float32(self.read_layer(name, rows, cols)?),
+            NumType::Float64 => LayerArray::Float64(self.read_layer(name, rows, cols)?),
+        })
+    }
+
+    /// One row of a layer as a 1-D array (loompy's `ds[row, cols]`), converted to `T`.
+    pub fn read_row<T: H5Type>(&self, name: &str, row: u64, cols: &Sel) -> Result<Array1<T>> {
+        self.check_index(row, self.shape().0, "row")?;
+        let a = self.read_layer::<T>(name, &Sel::Range(row, row + 1), cols)?;
+        Ok(a.index_axis_move(NdAxis(0), 0))
+    }
+
+    /// One column of a layer as a 1-D array (loompy's `ds[rows, col]`), converted to `T`.
+    pub fn read_col<T: H5Type>(&self, name: &str, col: u64, rows: &Sel) -> Result<Array1<T>> {
+        self.check_index(col, self.shape().1, "column")?;
+        let a = self.read_layer::<T>(name, rows, &Sel::Range(col, col + 1))?;
+        Ok(a.index_axis_move(NdAxis(1), 0))
+    }
+
+    /// A selection of a layer as a row-major `Vec<T>` and its (rows, columns), for callers
+    /// without ndarray.
+    pub fn read_layer_vec<T: H5Type>(
+        &self,
+        name: &str,
+        rows: &Sel,
+        cols: &Sel,
+    ) -> Result<(Vec<T>, (usize, usize))> {
+        let a = self.read_layer::<T>(name, rows, cols)?;
+        let dim = a.dim();
+        let (v, offset) = a.into_raw_vec_and_offset();
+        debug_assert!(offset.unwrap_or(0) == 0, "a fresh standard-layout array");
+        Ok((v, dim))
+    }
+
+    fn check_index(&self, i: u64, n: u64, what: &str) -> Result<()> {
+        if i >= n {
+            return Err(Error::invalid(format!("{what} {i} is out of range for {n} {what}s")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(all(test, feature = "fs"))]
+mod tests {
+    use super::*;
+    use crate::{Contents, LayerData};
+
+    fn file(m: &Array2<f32>) -> (tempfile::TempDir, LoomFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.loom");
+        LoomFile::create(&p, LayerData::Dense(m.view()), &Contents::default()).unwrap();
+        let f = LoomFile::open(&p).unwrap();
+        (dir, f)
+    }
+
+    #[test]
+    fn native_reads_keep_the_stored_dtype_and_values() {
+        let m = Array2::from_shape_fn((5, 4), |(i, j)| i as f32 + j as f32 / 2.0);
+        let (_d, f) = file(&m);
+        let a = f.read_layer_native("", &Sel::All, &Sel::All).unwrap();
+        assert_eq!(a.dtype(), NumType::Float32);
+        assert_eq!(a.dim(), (5, 4));
+        assert_eq!(a, LayerArray::Float32(m.clone()));
+        assert_eq!(a.to_f64()[[3, 1]], 3.5);
+        let sub = f.read_layer_native("", &Sel::from(vec![4, 0]), &Sel::from(1..2)).unwrap();
+        assert_eq!(sub, LayerArray::Float32(ndarray::array![[4.5], [0.5]]));
+    }
+
+    #[test]
+    fn rows_and_columns_are_1d_and_checked() {
+        let m = Array2::from_shape_fn((5, 4), |(i, j)| (i * 4 + j) as f32);
+        let (_d, f) = file(&m);
+        assert_eq!(f.read_row::<f32>("", 4, &Sel::All).unwrap(), m.row(4));
+        assert_eq!(f.read_col::<f64>("", 3, &Sel::from(vec![1, 0])).unwrap().to_vec(), [7.0, 3.0]);
+        assert!(f.read_row::<f32>("", 5, &Sel::All).unwrap_err().to_string().contains("row 5"));
+        assert!(f.read_col::<f32>("", 4, &Sel::All).is_err());
+        let (v, dim) = f.read_layer_vec::<f32>("", &Sel::All, &Sel::from(2..4)).unwrap();
+        assert_eq!(dim, (5, 2));
+        let want: Vec<f32> = (0..5).flat_map(|i| [m[[i, 2]], m[[i, 3]]]).collect();
+        assert_eq!(v, want);
+    }
+}

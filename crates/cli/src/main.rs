@@ -69,6 +69,10 @@ struct Cli {
     /// Silence progress bars.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Work budget: the most elements one command may visit or produce for one object
+    /// (a layer, an attribute, a graph). A file claiming more is refused before any work.
+    #[arg(long, global = true, value_name = "N", default_value_t = loomfile_hdf5::DEFAULT_MAX_ELEMENTS)]
+    max_elements: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -271,6 +275,8 @@ impl From<AxisArg> for loomfile::Axis {
 }
 
 fn run(cli: Cli) -> CliResult {
+    // Every file this process opens takes the budget from `Limits::default()`.
+    loomfile_hdf5::set_default_max_elements(cli.max_elements);
     match cli.command {
         Command::Info { file, json } => cmd::info::info(&file, json),
         Command::Export { file, layer, select, format, output, threads } => {

@@ -46,6 +46,6 @@ pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, LayerOptions, Sel};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, layer_path};
 pub use sparse::{Coo, Csr};
 pub use values::{NumType, Values};

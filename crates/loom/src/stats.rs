@@ -34,6 +34,9 @@ impl LoomFile {
     /// Statistics of `layer` along `axis` (one entry per row for `Axis::Rows`), in one
     /// parallel pass over the layer's chunks in the caller's rayon pool.
     pub fn stats(&self, layer: &str, axis: Axis) -> Result<AxisStats> {
-        Ok(self.matrix(layer)?.stats(axis.into())?.into())
+        let m = self.matrix(layer)?;
+        let (rows, cols) = m.shape();
+        self.check_area(&crate::layers::layer_path(layer), "statistics over", rows, cols)?;
+        Ok(m.stats(axis.into())?.into())
     }
 }

@@ -201,6 +201,7 @@ impl LoomFile {
         let r = rows.to_hdf5(n)?;
         let c = cols.to_hdf5(m)?;
         let (nr, nc) = (r.len(n), c.len(m));
+        self.check_area(&layer_path(name), "a read of", nr, nc)?;
         let v = matrix.read::<T>(&r, &c)?;
         Array2::from_shape_vec((nr as usize, nc as usize), v)
             .map_err(|e| Error::invalid(e.to_string()))
@@ -221,6 +222,7 @@ impl LoomFile {
         let (n, m) = self.shape;
         let r = rows.to_hdf5(n)?;
         let c = cols.to_hdf5(m)?;
+        self.check_area(&layer_path(name), "a read of", r.len(n), c.len(m))?;
         let want = (r.len(n) as usize, c.len(m) as usize);
         if out.dim() != want {
             return Err(Error::Shape {

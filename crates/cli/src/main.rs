@@ -141,6 +141,10 @@ enum Command {
         /// Also check loompy's conventions (CellID, Gene, ClusterID, ...) and the spec's letter.
         #[arg(long)]
         strict: bool,
+        /// Also decode every chunk of every dataset (fletcher32 verified where present) and
+        /// report each damaged chunk with its dataset and chunk coordinates.
+        #[arg(long)]
+        deep: bool,
         /// One JSON object {"valid", "errors", "warnings"}.
         #[arg(long)]
         json: bool,
@@ -290,7 +294,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Attrs { file, axis, names, json } => {
             cmd::info::attrs(&file, axis.into(), names.as_deref(), json)
         }
-        Command::Validate { file, strict, json } => cmd::validate::validate(&file, strict, json),
+        Command::Validate { file, strict, deep, json } => {
+            cmd::validate::validate(&file, strict, deep, json)
+        }
         Command::Convert(args) => {
             with_threads(args.threads, || cmd::convert::convert(&args, cli.quiet))
         }

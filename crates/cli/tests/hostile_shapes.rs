@@ -114,6 +114,7 @@ fn commands(file: &str, out: &str, loom_input: bool) -> Vec<Vec<String>> {
         s(&["stats", "--axis", "col", "{f}"]),
         s(&["validate", "{f}"]),
         s(&["validate", "--json", "{f}"]),
+        s(&["validate", "--deep", "{f}"]),
         s(&["combine", "-o", "{o}.combined.loom", "{f}", "{f}"]),
         s(&["subset", "--rows", "0:1", "--cols", "0:1", "-o", "{o}.subset.loom", "{f}"]),
         s(&["subset", "-o", "{o}.subset_all.loom", "{f}"]),

@@ -22,6 +22,7 @@ pub mod attrs;
 pub mod catalog;
 pub mod changes;
 pub mod create;
+pub mod deep;
 pub mod error;
 pub mod file;
 #[cfg(feature = "fs")]

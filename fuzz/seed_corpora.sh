@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Seed fuzz/corpus/<target>/ for every fuzz target from the committed fixtures
-# (fixtures/hdf5, fixtures/loom, fixtures/10x, fixtures/h5ad, and the real-world writers'
-# files in fixtures/writers) and, when present, the shared CVE reproducers and real-world
+# (fixtures/hdf5, fixtures/loom, fixtures/10x, fixtures/h5ad, the real-world writers'
+# files in fixtures/writers, and the hostile-shape files in fixtures/hostile) and, when present, the shared CVE reproducers and real-world
 # corpora ($LOOMFILE_SHARED/corpus/{hdf5-cve,loom-public,real-world}, default ../shared). Structure and message targets get
 # the structures cut out of those files (see examples/seed_corpora.rs). The corpora are not
 # committed (.gitignore); committed crash inputs live in fuzz/regressions/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=(fixtures/hdf5/*.h5 fixtures/loom/*.loom fixtures/10x/*.h5 fixtures/h5ad/*.h5ad
-       fixtures/writers/*.h5 fixtures/writers/*.h5ad fixtures/writers/*.loom)
+       fixtures/writers/*.h5 fixtures/writers/*.h5ad fixtures/writers/*.loom
+       fixtures/hostile/*.loom fixtures/hostile/*.h5 fixtures/hostile/*.h5ad)
 shared="${LOOMFILE_SHARED:-../shared}"
 if [ -d "$shared/corpus/hdf5-cve" ]; then
     files+=("$shared"/corpus/hdf5-cve/*)

@@ -69,6 +69,10 @@ struct Cli {
     /// Silence progress bars.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Work budget: the most elements one command may visit or produce for one object
+    /// (a layer, an attribute, a graph). A file claiming more is refused before any work.
+    #[arg(long, global = true, value_name = "N", default_value_t = loomfile_hdf5::DEFAULT_MAX_ELEMENTS)]
+    max_elements: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -137,6 +141,10 @@ enum Command {
         /// Also check loompy's conventions (CellID, Gene, ClusterID, ...) and the spec's letter.
         #[arg(long)]
         strict: bool,
+        /// Also decode every chunk of every dataset (fletcher32 verified where present) and
+        /// report each damaged chunk with its dataset and chunk coordinates.
+        #[arg(long)]
+        deep: bool,
         /// One JSON object {"valid", "errors", "warnings"}.
         #[arg(long)]
         json: bool,
@@ -276,6 +284,8 @@ impl From<AxisArg> for loomfile::Axis {
 }
 
 fn run(cli: Cli) -> CliResult {
+    // Every file this process opens takes the budget from `Limits::default()`.
+    loomfile_hdf5::set_default_max_elements(cli.max_elements);
     match cli.command {
         Command::Info { file, json } => cmd::info::info(&file, json),
         Command::Export { file, layer, select, format, output, threads } => {
@@ -289,7 +299,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Attrs { file, axis, names, json } => {
             cmd::info::attrs(&file, axis.into(), names.as_deref(), json)
         }
-        Command::Validate { file, strict, json } => cmd::validate::validate(&file, strict, json),
+        Command::Validate { file, strict, deep, json } => {
+            cmd::validate::validate(&file, strict, deep, json)
+        }
         Command::Convert(args) => {
             with_threads(args.threads, || cmd::convert::convert(&args, cli.quiet))
         }

@@ -48,6 +48,24 @@ pub enum Error {
         /// The configured limit.
         limit: u64,
     },
+    /// An object claims more elements than the work budget ([`crate::Limits::max_elements`])
+    /// lets one operation visit or produce; raised before any work or allocation.
+    #[error(
+        "{}{what} {count} elements is over the budget of {limit} elements (raise it with \
+         --max-elements, or Limits::max_elements in the library)",
+        prefix(path)
+    )]
+    Budget {
+        /// Object path, when known.
+        path: String,
+        /// What would have been visited or produced, worded to precede "N elements" (e.g.
+        /// "a read of", "statistics over").
+        what: &'static str,
+        /// The number of elements the file claims.
+        count: u64,
+        /// The configured budget.
+        limit: u64,
+    },
     /// The operating system failed a read, write or sync.
     #[error("{}I/O error: {source}", prefix(path))]
     Io {
@@ -115,6 +133,11 @@ impl Error {
         Error::Limit { path: String::new(), what, needed, limit }
     }
 
+    /// A work-budget error with no path yet.
+    pub fn budget(what: &'static str, count: u64, limit: u64) -> Self {
+        Error::Budget { path: String::new(), what, count, limit }
+    }
+
     /// An I/O error with no path yet.
     pub fn io(source: io::Error) -> Self {
         Error::Io { path: String::new(), source }
@@ -126,6 +149,7 @@ impl Error {
             Error::Malformed { path, .. }
             | Error::Unsupported { path, .. }
             | Error::Limit { path, .. }
+            | Error::Budget { path, .. }
             | Error::Io { path, .. }
             | Error::Invalid { path, .. }
             | Error::ReadOnly { path, .. } => {
@@ -144,6 +168,7 @@ impl Error {
             Error::Malformed { path, .. }
             | Error::Unsupported { path, .. }
             | Error::Limit { path, .. }
+            | Error::Budget { path, .. }
             | Error::Io { path, .. }
             | Error::Invalid { path, .. }
             | Error::ReadOnly { path, .. }

@@ -32,7 +32,7 @@ pub mod storage;
 pub mod write;
 
 pub use error::{Error, Result, ResultExt};
-pub use limits::Limits;
+pub use limits::{DEFAULT_MAX_ELEMENTS, Limits, set_default_max_elements};
 pub use model::attribute::Attribute;
 pub use model::chunks::{ChunkEntry, ChunkMap};
 pub use model::convert::{H5Type, NumKind};

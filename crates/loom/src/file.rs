@@ -425,6 +425,22 @@ impl LoomFile {
         &self.reader
     }
 
+    /// The allocation and work budgets this file was opened with (see [`hdf5::Limits`]).
+    pub fn limits(&self) -> hdf5::Limits {
+        self.reader.source().limits
+    }
+
+    /// Refuse an operation over `count` elements of the object at `path` past the work budget
+    /// ([`hdf5::Limits::max_elements`]), before any work or allocation.
+    pub fn check_elements(&self, path: &str, what: &'static str, count: u64) -> Result<()> {
+        Ok(self.limits().check_elements(path, what, count)?)
+    }
+
+    /// [`LoomFile::check_elements`] for `rows x cols` (an overflow is over budget).
+    pub fn check_area(&self, path: &str, what: &'static str, rows: u64, cols: u64) -> Result<()> {
+        Ok(self.limits().check_shape(path, what, &[rows, cols]).map(|_| ())?)
+    }
+
     /// Strings in this file are spec-2 style (XML references decoded on read, escaped on write).
     pub(crate) fn legacy_strings(&self) -> bool {
         !self.spec.is_v3()

@@ -52,6 +52,16 @@ impl Sel {
         })
     }
 
+    /// How many indices the selection picks along an axis of length `n` (no allocation).
+    pub fn count(&self, n: u64) -> u64 {
+        match self {
+            Sel::All => n,
+            Sel::Range(a, b) => b.saturating_sub(*a),
+            Sel::Index(v) => v.len() as u64,
+            Sel::Mask(m) => m.iter().filter(|b| **b).count() as u64,
+        }
+    }
+
     /// The selected indices along an axis of length `n`.
     pub fn indices(&self, n: u64) -> Result<Vec<u64>> {
         Ok(self.to_hdf5(n)?.indices(n)?)
@@ -129,7 +139,8 @@ pub enum LayerData<'a, T> {
     Sparse(&'a Csr<T>),
 }
 
-pub(crate) fn layer_path(name: &str) -> String {
+/// The HDF5 path of a layer (`""` is the main matrix, `/matrix`).
+pub fn layer_path(name: &str) -> String {
     if name.is_empty() { "/matrix".to_string() } else { format!("/layers/{name}") }
 }
 
@@ -208,6 +219,7 @@ impl LoomFile {
         let r = rows.to_hdf5(n)?;
         let c = cols.to_hdf5(m)?;
         let (nr, nc) = (r.len(n), c.len(m));
+        self.check_area(&layer_path(name), "a read of", nr, nc)?;
         let v = matrix.read::<T>(&r, &c)?;
         Array2::from_shape_vec((nr as usize, nc as usize), v)
             .map_err(|e| Error::invalid(e.to_string()))
@@ -228,6 +240,7 @@ impl LoomFile {
         let (n, m) = self.shape;
         let r = rows.to_hdf5(n)?;
         let c = cols.to_hdf5(m)?;
+        self.check_area(&layer_path(name), "a read of", r.len(n), c.len(m))?;
         let want = (r.len(n) as usize, c.len(m) as usize);
         if out.dim() != want {
             return Err(Error::Shape {

@@ -50,6 +50,7 @@ pub mod catalog;
 pub mod changes;
 pub mod convenience;
 pub mod create;
+pub mod deep;
 pub mod error;
 pub mod file;
 #[cfg(feature = "fs")]
@@ -76,7 +77,7 @@ pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, ToF64Lossy};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, ToF64Lossy, layer_path};
 pub use sparse::{Coo, Csr};
 pub use values::{Element, NumType, Values};
 

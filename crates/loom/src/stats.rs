@@ -54,6 +54,9 @@ impl LoomFile {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn stats(&self, layer: &str, axis: Axis) -> Result<AxisStats> {
-        Ok(self.matrix(layer)?.stats(axis.into())?.into())
+        let m = self.matrix(layer)?;
+        let (rows, cols) = m.shape();
+        self.check_area(&crate::layers::layer_path(layer), "statistics over", rows, cols)?;
+        Ok(m.stats(axis.into())?.into())
     }
 }

@@ -1051,6 +1051,7 @@ impl Validator<'_> {
 /// The first value of a 1-D float dataset that is not a whole number >= 0, if any.
 fn float_vertices(d: &Dataset) -> hdf5::Result<Option<f64>> {
     let n = d.shape().and_then(|s| s.first().copied()).unwrap_or(0);
+    d.file().source().limits.check_elements(d.path(), "a scan of", n)?;
     const BLOCK: u64 = 1 << 20;
     let mut start = 0;
     while start < n {
@@ -1068,6 +1069,7 @@ fn float_vertices(d: &Dataset) -> hdf5::Result<Option<f64>> {
 /// when empty.
 fn vertex_range(d: &Dataset) -> hdf5::Result<Option<(i128, i128)>> {
     let n = d.shape().and_then(|s| s.first().copied()).unwrap_or(0);
+    d.file().source().limits.check_elements(d.path(), "a scan of", n)?;
     if n == 0 {
         return Ok(None);
     }

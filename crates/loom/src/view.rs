@@ -267,6 +267,7 @@ impl LoomFile {
     /// ```
     pub fn view<T: H5Type>(&self, rows: &Sel, cols: &Sel, opts: &ViewOptions) -> Result<View<T>> {
         let (n, m) = self.shape();
+        self.check_area("/matrix", "a view of", rows.count(n), cols.count(m))?;
         let pre = self.preload(opts)?;
         self.view_parts(rows.indices(n)?, cols.indices(m)?, &pre)
     }
@@ -299,6 +300,8 @@ impl LoomFile {
     /// ```
     pub fn scan<T: H5Type>(&self, axis: Axis, opts: ScanOptions) -> Result<Scan<'_, T>> {
         let n = self.len(axis);
+        let walked = opts.items.as_ref().map_or(n, |v| v.len() as u64);
+        self.check_area("/matrix", "a scan of", walked, self.len(axis.other()))?;
         let items = match &opts.items {
             Some(v) => {
                 if let Some(&bad) = v.iter().find(|&&i| i >= n) {

@@ -54,8 +54,10 @@ fn files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn regressions_and_fixtures_pass_the_loom_target() {
     let regressions = files("fuzz/regressions/loom_open_validate");
+    // The hostile-shape files (2^40-element claims, fixtures/gen_hostile.py) are seeds too.
     let fixtures: Vec<PathBuf> = files("fixtures/loom")
         .into_iter()
+        .chain(files("fixtures/hostile"))
         .filter(|p| p.extension().is_some_and(|e| e == "loom"))
         .collect();
     assert!(fixtures.len() >= 5, "loom fixtures missing");

@@ -147,7 +147,9 @@ pub fn export(
     let t = f.layer_dtype(layer).map_err(err)?;
     let (rsel, csel) = select.parse(&f)?;
     let (n, m) = f.shape();
-    let nr = rsel.indices(n).map_err(err)?.len() as u64;
+    // The work budget first: no index list or buffer is sized from a shape past it.
+    let nr = rsel.count(n);
+    f.check_area(&loomfile::layer_path(layer), "an export of", nr, csel.count(m)).map_err(err)?;
     let ncol_idx = csel.indices(m).map_err(err)?;
     let nc = ncol_idx.len() as u64;
     let mut w = out_writer(out)?;

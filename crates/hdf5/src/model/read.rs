@@ -22,14 +22,29 @@ pub enum Selection {
 
 impl Selection {
     /// The selected indices along an axis of length `dim`.
+    ///
+    /// A list longer than the process-wide work budget
+    /// ([`crate::limits::set_default_max_elements`]) is an [`Error::Budget`], and one the
+    /// allocator refuses an [`Error::Limit`]: an axis length read from a file never drives an
+    /// unchecked allocation.
     pub fn indices(&self, dim: u64) -> Result<Vec<u64>> {
+        let span = |a: u64, b: u64| -> Result<Vec<u64>> {
+            let n = b - a;
+            crate::Limits::default().check_elements("", "a list of indices of", n)?;
+            let mut v = Vec::new();
+            usize::try_from(n).ok().and_then(|n| v.try_reserve_exact(n).ok()).ok_or_else(|| {
+                Error::limit("index list bytes", n.saturating_mul(8), isize::MAX as u64)
+            })?;
+            v.extend(a..b);
+            Ok(v)
+        };
         match self {
-            Selection::All => Ok((0..dim).collect()),
+            Selection::All => span(0, dim),
             Selection::Range(a, b) => {
                 if a > b || *b > dim {
                     return Err(Error::invalid(format!("range {a}:{b} outside 0:{dim}")));
                 }
-                Ok((*a..*b).collect())
+                span(*a, *b)
             }
             Selection::Index(v) => {
                 if let Some(&bad) = v.iter().find(|&&i| i >= dim) {
@@ -80,6 +95,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
         .iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
         .ok_or_else(|| Error::invalid("selection too large"))?;
+    limits.check_elements(ds.path(), "a read of", count)?;
     let bytes =
         count.checked_mul(es as u64).filter(|&b| b <= limits.max_read_bytes).ok_or_else(|| {
             Error::limit("bytes to read", count.saturating_mul(es as u64), limits.max_read_bytes)

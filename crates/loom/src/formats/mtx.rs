@@ -184,7 +184,8 @@ pub fn write_mtx(
 ) -> Result<u64> {
     let t = f.layer_dtype(layer)?;
     let (n, m) = f.shape();
-    let (nr, nc) = (rows.indices(n)?.len(), cols.indices(m)?.len());
+    let (nr, nc) = (rows.count(n), cols.count(m));
+    f.check_area(&crate::layers::layer_path(layer), "an export of", nr, nc)?;
     with_num!(t, T => {
         let nnz = count_nnz::<T>(f, layer, rows, cols)?;
         writeln!(out, "%%MatrixMarket matrix coordinate {} general", field_word(T::NUM))

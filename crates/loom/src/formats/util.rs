@@ -903,6 +903,8 @@ pub(crate) fn open_loom(path: &Path) -> Result<LoomFile> {
     if !f.layer_names().iter().any(|n| n.is_empty()) || f.shape().0 == 0 || f.shape().1 == 0 {
         return Err(Error::NotLoom("no /matrix (main matrix)".into())).at(path);
     }
+    let (n, m) = f.shape();
+    f.check_area("/matrix", "a conversion of", n, m).at(path)?;
     Ok(f)
 }
 

@@ -34,6 +34,7 @@ pub fn subset(
     cols: &crate::layers::Sel,
 ) -> Result<SubsetReport> {
     let (n, m) = src.shape();
+    src.check_area("/matrix", "a subset of", rows.count(n), cols.count(m))?;
     let ridx = rows.indices(n)?;
     let cidx = cols.indices(m)?;
     if ridx.is_empty() || cidx.is_empty() {

@@ -9,6 +9,7 @@
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
+//! | `web` | the browser viewer in `target/web/` (wasm + wasm-bindgen + `web/`); `--test`: open every fixture in headless Chromium |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
@@ -18,11 +19,12 @@ mod portability;
 mod python;
 mod util;
 mod venv;
+mod web;
 
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <ci|venv|fixtures|test|python|bench|portability|fuzz-smoke> [args]";
+    "usage: cargo xtask <ci|venv|fixtures|test|python|bench|portability|web|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
         "portability" => portability::run(rest),
+        "web" => web::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -64,6 +67,7 @@ fn ci(_args: &[String]) -> Result<(), String> {
     // In CI the shared corpora (CVE reproducers, public loom files) must be there.
     util::step("test", || test_with(&[], true))?;
     util::step("python", || python::run(&[]))?;
+    util::step("web", || web::run(&["--test".to_string()]))?;
     util::step("portability", || portability::run(&[]))?;
     util::step("fuzz smoke", || fuzz::smoke(&[]))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());

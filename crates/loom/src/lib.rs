@@ -27,6 +27,8 @@ pub mod file;
 #[cfg(feature = "fs")]
 pub mod formats;
 pub mod graphs;
+#[cfg(feature = "json")]
+pub mod info;
 pub mod layers;
 pub mod ops;
 mod parallel;

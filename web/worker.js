@@ -20,7 +20,7 @@ function open(file) {
 function embedding(colNames) {
   const has = (n) => colNames.includes(n);
   if (has('_X') && has('_Y')) return { name: '_X/_Y', x: Array.from(loom.attribute_numbers('col', '_X')), y: Array.from(loom.attribute_numbers('col', '_Y')) };
-  for (const n of ['X_umap', 'Embedding', 'tSNE', 'X_tsne', 'UMAP']) {
+  for (const n of ['X_umap', 'Embedding', 'tSNE', 'TSNE', 'X_tsne', 'UMAP', 'umap']) {
     if (!has(n)) continue;
     const v = JSON.parse(loom.attribute('col', n));
     if (Array.isArray(v) && Array.isArray(v[0])) return { name: n, x: v.map((p) => p[0]), y: v.map((p) => p[1]) };

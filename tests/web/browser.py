@@ -59,7 +59,7 @@ def driver(profile):
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        "--window-size=1400,1100",
+        "--window-size=1400,1500",
     ]:
         opts.add_argument(flag)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
@@ -84,6 +84,11 @@ def open_in_page(d, url, path, timeout=60):
     WebDriverWait(d, timeout).until(done)
     s = d.find_element(By.ID, "summary")
     return s.get_attribute("data-info"), s.get_attribute("data-shape"), d.find_element(By.ID, "error").text
+
+
+def open_stats(d):
+    s = d.find_element(By.ID, "summary")
+    return s.get_attribute("data-open-ms"), s.get_attribute("data-bytes-read")
 
 
 def main():
@@ -119,7 +124,14 @@ def main():
                     got = json.loads(info)
                     want_shape = f"{want['shape'][0]},{want['shape'][1]}"
                     ok = got == want and shape == want_shape
-                    msg = f"shape {shape}" if ok else f"differs from loom info --json:\n  page {info}\n  loom {json.dumps(want)}"
+                    emb = {"_X", "Embedding", "X_umap", "tSNE", "TSNE"} & {c["name"] for c in want["col_attrs"]}
+                    if emb:
+                        # The scatter must be drawn for files with an embedding.
+                        WebDriverWait(d, 30).until(
+                            lambda drv: drv.find_element(By.ID, "embed-panel").get_attribute("hidden") is None
+                        )
+                    ms, nread = open_stats(d)
+                    msg = (f"shape {shape}, opened in {ms} ms reading {nread} bytes" + (f", embedding {sorted(emb)} drawn" if emb else "")) if ok else f"differs from loom info --json:\n  page {info}\n  loom {json.dumps(want)}"
                 if want is not None and info is not None:
                     time.sleep(0.5)  # let the histogram and scatter draw
                 d.save_screenshot(str(shots / f"{f.stem}.png"))

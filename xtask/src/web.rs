@@ -81,6 +81,10 @@ fn build() -> Result<(), String> {
                 "--target",
                 "web",
                 "--no-typescript",
+                // The profile keeps the symbol names only so that wasm-bindgen sees the
+                // `target_features` section (`strip = true` drops both): drop them here.
+                "--remove-name-section",
+                "--remove-producers-section",
                 "--out-dir",
                 &pkg.to_string_lossy(),
                 &wasm.to_string_lossy(),

@@ -12,6 +12,7 @@
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
 //! | `doc` | rustdoc of the library crates (loomfile, loomfile-hdf5, loomfile-scan) with warnings denied |
 //! | `example` | build and run `examples/walkthrough`, a user-style crate outside the workspace |
+//! | `web` | the browser viewer in `target/web/` (wasm + wasm-bindgen + `web/`); `--test`: open every fixture in headless Chromium |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |
 
 mod bench;
@@ -23,10 +24,11 @@ mod portability;
 mod python;
 mod util;
 mod venv;
+mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|doc|example|python|bench|callgrind|portability|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|doc|example|python|bench|callgrind|portability|web|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "portability" => portability::run(rest),
         "callgrind" => callgrind::run(rest),
+        "web" => web::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -81,6 +84,7 @@ fn ci(_args: &[String]) -> Result<(), String> {
     // In CI the shared corpora (CVE reproducers, public loom files) must be there.
     util::step("test", || test_with(&[], true))?;
     util::step("python", || python::run(&[]))?;
+    util::step("web", || web::run(&["--test".to_string()]))?;
     util::step("portability", || portability::run(&[]))?;
     util::step("fuzz smoke", || fuzz::smoke(&[]))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());

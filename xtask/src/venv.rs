@@ -23,6 +23,12 @@ pub fn ensure_python_tests() -> Result<PathBuf, String> {
     )
 }
 
+/// Create or update `target/webvenv`, the browser tests' environment (selenium, pinned in
+/// `tests/web/requirements.txt`); returns its python.
+pub fn ensure_web() -> Result<PathBuf, String> {
+    ensure_at("target/webvenv", &["tests/web/requirements.txt"], "pinned selenium")
+}
+
 /// A venv at `dir` (relative to the workspace root) with `reqs[0]` installed (the others
 /// are files it includes: they count for the up-to-date check).
 fn ensure_at(dir: &str, reqs: &[&str], what: &str) -> Result<PathBuf, String> {

@@ -123,39 +123,7 @@ pub fn attrs(list: &[Attribute], f: &File) -> Result<J, loomfile_hdf5::Error> {
 }
 
 /// A loom attribute or global value as JSON: N-d arrays nested, compounds as objects of
-/// field arrays, NaN/Infinity as null.
+/// field arrays, NaN/Infinity as null (the library's form, shared with `info --json`).
 pub fn loom_values(v: &loomfile::Values) -> J {
-    use loomfile::Values as V;
-    fn arr<T: Clone>(a: &ndarray::ArrayD<T>, f: &dyn Fn(&T) -> J) -> J {
-        fn rec<T>(view: ndarray::ArrayViewD<'_, T>, f: &dyn Fn(&T) -> J) -> J {
-            if view.ndim() == 0 {
-                return view.iter().next().map(f).unwrap_or(J::Null);
-            }
-            J::Array(view.outer_iter().map(|sub| rec(sub, f)).collect())
-        }
-        rec(a.view(), f)
-    }
-    let num = |x: f64| if x.is_finite() { json!(x) } else { J::Null };
-    match v {
-        V::Int8(a) => arr(a, &|x| json!(x)),
-        V::Int16(a) => arr(a, &|x| json!(x)),
-        V::Int32(a) => arr(a, &|x| json!(x)),
-        V::Int64(a) => arr(a, &|x| json!(x)),
-        V::UInt8(a) => arr(a, &|x| json!(x)),
-        V::UInt16(a) => arr(a, &|x| json!(x)),
-        V::UInt32(a) => arr(a, &|x| json!(x)),
-        V::UInt64(a) => arr(a, &|x| json!(x)),
-        V::Float16(a) | V::Float32(a) => arr(a, &|x| num(*x as f64)),
-        V::Float64(a) => arr(a, &|x| num(*x)),
-        V::Bool(a) => arr(a, &|x| json!(x)),
-        V::String(a) => arr(a, &|x| json!(x)),
-        V::Enum { values, .. } => arr(values, &|x| json!(x)),
-        V::Compound(fields) => {
-            let mut m = Map::new();
-            for (k, f) in fields {
-                m.insert(k.clone(), loom_values(f));
-            }
-            J::Object(m)
-        }
-    }
+    loomfile::info::values_json(v)
 }

@@ -57,6 +57,8 @@ pub mod file;
 pub mod formats;
 pub mod graphs;
 pub mod guide;
+#[cfg(feature = "json")]
+pub mod info;
 pub mod layers;
 pub mod ops;
 mod parallel;

@@ -3,8 +3,7 @@
 use crate::json::loom_values;
 use crate::{CliError, CliResult};
 use loomfile::{Axis, LoomFile, Values};
-use loomfile_hdf5::{Datatype, Object};
-use serde_json::{Map, Value as J, json};
+use serde_json::{Map, Value as J};
 use std::io::Write;
 
 /// Open a loom file read-only, mapping errors to one line; the file's warnings (members
@@ -19,70 +18,9 @@ pub fn open_loom(file: &str) -> Result<LoomFile, CliError> {
     Ok(f)
 }
 
-/// The dtype word of the contract for an HDF5 type.
-pub fn dtype_word(t: &Datatype) -> String {
-    match t {
-        Datatype::String { .. } | Datatype::VarString { .. } => "string".into(),
-        Datatype::Enum { .. } if t.is_bool_enum() => "bool".into(),
-        Datatype::Enum { .. } => "enum".into(),
-        Datatype::Compound { .. } => "compound".into(),
-        other => loomfile::NumType::of(other)
-            .map(|n| n.name().to_string())
-            .unwrap_or_else(|| "other".into()),
-    }
-}
-
-fn attr_list(f: &LoomFile, axis: Axis) -> Result<Vec<J>, CliError> {
-    let mut out = Vec::new();
-    for name in f.attr_names(axis) {
-        let path = format!("{}/{name}", axis.attrs_group());
-        match f.hdf5().object(&path) {
-            Ok(Object::Dataset(d)) => {
-                out.push(json!({"name": name, "dtype": dtype_word(d.dtype()), "shape": d.shape().unwrap_or_default()}))
-            }
-            Ok(_) => {}
-            Err(e) => return Err(CliError::fail(format!("{path}: {e}"))),
-        }
-    }
-    Ok(out)
-}
-
-fn graph_list(f: &LoomFile, axis: Axis, file: &str) -> Result<Vec<J>, CliError> {
-    let mut out = Vec::new();
-    for name in f.graph_names(axis) {
-        let edges = f
-            .graph_edges(axis, &name)
-            .map_err(|e| CliError::fail(format!("{file}: graph {name}: {e}")))?;
-        out.push(json!({"name": name, "edges": edges}));
-    }
-    Ok(out)
-}
-
-/// The `loom info --json` object.
+/// The `loom info --json` object (built by the library, shared with the browser package).
 pub fn info_json(f: &LoomFile, file: &str) -> Result<J, CliError> {
-    let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
-    let mut layers = Vec::new();
-    for name in f.layer_names() {
-        let i = f.layer_info(&name).map_err(err)?;
-        layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": i.stored_bytes}));
-    }
-    let mut globals = Map::new();
-    for name in f.global_names() {
-        let v = f.global(&name).map_err(err)?;
-        globals.insert(name, loom_values(&v));
-    }
-    let (n, m) = f.shape();
-    Ok(json!({
-        "spec_version": f.spec_version().text,
-        "shape": [n, m],
-        "layers": layers,
-        "row_attrs": attr_list(f, Axis::Rows)?,
-        "col_attrs": attr_list(f, Axis::Cols)?,
-        "row_graphs": graph_list(f, Axis::Rows, file)?,
-        "col_graphs": graph_list(f, Axis::Cols, file)?,
-        "global_attrs": globals,
-        "other": f.other_members().iter().map(|o| json!({"path": o.path, "type": o.kind.name()})).collect::<Vec<_>>(),
-    }))
+    f.info_json().map_err(|e| CliError::fail(format!("{file}: {e}")))
 }
 
 /// `loom info FILE [--json]`.

@@ -1,0 +1,110 @@
+//! The `loom info --json` object of a file (feature `json`): built here so the `loom` binary
+//! and the browser package (`loomfile-wasm`) print the same thing.
+
+use crate::{Axis, Error, LoomFile, NumType, Result, Values};
+use loomfile_hdf5::{Datatype, Object};
+use serde_json::{Map, Value as J, json};
+
+/// The dtype word of the contract for an HDF5 type (`float32`, `string`, `bool`, ...).
+pub fn dtype_word(t: &Datatype) -> String {
+    match t {
+        Datatype::String { .. } | Datatype::VarString { .. } => "string".into(),
+        Datatype::Enum { .. } if t.is_bool_enum() => "bool".into(),
+        Datatype::Enum { .. } => "enum".into(),
+        Datatype::Compound { .. } => "compound".into(),
+        other => NumType::of(other).map(|n| n.name().to_string()).unwrap_or_else(|| "other".into()),
+    }
+}
+
+/// A loom attribute or global value as JSON: N-d arrays nested, compounds as objects of
+/// field arrays, NaN/Infinity as null.
+pub fn values_json(v: &Values) -> J {
+    use Values as V;
+    fn arr<T: Clone>(a: &ndarray::ArrayD<T>, f: &dyn Fn(&T) -> J) -> J {
+        fn rec<T>(view: ndarray::ArrayViewD<'_, T>, f: &dyn Fn(&T) -> J) -> J {
+            if view.ndim() == 0 {
+                return view.iter().next().map(f).unwrap_or(J::Null);
+            }
+            J::Array(view.outer_iter().map(|sub| rec(sub, f)).collect())
+        }
+        rec(a.view(), f)
+    }
+    let num = |x: f64| if x.is_finite() { json!(x) } else { J::Null };
+    match v {
+        V::Int8(a) => arr(a, &|x| json!(x)),
+        V::Int16(a) => arr(a, &|x| json!(x)),
+        V::Int32(a) => arr(a, &|x| json!(x)),
+        V::Int64(a) => arr(a, &|x| json!(x)),
+        V::UInt8(a) => arr(a, &|x| json!(x)),
+        V::UInt16(a) => arr(a, &|x| json!(x)),
+        V::UInt32(a) => arr(a, &|x| json!(x)),
+        V::UInt64(a) => arr(a, &|x| json!(x)),
+        V::Float16(a) | V::Float32(a) => arr(a, &|x| num(*x as f64)),
+        V::Float64(a) => arr(a, &|x| num(*x)),
+        V::Bool(a) => arr(a, &|x| json!(x)),
+        V::String(a) => arr(a, &|x| json!(x)),
+        V::Enum { values, .. } => arr(values, &|x| json!(x)),
+        V::Compound(fields) => {
+            let mut m = Map::new();
+            for (k, f) in fields {
+                m.insert(k.clone(), values_json(f));
+            }
+            J::Object(m)
+        }
+    }
+}
+
+impl LoomFile {
+    /// The `loom info --json` object: spec version, shape, layers, attributes, graphs,
+    /// global attributes and the members beyond the spec.
+    pub fn info_json(&self) -> Result<J> {
+        let mut layers = Vec::new();
+        for name in self.layer_names() {
+            let i = self.layer_info(&name)?;
+            layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": i.stored_bytes}));
+        }
+        let mut globals = Map::new();
+        for name in self.global_names() {
+            let v = self.global(&name)?;
+            globals.insert(name, values_json(&v));
+        }
+        let (n, m) = self.shape();
+        Ok(json!({
+            "spec_version": self.spec_version().text,
+            "shape": [n, m],
+            "layers": layers,
+            "row_attrs": self.attr_list_json(Axis::Rows)?,
+            "col_attrs": self.attr_list_json(Axis::Cols)?,
+            "row_graphs": self.graph_list_json(Axis::Rows)?,
+            "col_graphs": self.graph_list_json(Axis::Cols)?,
+            "global_attrs": globals,
+            "other": self.other_members().iter().map(|o| json!({"path": o.path, "type": o.kind.name()})).collect::<Vec<_>>(),
+        }))
+    }
+
+    fn attr_list_json(&self, axis: Axis) -> Result<Vec<J>> {
+        let mut out = Vec::new();
+        for name in self.attr_names(axis) {
+            let path = format!("{}/{name}", axis.attrs_group());
+            match self.hdf5().object(&path) {
+                Ok(Object::Dataset(d)) => out.push(
+                    json!({"name": name, "dtype": dtype_word(d.dtype()), "shape": d.shape().unwrap_or_default()}),
+                ),
+                Ok(_) => {}
+                Err(e) => return Err(Error::Invalid(format!("{path}: {e}"))),
+            }
+        }
+        Ok(out)
+    }
+
+    fn graph_list_json(&self, axis: Axis) -> Result<Vec<J>> {
+        let mut out = Vec::new();
+        for name in self.graph_names(axis) {
+            let edges = self
+                .graph_edges(axis, &name)
+                .map_err(|e| Error::Invalid(format!("graph {name}: {e}")))?;
+            out.push(json!({"name": name, "edges": edges}));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,150 @@
+"""Browser tests of the viewer (`cargo xtask web --test`): serve target/web with
+`python -m http.server` on a free port, open every fixture loom file (fixtures/loom and the
+.loom files of fixtures/writers) through the page's file input in headless Chromium (Debian's
+/usr/bin/chromium driven by /usr/bin/chromedriver), and check that #summary's data-info equals
+`loom info --json` and data-shape its shape; a file that is not a loom file must set #error.
+Screenshots go to the --shots directory."""
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(web):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(web)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("http.server did not start")
+
+
+def driver(profile):
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1500",
+    ]:
+        opts.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def loom_info(loom, path):
+    r = subprocess.run([loom, "info", "--json", str(path)], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    return json.loads(r.stdout), None
+
+
+def open_in_page(d, url, path, timeout=60):
+    d.get(url)
+    d.find_element(By.ID, "file").send_keys(str(path))
+
+    def done(drv):
+        s = drv.find_element(By.ID, "summary")
+        e = drv.find_element(By.ID, "error").text
+        return s.get_attribute("data-info") is not None or bool(e)
+
+    WebDriverWait(d, timeout).until(done)
+    s = d.find_element(By.ID, "summary")
+    return s.get_attribute("data-info"), s.get_attribute("data-shape"), d.find_element(By.ID, "error").text
+
+
+def open_stats(d):
+    s = d.find_element(By.ID, "summary")
+    return s.get_attribute("data-open-ms"), s.get_attribute("data-bytes-read")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--web", required=True)
+    ap.add_argument("--loom", required=True)
+    ap.add_argument("--shots", required=True)
+    a = ap.parse_args()
+    shots = Path(a.shots)
+    shots.mkdir(parents=True, exist_ok=True)
+    files = sorted((ROOT / "fixtures/loom").glob("*.loom"))
+    files += sorted((ROOT / "fixtures/writers").glob("*.loom"))
+    # Not loom files: the page must say so in #error, as `loom info` does.
+    not_loom = sorted((ROOT / "fixtures/writers").glob("*.h5ad"))[:1]
+    proc, port = serve(a.web)
+    url = f"http://127.0.0.1:{port}/index.html"
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="loom-web-chromium-") as profile:
+        d = driver(profile)
+        try:
+            for f in files + not_loom:
+                t = time.time()
+                want, werr = loom_info(a.loom, f)
+                info, shape, err = open_in_page(d, url, f)
+                took = time.time() - t
+                name = f.name
+                if want is None:
+                    ok = bool(err) and info is None
+                    msg = f"error shown: {err!r} (loom: {werr!r})"
+                elif info is None:
+                    ok, msg = False, f"page error: {err!r}"
+                else:
+                    got = json.loads(info)
+                    want_shape = f"{want['shape'][0]},{want['shape'][1]}"
+                    ok = got == want and shape == want_shape
+                    emb = {"_X", "Embedding", "X_umap", "tSNE", "TSNE"} & {c["name"] for c in want["col_attrs"]}
+                    if emb:
+                        # The scatter must be drawn for files with an embedding.
+                        WebDriverWait(d, 30).until(
+                            lambda drv: drv.find_element(By.ID, "embed-panel").get_attribute("hidden") is None
+                        )
+                    ms, nread = open_stats(d)
+                    msg = (f"shape {shape}, opened in {ms} ms reading {nread} bytes" + (f", embedding {sorted(emb)} drawn" if emb else "")) if ok else f"differs from loom info --json:\n  page {info}\n  loom {json.dumps(want)}"
+                if want is not None and info is not None:
+                    time.sleep(0.5)  # let the histogram and scatter draw
+                d.save_screenshot(str(shots / f"{f.stem}.png"))
+                print(f"{'ok  ' if ok else 'FAIL'} {name} ({took:.2f}s) {msg}")
+                if not ok:
+                    failures.append(name)
+        finally:
+            d.quit()
+            proc.kill()
+    print(f"web: {len(files) + len(not_loom) - len(failures)} of {len(files) + len(not_loom)} files ok; screenshots in {shots}")
+    if failures:
+        raise SystemExit(f"web: failed: {', '.join(failures)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+//! `cargo xtask web [--test]`: the browser viewer. Builds `crates/wasm` for
+//! wasm32-unknown-unknown (std from source, as `portability` does, through
+//! `ci/xbuild/xbuild-wasm.sh`), runs wasm-bindgen (the CLI of the same version as the
+//! `wasm-bindgen` crate in Cargo.lock, installed once into `target/tools`), and copies `web/`
+//! with the generated package into `target/web/`, ready to serve as static files.
+//! `--test` then runs `tests/web/browser.py` in headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed with apt-get if missing; selenium from `tests/web/requirements.txt`
+//! in `target/webvenv`): every fixture loom file opened by the page must show what
+//! `loom info --json` prints; screenshots go to `target/web-shots/`.
+
+use crate::{util, venv};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const TRIPLE: &str = "wasm32-unknown-unknown";
+
+/// Entry point.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let test = args.iter().any(|a| a == "--test");
+    if let Some(a) = args.iter().find(|a| *a != "--test") {
+        return Err(format!("web: unknown argument {a:?} (usage: cargo xtask web [--test])"));
+    }
+    let started = Instant::now();
+    util::step("web: build target/web", build)?;
+    if test {
+        util::step("web: browser tests", browser_tests)?;
+    }
+    println!("xtask web: done in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+fn target_dir() -> PathBuf {
+    let root = util::root();
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => root.join(d),
+        None => root.join("target"),
+    }
+}
+
+fn build() -> Result<(), String> {
+    let root = util::root();
+    let target = target_dir();
+    let xdir = target.join("xbuild");
+    let cache = match std::env::var_os("XBUILD_CACHE") {
+        Some(d) => root.join(d),
+        None => target.join("xbuild-cache"),
+    };
+    let (xdir_s, cache_s) = (xdir.to_string_lossy(), cache.to_string_lossy());
+    util::timed("wasm build (std from source)", || {
+        util::run(
+            "bash",
+            &[
+                "ci/xbuild/xbuild-wasm.sh",
+                ".",
+                TRIPLE,
+                "build",
+                "-p",
+                "loomfile-wasm",
+                "--profile",
+                "wasm",
+            ],
+            &root,
+            &[
+                ("XBUILD_TARGET_DIR", &xdir_s),
+                ("XBUILD_CACHE", &cache_s),
+                ("DEBIAN_FRONTEND", "noninteractive"),
+            ],
+        )
+    })?;
+    let wasm = xdir.join(TRIPLE).join("wasm/loomfile_wasm.wasm");
+    let bindgen = util::timed("wasm-bindgen-cli", || wasm_bindgen_cli(&target))?;
+    let out = target.join("web");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let pkg = out.join("pkg");
+    util::timed("wasm-bindgen", || {
+        util::run(
+            &bindgen.to_string_lossy(),
+            &[
+                "--target",
+                "web",
+                "--no-typescript",
+                // The profile keeps the symbol names only so that wasm-bindgen sees the
+                // `target_features` section (`strip = true` drops both): drop them here.
+                "--remove-name-section",
+                "--remove-producers-section",
+                "--out-dir",
+                &pkg.to_string_lossy(),
+                &wasm.to_string_lossy(),
+            ],
+            &root,
+            &[],
+        )
+    })?;
+    copy_dir(&root.join("web"), &out)?;
+    let bg = pkg.join("loomfile_wasm_bg.wasm");
+    let raw = std::fs::metadata(&bg).map_err(|e| format!("{}: {e}", bg.display()))?.len();
+    let gz = gzip_size(&bg)?;
+    println!(
+        "web: {} ready ({}: {:.2} MB, {:.2} MB gzipped)",
+        out.display(),
+        bg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        raw as f64 / 1e6,
+        gz as f64 / 1e6
+    );
+    println!("web: serve it with `python3 -m http.server -d {} 8000`", out.display());
+    Ok(())
+}
+
+/// The version of the `wasm-bindgen` crate in Cargo.lock.
+fn locked_bindgen_version() -> Result<String, String> {
+    let lock = util::root().join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    let mut lines = text.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("no wasm-bindgen in Cargo.lock".into())
+}
+
+/// `target/tools/bin/wasm-bindgen` of the locked version, installed with cargo if missing.
+fn wasm_bindgen_cli(target: &Path) -> Result<PathBuf, String> {
+    let version = locked_bindgen_version()?;
+    let tools = target.join("tools");
+    let exe = tools.join("bin/wasm-bindgen");
+    let have = Command::new(&exe)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if have.as_deref().is_some_and(|v| v.ends_with(&version)) {
+        return Ok(exe);
+    }
+    println!("web: cargo install wasm-bindgen-cli {version} into {} (once)", tools.display());
+    let root_s = tools.to_string_lossy();
+    let base = ["install", "--version", &version, "wasm-bindgen-cli", "--root", &root_s];
+    let mut locked = base.to_vec();
+    locked.push("--locked");
+    // `--locked` can fail when a pinned dependency has left the registry: retry without.
+    util::cargo(&locked).or_else(|_| util::cargo(&base))?;
+    Ok(exe)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let err = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    for entry in std::fs::read_dir(from).map_err(|e| err(from, e))? {
+        let entry = entry.map_err(|e| err(from, e))?;
+        let dst = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&dst).map_err(|e| err(&dst, e))?;
+            copy_dir(&entry.path(), &dst)?;
+        } else {
+            std::fs::copy(entry.path(), &dst).map_err(|e| err(&dst, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn gzip_size(path: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run gzip: {e}"))?;
+    Ok(out.stdout.len() as u64)
+}
+
+fn browser_tests() -> Result<(), String> {
+    let root = util::root();
+    let target = target_dir();
+    if !Path::new("/usr/bin/chromedriver").exists() || !Path::new("/usr/bin/chromium").exists() {
+        util::timed("apt-get install chromium chromium-driver", || {
+            let env = [("DEBIAN_FRONTEND", "noninteractive")];
+            let args =
+                ["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"];
+            util::run("apt-get", &args, &root, &env).or_else(|_| {
+                util::run("apt-get", &["update", "-qq"], &root, &env)?;
+                util::run("apt-get", &args, &root, &env)
+            })
+        })?;
+    }
+    let py = util::timed("selenium venv", venv::ensure_web)?;
+    util::timed("loom (debug build, the reference)", || {
+        util::cargo(&["build", "-p", "loomfile-cli"])
+    })?;
+    let loom = target.join("debug/loom");
+    let shots = target.join("web-shots");
+    util::run(
+        &py.to_string_lossy(),
+        &[
+            "tests/web/browser.py",
+            "--web",
+            &target.join("web").to_string_lossy(),
+            "--loom",
+            &loom.to_string_lossy(),
+            "--shots",
+            &shots.to_string_lossy(),
+        ],
+        &root,
+        &[],
+    )
+}

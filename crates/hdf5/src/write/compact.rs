@@ -1,4 +1,4 @@
-//! Compact a file in place: its reachable content repacked (see [`super::repack`]) into a
+//! Compact a file in place: its reachable content repacked (see [`super::repack()`]) into a
 //! temporary file beside it, renamed over it once complete. The file is held under an
 //! exclusive lock meanwhile, so no HDF5-compatible writer edits it half-way; a failure or a
 //! kill at any point leaves the original as it was.

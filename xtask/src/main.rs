@@ -5,6 +5,7 @@
 //! | `ci` | everything CI runs: venv, build, all tests (unit, interop with h5py/loompy, robustness), portability, fuzz smoke |
 //! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
 //! | `fixtures` | regenerate the committed fixture files with the venv |
+//! | `lint` | clippy with `-D warnings` over all targets, then the library crates' feature matrix (no default features; each feature alone) |
 //! | `test` | build and run the workspace tests with the venv wired in |
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
@@ -20,6 +21,7 @@ mod bench_public;
 mod callgrind;
 mod docs;
 mod fuzz;
+mod lint;
 mod portability;
 mod python;
 mod util;
@@ -28,7 +30,7 @@ mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|test|doc|example|python|bench|callgrind|portability|web|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|lint|test|doc|example|python|bench|callgrind|portability|web|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         "venv" => venv::ensure().map(|_| ()),
         "fixtures" => fixtures(),
         "test" => test(rest),
+        "lint" => lint::run(),
         "doc" => docs::doc(),
         "example" => docs::example(),
         "python" => python::run(rest),
@@ -78,6 +81,7 @@ fn ci(_args: &[String]) -> Result<(), String> {
     util::step("venv", || venv::ensure().map(|_| ()))?;
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
+    util::step("lint", lint::run)?;
     util::step("doc", docs::doc)?;
     util::step("example", docs::example)?;
     util::step("build release cli", || util::cargo(&["build", "--release", "-p", "loomfile-cli"]))?;

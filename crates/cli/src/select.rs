@@ -85,12 +85,12 @@ fn by_name(f: &LoomFile, axis: Axis, names: &[&str], key: Option<&str>) -> Resul
     let mut index: HashMap<String, u64> = HashMap::new();
     let mut found_any = false;
     for c in &candidates {
-        if let Ok(v) = f.attr(axis, c) {
-            if let Some(s) = v.as_strings() {
-                found_any = true;
-                for (i, name) in s.into_iter().enumerate() {
-                    index.entry(name).or_insert(i as u64);
-                }
+        if let Ok(v) = f.attr(axis, c)
+            && let Some(s) = v.as_strings()
+        {
+            found_any = true;
+            for (i, name) in s.into_iter().enumerate() {
+                index.entry(name).or_insert(i as u64);
             }
         }
     }

@@ -72,8 +72,7 @@ fn subset_slices_layers_attributes_and_graphs() {
     for (name, rows, cols) in cases {
         let out = d.path().join(name);
         let mut args = vec!["subset", s(&input), "-o", s(&out), "--quiet"];
-        let rr;
-        let cc;
+
         if let Some(r) = rows {
             args.extend(["--rows", r]);
         }
@@ -92,8 +91,8 @@ fn subset_slices_layers_attributes_and_graphs() {
                 None => t.to_string(),
             },
         };
-        rr = expand(rows);
-        cc = expand(cols);
+        let rr = expand(rows);
+        let cc = expand(cols);
         ops_check(&["subset", s(&input), s(&out), &rr, &cc]);
     }
 }

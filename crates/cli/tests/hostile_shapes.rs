@@ -52,6 +52,10 @@ fn run_capped(args: &[&str]) -> Option<Run> {
         });
     }
     let start = Instant::now();
+    #[allow(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its rusage"
+    )]
     let child = cmd.spawn().expect("spawn loom");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;

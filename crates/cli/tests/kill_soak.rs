@@ -440,10 +440,10 @@ fn soak(op: Op) {
         };
         // Bytes past the committed end of file: the kill hit a transaction after it had
         // appended, before its superblock write.
-        if let Ok(h) = loomfile_hdf5::File::open(&file) {
-            if std::fs::metadata(&file).unwrap().len() > h.superblock().eof {
-                t.torn_tail += 1;
-            }
+        if let Ok(h) = loomfile_hdf5::File::open(&file)
+            && std::fs::metadata(&file).unwrap().len() > h.superblock().eof
+        {
+            t.torn_tail += 1;
         }
         // h5py checks a copy of every state, or of every `step`-th one for long soaks (the
         // file grows with every commit).

@@ -152,10 +152,10 @@ impl Error {
             | Error::Budget { path, .. }
             | Error::Io { path, .. }
             | Error::Invalid { path, .. }
-            | Error::ReadOnly { path, .. } => {
-                if path.is_empty() {
-                    *path = object_path.to_string();
-                }
+            | Error::ReadOnly { path, .. }
+                if path.is_empty() =>
+            {
+                *path = object_path.to_string();
             }
             _ => {}
         }

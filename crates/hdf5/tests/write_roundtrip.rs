@@ -197,7 +197,7 @@ fn generators_cover_the_space() {
         g: &MGroup,
         depth: usize,
         seen: &mut BTreeSet<String>,
-        out: &mut Vec<support::model::MDataset>,
+        out: &mut Vec<model::MDataset>,
     ) {
         if depth >= 2 {
             seen.insert("nested group".into());
@@ -363,7 +363,7 @@ fn large_structures_round_trip_and_edit() {
             .group_mut("/big")
             .unwrap()
             .children
-            .insert(format!("m{i:02}"), support::model::MNode::Group(MGroup::default()));
+            .insert(format!("m{i:02}"), model::MNode::Group(MGroup::default()));
     }
     // Datasets in path order: /big/n001, /big/n004, ..., /chunks, /strings; chunked ones:
     // /chunks, /strings.

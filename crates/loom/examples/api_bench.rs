@@ -247,7 +247,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         if want("map") {
-            let fs: [&(dyn Fn(&[f64]) -> f64 + Sync); 2] = [&mean, &sd];
+            let fs: [&loomfile::MapFn; 2] = [&mean, &sd];
             for (ax, core_ax, name) in [(Axis::Rows, CoreAxis::Rows, "0"), (Axis::Cols, CoreAxis::Cols, "1")] {
                 row(
                     &format!("LoomFile::map([mean, sd]) axis {name}"),

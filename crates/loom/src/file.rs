@@ -136,19 +136,17 @@ impl std::fmt::Debug for LoomFile {
 /// element), overridden by a root attribute of that name.
 fn spec_version(f: &File) -> SpecVersion {
     let mut text = None;
-    if let Ok(Object::Dataset(d)) = f.object("/attrs/LOOM_SPEC_VERSION") {
-        if let Ok(s) = d.read_strings() {
-            text = s.into_iter().next();
-        }
+    if let Ok(Object::Dataset(d)) = f.object("/attrs/LOOM_SPEC_VERSION")
+        && let Ok(s) = d.read_strings()
+    {
+        text = s.into_iter().next();
     }
-    if let Ok(root) = f.root() {
-        if let Ok(Some(a)) = root.attribute("LOOM_SPEC_VERSION") {
-            if let Ok(s) = a.read_strings() {
-                if let Some(s) = s.into_iter().next() {
-                    text = Some(s);
-                }
-            }
-        }
+    if let Ok(root) = f.root()
+        && let Ok(Some(a)) = root.attribute("LOOM_SPEC_VERSION")
+        && let Ok(s) = a.read_strings()
+        && let Some(s) = s.into_iter().next()
+    {
+        text = Some(s);
     }
     SpecVersion { text }
 }
@@ -491,10 +489,10 @@ impl LoomFile {
     /// The file-level `last_modified` (loompy's `ds.last_modified()`): `/attrs/last_modified`
     /// or the root attribute; `None` if the file records none.
     pub fn last_modified(&self) -> Option<String> {
-        if let Ok(v) = self.global("last_modified") {
-            if let Some(s) = v.as_strings().and_then(|s| s.into_iter().next()) {
-                return Some(s);
-            }
+        if let Ok(v) = self.global("last_modified")
+            && let Some(s) = v.as_strings().and_then(|s| s.into_iter().next())
+        {
+            return Some(s);
         }
         let root = self.reader.root().ok()?;
         let a = root.attribute("last_modified").ok()??;

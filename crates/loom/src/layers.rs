@@ -347,12 +347,7 @@ impl LoomFile {
         if !name.is_empty() && !self.exists("/matrix") {
             return Err(Error::invalid("write the main matrix (layer \"\") before other layers"));
         }
-        if T::FLOAT {
-            if let LayerData::Dense(a) = &data {
-                // loompy refuses NaN/Inf in dense layers; we store them faithfully (HDF5 can).
-                let _ = a;
-            }
-        }
+        // loompy refuses NaN/Inf in dense layers; we store them faithfully (HDF5 can).
         let dtype =
             NumType::of(&T::datatype()).ok_or_else(|| Error::invalid("layers must be numeric"))?;
         let path = layer_path(name);

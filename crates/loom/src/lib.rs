@@ -44,6 +44,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod attrs;
 pub mod catalog;
@@ -97,7 +98,7 @@ pub use spec::SpecVersion;
 pub use stats::AxisStats;
 pub use typed::LayerArray;
 pub use validate::Report;
-pub use view::{Scan, ScanBatch, ScanOptions, View, ViewOptions};
+pub use view::{MapFn, Scan, ScanBatch, ScanOptions, View, ViewOptions};
 
 /// The HDF5 engine underneath (`loomfile-hdf5`): its types appear in some signatures
 /// ([`LoomFile::from_hdf5`], [`LoomFile::layer_dataset`], [`LayerOptions::spec`]).

@@ -13,10 +13,10 @@ use std::sync::Arc;
 impl LoomFile {
     /// The planned matrix of a layer (cached until the next commit).
     pub fn matrix(&self, name: &str) -> Result<Arc<Matrix>> {
-        if let Ok(cache) = self.matrices.lock() {
-            if let Some(m) = cache.get(name) {
-                return Ok(m.clone());
-            }
+        if let Ok(cache) = self.matrices.lock()
+            && let Some(m) = cache.get(name)
+        {
+            return Ok(m.clone());
         }
         let d = self.layer_dataset(name)?;
         let m = Arc::new(Matrix::new(&d)?);

@@ -97,6 +97,7 @@ impl LayerArray {
     }
 
     /// The values as f64 (exact except for 64-bit integers beyond 2^53, which round).
+    #[allow(clippy::unnecessary_cast, reason = "one arm per element type, f64 included")]
     pub fn to_f64(&self) -> Array2<f64> {
         each_layer!(self, a => a.mapv(|x| x as f64))
     }

@@ -263,7 +263,9 @@ impl Values {
 
     /// Numbers as f64 (row-major), for numeric and bool values.
     pub fn to_f64(&self) -> Option<Vec<f64>> {
-        if let Some(v) = each_numeric!(self, a => a.iter().map(|&x| x as f64).collect()) {
+        #[allow(clippy::unnecessary_cast, reason = "one arm per element type, f64 included")]
+        let v = each_numeric!(self, a => a.iter().map(|&x| x as f64).collect());
+        if let Some(v) = v {
             return Some(v);
         }
         match self {

@@ -364,7 +364,7 @@ impl LoomFile {
         &self,
         layer: &str,
         axis: Axis,
-        fs: &[&(dyn Fn(&[f64]) -> f64 + Sync)],
+        fs: &[&MapFn],
         selection: &Sel,
     ) -> Result<Vec<Vec<f64>>> {
         let m = self.matrix(layer)?;
@@ -379,6 +379,10 @@ impl LoomFile {
     }
 }
 
+/// A function [`LoomFile::map`] applies to each row or column (its values as f64), such as a
+/// mean or a standard deviation; `Sync` because items are mapped in parallel.
+pub type MapFn = dyn Fn(&[f64]) -> f64 + Sync;
+
 /// Columns gathered together by one task of [`LoomFile::map`] along columns: a block of
 /// rows of that many values is two cache lines of f32.
 const MAP_COLUMN_GROUP: usize = 32;
@@ -387,7 +391,7 @@ const MAP_COLUMN_GROUP: usize = 32;
 fn map_items<T: H5Type + Into<f64>>(
     m: &Matrix,
     axis: Axis,
-    fs: &[&(dyn Fn(&[f64]) -> f64 + Sync)],
+    fs: &[&MapFn],
     other: Selection,
 ) -> Result<Vec<Vec<f64>>> {
     let nf = fs.len();

@@ -219,15 +219,14 @@ macro_rules! wrap_csr {
 wrap_csr!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32,
           u64 => U64, f32 => F32, f64 => F64);
 
+/// The tuple form of a CSR matrix the Python layer passes: `("csr", (rows, cols), indptr,
+/// indices, data)`.
+type CsrTuple<'py> =
+    (String, (u64, u64), PyReadonlyArray1<'py, u64>, PyReadonlyArray1<'py, u64>, Bound<'py, PyAny>);
+
 /// `("csr", (rows, cols), indptr, indices, data)` from the Python layer as a [`CsrAny`].
 fn csr_from_py(obj: &Bound<'_, PyAny>) -> PyResult<CsrAny> {
-    let (tag, (rows, cols), indptr, indices, data): (
-        String,
-        (u64, u64),
-        PyReadonlyArray1<'_, u64>,
-        PyReadonlyArray1<'_, u64>,
-        Bound<'_, PyAny>,
-    ) = obj.extract()?;
+    let (tag, (rows, cols), indptr, indices, data): CsrTuple<'_> = obj.extract()?;
     if tag != "csr" {
         return Err(PyValueError::new_err("expected a ('csr', shape, indptr, indices, data)"));
     }

@@ -68,7 +68,7 @@ impl Matrix {
         let nr = rows.len(self.nrows);
         let nc = cols.len(self.ncols);
         let count = nr.checked_mul(nc).ok_or_else(|| Error::invalid("selection too large"))?;
-        let bytes = count.saturating_mul(std::mem::size_of::<T>() as u64);
+        let bytes = count.saturating_mul(size_of::<T>() as u64);
         if bytes > self.max_read || usize::try_from(bytes).is_err() {
             return Err(Error::limit("bytes to read", bytes, self.max_read).at(self.ds.path()));
         }
@@ -141,7 +141,7 @@ impl Matrix {
         if out.is_empty() {
             return Ok(());
         }
-        let conv = Conv::<T>::for_output(self.kind, std::mem::size_of_val(out));
+        let conv = Conv::<T>::for_output(self.kind, size_of_val(out));
         let fill: T = convert::one(self.kind, &self.fill);
         // Few bands (one row, a few rows): split them by tile columns too, so every thread
         // gets work. Never when serial: one task per band reads its chunks in one go.

@@ -159,7 +159,7 @@ impl Matrix {
         let other_axis = axis.other();
         let other_len = opts.other.len(self.len(other_axis));
         let other = self
-            .budget("bytes of one scan item", other_len, std::mem::size_of::<T>())
+            .budget("bytes of one scan item", other_len, size_of::<T>())
             .and_then(|()| {
                 AxisPlan::new(&opts.other, self.len(other_axis), self.tile(other_axis)).at(path)
             })
@@ -221,7 +221,7 @@ impl<T: H5Type> Scan<'_, T> {
         };
         let plan = AxisPlan::new(&sel, m.len(self.axis), m.tile(self.axis)).at(m.ds.path())?;
         let n = items.len() * other.len;
-        let bytes = (n as u64).saturating_mul(std::mem::size_of::<T>() as u64);
+        let bytes = (n as u64).saturating_mul(size_of::<T>() as u64);
         if bytes > m.max_read {
             return Err(Error::limit("bytes to read", bytes, m.max_read).at(m.ds.path()));
         }

@@ -374,7 +374,7 @@ fn visit<V: Elem>(
 impl Matrix {
     fn stats_pass(&self, rows: bool, cols: bool) -> Result<(Stats, Stats)> {
         let items = if rows { self.nrows } else { 0 } + if cols { self.ncols } else { 0 };
-        self.budget("statistics", items, 2 * std::mem::size_of::<Acc>())?;
+        self.budget("statistics", items, 2 * size_of::<Acc>())?;
         match self.kind {
             NumKind::Float(2 | 4, _) => self.stats_as::<f32>(rows, cols),
             NumKind::Float(_, _) => self.stats_as::<f64>(rows, cols),

@@ -50,7 +50,7 @@ pub(crate) fn available<T: 'static>() -> bool {
 pub(crate) fn copy<T: Copy + 'static>(src: &[u8], dst: &mut [T]) -> bool {
     #[cfg(target_arch = "x86_64")]
     if plain::<T>() {
-        let n = std::mem::size_of_val(dst);
+        let n = size_of_val(dst);
         let src = &src[..n];
         // SAFETY: `dst` is `n` writable bytes (a live `&mut [T]`), `src` has `n` readable
         // bytes (the slice above panics otherwise); `T` accepts any bytes (`plain`); the

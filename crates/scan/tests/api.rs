@@ -354,7 +354,7 @@ fn batches_are_capped_in_bytes_in_whole_chunk_rows() {
 fn variance_is_stable_for_large_close_values() {
     let (rows, cols) = (150u64, 130u64);
     let value = |r: u64, c: u64| -> f64 {
-        if r % 5 == 0 && c % 2 == 0 {
+        if r.is_multiple_of(5) && c.is_multiple_of(2) {
             return 0.0;
         }
         1000.0 + (((r * 31 + c * 17) % 97) as f64 - 48.0) * 1e-5

@@ -218,10 +218,10 @@ pub fn fmt_value(x: f64, t: NumType) -> String {
 /// The first string attribute among `names`, with its values.
 pub fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> Option<(String, Vec<String>)> {
     for n in names {
-        if let Ok(v) = f.attr(axis, n) {
-            if let Some(s) = v.as_strings() {
-                return Some((n.to_string(), s));
-            }
+        if let Ok(v) = f.attr(axis, n)
+            && let Some(s) = v.as_strings()
+        {
+            return Some((n.to_string(), s));
         }
     }
     None

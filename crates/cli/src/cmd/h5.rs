@@ -177,10 +177,10 @@ pub fn ls(file: &str, recursive: bool, verbose: bool) -> CliResult {
                 }
                 _ => {}
             }
-            if let NodeKind::Dataset { dataset, .. } = &n.kind {
-                if let Ok(stored) = dataset.storage_size() {
-                    writeln!(out, "    storage: {stored} bytes").map_err(CliError::io_std)?;
-                }
+            if let NodeKind::Dataset { dataset, .. } = &n.kind
+                && let Ok(stored) = dataset.storage_size()
+            {
+                writeln!(out, "    storage: {stored} bytes").map_err(CliError::io_std)?;
             }
         }
     }

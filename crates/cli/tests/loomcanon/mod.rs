@@ -46,7 +46,7 @@ pub fn values(v: &Values) -> J {
         Values::Compound(fields) => {
             let mut m = Map::new();
             for (k, f) in fields {
-                m.insert(k.clone(), self::values(f));
+                m.insert(k.clone(), values(f));
             }
             J::Object(m)
         }

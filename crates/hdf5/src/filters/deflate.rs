@@ -116,6 +116,6 @@ mod tests {
         assert_eq!(inf.inflate_exact(&z, &mut small), Err(InflateError::TooLong));
         let mut big = vec![0u8; data.len() + 1];
         assert!(matches!(inf.inflate_exact(&z, &mut big), Err(InflateError::TooShort(_))));
-        assert!(matches!(inf.inflate_exact(&z[..z.len() / 2], &mut out), Err(_)));
+        assert!(inf.inflate_exact(&z[..z.len() / 2], &mut out).is_err());
     }
 }

@@ -364,7 +364,7 @@ impl Dataset {
         // A decoded tree costs about one `Value` per element: budget that, not just the bytes.
         let count = self.space.element_count().unwrap_or(u64::MAX);
         self.file.inner.src.limits.check_elements(&self.path, "a decoded value of", count)?;
-        let tree = count.saturating_mul(std::mem::size_of::<Value>() as u64);
+        let tree = count.saturating_mul(size_of::<Value>() as u64);
         let limit = self.file.inner.src.limits.max_read_bytes;
         if tree > limit {
             return Err(Error::limit("decoded value bytes", tree, limit).at(&self.path));

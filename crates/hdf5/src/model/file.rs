@@ -192,10 +192,10 @@ impl File {
 impl FileInner {
     /// The object header at `addr`, cached.
     pub(crate) fn header(&self, addr: u64) -> Result<Arc<ObjectHeader>> {
-        if let Ok(c) = self.caches.lock() {
-            if let Some(h) = c.headers.get(&addr) {
-                return Ok(h.clone());
-            }
+        if let Ok(c) = self.caches.lock()
+            && let Some(h) = c.headers.get(&addr)
+        {
+            return Ok(h.clone());
         }
         let h = Arc::new(ObjectHeader::read(&self.src, addr)?);
         if let Ok(mut c) = self.caches.lock() {
@@ -208,10 +208,10 @@ impl FileInner {
     }
 
     fn collection(&self, addr: u64) -> Result<Arc<Collection>> {
-        if let Ok(c) = self.caches.lock() {
-            if let Some(h) = c.heaps.get(&addr) {
-                return Ok(h.clone());
-            }
+        if let Ok(c) = self.caches.lock()
+            && let Some(h) = c.heaps.get(&addr)
+        {
+            return Ok(h.clone());
         }
         let col = Arc::new(Collection::read(&self.src, addr)?);
         if let Ok(mut c) = self.caches.lock() {

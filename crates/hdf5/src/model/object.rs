@@ -41,6 +41,7 @@ pub fn classify(h: &ObjectHeader) -> ObjectKind {
 }
 
 /// An object reached by a path.
+#[allow(clippy::large_enum_variant, reason = "a handle opened once per path lookup")]
 #[derive(Clone, Debug)]
 pub enum Object {
     /// A group.

@@ -160,9 +160,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
         }
         Layout::Contiguous { address: None, .. } => {}
         Layout::Contiguous { address: Some(addr), .. } => {
-            if rank == 0 {
-                src.read_into(*addr, &mut out, "contiguous data")?;
-            } else if sel.iter().all(|s| *s == Selection::All) {
+            if rank == 0 || sel.iter().all(|s| *s == Selection::All) {
                 src.read_into(*addr, &mut out, "contiguous data")?;
             } else {
                 // Virtual chunks: one row of the last axis each.

@@ -196,7 +196,7 @@ impl ElementDecoder<'_> {
             _ => {
                 // The tree holds a list per index prefix besides the elements: with a zero
                 // dimension after huge ones it is huge while the data is empty.
-                let bytes = tree_nodes(shape).saturating_mul(std::mem::size_of::<Value>() as u64);
+                let bytes = tree_nodes(shape).saturating_mul(size_of::<Value>() as u64);
                 let limit = self.file.src.limits.max_read_bytes;
                 if bytes > limit {
                     return Err(Error::limit("decoded value bytes", bytes, limit));

@@ -20,6 +20,7 @@ pub struct Node {
 }
 
 /// What a path leads to.
+#[allow(clippy::large_enum_variant, reason = "built once per node of a walk; boxing buys nothing")]
 #[derive(Clone, Debug)]
 pub enum NodeKind {
     /// A group and its attributes.
@@ -78,7 +79,9 @@ fn join(prefix: &str, name: &str) -> String {
 pub fn walk(file: &File, start: &str, opts: WalkOptions) -> Result<Vec<Node>> {
     let root = file.object(start)?;
     let mut nodes = Vec::new();
-    let mut stack: Vec<(u64, String, Vec<(u64, String)>)> = Vec::new();
+    // (header address, path, the groups above it as (address, path): cycle detection).
+    type Pending = (u64, String, Vec<(u64, String)>);
+    let mut stack: Vec<Pending> = Vec::new();
     let attrs = |o: &Object| -> Result<Vec<Attribute>> {
         if opts.attrs { o.attributes() } else { Ok(Vec::new()) }
     };

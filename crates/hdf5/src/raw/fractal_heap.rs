@@ -687,7 +687,7 @@ impl HeapReader<'_> {
         let key = (address, block_off, rows);
         if !self.indirect.contains_key(&key) {
             let entries = self.read_indirect(src, address, block_off, rows)?;
-            let bytes = entries.len() as u64 * std::mem::size_of::<Entry>() as u64;
+            let bytes = entries.len() as u64 * size_of::<Entry>() as u64;
             self.make_room(src, bytes);
             self.cached += bytes;
             self.indirect.insert(key, entries);

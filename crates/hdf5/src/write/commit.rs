@@ -259,15 +259,14 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     w.tables.extend(tables.iter().map(|(k, v)| (*k, (v.btree, v.heap))));
     // Raw layout messages are regenerated next time only if data changes again.
     for &id in &dirty {
-        if let Some(addr) = w.nodes[id].existing {
-            if let NodeKind::Dataset(_) = w.nodes[id].kind {
-                let reader = w.reader.as_ref().expect("set above").clone();
-                let h = reader.inner.header(addr)?;
-                if let (NodeKind::Dataset(d), Some(m)) =
-                    (&mut w.nodes[id].kind, h.first(kind::LAYOUT))
-                {
-                    d.layout_raw = Some(OutMessage::new(kind::LAYOUT, m.flags, m.data.clone()));
-                }
+        if let Some(addr) = w.nodes[id].existing
+            && let NodeKind::Dataset(_) = w.nodes[id].kind
+        {
+            let reader = w.reader.as_ref().expect("set above").clone();
+            let h = reader.inner.header(addr)?;
+            if let (NodeKind::Dataset(d), Some(m)) = (&mut w.nodes[id].kind, h.first(kind::LAYOUT))
+            {
+                d.layout_raw = Some(OutMessage::new(kind::LAYOUT, m.flags, m.data.clone()));
             }
         }
     }

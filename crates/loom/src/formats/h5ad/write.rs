@@ -224,6 +224,7 @@ fn mark_str(f: &LoomFile, axis: Axis, name: &str, key: &str) -> Option<String> {
 }
 
 /// Write the attributes of `axis` as an anndata dataframe at `path`; 2-D ones go to `multi`.
+#[allow(clippy::too_many_arguments, reason = "one call site per axis; a struct adds nothing")]
 fn write_frame(
     f: &LoomFile,
     input: &Path,

@@ -30,7 +30,7 @@
 mod common;
 mod robust;
 
-use common::PeakAlloc;
+use common::{PeakAlloc, Watchdog};
 use loomfile_hdf5::filters::ChunkDecoder;
 use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::raw::object_header::kind;
@@ -51,10 +51,8 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A7: release builds must meet 1 s per input; unoptimized builds get headroom.
-fn hang_bound() -> Duration {
-    if cfg!(debug_assertions) { Duration::from_secs(5) } else { Duration::from_secs(1) }
-}
+// A7 (no hang): every loop over inputs runs under a `common::Watchdog`, which aborts the
+// process if one input takes longer than `common::HANG`. Times are printed, never asserted.
 
 const MIB: usize = 1 << 20;
 
@@ -212,6 +210,7 @@ fn bomb_file(shuffle: bool, bomb: &[u8]) -> (Vec<u8>, usize) {
 #[test]
 fn decompression_bombs_fail_within_the_chunk_budget() {
     let _g = serial();
+    let dog = Watchdog::new();
     let chunk = MIB;
     let bomb = zlib_zeros(512 * chunk);
     eprintln!(
@@ -237,6 +236,7 @@ fn decompression_bombs_fail_within_the_chunk_budget() {
             eprintln!("{name}: decode_chunk: {err}");
         }
         for (lname, limits) in [("default", Limits::default()), ("strict", Limits::strict())] {
+            dog.kick(format!("{name} ({lname} limits)"));
             let r = run(bytes.clone(), limits);
             let budget = 2 * chunk_bytes + 16 * MIB;
             match &r.result {
@@ -249,7 +249,6 @@ fn decompression_bombs_fail_within_the_chunk_budget() {
                 ),
             }
             assert!(r.peak <= budget, "{name}: peak heap {} over {budget}", r.peak);
-            assert!(r.elapsed <= hang_bound(), "{name}: {:?}", r.elapsed);
         }
     }
 }
@@ -397,6 +396,7 @@ fn huge_field_cases() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn huge_header_fields_fail_without_large_allocations() {
     let _g = serial();
+    let dog = Watchdog::new();
     let base = fields_base();
     let full = digest(base.clone(), Limits::strict()).expect("the base file reads");
     assert!(full.contains("/grp/sub") && full.contains("/chunked"));
@@ -404,9 +404,10 @@ fn huge_header_fields_fail_without_large_allocations() {
     for (name, bytes) in huge_field_cases() {
         for (lname, limits) in [("default", Limits::default()), ("strict", Limits::strict())] {
             let size = bytes.len();
+            let what = format!("{name} ({lname} limits)");
+            dog.kick(&what);
             let r = run(bytes.clone(), limits);
             let budget = 16 * MIB + 4 * size;
-            let what = format!("{name} ({lname} limits)");
             match &r.result {
                 Ok(_) => failures.push(format!("{what}: read without an error")),
                 Err(e) => {
@@ -415,9 +416,6 @@ fn huge_header_fields_fail_without_large_allocations() {
             }
             if r.peak > budget {
                 failures.push(format!("{what}: peak heap {} bytes over {budget}", r.peak));
-            }
-            if r.elapsed > hang_bound() {
-                failures.push(format!("{what}: took {:?}", r.elapsed));
             }
         }
     }
@@ -448,6 +446,7 @@ fn relink(bytes: &mut [u8], link: &str, target: &str) {
 #[test]
 fn group_cycles_are_reported_and_the_walk_ends() {
     let _g = serial();
+    let dog = Watchdog::new();
     let mut bytes = build(|w| {
         w.create_group("/a")?;
         w.set_attr("/a", "x", AttrValue::scalar(1u8))?;
@@ -459,6 +458,7 @@ fn group_cycles_are_reported_and_the_walk_ends() {
     relink(&mut bytes, "/a/b/c", "/a");
     relink(&mut bytes, "/a/self", "/a");
     relink(&mut bytes, "/top", "/");
+    dog.kick("the cyclic group graph");
     let t = Instant::now();
     let nodes = small_stack(move || {
         let f = File::from_bytes(bytes).unwrap();
@@ -481,7 +481,6 @@ fn group_cycles_are_reported_and_the_walk_ends() {
     assert_eq!(cycles.get("/a/self").map(String::as_str), Some("/a"));
     assert_eq!(cycles.get("/top").map(String::as_str), Some("/"));
     assert!(nodes.len() < 20, "{} nodes", nodes.len());
-    assert!(elapsed <= hang_bound());
 }
 
 /// The offset of a B-tree node's first child pointer (v1 node: signature, type, level,
@@ -494,6 +493,7 @@ fn first_child(bytes: &[u8], node: u64, key_len: u64) -> u64 {
 #[test]
 fn btree_and_continuation_loops_fail_quickly_on_a_small_stack() {
     let _g = serial();
+    let dog = Watchdog::new();
     let base = fields_base();
     let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
     // A group B-tree node (keys: one length-sized heap offset) whose child is itself.
@@ -538,15 +538,13 @@ fn btree_and_continuation_loops_fail_quickly_on_a_small_stack() {
     }
     let mut failures = Vec::new();
     for (name, bytes) in cases {
+        dog.kick(name);
         let t = Instant::now();
         let r = small_stack(move || digest(bytes, Limits::strict()));
         let elapsed = t.elapsed();
         match r {
             Ok(_) => failures.push(format!("{name}: read without an error")),
             Err(e) => eprintln!("{name}: {} [{elapsed:?}]", short(&e)),
-        }
-        if elapsed > hang_bound() {
-            failures.push(format!("{name}: took {elapsed:?}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -555,6 +553,7 @@ fn btree_and_continuation_loops_fail_quickly_on_a_small_stack() {
 #[test]
 fn deep_group_nesting_is_bounded_and_walked_without_recursion() {
     let _g = serial();
+    let dog = Watchdog::new();
     const DEPTH: usize = 2_000;
     let bytes = build(|w| {
         let mut p = String::new();
@@ -564,6 +563,7 @@ fn deep_group_nesting_is_bounded_and_walked_without_recursion() {
         }
         w.set_attr(&p, "leaf", AttrValue::scalar(1u8))
     });
+    dog.kick(format!("{DEPTH} nested groups"));
     let t = Instant::now();
     let (default_walk, deep_walk) = small_stack(move || {
         let f = File::from_bytes(bytes).unwrap();
@@ -580,7 +580,6 @@ fn deep_group_nesting_is_bounded_and_walked_without_recursion() {
     );
     assert!(default_walk.is_err(), "the default depth limit (1024) applies");
     assert_eq!(deep_walk.expect("an explicit-stack walk"), DEPTH + 1);
-    assert!(elapsed <= 2 * hang_bound());
 }
 
 // ----- A3: truncation -----
@@ -588,6 +587,7 @@ fn deep_group_nesting_is_bounded_and_walked_without_recursion() {
 #[test]
 fn every_truncation_is_an_error_or_the_full_content() {
     let _g = serial();
+    let dog = Watchdog::new();
     let mut rows = Vec::new();
     let mut slowest = Duration::ZERO;
     for (i, rel) in robust::TRUNCATION_SEEDS.iter().enumerate() {
@@ -609,11 +609,11 @@ fn every_truncation_is_an_error_or_the_full_content() {
         };
         let (mut err, mut same) = (0, 0);
         for &n in &lens {
+            dog.kick(format!("{rel}: prefix {n}"));
             let t = Instant::now();
             let r = digest(bytes[..n].to_vec(), Limits::strict());
             let el = t.elapsed();
             slowest = slowest.max(el);
-            assert!(el <= hang_bound(), "{rel}: prefix {n}: took {el:?}");
             match r {
                 Err(_) => err += 1,
                 Ok(d) if d == full => same += 1,
@@ -640,6 +640,7 @@ const MAX_SILENT_PERCENT: f64 = 10.0;
 #[test]
 fn single_bit_flips_read_identical_or_fail_mostly() {
     let _g = serial();
+    let dog = Watchdog::new();
     // LOOMFILE_FLIP_DETAIL=1 prints where each silent difference shows.
     let detail = std::env::var("LOOMFILE_FLIP_DETAIL").is_ok_and(|v| v == "1");
     let mut rows = Vec::new();
@@ -651,11 +652,11 @@ fn single_bit_flips_read_identical_or_fail_mostly() {
         let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
         let mut silent = Vec::new();
         for flip in robust::flips(i, bytes.len()) {
+            dog.kick(format!("{rel}: {flip:?}"));
             let t = Instant::now();
             let v = robust::verdict(flip.apply(&bytes), &original);
             let el = t.elapsed();
             slowest = slowest.max(el);
-            assert!(el <= hang_bound(), "{rel}: {flip:?}: took {el:?}");
             *counts.entry(v).or_default() += 1;
             if v == Verdict::Different {
                 silent.push(flip.pos);

@@ -1,4 +1,5 @@
-//! Shared test helpers: locating fixtures and the shared corpora, a peak-tracking allocator.
+//! Shared test helpers: locating fixtures and the shared corpora, a peak-tracking allocator,
+//! a hang watchdog.
 
 #![allow(dead_code)]
 
@@ -89,5 +90,58 @@ unsafe impl GlobalAlloc for PeakAlloc {
             }
         }
         p
+    }
+}
+
+/// A hang guard for loops over hostile inputs: [`Watchdog::kick`] names the input about to
+/// run and restarts the clock; an input still running after the limit prints its name and
+/// aborts the test process. Tests never assert on times (a slow machine is not a failure);
+/// only a hang fails them. On wasm (no threads) the guard does nothing.
+pub struct Watchdog {
+    state: std::sync::Arc<std::sync::Mutex<(String, std::time::Instant, bool)>>,
+}
+
+/// Per input: far beyond any real answer (milliseconds), short enough to end a hung CI step.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Watchdog {
+    /// Start guarding with the [`HANG`] limit.
+    pub fn new() -> Self {
+        let state = std::sync::Arc::new(std::sync::Mutex::new((
+            String::from("(start)"),
+            std::time::Instant::now(),
+            false,
+        )));
+        #[cfg(not(target_family = "wasm"))]
+        {
+            let watched = state.clone();
+            std::thread::spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    let s = watched.lock().unwrap_or_else(|e| e.into_inner());
+                    if s.2 {
+                        return;
+                    }
+                    if s.1.elapsed() > HANG {
+                        eprintln!("hang: {} gave no answer within {HANG:?}", s.0);
+                        std::process::abort();
+                    }
+                }
+            });
+        }
+        Watchdog { state }
+    }
+
+    /// `what` runs next: restart the clock under its name.
+    pub fn kick(&self, what: impl Into<String>) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 = what.into();
+        s.1 = std::time::Instant::now();
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).2 = true;
     }
 }

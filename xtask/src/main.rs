@@ -112,13 +112,26 @@ fn test_with(extra: &[String], require_shared: bool) -> Result<(), String> {
     util::cargo_env(&args, &env)
 }
 
+/// Every fixture generator with the directory it writes (see fixtures/README.md).
+const FIXTURE_GENERATORS: &[(&str, &str)] = &[
+    ("fixtures/gen_hdf5.py", "fixtures/hdf5"),
+    ("fixtures/gen_chunk_indexes.py", "fixtures/hdf5"),
+    ("fixtures/gen_loom.py", "fixtures/loom"),
+    ("fixtures/gen_h5ad.py", "fixtures/h5ad"),
+    ("fixtures/gen_10x.py", "fixtures/10x"),
+    ("fixtures/gen_writers.py", "fixtures/writers"),
+    ("fixtures/gen_hostile.py", "fixtures/hostile"),
+    ("fixtures/gen_damaged.py", "fixtures/damaged"),
+];
+
+/// Regenerate every committed fixture with the pinned venv.
 fn fixtures() -> Result<(), String> {
     let py = venv::ensure()?;
+    let py = py.to_str().unwrap_or("python3");
     let root = util::root();
-    util::run(
-        py.to_str().unwrap_or("python3"),
-        &["fixtures/gen_hdf5.py", "fixtures/hdf5"],
-        &root,
-        &[],
-    )
+    for (script, out) in FIXTURE_GENERATORS {
+        println!("fixtures: {script} -> {out}");
+        util::run(py, &[script, out], &root, &[])?;
+    }
+    Ok(())
 }

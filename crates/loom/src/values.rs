@@ -665,38 +665,9 @@ fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> 
     }
 }
 
-/// Float32 to IEEE binary16 bits (round to nearest even).
+/// Float32 to IEEE binary16 bits (round to nearest even, through the `half` crate).
 pub fn f32_to_f16(x: f32) -> u16 {
-    let b = x.to_bits();
-    let sign = ((b >> 16) & 0x8000) as u16;
-    let exp = ((b >> 23) & 0xff) as i32;
-    let mant = b & 0x7f_ffff;
-    if exp == 0xff {
-        return sign | 0x7c00 | if mant != 0 { 0x200 } else { 0 };
-    }
-    let e = exp - 127 + 15;
-    if e >= 0x1f {
-        return sign | 0x7c00;
-    }
-    if e <= 0 {
-        if e < -10 {
-            return sign;
-        }
-        let m = mant | 0x80_0000;
-        let shift = (14 - e) as u32;
-        let half = 1u32 << (shift - 1);
-        let rounded = (m + half - 1 + ((m >> shift) & 1)) >> shift;
-        return sign | rounded as u16;
-    }
-    let rounded = mant + 0xfff + ((mant >> 13) & 1);
-    if rounded & 0x80_0000 != 0 {
-        let e = e + 1;
-        if e >= 0x1f {
-            return sign | 0x7c00;
-        }
-        return sign | ((e as u16) << 10);
-    }
-    sign | ((e as u16) << 10) | (rounded >> 13) as u16
+    half::f16::from_f32(x).to_bits()
 }
 
 /// The HDF5 type and data the writer stores for `v`, or an error for unsupported kinds.

@@ -108,22 +108,9 @@ pub fn integer(dtype: &Datatype, raw: &[u8]) -> Option<Value> {
     }
 }
 
-/// IEEE binary16 to f64, exactly.
+/// IEEE binary16 to f64, exactly (through the `half` crate).
 pub fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = ((h >> 10) & 0x1f) as i32;
-    let mant = (h & 0x3ff) as f64;
-    match exp {
-        0 => sign * mant * 2f64.powi(-24),
-        31 => {
-            if mant == 0.0 {
-                sign * f64::INFINITY
-            } else {
-                f64::NAN
-            }
-        }
-        e => sign * (1.0 + mant / 1024.0) * 2f64.powi(e - 15),
-    }
+    half::f16::from_bits(h).to_f64()
 }
 
 /// Decode a float element of 2, 4 or 8 bytes with IEEE layout.

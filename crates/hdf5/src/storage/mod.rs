@@ -5,7 +5,10 @@
 //! [`MemStorage`] (bytes in memory, always available, the wasm32 path),
 //! [`FileStorage`] (pread/pwrite, feature `fs`), `MmapStorage` (feature `mmap`, opt-in), and
 //! [`FaultStorage`] (a test backend that records every write and fails or stops at a chosen one).
+//! [`AtomicFile`] (feature `fs`) writes a whole new file beside its path and renames it over.
 
+#[cfg(feature = "fs")]
+mod atomic;
 mod fault;
 #[cfg(feature = "fs")]
 mod file;
@@ -15,6 +18,8 @@ mod memory;
 #[cfg(feature = "mmap")]
 mod mmap;
 
+#[cfg(feature = "fs")]
+pub use atomic::AtomicFile;
 pub use fault::{FaultAction, FaultPlan, FaultStorage, WriteEvent};
 #[cfg(feature = "fs")]
 pub use file::FileStorage;

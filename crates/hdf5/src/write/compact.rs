@@ -40,12 +40,12 @@ pub fn compact(path: impl AsRef<Path>) -> Result<CompactReport> {
     let src = File::from_storage(storage, Limits::default()).at(&what)?;
     let mut w = Writer::create(path)?;
     let repack = repack(&src, &mut w, RepackOptions::default()).at(&what)?;
+    // The new file keeps the original's permissions from the moment it appears.
+    if let (Ok(meta), Some(super::Finish::Rename(tmp))) = (f.metadata(), &w.finish) {
+        tmp.set_permissions(meta.permissions())?;
+    }
     w.finish()?;
     let bytes_after = std::fs::metadata(path).map_err(|e| Error::io(e).at(&what))?.len();
-    // Keep the original's permissions on the new file.
-    if let Ok(meta) = f.metadata() {
-        let _ = std::fs::set_permissions(path, meta.permissions());
-    }
     Ok(CompactReport { bytes_before, bytes_after, repack })
 }
 

@@ -69,7 +69,7 @@ impl ReadAt for ReadView {
 #[derive(Debug)]
 enum Finish {
     InPlace { _lock: std::fs::File },
-    Rename { tmp: std::path::PathBuf, dest: std::path::PathBuf },
+    Rename(crate::storage::AtomicFile),
 }
 
 /// Creates or edits one HDF5 file. Changes become visible atomically at [`Writer::commit`].
@@ -209,22 +209,10 @@ impl Writer {
     /// renamed over `path` by [`Writer::finish`]. Dropping the writer unfinished deletes it.
     #[cfg(feature = "fs")]
     pub fn create(path: impl AsRef<std::path::Path>) -> Result<Writer> {
-        let dest = path.as_ref().to_path_buf();
-        let dir = dest
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.loomtmp", std::process::id()));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(|e| Error::io(e).at(&tmp.display().to_string()))?;
+        let tmp = crate::storage::AtomicFile::create(path.as_ref())?;
+        let f = tmp.file().try_clone().map_err(|e| Error::io(e).at(&path_str(tmp.dest())))?;
         let mut w = Self::create_in(Arc::new(crate::storage::FileStorage::new(f)))?;
-        w.finish = Some(Finish::Rename { tmp, dest });
+        w.finish = Some(Finish::Rename(tmp));
         Ok(w)
     }
 
@@ -271,15 +259,8 @@ impl Writer {
     pub fn finish(mut self) -> Result<()> {
         self.commit()?;
         #[cfg(feature = "fs")]
-        if let Some(Finish::Rename { tmp, dest }) = self.finish.take() {
-            std::fs::rename(&tmp, &dest)
-                .map_err(|e| Error::io(e).at(&dest.display().to_string()))?;
-            if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-                // Make the rename durable; not all platforms can open directories.
-                if let Ok(d) = std::fs::File::open(dir) {
-                    let _ = d.sync_all();
-                }
-            }
+        if let Some(Finish::Rename(tmp)) = self.finish.take() {
+            tmp.commit()?;
         }
         Ok(())
     }
@@ -604,10 +585,6 @@ impl Writer {
 }
 
 #[cfg(feature = "fs")]
-impl Drop for Writer {
-    fn drop(&mut self) {
-        if let Some(Finish::Rename { tmp, .. }) = self.finish.take() {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
+fn path_str(p: &std::path::Path) -> String {
+    p.display().to_string()
 }

@@ -206,30 +206,31 @@ fn save<T: Num>(f: &LoomFile, layer: &str, output: &Path, opts: &ConvertOptions)
     opts.begin("writing Matrix Market", Some(n));
     let mut af = AtomicFile::create(output)?;
     let nnz = if is_gz(output) {
-        // Body first into a temporary gzip member, then header member + body member.
-        let mut body = AtomicFile::create(&output.with_extension("body.gz"))?;
+        // Body first into a temporary gzip member (never committed: removed when dropped),
+        // then header member + body member.
+        let mut body = AtomicFile::create(output.with_extension("body.gz"))?;
         let nnz = {
-            let mut w = TextOut::new(body.file(), true);
+            let mut w = TextOut::new(body.file_mut(), true);
             let nnz = write_entries::<T>(f, layer, &Sel::All, &Sel::All, &mut w, Some(opts))?;
             w.finish().map_err(io).at(output)?;
             nnz
         };
-        let mut head = TextOut::new(af.file(), true);
+        let mut head = TextOut::new(af.file_mut(), true);
         head.write_all(header.as_bytes()).map_err(io).at(output)?;
         head.write_all(size_line(nnz).trim_end().as_bytes()).map_err(io).at(output)?;
         head.write_all(b"\n").map_err(io).at(output)?;
         head.finish().map_err(io).at(output)?;
-        let b = body.file();
+        let b = body.file_mut();
         b.seek(SeekFrom::Start(0)).map_err(io).at(output)?;
-        std::io::copy(b, af.file()).map_err(io).at(output)?;
+        std::io::copy(b, af.file_mut()).map_err(io).at(output)?;
         nnz
     } else {
-        let mut w = TextOut::new(af.file(), false);
+        let mut w = TextOut::new(af.file_mut(), false);
         w.write_all(header.as_bytes()).map_err(io).at(output)?;
         w.write_all(size_line(0).as_bytes()).map_err(io).at(output)?;
         let nnz = write_entries::<T>(f, layer, &Sel::All, &Sel::All, &mut w, Some(opts))?;
         w.finish().map_err(io).at(output)?;
-        let file = af.file();
+        let file = af.file_mut();
         file.seek(SeekFrom::Start(header.len() as u64)).map_err(io).at(output)?;
         file.write_all(size_line(nnz).as_bytes()).map_err(io).at(output)?;
         nnz

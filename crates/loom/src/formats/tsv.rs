@@ -205,7 +205,7 @@ pub fn from_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) 
     let (corner, rows) = ids(&f, Axis::Rows, &["Gene", "Accession"]);
     let (_, cols) = ids(&f, Axis::Cols, &["CellID"]);
     let mut af = AtomicFile::create(output)?;
-    let mut w = TextOut::new(af.file(), is_gz(output));
+    let mut w = TextOut::new(af.file_mut(), is_gz(output));
     let sep = delim as char;
     let mut header = String::from(text_field(&corner, delim));
     for c in &cols {

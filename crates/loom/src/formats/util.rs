@@ -12,7 +12,7 @@ use loomfile_hdf5::filters::ChunkEncoder;
 use loomfile_hdf5::raw::messages::filter_pipeline::FilterPipeline;
 use loomfile_hdf5::{Dataset, H5Type, Selection, Writer};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 // ----- errors -----
 
@@ -420,55 +420,8 @@ pub(crate) fn text_field(s: &str, delim: u8) -> std::borrow::Cow<'_, str> {
 
 // ----- text output -----
 
-/// A file that appears at its path only when committed: written to `.NAME.PID.loomtmp` in
-/// the same folder, synced and renamed; removed if dropped uncommitted.
-pub(crate) struct AtomicFile {
-    tmp: PathBuf,
-    dest: PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl AtomicFile {
-    pub fn create(dest: &Path) -> Result<AtomicFile> {
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.loomtmp", std::process::id()));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(io)
-            .at(dest)?;
-        Ok(AtomicFile { tmp, dest: dest.to_path_buf(), file: Some(file) })
-    }
-
-    pub fn file(&mut self) -> &mut std::fs::File {
-        self.file.as_mut().expect("open until committed")
-    }
-
-    pub fn commit(mut self) -> Result<()> {
-        let f = self.file.take().expect("open until committed");
-        f.sync_all().map_err(io).at(&self.dest)?;
-        drop(f);
-        std::fs::rename(&self.tmp, &self.dest).map_err(io).at(&self.dest)?;
-        if let Some(dir) = self.dest.parent().filter(|d| !d.as_os_str().is_empty())
-            && let Ok(d) = std::fs::File::open(dir)
-        {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
+/// Whole output files are written atomically by loomfile-hdf5's one helper.
+pub(crate) use loomfile_hdf5::storage::AtomicFile;
 
 /// A buffered text writer, gzip-compressed when the output name ends in `.gz`.
 pub(crate) enum TextOut<W: Write> {
@@ -846,7 +799,7 @@ pub(crate) fn write_attr_table(f: &LoomFile, axis: Axis, path: &Path) -> Result<
         }
     }
     let mut af = AtomicFile::create(path)?;
-    let mut out = TextOut::new(af.file(), is_gz(path));
+    let mut out = TextOut::new(af.file_mut(), is_gz(path));
     let sep = [delim];
     let write = |out: &mut TextOut<&mut std::fs::File>| -> std::io::Result<()> {
         let header: Vec<_> = names.iter().map(|n| text_field(n, delim)).collect();

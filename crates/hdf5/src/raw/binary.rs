@@ -107,6 +107,11 @@ pub(crate) fn to_error(e: binrw::Error, base: u64, what: &'static str, len: usiz
             },
             Err(other) => Error::malformed(what, at(pos), other.to_string()),
         },
+        // Structures check their version byte with `assert(.., "unsupported version {}", ..)`:
+        // a version this reader does not know is unsupported, not corrupt.
+        binrw::Error::AssertFail { message, .. } if message.starts_with("unsupported version") => {
+            Error::unsupported(format!("{what}: {message}"))
+        }
         binrw::Error::AssertFail { pos, message } => Error::malformed(what, at(pos), message),
         binrw::Error::BadMagic { pos, found } => Error::malformed(
             what,

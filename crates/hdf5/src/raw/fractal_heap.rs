@@ -200,7 +200,11 @@ impl BinRead for HeapId {
         let pos = r.stream_position()?;
         let first = u8::read_options(r, e, ())?;
         if first >> 6 != 0 {
-            return Err(malformed(pos, format!("ID version {}", first >> 6)));
+            let v = first >> 6;
+            return Err(binary::fail(
+                pos,
+                Error::unsupported(format!("fractal heap ID version {v}")),
+            ));
         }
         let (o, l) = (f.sizes.offset as usize, f.sizes.length as usize);
         match (first >> 4) & 3 {

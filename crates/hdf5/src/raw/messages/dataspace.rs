@@ -65,7 +65,10 @@ impl BinRead for DataspaceMessage {
         Ok(match u8::read_options(r, e, ())? {
             1 => DataspaceMessage::V1(DataspaceV1::read_options(r, e, s)?),
             2 => DataspaceMessage::V2(DataspaceV2::read_options(r, e, s)?),
-            v => return Err(binary::malformed(pos, format!("unsupported version {v}"))),
+            v => {
+                let e = crate::Error::unsupported(format!("dataspace message version {v}"));
+                return Err(binary::fail(pos, e));
+            }
         })
     }
 }
@@ -120,7 +123,7 @@ impl Dataspace {
     pub fn decode(data: &[u8], offset: u64, sizes: Sizes) -> Result<Dataspace> {
         const WHAT: &str = "dataspace message";
         if let Some(&v) = data.first().filter(|&&v| v != 1 && v != 2) {
-            return Err(crate::Error::malformed(WHAT, offset, format!("unsupported version {v}")));
+            return Err(crate::Error::unsupported(format!("{WHAT} version {v}")));
         }
         let (dims, max) = match binary::parse(data, offset, WHAT, sizes)? {
             DataspaceMessage::V1(DataspaceV1 { dims, max, .. }) if !dims.is_empty() => (dims, max),

@@ -421,7 +421,8 @@ impl BinRead for Datatype {
         let class = h.class_and_version & 0x0f;
         let version = h.class_and_version >> 4;
         if !(1..=5).contains(&version) {
-            return Err(malformed(start, format!("datatype version {version}")));
+            let e = Error::unsupported(format!("datatype message version {version}"));
+            return Err(fail(start, e));
         }
         let (bits, size) = (h.class_bits, h.size);
         let order = if bits & 1 != 0 { ByteOrder::Big } else { ByteOrder::Little };

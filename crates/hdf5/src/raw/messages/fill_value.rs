@@ -118,7 +118,7 @@ impl FillValue {
     pub fn decode(data: &[u8], offset: u64) -> Result<FillValue> {
         const WHAT: &str = "fill value message";
         if let Some(&v) = data.first().filter(|&&v| !(1..=3).contains(&v)) {
-            return Err(crate::Error::malformed(WHAT, offset, format!("unsupported version {v}")));
+            return Err(crate::Error::unsupported(format!("{WHAT} version {v}")));
         }
         Ok(match binary::parse(data, offset, WHAT, ())? {
             FillValueMessage::V1V2 { version, alloc_time: a, fill_time: f, defined, value } => {

@@ -220,7 +220,10 @@ impl BinRead for LayoutMessage {
             3 => LayoutMessage::V3(LayoutV3::read_options(r, e, s)?),
             4 => LayoutMessage::V4(LayoutV4::read_options(r, e, s)?),
             5 => LayoutMessage::V5(LayoutV4::read_options(r, e, s)?),
-            v => return Err(binary::malformed(pos, format!("layout message version {v}"))),
+            v => {
+                let e = Error::unsupported(format!("layout message version {v}"));
+                return Err(binary::fail(pos, e));
+            }
         })
     }
 }

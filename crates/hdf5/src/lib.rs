@@ -6,8 +6,9 @@
 //!
 //! Layers, bottom up (each a module):
 //! - [`storage`]: positional reads and writes (`ReadAt`, `WriteAt`) over memory, files
-//!   (pread), or memory maps (feature `mmap`), plus a fault-injecting backend for crash tests
-//!   and HDF5-compatible file locking.
+//!   (pread), or memory maps (feature `mmap`, opened only by the `unsafe`
+//!   `File::open_mmap`), plus a fault-injecting backend for crash tests and HDF5-compatible
+//!   file locking.
 //! - [`raw`]: bytes on disk, one module per HDF5 structure (superblock, object header and its
 //!   messages, B-trees, heaps, chunk indexes), each declared once with binrw for reading and
 //!   writing, parsed from bounded blocks.
@@ -18,7 +19,7 @@
 //! Every file is treated as hostile: all sizes and offsets are checked, allocations driven by
 //! file fields are bounded by [`Limits`], cycles are detected, and failures are typed
 //! [`Error`]s naming the object path — malformed, unsupported, over a limit, I/O, or invalid
-//! request. No unsafe code outside the opt-in memory map.
+//! request. No unsafe code outside the opt-in memory map, which safe code cannot reach.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -3,9 +3,11 @@
 //! Readers see a [`ReadAt`]: `read_exact_at(offset, buf)` from any thread, plus an optional
 //! zero-copy [`ReadAt::bytes_at`]. Writers see a [`WriteAt`]. Backends:
 //! [`MemStorage`] (bytes in memory, always available, the wasm32 path),
-//! [`FileStorage`] (pread/pwrite, feature `fs`), `MmapStorage` (feature `mmap`, opt-in), and
-//! [`FaultStorage`] (a test backend that records every write and fails or stops at a chosen one).
+//! [`FileStorage`] (pread/pwrite, feature `fs`), `MmapStorage` (feature `mmap`, opt-in, its
+//! constructor `unsafe`), and `FaultStorage` (unstable feature `_fault`: a test backend that
+//! records every write and fails or stops at a chosen one).
 
+#[cfg(feature = "_fault")]
 mod fault;
 #[cfg(feature = "fs")]
 mod file;
@@ -15,6 +17,7 @@ mod memory;
 #[cfg(feature = "mmap")]
 mod mmap;
 
+#[cfg(feature = "_fault")]
 pub use fault::{FaultAction, FaultPlan, FaultStorage, WriteEvent};
 #[cfg(feature = "fs")]
 pub use file::FileStorage;

@@ -56,7 +56,7 @@ pub mod convert {
 pub use error::{Error, Result, ResultExt};
 pub use limits::{DEFAULT_MAX_ELEMENTS, Limits, set_default_max_elements};
 pub use model::attribute::Attribute;
-pub use model::chunks::{ChunkEntry, ChunkMap};
+pub use model::chunks::{ChunkEntry, ChunkGeometry, ChunkMap};
 pub use model::convert::{H5Type, NumKind};
 pub use model::dataset::Dataset;
 pub use model::file::{File, OpenOptions};

@@ -5,12 +5,12 @@
 //! Usage: `seed_corpora <corpus dir> <file>...`; writes `<corpus dir>/<target>/<hash>`.
 
 use loomfile_fuzz::{Prefix, kind_of, sizes_cfg};
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
-use loomfile_hdf5::raw::messages::layout::{ChunkIndex, Layout};
+use loomfile_hdf5::raw::btree_v1;
 use loomfile_hdf5::raw::messages::symbol_table::SymbolTable;
 use loomfile_hdf5::raw::object_header::{ObjectHeader, kind};
-use loomfile_hdf5::raw::btree_v1;
+use loomfile_hdf5::{ChunkIndex, Layout};
 use loomfile_hdf5::{Datatype, File, Object};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;

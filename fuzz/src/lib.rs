@@ -31,10 +31,10 @@ pub use raw_targets::{
 };
 pub use writer_ops_target::writer_ops;
 
-use loomfile_hdf5::model::walk::{WalkOptions, walk};
 use loomfile_hdf5::raw::Sizes;
 use loomfile_hdf5::storage::MemStorage;
 use loomfile_hdf5::{File, Limits, LinkTarget, Object, Selection};
+use loomfile_hdf5::{WalkOptions, walk};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 

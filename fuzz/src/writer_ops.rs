@@ -6,12 +6,12 @@
 //! final commit, the bytes must still show the previous commit (uncommitted edits invisible).
 
 use arbitrary::{Arbitrary, Unstructured};
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
-use loomfile_hdf5::raw::messages::dataspace::{Dataspace, UNLIMITED};
-use loomfile_hdf5::raw::messages::datatype::Datatype;
+use loomfile_hdf5::Data;
+use loomfile_hdf5::Datatype;
 use loomfile_hdf5::storage::{MemStorage, WriteAt};
-use loomfile_hdf5::write::Data;
 use loomfile_hdf5::{AttrValue, Attribute, Dataset, DatasetSpec, File, LayoutSpec, Selection};
+use loomfile_hdf5::{Dataspace, UNLIMITED};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::{Value, Writer};
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -20,7 +20,7 @@ pub fn dtype(t: &Datatype) -> J {
         Datatype::Enum { base, members } => {
             let mut m = Map::new();
             for (name, raw) in members {
-                let v = match loomfile_hdf5::model::value::integer(base, raw) {
+                let v = match loomfile_hdf5::convert::integer(base, raw) {
                     Some(Value::Int(i)) => json!(i),
                     Some(Value::UInt(u)) => json!(u),
                     _ => J::Null,
@@ -39,14 +39,14 @@ pub fn dtype(t: &Datatype) -> J {
         Datatype::Reference { kind, .. } => {
             json!({"kind": "reference", "to": if *kind == 1 { "region" } else { "object" }})
         }
-        other => json!({"kind": "other", "str": loomfile_hdf5::model::convert::describe(other)}),
+        other => json!({"kind": "other", "str": loomfile_hdf5::convert::describe(other)}),
     }
 }
 
 /// A value of type `t` in the dump format, with object references as the paths of the
 /// objects they point to (`null` for a null reference), as `h5canon.py` prints them.
 pub fn typed_value(v: &Value, t: &Datatype, f: &File) -> J {
-    if !loomfile_hdf5::model::reference::is_object_reference(t) {
+    if !loomfile_hdf5::convert::is_object_reference(t) {
         return value(v);
     }
     fn rec(v: &Value, f: &File) -> J {

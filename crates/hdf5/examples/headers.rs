@@ -3,8 +3,8 @@
 //!
 //! `cargo run -p loomfile-hdf5 --example headers -- FILE`
 
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::{File, Object};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: headers FILE")?;

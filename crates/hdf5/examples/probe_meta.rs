@@ -4,7 +4,7 @@
 //! one checksum line, so the counts measure parsing alone.
 
 use loomfile_hdf5::File;
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 
 fn main() {
     let mut sum = 0u64;

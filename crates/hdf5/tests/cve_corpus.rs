@@ -5,9 +5,9 @@
 mod common;
 
 use common::{PeakAlloc, Watchdog};
-use loomfile_hdf5::model::walk::{WalkOptions, walk};
 use loomfile_hdf5::storage::MemStorage;
 use loomfile_hdf5::{Error, File, Limits};
+use loomfile_hdf5::{WalkOptions, walk};
 use std::sync::Arc;
 
 #[global_allocator]

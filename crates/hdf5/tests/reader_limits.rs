@@ -32,10 +32,10 @@ mod robust;
 
 use common::{PeakAlloc, Watchdog};
 use loomfile_hdf5::filters::ChunkDecoder;
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::raw::object_header::kind;
 use loomfile_hdf5::storage::MemStorage;
 use loomfile_hdf5::{AttrValue, DatasetSpec, Datatype, File, Limits, Writer};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use robust::{Verdict, digest};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};

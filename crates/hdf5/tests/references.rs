@@ -1,7 +1,7 @@
 //! Object references (anndata 0.7 keeps categoricals' categories this way): dereferenced to
 //! the object and its path, as h5py's `f[ref].name` gives it.
 
-use loomfile_hdf5::model::reference::is_object_reference;
+use loomfile_hdf5::convert::is_object_reference;
 use loomfile_hdf5::{File, Object};
 use std::path::PathBuf;
 

@@ -402,7 +402,7 @@ fn hard_links_round_trip() {
     assert_eq!(a.address(), b.address());
     assert_eq!(b.read::<i16>().unwrap(), vec![1, -2, 3, -4, 5]);
     assert_eq!(a.header().refcount, 2);
-    let walked = loomfile_hdf5::model::walk::walk(&f, "/", Default::default()).unwrap();
+    let walked = loomfile_hdf5::walk(&f, "/", Default::default()).unwrap();
     let paths: Vec<&str> = walked.iter().map(|n| n.path.as_str()).collect();
     assert_eq!(paths, ["/", "/d", "/g", "/g/alias"]);
 

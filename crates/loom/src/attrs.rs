@@ -12,7 +12,7 @@ use crate::spec::guess_chunk;
 use crate::text::xml_escape;
 use crate::timestamp;
 use crate::values::{Values, read_attribute, read_dataset, to_storage};
-use loomfile_hdf5::write::Data;
+use loomfile_hdf5::Data;
 use loomfile_hdf5::{AttrValue, DatasetSpec, Dataspace, Datatype, Object};
 use ndarray::{ArrayD, IxDyn};
 

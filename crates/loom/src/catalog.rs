@@ -15,7 +15,7 @@
 //! list, so reading it reports the damage instead of silently hiding it.
 
 use crate::file::{Axis, LoomFile};
-use loomfile_hdf5::raw::messages::link::LinkTarget;
+use loomfile_hdf5::LinkTarget;
 use loomfile_hdf5::{self as hdf5, Object};
 
 /// Members of the root group the loom spec names (current and legacy layouts).

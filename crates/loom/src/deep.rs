@@ -6,8 +6,8 @@
 //! budgets: one chunk buffer per dataset, sized from the chunk geometry after it is checked.
 
 use loomfile_hdf5::filters::ChunkDecoder;
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::{self as hdf5, Dataset};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 
 /// One damaged chunk (or dataset, for unchunked data and unreadable chunk indexes).
 #[derive(Clone, Debug, PartialEq, Eq)]

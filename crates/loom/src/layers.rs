@@ -12,8 +12,8 @@ use crate::sparse::{Coo, Csr};
 use crate::spec::layer_chunks;
 use crate::timestamp;
 use crate::values::NumType;
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::raw::messages::layout::Layout;
 use loomfile_hdf5::{DatasetSpec, H5Type, Selection, Writer};
 use ndarray::{Array2, ArrayView2};
 

@@ -14,8 +14,8 @@ use crate::error::Result;
 use crate::file::{Axis, LoomFile};
 use crate::layers::layer_path;
 use crate::values::{NumType, Values};
-use loomfile_hdf5::raw::messages::datatype::{ByteOrder, Datatype};
-use loomfile_hdf5::raw::messages::layout::Layout;
+use loomfile_hdf5::Layout;
+use loomfile_hdf5::{ByteOrder, Datatype};
 use loomfile_hdf5::{Dataset, Object};
 
 /// A zarr v2 codec.
@@ -157,7 +157,7 @@ pub fn vlen_utf8(items: &[String]) -> Vec<u8> {
 /// The references of a numeric dataset, or why there are none.
 fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<ArrayRef, String> {
     let dtype = typestr(d.dtype()).ok_or_else(|| {
-        format!("{} values have no zarr dtype", loomfile_hdf5::model::convert::describe(d.dtype()))
+        format!("{} values have no zarr dtype", loomfile_hdf5::convert::describe(d.dtype()))
     })?;
     let shape = d.shape().ok_or("null dataspace")?;
     let mut a = ArrayRef {

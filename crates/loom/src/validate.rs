@@ -211,9 +211,9 @@ fn describe(dt: &Datatype) -> String {
         Datatype::Integer { size, .. } | Datatype::Float { size, .. }
             if NumType::of(dt).is_none() =>
         {
-            format!("{}-byte {}", size, hdf5::model::convert::describe(dt))
+            format!("{}-byte {}", size, hdf5::convert::describe(dt))
         }
-        other => hdf5::model::convert::describe(other),
+        other => hdf5::convert::describe(other),
     }
 }
 

@@ -3,8 +3,8 @@
 //! Conversion from what the HDF5 layer decodes, and to what the writer stores.
 
 use crate::error::{Error, Result};
-use loomfile_hdf5::raw::messages::datatype::{ByteOrder, Datatype};
 use loomfile_hdf5::{self as hdf5, H5Type, Value};
+use loomfile_hdf5::{ByteOrder, Datatype};
 use ndarray::{ArrayD, IxDyn};
 
 /// The numeric element types of layers, attributes and globals.
@@ -483,12 +483,12 @@ pub fn read_dataset(ds: &hdf5::Dataset, unescape: bool) -> Result<Values> {
 /// decoded value per element.
 fn numeric_compound(
     size: usize,
-    members: &[hdf5::raw::messages::datatype::Member],
+    members: &[hdf5::Member],
     shape: &[u64],
     raw: &[u8],
     path: &str,
 ) -> Result<Values> {
-    use hdf5::model::convert::element;
+    use hdf5::convert::element;
     let mut fields = Vec::with_capacity(members.len());
     for m in members {
         let kind = hdf5::NumKind::of(&m.dtype).map_err(|e| e.at(path))?;
@@ -585,8 +585,7 @@ fn from_value(dt: &Datatype, shape: &[u64], v: Value, unescape: bool) -> Result<
 }
 
 fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> Result<Values> {
-    let bad =
-        || Error::invalid(format!("unexpected value for {}", hdf5::model::convert::describe(dt)));
+    let bad = || Error::invalid(format!("unexpected value for {}", hdf5::convert::describe(dt)));
     match dt {
         Datatype::Enum { .. } if dt.is_bool_enum() => Ok(Values::Bool(shaped(
             flat.into_iter().map(|x| matches!(x, Value::Bool(true))).collect(),
@@ -596,7 +595,7 @@ fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> 
             let members = members
                 .iter()
                 .map(|(n, raw)| {
-                    let v = hdf5::model::value::integer(base, raw)
+                    let v = hdf5::convert::integer(base, raw)
                         .and_then(|v| v.as_f64())
                         .unwrap_or(0.0) as i64;
                     (n.clone(), v)
@@ -659,7 +658,7 @@ fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> 
             }
             None => Err(Error::invalid(format!(
                 "{} values are not supported as loom attributes",
-                hdf5::model::convert::describe(dt)
+                hdf5::convert::describe(dt)
             ))),
         },
     }
@@ -671,8 +670,8 @@ pub fn f32_to_f16(x: f32) -> u16 {
 }
 
 /// The HDF5 type and data the writer stores for `v`, or an error for unsupported kinds.
-pub fn to_storage(v: &Values) -> Result<(Datatype, loomfile_hdf5::write::Data)> {
-    use loomfile_hdf5::write::Data;
+pub fn to_storage(v: &Values) -> Result<(Datatype, loomfile_hdf5::Data)> {
+    use loomfile_hdf5::Data;
     fn raw<T: H5Type>(a: &ArrayD<T>) -> Vec<u8> {
         let mut out = Vec::with_capacity(a.len() * T::datatype().size() as usize);
         for &x in a.iter() {
@@ -737,7 +736,7 @@ mod tests {
     /// gives, for every numeric member kind, either byte order, float16 and padding.
     #[test]
     fn numeric_compound_matches_the_value_path() {
-        use hdf5::raw::messages::datatype::Member;
+        use hdf5::Member;
         use hdf5::storage::MemStorage;
         use hdf5::{DatasetSpec, Writer};
         use std::sync::Arc;

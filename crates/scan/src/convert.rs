@@ -5,7 +5,7 @@
 //! toward zero, NaN to 0).
 
 use crate::stream;
-use loomfile_hdf5::model::convert::{convert_into, element};
+use loomfile_hdf5::convert::{convert_into, element};
 use loomfile_hdf5::{ByteOrder, H5Type, NumKind};
 
 /// A converter from stored bytes to `T`.

@@ -4,8 +4,8 @@
 //! pool of per-worker state (inflater and buffers) that tasks borrow.
 
 use crate::matrix::{Matrix, Store};
+use loomfile_hdf5::ChunkEntry;
 use loomfile_hdf5::filters::ChunkDecoder;
-use loomfile_hdf5::model::chunks::ChunkEntry;
 use loomfile_hdf5::{Error, Result, ResultExt};
 use std::sync::Mutex;
 

@@ -3,8 +3,8 @@
 
 use crate::cache::{ChunkCache, DEFAULT_CACHE_BYTES};
 use crate::fetch::Pool;
-use loomfile_hdf5::model::chunks::ChunkEntry;
-use loomfile_hdf5::raw::messages::layout::Layout;
+use loomfile_hdf5::ChunkEntry;
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::{ChunkMap, Dataset, Datatype, Error, NumKind, Result, ResultExt, Selection};
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@
 
 mod common;
 
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::{Dataset, File, NumKind};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use loomfile_scan::{Axis, Matrix, ScanOptions, Selection};
 use std::path::PathBuf;
 

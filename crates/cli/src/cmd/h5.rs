@@ -2,9 +2,9 @@
 
 use crate::json;
 use crate::{CliError, CliResult};
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
-use loomfile_hdf5::raw::messages::layout::Layout;
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::{Dataset, File};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use serde_json::{Value as J, json};
 use std::io::Write;
 
@@ -136,7 +136,7 @@ pub fn describe(d: &Dataset) -> String {
                 if f.params.is_empty() { f.label() } else { format!("{}{:?}", f.label(), f.params) }
             })
             .collect();
-    let mut s = format!("{shape} {} {layout}", loomfile_hdf5::model::convert::describe(d.dtype()));
+    let mut s = format!("{shape} {} {layout}", loomfile_hdf5::convert::describe(d.dtype()));
     if !filters.is_empty() {
         s.push_str(&format!(" filters {}", filters.join(",")));
     }
@@ -170,7 +170,7 @@ pub fn ls(file: &str, recursive: bool, verbose: bool) -> CliResult {
                             out,
                             "    @{} {}",
                             a.name(),
-                            loomfile_hdf5::model::convert::describe(a.dtype())
+                            loomfile_hdf5::convert::describe(a.dtype())
                         )
                         .map_err(CliError::io_std)?;
                     }
@@ -190,7 +190,7 @@ pub fn ls(file: &str, recursive: bool, verbose: bool) -> CliResult {
 
 /// `loom h5 repack IN OUT [--gzip LEVEL]`.
 pub fn repack(input: &str, output: &str, gzip: Option<u32>, quiet: bool) -> CliResult {
-    use loomfile_hdf5::write::{RepackOptions, repack};
+    use loomfile_hdf5::{RepackOptions, repack};
     let src = crate::open_h5(input)?;
     if gzip.is_some_and(|l| l > 9) {
         return Err(CliError::usage("--gzip takes a level from 0 to 9"));
@@ -217,7 +217,7 @@ pub fn repack(input: &str, output: &str, gzip: Option<u32>, quiet: bool) -> CliR
 /// exclusive lock; prints the sizes before and after.
 pub fn compact(file: &str, quiet: bool) -> CliResult {
     let spin = crate::progress::Progress::spinner("compacting", quiet);
-    let r = loomfile_hdf5::write::compact(file).map_err(|e| CliError::h5(file, e))?;
+    let r = loomfile_hdf5::compact(file).map_err(|e| CliError::h5(file, e))?;
     drop(spin);
     if !quiet {
         let saved = r.bytes_before.saturating_sub(r.bytes_after);

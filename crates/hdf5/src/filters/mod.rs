@@ -2,10 +2,10 @@
 //! chunk's size (deflate, shuffle, fletcher32, lzf), and encode chunks for the writer
 //! (deflate, shuffle, fletcher32). Any other filter is a typed `Unsupported` error naming it.
 
-pub mod deflate;
-pub mod fletcher32;
-pub mod lzf;
-pub mod shuffle;
+mod deflate;
+mod fletcher32;
+mod lzf;
+mod shuffle;
 
 use crate::raw::messages::filter_pipeline::{Filter, FilterPipeline, id};
 use crate::{Error, Result};

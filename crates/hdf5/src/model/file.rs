@@ -22,9 +22,6 @@ pub struct OpenOptions {
     /// cannot lock).
     #[cfg(feature = "fs")]
     pub lock_layer: Option<Arc<dyn crate::storage::lock::LockLayer>>,
-    /// Memory-map the file instead of positional reads (feature `mmap`).
-    #[cfg(feature = "mmap")]
-    pub mmap: bool,
 }
 
 const HEADER_CACHE_MAX: usize = 4096;
@@ -75,10 +72,44 @@ impl File {
     /// Open `path` read-only with options.
     #[cfg(feature = "fs")]
     pub fn open_with(path: impl AsRef<std::path::Path>, opts: &OpenOptions) -> Result<File> {
+        Self::open_locked(path.as_ref(), opts, false)
+    }
+
+    /// Open `path` read-only through a memory map instead of positional reads (feature
+    /// `mmap`), with the same shared HDF5 lock as [`File::open_with`].
+    ///
+    /// Zero-copy, but the map aliases the file: the bytes can change under a `&[u8]`.
+    ///
+    /// # Safety
+    ///
+    /// The file must not be truncated or modified, by this process or any other, while the
+    /// returned `File` (or any clone of it, or anything read from it without copying) lives.
+    /// A file truncated under the map makes the process receive SIGBUS; one modified in place
+    /// breaks Rust's aliasing rules. The shared lock only keeps out writers that honour HDF5
+    /// locking (libhdf5, this crate's [`Writer`](crate::Writer)); it is advisory, may be
+    /// disabled by `HDF5_USE_FILE_LOCKING` or the lock policy, and does not stop `truncate`.
+    ///
+    /// ```no_run
+    /// # fn main() -> loomfile_hdf5::Result<()> {
+    /// use loomfile_hdf5::{File, OpenOptions};
+    /// // SAFETY: the file is private to this program and nothing rewrites it while mapped.
+    /// let f = unsafe { File::open_mmap("x.loom", &OpenOptions::default())? };
+    /// # let _ = f; Ok(()) }
+    /// ```
+    #[cfg(feature = "mmap")]
+    #[allow(unsafe_code)]
+    pub unsafe fn open_mmap(path: impl AsRef<std::path::Path>, opts: &OpenOptions) -> Result<File> {
+        Self::open_locked(path.as_ref(), opts, true)
+    }
+
+    /// Lock `path` shared and open it over `FileStorage`, or a memory map when `mmap` is set
+    /// (only [`File::open_mmap`], which carries the safety contract, sets it).
+    #[cfg(feature = "fs")]
+    fn open_locked(path: &std::path::Path, opts: &OpenOptions, mmap: bool) -> Result<File> {
         use crate::storage::lock::{LockKind, LockPolicy, SystemLocks, acquire};
-        let f = std::fs::File::open(path.as_ref()).map_err(Error::io)?;
+        let f = std::fs::File::open(path).map_err(Error::io)?;
         let policy = opts.lock.unwrap_or_else(LockPolicy::from_env);
-        let what = path.as_ref().display().to_string();
+        let what = path.display().to_string();
         let acquired = match &opts.lock_layer {
             Some(layer) => acquire(&f, LockKind::Shared, policy, layer.as_ref(), &what)?,
             None => acquire(&f, LockKind::Shared, policy, &SystemLocks, &what)?,
@@ -91,12 +122,15 @@ impl File {
         #[cfg(target_os = "wasi")]
         let lock_handle = None;
         #[cfg(feature = "mmap")]
-        if opts.mmap {
-            // SAFETY: opt-in; the caller accepts that concurrent truncation raises SIGBUS.
+        if mmap {
+            // SAFETY: `mmap` is only set by `File::open_mmap`, whose caller guarantees that
+            // nobody truncates or modifies the file while it is mapped.
             #[allow(unsafe_code)]
             let map = unsafe { crate::storage::MmapStorage::map(&f).map_err(Error::io)? };
             return Self::build(Arc::new(map), opts.limits, lock_handle, warning);
         }
+        #[cfg(not(feature = "mmap"))]
+        let _ = mmap;
         Self::build(
             Arc::new(crate::storage::FileStorage::new(f)),
             opts.limits,

@@ -3,12 +3,14 @@
 //! Readers see a [`ReadAt`]: `read_exact_at(offset, buf)` from any thread, plus an optional
 //! zero-copy [`ReadAt::bytes_at`]. Writers see a [`WriteAt`]. Backends:
 //! [`MemStorage`] (bytes in memory, always available, the wasm32 path),
-//! [`FileStorage`] (pread/pwrite, feature `fs`), `MmapStorage` (feature `mmap`, opt-in), and
-//! [`FaultStorage`] (a test backend that records every write and fails or stops at a chosen one).
-//! [`AtomicFile`] (feature `fs`) writes a whole new file beside its path and renames it over.
+//! [`FileStorage`] (pread/pwrite, feature `fs`), `MmapStorage` (feature `mmap`, opt-in, its
+//! constructor `unsafe`), and `FaultStorage` (unstable feature `_fault`: a test backend that
+//! records every write and fails or stops at a chosen one). [`AtomicFile`] (feature `fs`)
+//! writes a whole new file beside its path and renames it over.
 
 #[cfg(feature = "fs")]
 mod atomic;
+#[cfg(feature = "_fault")]
 mod fault;
 #[cfg(feature = "fs")]
 mod file;
@@ -20,6 +22,7 @@ mod mmap;
 
 #[cfg(feature = "fs")]
 pub use atomic::AtomicFile;
+#[cfg(feature = "_fault")]
 pub use fault::{FaultAction, FaultPlan, FaultStorage, WriteEvent};
 #[cfg(feature = "fs")]
 pub use file::FileStorage;

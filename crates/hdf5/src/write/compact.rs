@@ -24,7 +24,7 @@ pub struct CompactReport {
 /// Rewrite `path` without its dead space (bytes left behind by earlier commits), atomically.
 ///
 /// ```no_run
-/// let r = loomfile_hdf5::write::compact("cells.loom")?;
+/// let r = loomfile_hdf5::compact("cells.loom")?;
 /// println!("{} -> {} bytes", r.bytes_before, r.bytes_after);
 /// # Ok::<(), loomfile_hdf5::Error>(())
 /// ```

@@ -14,21 +14,21 @@
 //! leaves exactly the old or the new file. Whole-file outputs ([`Writer::create`]) are
 //! written to a temporary file in the same folder and renamed into place.
 
-pub mod attr;
+mod attr;
 mod btree_v2;
 mod chunk_btree;
 mod commit;
 #[cfg(feature = "fs")]
-pub mod compact;
+mod compact;
 mod dataset;
 mod dense;
 mod fractal_heap;
 mod global_heap;
 mod group;
 mod header;
-pub mod repack;
+mod repack;
 mod space;
-pub mod tree;
+pub(crate) mod tree;
 
 pub use attr::{AttrValue, Data};
 #[cfg(feature = "fs")]

@@ -8,9 +8,9 @@
 
 #![allow(dead_code)]
 
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::storage::MemStorage;
 use loomfile_hdf5::{Attribute, Datatype, File, Limits};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;

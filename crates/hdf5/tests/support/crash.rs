@@ -1,9 +1,9 @@
 //! Crash-consistency harness: a base file, the editing operations under test, a logical
 //! digest of a file, kill-point sampling and replay of an operation on a faulting storage.
 
-use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};
 use loomfile_hdf5::storage::{FaultPlan, FaultStorage, MemStorage, WriteAt, WriteEvent};
 use loomfile_hdf5::{AttrValue, Attribute, DatasetSpec, Datatype, Error, File, Selection, Writer};
+use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 use std::fmt::Write as _;
 use std::sync::Arc;
 

@@ -4,15 +4,15 @@
 //! variable-length strings), so every comparison is bit-exact. The expected [`Value`] tree is
 //! decoded here independently of the engine's own decoder.
 
-use loomfile_hdf5::model::walk::{NodeKind as WalkKind, WalkOptions, walk};
-use loomfile_hdf5::raw::messages::dataspace::Dataspace;
+use loomfile_hdf5::Data;
+use loomfile_hdf5::Dataspace;
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::raw::messages::filter_pipeline::id;
-use loomfile_hdf5::raw::messages::layout::Layout;
-use loomfile_hdf5::write::Data;
 use loomfile_hdf5::{
     AttrValue, Attribute, Charset, Dataset, DatasetSpec, Datatype, File, LayoutSpec, Selection,
     StrPad, Value, Writer,
 };
+use loomfile_hdf5::{NodeKind as WalkKind, WalkOptions, walk};
 use std::collections::BTreeMap;
 
 /// Element types the generators use.

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::{LayerOptions, layer_path};
 use crate::values::{NumType, Values};
+use loomfile_hdf5::FilterPipeline;
 use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::raw::messages::filter_pipeline::FilterPipeline;
 use loomfile_hdf5::{Dataset, H5Type, Selection, Writer};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -152,7 +152,7 @@ pub(crate) fn num_type(ds: &Dataset) -> Result<NumType> {
         Error::invalid(format!(
             "{}: {} is not numeric",
             ds.path(),
-            loomfile_hdf5::model::convert::describe(ds.dtype())
+            loomfile_hdf5::convert::describe(ds.dtype())
         ))
     })
 }

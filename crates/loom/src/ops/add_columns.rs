@@ -19,8 +19,8 @@ use crate::layers::{LayerData, layer_path};
 use crate::sparse::Csr;
 use crate::timestamp;
 use crate::values::{Element, NumType, Values};
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::raw::messages::layout::Layout;
 use ndarray::{Array2, ArrayView2};
 
 /// A block of new columns for one layer: a dense matrix or a sparse one (CSR), of any

@@ -11,7 +11,7 @@ use crate::graphs::Graph;
 use crate::layers::layer_path;
 use crate::timestamp;
 use crate::values::{NumType, Values};
-use loomfile_hdf5::raw::messages::layout::Layout;
+use loomfile_hdf5::Layout;
 use std::collections::BTreeSet;
 
 /// Options of [`LoomFile::add_loom`].
@@ -350,11 +350,9 @@ fn copy_chunks(
     let Layout::Chunked { chunk, unfiltered_edges: false, .. } = src.layout() else {
         return Ok(None);
     };
-    let same_filters =
-        |a: &[loomfile_hdf5::raw::messages::filter_pipeline::Filter],
-         b: &[loomfile_hdf5::raw::messages::filter_pipeline::Filter]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.id == y.id && x.params == y.params)
-        };
+    let same_filters = |a: &[loomfile_hdf5::Filter], b: &[loomfile_hdf5::Filter]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.id == y.id && x.params == y.params)
+    };
     if chunk.as_slice() != [t.chunk.0, t.chunk.1]
         || src.dtype() != &w.dtype(&t.path)?
         || !same_filters(&src.pipeline().filters, &t.pipeline.filters)

@@ -12,7 +12,7 @@
 
 use crate::error::{Error, Result};
 use crate::values::{NumType, Values, f32_to_f16};
-use loomfile_hdf5::model::value::f16_to_f64;
+use loomfile_hdf5::convert::f16_to_f64;
 use loomfile_hdf5::{ByteOrder, Datatype};
 use ndarray::{ArrayD, IxDyn};
 

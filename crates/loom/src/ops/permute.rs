@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::layer_path;
 use crate::timestamp;
+use loomfile_hdf5::Layout;
 use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::raw::messages::layout::Layout;
 use loomfile_hdf5::{Datatype, Selection};
 
 impl LoomFile {

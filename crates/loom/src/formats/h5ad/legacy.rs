@@ -22,7 +22,7 @@ use loomfile_hdf5::{Dataset, Datatype, File, Object};
 pub(super) fn has_reference_categories(d: &Dataset) -> bool {
     matches!(
         d.attribute("categories"),
-        Ok(Some(a)) if loomfile_hdf5::model::reference::is_object_reference(a.dtype())
+        Ok(Some(a)) if loomfile_hdf5::convert::is_object_reference(a.dtype())
     )
 }
 

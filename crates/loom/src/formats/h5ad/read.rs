@@ -13,7 +13,7 @@ use crate::formats::util::{
 use crate::formats::{ConvertOptions, Report};
 use crate::graphs::Graph;
 use crate::values::{NumType, Values, read_dataset, to_storage};
-use loomfile_hdf5::raw::messages::dataspace::Dataspace;
+use loomfile_hdf5::Dataspace;
 use loomfile_hdf5::{AttrValue, Attribute, File, Object, Selection};
 use std::path::Path;
 

@@ -11,8 +11,8 @@ use crate::formats::{ConvertOptions, Report};
 use crate::graphs::Graph;
 use crate::layers::Sel;
 use crate::values::{NumType, Values, to_storage};
-use loomfile_hdf5::raw::messages::dataspace::Dataspace;
-use loomfile_hdf5::write::Data;
+use loomfile_hdf5::Data;
+use loomfile_hdf5::Dataspace;
 use loomfile_hdf5::{AttrValue, Attribute, DatasetSpec, Datatype, Selection, Writer};
 use std::path::Path;
 

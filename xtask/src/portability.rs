@@ -361,7 +361,9 @@ fn wasip1(ctx: &Ctx, times: &mut Times) -> Result<(), Fail> {
     // 1. The portable core: no fs, no rayon, no mmap.
     let mut core = vec![".", t, "test"];
     core.extend(LIBS);
-    core.push("--no-default-features");
+    // Library and integration tests; the doctests show file paths (feature `fs`) and run
+    // natively in the test step.
+    core.extend(["--no-default-features", "--lib", "--tests"]);
     times.build(|| xbuild(ctx, "xbuild-wasm.sh", dir, &with(&core, "--no-run"), &ctx.wasi_env))?;
     times.test(|| xbuild(ctx, "xbuild-wasm.sh", dir, &core, &ctx.wasi_env))?;
     // 2. loomfile-hdf5 with its default features: files by path through WASI preopens.

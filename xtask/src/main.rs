@@ -5,6 +5,7 @@
 //! | `ci` | everything CI runs: venv, build, all tests (unit, interop with h5py/loompy, robustness), portability, fuzz smoke |
 //! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
 //! | `fixtures` | regenerate the committed fixture files with the venv |
+//! | `lockfiles` | every committed `Cargo.lock` outside the workspace (example, fuzz, rivals) is current |
 //! | `lint` | clippy with `-D warnings` over all targets, then the library crates' feature matrix (no default features; each feature alone) |
 //! | `test` | build and run the workspace tests with the venv wired in |
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
@@ -30,7 +31,7 @@ mod web;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|lint|test|doc|example|python|bench|callgrind|portability|web|fuzz-smoke> [args]";
+const USAGE: &str = "usage: cargo xtask <ci|venv|fixtures|lockfiles|lint|test|doc|example|python|bench|callgrind|portability|web|fuzz-smoke> [args]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         "lint" => lint::run(),
         "doc" => docs::doc(),
         "example" => docs::example(),
+        "lockfiles" => lockfiles(),
         "python" => python::run(rest),
         "fuzz-smoke" => fuzz::smoke(rest),
         "bench" => bench::run(rest),
@@ -80,6 +82,7 @@ fn ci(_args: &[String]) -> Result<(), String> {
     }
     util::step("venv", || venv::ensure().map(|_| ()))?;
     util::step("format", || util::cargo(&["fmt", "--all", "--", "--check"]))?;
+    util::step("lockfiles", lockfiles)?;
     util::step("build", || util::cargo(&["build", "--workspace", "--all-targets"]))?;
     util::step("lint", lint::run)?;
     util::step("doc", docs::doc)?;
@@ -94,6 +97,31 @@ fn ci(_args: &[String]) -> Result<(), String> {
     let smoke = ["--seconds".to_string(), "10".to_string()];
     util::step("fuzz smoke", || fuzz::smoke(&smoke))?;
     println!("xtask ci: all steps passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// Crates outside the workspace that keep their own committed `Cargo.lock`.
+const SEPARATE_LOCKFILES: [&str; 3] =
+    ["examples/walkthrough/Cargo.toml", "fuzz/Cargo.toml", "bench/rivals/Cargo.toml"];
+
+/// Every committed lock file is current: a stale one (a dependency added to a library crate
+/// without refreshing `examples/walkthrough/Cargo.lock`) fails `--locked` builds much later.
+fn lockfiles() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for manifest in SEPARATE_LOCKFILES {
+        let status = std::process::Command::new(&cargo)
+            .args(["metadata", "--locked", "--format-version", "1", "--manifest-path", manifest])
+            .current_dir(util::root())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "{manifest}: its Cargo.lock is out of date (run `cargo update --workspace --manifest-path {manifest}` and commit it)"
+            ));
+        }
+        println!("lockfiles: {manifest} current");
+    }
     Ok(())
 }
 

@@ -61,6 +61,7 @@ pub use model::chunks::{ChunkEntry, ChunkGeometry, ChunkMap};
 pub use model::convert::{H5Type, NumKind};
 pub use model::dataset::Dataset;
 pub use model::file::{File, OpenOptions};
+pub use model::live::SpaceUsage;
 pub use model::object::{Committed, Group, LinkEntry, Object};
 pub use model::read::Selection;
 pub use model::value::Value;

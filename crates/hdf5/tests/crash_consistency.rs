@@ -28,18 +28,29 @@ use std::io::ErrorKind;
 use std::sync::Arc;
 use support::crash::{self, Op, Outcome};
 
-/// The 1-based index of the superblock write (the only write below the old end of file).
-fn superblock_call(events: &[WriteEvent], old_eof: u64) -> u64 {
+/// The 1-based index of the superblock write (at address 0: these files have no userblock).
+fn superblock_call(events: &[WriteEvent]) -> u64 {
     let i = events
         .iter()
-        .position(|e| matches!(e, WriteEvent::Write { offset, .. } if *offset < old_eof))
+        .position(|e| matches!(e, WriteEvent::Write { offset: 0, .. }))
         .expect("the commit writes the superblock");
     i as u64 + 1
 }
 
 #[test]
 fn every_kill_point_leaves_the_old_or_the_new_file() {
-    let base = crash::base();
+    kill_suite(&crash::base(), "fresh base");
+}
+
+/// The same on a base with interior holes: every commit puts new structures into space the
+/// committed state does not use (reuse), and a crash at any point still leaves old or new.
+#[test]
+fn every_kill_point_with_space_reuse_leaves_the_old_or_the_new_file() {
+    kill_suite(&crash::base_with_holes(), "base with holes (space reuse)");
+}
+
+fn kill_suite(base: &[u8], label: &str) {
+    let base = base.to_vec();
     let old = crash::digest(&base);
     assert!(!old.starts_with("ERROR"), "base file unreadable: {old}");
     let mut table = Vec::new();
@@ -50,7 +61,7 @@ fn every_kill_point_leaves_the_old_or_the_new_file() {
         assert!(!new.starts_with("ERROR"), "{}: new file unreadable: {new}", op.name);
         assert_ne!(new, old, "{}: the operation changed nothing", op.name);
         let k_total = rec.events.len() as u64;
-        let sb = superblock_call(&rec.events, base.len() as u64);
+        let sb = superblock_call(&rec.events);
         let points = crash::kill_points(k_total);
         let (mut n_old, mut n_new, mut n_other, mut n_recovered) = (0u64, 0u64, 0u64, 0u64);
         for &k in &points {
@@ -98,7 +109,7 @@ fn every_kill_point_leaves_the_old_or_the_new_file() {
         assert_eq!(n_old + n_new + n_other, points.len() as u64);
         table.push((op.name, k_total, points.len() as u64, n_old, n_new, n_other, n_recovered));
     }
-    eprintln!("\nB1 kill at every mutating call (write, set_len, sync):");
+    eprintln!("\nB1 kill at every mutating call (write, set_len, sync), {label}:");
     eprintln!(
         "{:<34} {:>5} {:>6} {:>5} {:>5} {:>6} {:>9}",
         "operation", "K", "points", "old", "new", "other", "redo ok"
@@ -194,10 +205,11 @@ fn writes_respect_the_fence() {
     }
 }
 
-/// One writer committing every operation in turn: each commit's writes stay past the end of
-/// file the previous commit left, and only its superblock write goes below.
+/// One writer committing every operation in turn: no write of a commit but its superblock
+/// write touches a byte the state before it uses (its space map), and the later commits do
+/// put new structures into space the earlier ones freed.
 #[test]
-fn the_fence_advances_with_each_commit() {
+fn each_commit_writes_only_where_the_committed_state_has_nothing() {
     let base = crash::base();
     let st = Arc::new(FaultStorage::recording(MemStorage::new(base.clone())));
     let dynst: Arc<dyn WriteAt> = st.clone();
@@ -205,6 +217,7 @@ fn the_fence_advances_with_each_commit() {
     // The ops that do not conflict with each other, in order.
     let names = [
         "set numeric attr",
+        "set vlen-string attr",
         "create chunked gzip dataset",
         "write hyperslab (partial chunks)",
         "resize + extend unlimited axis",
@@ -214,17 +227,22 @@ fn the_fence_advances_with_each_commit() {
     let ops: Vec<Op> = crash::ops().into_iter().filter(|o| names.contains(&o.name)).collect();
     assert_eq!(ops.len(), names.len());
     let mut eof = base.len() as u64;
+    let mut live = File::from_bytes(base.clone()).unwrap().live_ranges().unwrap();
     let mut from = 0;
+    let mut reused = 0;
     for op in &ops {
         (op.run)(&mut w).unwrap();
         w.commit().unwrap();
         let ev = st.events();
         for e in &ev[from..] {
             match *e {
-                WriteEvent::Write { offset, .. } if offset != 0 => {
-                    assert!(offset >= eof, "{}: write at {offset} below the EOF {eof}", op.name)
+                WriteEvent::Write { offset, len } if offset != 0 => {
+                    let clash = live.iter().any(|&(s, e)| offset < e && s < offset + len);
+                    assert!(!clash, "{}: write [{offset}, +{len}) over live bytes", op.name);
+                    if offset < eof {
+                        reused += 1;
+                    }
                 }
-                WriteEvent::SetLen(l) => assert!(l >= eof, "{}: set_len({l}) below {eof}", op.name),
                 _ => {}
             }
         }
@@ -235,7 +253,48 @@ fn the_fence_advances_with_each_commit() {
         eof = st.inner().to_vec().len() as u64;
         let f = File::from_bytes(st.inner().to_vec()).unwrap();
         assert_eq!(f.superblock().eof, eof);
+        live = f.live_ranges().unwrap();
     }
+    assert!(reused > 0, "no commit reused freed space");
+}
+
+/// B2 with reuse: on the base with holes, each operation's writes before the superblock
+/// avoid every byte the old state uses, some land below the old end of file, the superblock
+/// write is the last write, between two syncs, and a set_len that shrinks the file comes only
+/// after it.
+#[test]
+fn writes_with_reuse_avoid_the_committed_state() {
+    let base = crash::base_with_holes();
+    let old_eof = base.len() as u64;
+    let live = File::from_bytes(base.clone()).unwrap().live_ranges().unwrap();
+    let mut below_total = 0;
+    for op in crash::ops() {
+        let rec = crash::record(&base, &op);
+        let ev = &rec.events;
+        let sb = ev
+            .iter()
+            .position(|e| matches!(e, WriteEvent::Write { offset: 0, .. }))
+            .expect("a superblock write");
+        assert_eq!(ev.get(sb + 1), Some(&WriteEvent::Sync), "{}: sync after it", op.name);
+        assert!(sb >= 1 && ev[sb - 1] == WriteEvent::Sync, "{}: sync before it", op.name);
+        for (i, e) in ev.iter().enumerate() {
+            match *e {
+                WriteEvent::Write { offset, len } if i != sb => {
+                    assert!(i < sb, "{}: a write after the superblock", op.name);
+                    let clash = live.iter().any(|&(s, e)| offset < e && s < offset + len);
+                    assert!(!clash, "{}: write [{offset}, +{len}) over live bytes", op.name);
+                    if offset < old_eof {
+                        below_total += 1;
+                    }
+                }
+                WriteEvent::SetLen(l) if l < old_eof => {
+                    assert!(i > sb + 1, "{}: set_len({l}) before the new superblock", op.name)
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(below_total > 0, "no operation reused the holes");
 }
 
 fn is_io(e: &Error, kind: ErrorKind) -> bool {
@@ -244,7 +303,16 @@ fn is_io(e: &Error, kind: ErrorKind) -> bool {
 
 #[test]
 fn io_errors_leave_the_old_file_and_poison_the_writer() {
-    let base = crash::base();
+    io_error_suite(&crash::base());
+}
+
+#[test]
+fn io_errors_with_space_reuse_leave_the_old_file_and_poison_the_writer() {
+    io_error_suite(&crash::base_with_holes());
+}
+
+fn io_error_suite(base: &[u8]) {
+    let base = base.to_vec();
     let old = crash::digest(&base);
     let kinds = [("EIO", ErrorKind::Other), ("ENOSPC", ErrorKind::StorageFull)];
     let mut failures = Vec::new();
@@ -252,7 +320,7 @@ fn io_errors_leave_the_old_file_and_poison_the_writer() {
     for op in crash::ops() {
         let rec = crash::record(&base, &op);
         let new = crash::digest(&rec.new);
-        let sb = superblock_call(&rec.events, base.len() as u64);
+        let sb = superblock_call(&rec.events);
         // Faults at writes and set_len count every call; faults at syncs count syncs only.
         let mut plans: Vec<(FaultPlan, bool)> = Vec::new();
         for (i, e) in rec.events.iter().enumerate() {

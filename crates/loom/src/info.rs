@@ -56,7 +56,7 @@ pub fn values_json(v: &Values) -> J {
 
 impl LoomFile {
     /// The `loom info --json` object: spec version, shape, layers, attributes, graphs,
-    /// global attributes and the members beyond the spec.
+    /// global attributes, the members beyond the spec and the dead bytes.
     pub fn info_json(&self) -> Result<J> {
         let mut layers = Vec::new();
         for name in self.layer_names() {
@@ -79,6 +79,9 @@ impl LoomFile {
             "col_graphs": self.graph_list_json(Axis::Cols)?,
             "global_attrs": globals,
             "other": self.other_members().iter().map(|o| json!({"path": o.path, "type": o.kind.name()})).collect::<Vec<_>>(),
+            // Bytes no committed structure uses (`loom compact` drops them); null when the
+            // space map does not cover the file (see `File::space_usage`).
+            "dead_bytes": self.hdf5().space_usage().ok().map(|u| u.dead_bytes),
         }))
     }
 

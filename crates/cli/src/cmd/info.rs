@@ -91,6 +91,9 @@ pub fn info(file: &str, as_json: bool) -> CliResult {
             )?;
         }
     }
+    if let Some(dead) = j["dead_bytes"].as_u64().filter(|&d| d > 0) {
+        w(&mut out, format!("dead space: {dead} bytes (`loom compact {file}` drops it)"))?;
+    }
     w(&mut out, "global attributes:".into())?;
     for (k, v) in j["global_attrs"].as_object().into_iter().flatten() {
         let mut s = v.to_string();

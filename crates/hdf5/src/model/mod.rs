@@ -7,6 +7,7 @@ pub mod dataset;
 pub(crate) mod dense;
 pub mod file;
 pub(crate) mod index_v4;
+pub mod live;
 pub mod object;
 pub mod path;
 pub mod read;

@@ -161,6 +161,7 @@ fn walk(
     node_type: u8,
     rank: usize,
     k: u16,
+    nodes: &mut Vec<u64>,
     mut leaf: impl FnMut(Children) -> Result<()>,
 ) -> Result<()> {
     // Accept nodes fuller than K says (other writers use other K), but never absurdly so.
@@ -173,6 +174,7 @@ fn walk(
             return Err(Error::malformed(WHAT, addr, "node reached twice (cycle or shared child)"));
         }
         let (h, body, body_addr) = read_node(src, addr, node_type, dims, max_entries)?;
+        nodes.push(addr);
         if let Some(l) = expect_level {
             if h.level != l {
                 return Err(Error::malformed(
@@ -214,7 +216,7 @@ fn walk(
 /// Addresses of the symbol table nodes of a group B-tree, in name order.
 pub fn group_nodes(src: &Source, root: u64, k: u16) -> Result<Vec<u64>> {
     let mut out = Vec::new();
-    walk(src, root, GROUP, 0, k, |c| {
+    walk(src, root, GROUP, 0, k, &mut Vec::new(), |c| {
         if let Children::Group(e) = c {
             out.extend(e.iter().map(|e| e.child.0));
         }
@@ -227,7 +229,7 @@ pub fn group_nodes(src: &Source, root: u64, k: u16) -> Result<Vec<u64>> {
 /// element-size dimension.
 pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(ChunkKey, u64)>> {
     let mut out = Vec::new();
-    walk(src, root, CHUNK, rank, k, |c| {
+    walk(src, root, CHUNK, rank, k, &mut Vec::new(), |c| {
         if let Children::Chunk(e) = c {
             out.extend(e.into_iter().map(|e| {
                 let k = e.key;
@@ -237,6 +239,33 @@ pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(Chunk
         Ok(())
     })?;
     Ok(out)
+}
+
+/// The extent of every node of a tree (`node_type` 0: group, 1: chunk; `rank` excludes the
+/// element-size dimension), for the space map: a node occupies its full capacity of `2k`
+/// entries (libhdf5 allocates nodes that size) or more if it holds more.
+pub fn node_extents(
+    src: &Source,
+    root: u64,
+    node_type: u8,
+    rank: usize,
+    k: u16,
+) -> Result<Vec<(u64, u64)>> {
+    let mut nodes = Vec::new();
+    let mut most = 0usize;
+    walk(src, root, node_type, rank, k, &mut nodes, |c| {
+        most = most.max(match &c {
+            Children::Group(e) => e.len(),
+            Children::Chunk(e) => e.len(),
+        });
+        Ok(())
+    })?;
+    let dims = if node_type == GROUP { 0 } else { rank + 1 };
+    let sizes = src.sizes;
+    let capacity = (2 * k as usize).max(most).max(1);
+    let k_eff = u16::try_from(capacity.div_ceil(2)).unwrap_or(u16::MAX);
+    let len = node_size(node_type, sizes, k_eff, dims) as u64;
+    Ok(nodes.into_iter().map(|a| (a, len)).collect())
 }
 
 /// Encode a node header and body, padded to the node's full capacity.

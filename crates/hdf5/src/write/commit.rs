@@ -20,6 +20,7 @@ use super::header::{self, OutMessage};
 use super::tree::{AttrEntry, Child, NodeId, NodeKind, Storage};
 use super::{Error, Result, Writer};
 use crate::File;
+use crate::model::live::live_extents;
 use crate::raw::messages::group_info::GroupInfo;
 use crate::raw::messages::layout::Layout;
 use crate::raw::messages::link::{Link, LinkTarget};
@@ -225,7 +226,12 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
         .unwrap_or((sizes.undefined(), sizes.undefined()));
     let end = w.space.end();
     let storage = w.space.storage().clone();
-    storage.set_len(w.space.base + end).map_err(Error::io)?;
+    // Grow now; shrink only once the new superblock is durable (the old one must find every
+    // byte up to its end of file if a crash comes first).
+    let len_before = storage.len().map_err(Error::io)?;
+    if w.space.base + end > len_before {
+        storage.set_len(w.space.base + end).map_err(Error::io)?;
+    }
     storage.sync().map_err(Error::io)?;
     let mut sb = w.superblock.clone();
     sb.eof = w.space.base + end;
@@ -241,6 +247,10 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
         }
         return Err(Error::io(e));
     }
+    if w.space.base + end < len_before {
+        // Dead bytes at the tail. Failing to cut them leaves a longer file, nothing worse.
+        let _ = storage.set_len(w.space.base + end).and_then(|()| storage.sync());
+    }
 
     // The new state is committed: refresh the view.
     w.superblock = sb;
@@ -252,9 +262,11 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
             d.layout_raw = None;
         }
     }
-    w.space.advance_fence();
     let view: Arc<dyn ReadAt> = Arc::new(super::ReadView(storage));
-    w.reader = Some(File::from_storage(view, w.limits)?);
+    let reader = File::from_storage(view, w.limits)?;
+    let live = w.space.reuse().then(|| live_extents(&reader).ok()).flatten();
+    let old = w.reader.replace(reader);
+    w.space.committed(end, live, old.as_ref());
     // Cached table addresses of committed groups.
     w.tables.extend(tables.iter().map(|(k, v)| (*k, (v.btree, v.heap))));
     // Raw layout messages are regenerated next time only if data changes again.

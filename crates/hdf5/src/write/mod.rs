@@ -37,6 +37,7 @@ pub use dataset::{DatasetSpec, LayoutSpec};
 pub use repack::{RepackOptions, RepackReport, repack};
 
 use crate::filters::{ChunkDecoder, ChunkEncoder};
+use crate::model::live::live_extents;
 use crate::model::object::{ObjectKind, classify, links_of};
 use crate::raw::messages::attribute::{AttrType, AttributeMessage};
 use crate::raw::messages::attribute_info::AttributeInfo;
@@ -183,7 +184,8 @@ impl Writer {
             });
         }
         let root_addr = sb.root_address();
-        let space = Space::new(storage, sb.base, sb.eof - sb.base);
+        let mut space = Space::new(storage, sb.base, sb.eof - sb.base);
+        space.set_live(live_extents(&reader).ok());
         let mut w = Writer {
             space,
             sizes: sb.sizes,
@@ -246,6 +248,10 @@ impl Writer {
         let mut w = Self::open_in(Arc::new(crate::storage::FileStorage::new(f)))?;
         w.finish = Some(Finish::InPlace { _lock: lock_handle });
         w.lock_warning = acquired.warning().map(str::to_string);
+        // Without the lock another process may be reading the file: never reuse its space.
+        if !matches!(acquired, crate::storage::lock::Acquired::Held) {
+            w.space.set_reuse(false);
+        }
         Ok(w)
     }
 
@@ -255,13 +261,59 @@ impl Writer {
         self.lock_warning.as_deref()
     }
 
-    /// Commit, and for [`Writer::create`] sync and rename the temporary file into place.
+    /// Commit, cut dead space at the end of the file, and for [`Writer::create`] sync and
+    /// rename the temporary file into place.
     pub fn finish(mut self) -> Result<()> {
         self.commit()?;
+        self.truncate_dead_tail()?;
         #[cfg(feature = "fs")]
         if let Some(Finish::Rename(tmp)) = self.finish.take() {
             tmp.commit()?;
         }
+        Ok(())
+    }
+
+    /// Reuse space no committed structure uses (on by default; off for files edited without
+    /// a lock). Off, every change is appended past the end of file, as libhdf5 does, and the
+    /// file only shrinks through [`crate::compact`].
+    pub fn set_space_reuse(&mut self, on: bool) {
+        if on
+            && !self.space.reuse()
+            && let Some(r) = &self.reader
+        {
+            self.space.set_live(live_extents(r).ok());
+        }
+        self.space.set_reuse(on);
+    }
+
+    /// Cut the dead bytes at the tail of the committed file: the superblock gets the end of
+    /// the last structure still in use as its end of file (one write, synced), then the file
+    /// is truncated. Nothing happens with reuse off, changes staged, or nothing to cut.
+    fn truncate_dead_tail(&mut self) -> Result<()> {
+        if self.poisoned || self.nodes[self.root].dirty || !self.space.reuse() {
+            return Ok(());
+        }
+        let Some(end) = self.space.live_end() else { return Ok(()) };
+        let base = self.space.base;
+        if base + end >= self.superblock.eof {
+            return Ok(());
+        }
+        let storage = self.space.storage().clone();
+        let mut sb = self.superblock.clone();
+        sb.eof = base + end;
+        let bytes = sb.encode_v0();
+        let written = storage.write_all_at(base, &bytes).and_then(|()| storage.sync());
+        if let Err(e) = written {
+            self.poisoned = true;
+            return Err(Error::io(e));
+        }
+        let _ = storage.set_len(base + end).and_then(|()| storage.sync());
+        self.superblock = sb;
+        let view: Arc<dyn ReadAt> = Arc::new(ReadView(storage));
+        let reader = File::from_storage(view, self.limits)?;
+        let old = self.reader.replace(reader);
+        let live = live_extents(self.reader.as_ref().expect("set above")).ok();
+        self.space.committed(end, live, old.as_ref());
         Ok(())
     }
 

@@ -20,6 +20,33 @@ pub fn base() -> Vec<u8> {
     st.to_vec()
 }
 
+/// [`base`] after a second session that replaced most of it (the whole `/matrix`, the
+/// `/names` strings, attributes, a deleted dataset): its end of file is past interior holes,
+/// which the writer's next commits reuse.
+pub fn base_with_holes() -> Vec<u8> {
+    let st = Arc::new(MemStorage::new(base()));
+    let dynst: Arc<dyn WriteAt> = st.clone();
+    let mut w = Writer::open_in(dynst).expect("open the base");
+    let m: Vec<f32> = (0..70).map(|i| i as f32 * -0.25).collect();
+    w.write::<f32>("/matrix", &[], &m).expect("rewrite /matrix");
+    let names: Vec<String> = ["one", "two", "three", "four", "five"].map(String::from).to_vec();
+    w.write_strings("/names", &[], &names).expect("rewrite /names");
+    w.set_attr("/", "title", AttrValue::string("the base, edited")).expect("title");
+    w.commit().expect("commit the edit");
+    // Written and deleted in one transaction: never reachable, a hole from the start.
+    w.create_dataset("/scratch", DatasetSpec::contiguous(Datatype::float(8), &[500]))
+        .expect("scratch");
+    w.write::<f64>("/scratch", &[], &vec![0.5; 500]).expect("scratch data");
+    w.delete("/scratch").expect("delete scratch");
+    w.set_attr("/grp", "n", AttrValue::scalar(8i32)).expect("n");
+    w.commit().expect("commit the second edit");
+    w.finish().expect("finish");
+    let bytes = st.to_vec();
+    let dead = File::from_bytes(bytes.clone()).and_then(|f| f.space_usage()).expect("usage");
+    assert!(dead.dead_bytes > 1000, "the edited base has holes: {dead:?}");
+    bytes
+}
+
 fn build_base(w: &mut Writer) -> R {
     w.set_attr("/", "title", AttrValue::string("base file"))?;
     w.set_attr("/", "version", AttrValue::scalar(3i64))?;

@@ -418,6 +418,14 @@ impl LoomFile {
         self.writer.is_some()
     }
 
+    /// Reuse space no committed structure uses for new data (on by default for files opened
+    /// read-write with a lock; see `docs/writer.md`). Off, every change is appended, as
+    /// libhdf5 does, until `loom compact`. An error for a read-only file.
+    pub fn set_space_reuse(&mut self, on: bool) -> Result<()> {
+        self.writer()?.set_space_reuse(on);
+        Ok(())
+    }
+
     /// The underlying HDF5 file (committed state).
     pub fn hdf5(&self) -> &File {
         &self.reader

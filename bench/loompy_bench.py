@@ -89,6 +89,9 @@ def permutation(n):
     return np.array(v)
 
 
+EDITS = 224
+
+
 def ops(a, record):
     """One whole-file operation (a.group), the work of ops_bench.rs."""
     work = a.work
@@ -100,6 +103,8 @@ def ops(a, record):
             mats = {k: ds.layers[k].sparse().tocsc() for k in names}
             rows = {k: ds.ra[k] for k in ("Gene", "Accession")}
             cols = {k: ds.ca[k] for k in ("CellID", "ClusterName")}
+        if a.group == "edits":
+            block8 = {name: ds.layers[name][:, :8] for name in names}
         if a.group == "add_columns":
             k = min(1000, m)
             block = {name: ds.layers[name][:, :k] for name in names}
@@ -119,6 +124,15 @@ def ops(a, record):
             with loompy.connect(out, "r+", validate=False) as d:
                 d.add_columns(block, cols)
         record("add_columns", "loompy add_columns (r+ on a copy, copy not timed)", add,
+               setup=fresh_copy)
+    elif a.group == "edits":
+        def edits(k):
+            with loompy.connect(out, "r+", validate=False) as d:
+                for e in range(EDITS):
+                    cols = {key: np.repeat(d.ca[key][:1], 8, axis=0) for key in d.ca.keys()}
+                    cols["CellID"] = np.array([f"edit{e}_{j}" for j in range(8)])
+                    d.add_columns(block8, cols)
+        record("edits", f"loompy add_columns x {EDITS} (8 columns each, r+ on a copy)", edits,
                setup=fresh_copy)
     elif a.group == "combine":
         record("combine", "loompy.combine([f, f])",
@@ -178,7 +192,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json", required=True)
     ap.add_argument("--group", default="reads",
-                    choices=["reads", "create", "add_columns", "combine", "permute", "export",
+                    choices=["reads", "create", "add_columns", "combine", "permute", "edits", "export",
                              "subset", "convert"])
     ap.add_argument("--work", default="target/bench-data/work")
     a = ap.parse_args()
@@ -198,9 +212,12 @@ def main():
         return
     if a.group != "reads":
         ops(a, record)
+        result = os.path.join(a.work, "loompy_out.loom")
         for r in out:
             r["peak_kib"] = peak_kib()
             r["base_kib"] = a.base_kib
+            if os.path.exists(result):
+                r["bytes"] = os.path.getsize(result)
         with open(a.json, "a") as f:
             for r in out:
                 f.write(json.dumps(r) + "\n")

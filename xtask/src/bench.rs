@@ -231,9 +231,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
              the set-up's inputs already held.\n",
         );
         md.push_str(
-            "\n| operation | loomfile | peak RSS | loompy | peak RSS | speed-up | loompy call |\n",
+            "File sizes: what the last run left, and loomfile's output after `loom compact` \
+             (repacked). `edits` is 224 `add_columns` of 8 columns, one commit each.\n",
         );
-        md.push_str("|---|---|---|---|---|---|---|\n");
+        md.push_str(
+            "\n| operation | loomfile | peak RSS | loompy | peak RSS | speed-up | file, loomfile | file, loompy | repacked | loompy call |\n",
+        );
+        md.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
         let all_theirs = if theirs_json.exists() { parse_lines(&theirs_json)? } else { Vec::new() };
         for m in parse_lines(&ours_ops)? {
             let (Some(op), Some(med)) = (m.get("op"), num(&m, "median_s")) else { continue };
@@ -255,8 +259,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ),
                 None => Default::default(),
             };
+            let size = |m: Option<&HashMap<String, String>>, key: &str| {
+                m.and_then(|m| num(m, key))
+                    .map_or("-".to_string(), |b| format!("{:.2} MB", b / 1e6))
+            };
+            let (ours_b, theirs_b, packed) =
+                (size(Some(&m), "bytes"), size(t, "bytes"), size(Some(&m), "repacked_bytes"));
             md.push_str(&format!(
-                "| {op} | {med:.2} s | {peak} | {ts} | {tpeak} | {speed} | {how} |\n"
+                "| {op} | {med:.2} s | {peak} | {ts} | {tpeak} | {speed} | {ours_b} | {theirs_b} | {packed} | {how} |\n"
             ));
         }
     }
@@ -286,7 +296,7 @@ fn run_ops(
     let work = root.join("target/bench-data/work");
     let work_s = work.to_str().ok_or("path is not UTF-8")?;
     let mut lines = String::new();
-    for op in ["create", "add_columns", "combine", "permute"] {
+    for op in ["create", "add_columns", "combine", "permute", "edits"] {
         util::step(&format!("loomfile {op}"), || {
             let out = std::process::Command::new(&bin)
                 .args([op, loom, work_s, "--reps", reps])

@@ -12,10 +12,13 @@
 //! - `add_columns`: 1,000 columns (the first 1,000 of the file, dense) x every layer, plus
 //!   `CellID`/`ClusterName`, appended to a fresh copy of FILE (the copy is not timed);
 //! - `combine`: FILE twice, column-wise, into a new file;
-//! - `permute`: a random column permutation of every layer, attribute and graph of a copy.
+//! - `permute`: a random column permutation of every layer, attribute and graph of a copy;
+//! - `edits`: 224 `add_columns` of 8 columns (the first 8 of every layer, new `CellID`s), one
+//!   commit each, on a copy: what many small edits leave on disk.
 //!
-//! Prints one JSON line `{"op", "median_s", "best_s", "peak_kib", "base_kib"}` (median and
-//! best of N runs after one warm-up). The peak is reset after the set-up (Linux
+//! Prints one JSON line `{"op", "median_s", "best_s", "peak_kib", "base_kib", "bytes",
+//! "repacked_bytes"}` (median and best of N runs after one warm-up; the size of the file the
+//! last run left, and of the same file after `compact`). The peak is reset after the set-up (Linux
 //! `/proc/self/clear_refs`), so `peak_kib` covers the runs only; `base_kib` is what was
 //! resident then (the inputs the set-up holds).
 
@@ -26,6 +29,9 @@ use loomfile::ops::{Block, CombineOptions, FillValues};
 use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Edits of the `edits` operation.
+const EDITS: usize = 224;
 
 /// A random permutation (64-bit LCG + Fisher-Yates), the same for every run.
 fn permutation(n: u64) -> Vec<u64> {
@@ -143,6 +149,32 @@ fn main() -> Res {
                 Ok(t.elapsed())
             })
         }
+        "edits" => {
+            // 224 add_columns of 8 columns, one commit each (other column attributes are filled).
+            let blocks: Vec<(String, ndarray::Array2<f32>)> = layers
+                .iter()
+                .map(|l| Ok((l.clone(), src.read_layer::<f32>(l, &Sel::All, &Sel::Range(0, 8))?)))
+                .collect::<loomfile::Result<_>>()?;
+            let (file, work) = (file.clone(), work.clone());
+            Box::new(move || {
+                let path = copy_to(&file, &work, "ours_edits.loom");
+                let t = Instant::now();
+                let mut f = LoomFile::open_rw(&path)?;
+                for e in 0..EDITS {
+                    let bl: Vec<(&str, Block<'_>)> =
+                        blocks.iter().map(|(l, a)| (l.as_str(), Block::from(a))).collect();
+                    let ids: Vec<String> = (0..8).map(|j| format!("edit{e}_{j}")).collect();
+                    f.add_columns(
+                        &bl,
+                        &[("CellID", Values::strings(&ids))],
+                        &[],
+                        &FillValues::Auto,
+                    )?;
+                }
+                f.close()?;
+                Ok(t.elapsed())
+            })
+        }
         other => return Err(format!("unknown operation {other:?}").into()),
     };
     let _ = n;
@@ -156,11 +188,17 @@ fn main() -> Res {
         }
     }
     times.sort();
+    let peak = rss::peak_kib();
+    // The file the last run left, and the same content compacted.
+    let output = work.join(format!("ours_{op}.loom"));
+    let bytes = std::fs::metadata(&output)?.len();
+    let packed = copy_to(&output, &work, "ours_repacked.loom");
+    let repacked = loomfile::hdf5::compact(&packed)?.bytes_after;
+    std::fs::remove_file(&packed)?;
     println!(
-        "{{\"op\": \"{op}\", \"median_s\": {}, \"best_s\": {}, \"peak_kib\": {}, \"base_kib\": {base}}}",
+        "{{\"op\": \"{op}\", \"median_s\": {}, \"best_s\": {}, \"peak_kib\": {peak}, \"base_kib\": {base}, \"bytes\": {bytes}, \"repacked_bytes\": {repacked}}}",
         times[times.len() / 2].as_secs_f64(),
         times[0].as_secs_f64(),
-        rss::peak_kib()
     );
     Ok(())
 }

@@ -73,6 +73,18 @@ def run(args):
     return json.loads(r.stdout)
 
 
+def info_diffs(path, exp, got):
+    """`loom info --json` against the expected object. dead_bytes has no h5py counterpart: it
+    must be a count of bytes inside the file (every loom file here is covered by the space
+    map; the h5py oracle for the map itself is h5_interop.rs::space_map_gaps_are_dead_for_h5py)."""
+    got = dict(got)
+    dead = got.pop("dead_bytes", "missing")
+    size = os.path.getsize(path)
+    problems = [] if isinstance(dead, int) and 0 <= dead < size else [
+        f"/dead_bytes: {dead!r} is not a byte count below the file size {size}"]
+    return problems + diffs(exp, got)
+
+
 def diffs(exp, got, path=""):
     if isinstance(exp, dict) and isinstance(got, dict):
         out = []
@@ -141,15 +153,7 @@ def main():
     failed = 0
     for path in files:
         exp, t = expected_info(path)
-        got = run([loom, "info", "--json", path])
-        # dead_bytes has no h5py counterpart: a count of bytes inside the file (every loom
-        # file here is covered by the space map; the h5py oracle for the map itself is
-        # crates/cli/tests/h5_interop.rs::space_map_gaps_are_dead_for_h5py).
-        dead = got.pop("dead_bytes", "missing")
-        size = os.path.getsize(path)
-        problems = [] if isinstance(dead, int) and 0 <= dead < size else [
-            f"/dead_bytes: {dead!r} is not a byte count below the file size {size}"]
-        problems += diffs(exp, got)
+        problems = info_diffs(path, exp, run([loom, "info", "--json", path]))
         for axis in ("row", "col"):
             want = {k: plain(v["values"]) for k, v in t[f"{axis}_attrs"].items()}
             got = run([loom, "attrs", path, "--axis", axis, "--json"])

@@ -126,7 +126,7 @@ def check_loom(path, out):
     if r.returncode != 0:
         record("loom", path, [f"info exit {r.returncode}: {r.stderr.strip()}"])
         return
-    problems += info_check.diffs(exp, json.loads(r.stdout))
+    problems += info_check.info_diffs(path, exp, json.loads(r.stdout))
     for axis in ("row", "col"):
         want = {k: info_check.plain(v["values"]) for k, v in t[f"{axis}_attrs"].items()}
         r = run(["attrs", path, "--axis", axis, "--json"])

@@ -241,7 +241,8 @@ impl FileInner {
         Ok(h)
     }
 
-    fn collection(&self, addr: u64) -> Result<Arc<Collection>> {
+    /// The global heap collection at `addr`, cached.
+    pub(crate) fn collection(&self, addr: u64) -> Result<Arc<Collection>> {
         if let Ok(c) = self.caches.lock()
             && let Some(h) = c.heaps.get(&addr)
         {

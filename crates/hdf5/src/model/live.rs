@@ -13,7 +13,6 @@ use super::dataset::Dataset;
 use super::file::File;
 use super::object::{ObjectKind, classify};
 use crate::raw::btree_v1;
-use crate::raw::global_heap::Collection;
 use crate::raw::local_heap::{self, LocalHeap};
 use crate::raw::messages::attribute::{AttrType, AttributeMessage};
 use crate::raw::messages::attribute_info::AttributeInfo;
@@ -294,13 +293,12 @@ impl Walk<'_> {
         let heap = LocalHeap::read(src, st.heap)?;
         self.add(st.heap, local_heap::header_size(self.sizes) as u64)?;
         self.add(heap.data_address, heap.data.len() as u64)?;
-        let nodes = btree_v1::node_extents(src, st.btree, btree_v1::GROUP, 0, internal_k)?;
-        let snods = btree_v1::group_nodes(src, st.btree, internal_k)?;
+        let (nodes, snods) = btree_v1::extents(src, st.btree, btree_v1::GROUP, 0, internal_k)?;
         for (a, len) in nodes {
             self.add(a, len)?;
         }
         let snod_len = symbol_table_node::node_size(self.sizes, leaf_k) as u64;
-        for a in snods {
+        for (a, _) in snods {
             self.add(a, snod_len)?;
             for e in symbol_table_node::read(src, a, leaf_k)? {
                 if matches!(e.scratch, ScratchPad::SoftLink { .. }) {
@@ -321,20 +319,22 @@ impl Walk<'_> {
                 match (index, address) {
                     (_, None) => {}
                     (ChunkIndex::BTreeV1, Some(root)) => {
+                        // Nodes and chunks in one pass over the tree.
                         let rank = ds.space().dims().len();
                         let k = self.file.superblock().indexed_storage_k;
                         let src = &self.file.inner.src;
-                        for (a, len) in
-                            btree_v1::node_extents(src, *root, btree_v1::CHUNK, rank, k)?
-                        {
+                        let (nodes, chunks) =
+                            btree_v1::extents(src, *root, btree_v1::CHUNK, rank, k)?;
+                        for (a, len) in nodes.into_iter().chain(chunks) {
                             self.add(a, len)?;
                         }
                     }
-                    (ChunkIndex::Single { .. } | ChunkIndex::Implicit, Some(_)) => {}
+                    (ChunkIndex::Single { .. } | ChunkIndex::Implicit, Some(_)) => {
+                        for c in &ds.chunks()?.entries {
+                            self.add(c.address, c.size)?;
+                        }
+                    }
                     _ => return Err(unsupported("chunk index other than a version 1 B-tree")),
-                }
-                for c in &ds.chunks()?.entries {
-                    self.add(c.address, c.size)?;
                 }
             }
             Layout::Virtual => return Err(unsupported("virtual dataset")),
@@ -367,9 +367,8 @@ impl Walk<'_> {
         for el in raw.chunks_exact(size) {
             vlen_collections(dtype, el, self.sizes, &mut collections)?;
         }
-        let src = &self.file.inner.src;
         for a in collections {
-            let len = Collection::read(src, a)?.byte_len() as u64;
+            let len = self.file.inner.collection(a)?.byte_len() as u64;
             self.add(a, len)?;
         }
         Ok(())

@@ -241,31 +241,40 @@ pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(Chunk
     Ok(out)
 }
 
-/// The extent of every node of a tree (`node_type` 0: group, 1: chunk; `rank` excludes the
-/// element-size dimension), for the space map: a node occupies its full capacity of `2k`
-/// entries (libhdf5 allocates nodes that size) or more if it holds more.
-pub fn node_extents(
+/// One pass over a tree for the space map: the extent of every node, and every leaf child
+/// with its extent (`node_type` 0: symbol table nodes, whose size the caller knows, so 0;
+/// 1: chunks, sized by their keys). `rank` excludes the element-size dimension. A node
+/// occupies its full capacity of `2k` entries (libhdf5 allocates nodes that size) or more if
+/// it holds more.
+#[allow(clippy::type_complexity, reason = "two extent lists, named in the doc")]
+pub fn extents(
     src: &Source,
     root: u64,
     node_type: u8,
     rank: usize,
     k: u16,
-) -> Result<Vec<(u64, u64)>> {
+) -> Result<(Vec<(u64, u64)>, Vec<(u64, u64)>)> {
     let mut nodes = Vec::new();
+    let mut children = Vec::new();
     let mut most = 0usize;
     walk(src, root, node_type, rank, k, &mut nodes, |c| {
-        most = most.max(match &c {
-            Children::Group(e) => e.len(),
-            Children::Chunk(e) => e.len(),
-        });
+        match c {
+            Children::Group(e) => {
+                most = most.max(e.len());
+                children.extend(e.iter().map(|e| (e.child.0, 0)));
+            }
+            Children::Chunk(e) => {
+                most = most.max(e.len());
+                children.extend(e.iter().map(|e| (e.child.0, u64::from(e.key.size))));
+            }
+        }
         Ok(())
     })?;
     let dims = if node_type == GROUP { 0 } else { rank + 1 };
-    let sizes = src.sizes;
     let capacity = (2 * k as usize).max(most).max(1);
     let k_eff = u16::try_from(capacity.div_ceil(2)).unwrap_or(u16::MAX);
-    let len = node_size(node_type, sizes, k_eff, dims) as u64;
-    Ok(nodes.into_iter().map(|a| (a, len)).collect())
+    let len = node_size(node_type, src.sizes, k_eff, dims) as u64;
+    Ok((nodes.into_iter().map(|a| (a, len)).collect(), children))
 }
 
 /// Encode a node header and body, padded to the node's full capacity.

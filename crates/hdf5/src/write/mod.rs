@@ -171,6 +171,11 @@ impl Writer {
 
     /// Edit the file on `storage` in place.
     pub fn open_in(storage: Arc<dyn WriteAt>) -> Result<Writer> {
+        Self::open_in_reusing(storage, true)
+    }
+
+    /// [`Writer::open_in`]; the space map is only built when dead space may be reused.
+    fn open_in_reusing(storage: Arc<dyn WriteAt>, reuse: bool) -> Result<Writer> {
         let view: Arc<dyn ReadAt> = Arc::new(ReadView(storage.clone()));
         let reader = File::from_storage(view, Limits::default())?;
         let sb = reader.superblock().clone();
@@ -185,7 +190,10 @@ impl Writer {
         }
         let root_addr = sb.root_address();
         let mut space = Space::new(storage, sb.base, sb.eof - sb.base);
-        space.set_live(live_extents(&reader).ok());
+        space.set_reuse(reuse);
+        if reuse {
+            space.set_live(live_extents(&reader).ok());
+        }
         let mut w = Writer {
             space,
             sizes: sb.sizes,
@@ -245,13 +253,11 @@ impl Writer {
             None => acquire(&f, LockKind::Exclusive, policy, &SystemLocks, &what)?,
         };
         let lock_handle = f.try_clone().map_err(Error::io)?;
-        let mut w = Self::open_in(Arc::new(crate::storage::FileStorage::new(f)))?;
+        // Without the lock another process may be reading the file: never reuse its space.
+        let reuse = matches!(acquired, crate::storage::lock::Acquired::Held);
+        let mut w = Self::open_in_reusing(Arc::new(crate::storage::FileStorage::new(f)), reuse)?;
         w.finish = Some(Finish::InPlace { _lock: lock_handle });
         w.lock_warning = acquired.warning().map(str::to_string);
-        // Without the lock another process may be reading the file: never reuse its space.
-        if !matches!(acquired, crate::storage::lock::Acquired::Held) {
-            w.space.set_reuse(false);
-        }
         Ok(w)
     }
 
@@ -288,7 +294,8 @@ impl Writer {
 
     /// Cut the dead bytes at the tail of the committed file: the superblock gets the end of
     /// the last structure still in use as its end of file (one write, synced), then the file
-    /// is truncated. Nothing happens with reuse off, changes staged, or nothing to cut.
+    /// is truncated. Nothing happens with reuse off, changes staged, or nothing to cut. The
+    /// last step of [`Writer::finish`].
     fn truncate_dead_tail(&mut self) -> Result<()> {
         if self.poisoned || self.nodes[self.root].dirty || !self.space.reuse() {
             return Ok(());
@@ -308,12 +315,8 @@ impl Writer {
             return Err(Error::io(e));
         }
         let _ = storage.set_len(base + end).and_then(|()| storage.sync());
+        // Only `finish` calls this, and the writer ends with it: no new view to build.
         self.superblock = sb;
-        let view: Arc<dyn ReadAt> = Arc::new(ReadView(storage));
-        let reader = File::from_storage(view, self.limits)?;
-        let old = self.reader.replace(reader);
-        let live = live_extents(self.reader.as_ref().expect("set above")).ok();
-        self.space.committed(end, live, old.as_ref());
         Ok(())
     }
 

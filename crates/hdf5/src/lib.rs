@@ -72,7 +72,8 @@ pub use raw::messages::filter_pipeline::{Filter, FilterPipeline};
 pub use raw::messages::layout::{ChunkIndex, Layout};
 pub use raw::messages::link::LinkTarget;
 pub use write::{
-    AttrValue, Data, DatasetSpec, LayoutSpec, RepackOptions, RepackReport, Writer, repack,
+    AUTO_COMPACT_MIN_BYTES, AttrValue, DEFAULT_AUTO_COMPACT, Data, DatasetSpec, LayoutSpec,
+    RepackOptions, RepackReport, Writer, repack,
 };
 #[cfg(feature = "fs")]
 pub use write::{CompactReport, compact};

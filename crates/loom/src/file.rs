@@ -426,6 +426,18 @@ impl LoomFile {
         Ok(())
     }
 
+    /// Compact the file in place after a commit that leaves it above `ratio` times the size
+    /// of its content repacked, so long edit sessions stay near the size of what they hold
+    /// (default [`hdf5::DEFAULT_AUTO_COMPACT`], 1.2; `None` turns it off). It needs space
+    /// reuse on and the system's file lock; the copy takes over the lock before it is renamed
+    /// over the path, so a kill at any point leaves one complete file, and
+    /// [`LoomFile::matrix`] snapshots of earlier states keep reading the file they
+    /// opened. See [`hdf5::Writer::set_auto_compact`]. An error for a read-only file.
+    pub fn set_auto_compact(&mut self, ratio: Option<f64>) -> Result<()> {
+        self.writer()?.set_auto_compact(ratio);
+        Ok(())
+    }
+
     /// The underlying HDF5 file (committed state).
     pub fn hdf5(&self) -> &File {
         &self.reader

@@ -111,6 +111,17 @@ pub struct SpaceUsage {
     pub live_bytes: u64,
     /// Bytes below the end of file no reachable structure uses (left by edits).
     pub dead_bytes: u64,
+    /// Free bytes inside the global heap collections in use: each commit that writes
+    /// variable-length values starts a collection of at least 4 KiB, which a repack shares.
+    pub heap_slack_bytes: u64,
+}
+
+impl SpaceUsage {
+    /// About the size of the same content repacked (`loom compact`): the live bytes
+    /// without the heap collections' free space, one shared collection kept.
+    pub fn packed_estimate(&self) -> u64 {
+        self.live_bytes.saturating_sub(self.heap_slack_bytes)
+    }
 }
 
 impl File {
@@ -119,7 +130,8 @@ impl File {
     /// structures the space map does not cover (dense attribute or link storage, the newer
     /// chunk indexes, references).
     pub fn space_usage(&self) -> Result<SpaceUsage> {
-        let live = live_extents(self)?;
+        let map = live_map(self)?;
+        let live = map.extents;
         let sb = self.superblock();
         let end_of_file = sb.eof.saturating_sub(sb.base);
         // A gap of under 8 bytes ending on an 8-byte boundary pads a structure to alignment.
@@ -129,7 +141,12 @@ impl File {
             .filter(|&&(s, e)| e - s >= 8 || e % 8 != 0)
             .map(|(s, e)| e - s)
             .sum();
-        Ok(SpaceUsage { end_of_file, live_bytes: live.bytes(), dead_bytes })
+        Ok(SpaceUsage {
+            end_of_file,
+            live_bytes: live.bytes(),
+            dead_bytes,
+            heap_slack_bytes: map.heap_slack,
+        })
     }
 }
 
@@ -144,9 +161,35 @@ impl File {
 
 /// Every byte range (relative addresses) a structure reachable from the superblock uses.
 pub(crate) fn live_extents(file: &File) -> Result<Extents> {
-    let mut walk = Walk { file, sizes: file.inner.src.sizes, ranges: Vec::new() };
+    Ok(live_map(file)?.extents)
+}
+
+/// The space map of a committed state with what a repack would save inside it.
+pub(crate) struct LiveMap {
+    /// The ranges reachable structures use.
+    pub extents: Extents,
+    /// Free bytes of the heap collections in use, beyond what one shared collection of at
+    /// least the minimum size would leave free.
+    pub heap_slack: u64,
+}
+
+pub(crate) fn live_map(file: &File) -> Result<LiveMap> {
+    let sizes = file.inner.src.sizes;
+    let mut walk = Walk { file, sizes, ranges: Vec::new(), collections: BTreeSet::new() };
     walk.run()?;
-    Ok(Extents::from_ranges(walk.ranges))
+    let (mut total, mut used) = (0u64, 0u64);
+    for &a in &walk.collections {
+        let c = file.inner.collection(a)?;
+        total += c.byte_len() as u64;
+        used += c.used_len(sizes);
+    }
+    // One collection of at least the minimum size (and its free-space object) would hold
+    // everything.
+    let shared = (used + 8 + sizes.length as u64).max(crate::raw::global_heap::MIN_COLLECTION);
+    Ok(LiveMap {
+        extents: Extents::from_ranges(walk.ranges),
+        heap_slack: total.saturating_sub(shared),
+    })
 }
 
 /// Most objects mapped (a hostile file can make a huge graph of tiny headers).
@@ -156,6 +199,8 @@ struct Walk<'a> {
     file: &'a File,
     sizes: Sizes,
     ranges: Vec<(u64, u64)>,
+    /// Every heap collection mapped.
+    collections: BTreeSet<u64>,
 }
 
 fn unsupported(what: &str) -> Error {
@@ -370,6 +415,7 @@ impl Walk<'_> {
         for a in collections {
             let len = self.file.inner.collection(a)?.byte_len() as u64;
             self.add(a, len)?;
+            self.collections.insert(a);
         }
         Ok(())
     }

@@ -133,6 +133,12 @@ impl Collection {
         self.bytes.len()
     }
 
+    /// Bytes the collection's header and objects take (the rest is its free space).
+    pub fn used_len(&self, sizes: Sizes) -> u64 {
+        let head = 8 + sizes.length as u64;
+        head + self.objects.values().map(|&(_, n)| head + (n as u64).div_ceil(8) * 8).sum::<u64>()
+    }
+
     /// The bytes of object `index`.
     pub fn object(&self, index: u32) -> Result<&[u8]> {
         let idx = u16::try_from(index).ok();

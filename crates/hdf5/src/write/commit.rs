@@ -20,7 +20,7 @@ use super::header::{self, OutMessage};
 use super::tree::{AttrEntry, Child, NodeId, NodeKind, Storage};
 use super::{Error, Result, Writer};
 use crate::File;
-use crate::model::live::live_extents;
+use crate::model::live::live_map;
 use crate::raw::messages::group_info::GroupInfo;
 use crate::raw::messages::layout::Layout;
 use crate::raw::messages::link::{Link, LinkTarget};
@@ -264,7 +264,9 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     }
     let view: Arc<dyn ReadAt> = Arc::new(super::ReadView(storage));
     let reader = File::from_storage(view, w.limits)?;
-    let live = w.space.reuse().then(|| live_extents(&reader).ok()).flatten();
+    let map = w.space.reuse().then(|| live_map(&reader).ok()).flatten();
+    w.packed_estimate = map.as_ref().map(|m| m.extents.bytes().saturating_sub(m.heap_slack));
+    let live = map.map(|m| m.extents);
     let old = w.reader.replace(reader);
     w.space.committed(end, live, old.as_ref());
     // Each encoder holds a compressor's state (a few hundred KiB): drop them with the

@@ -36,6 +36,13 @@ pub use compact::{CompactReport, compact};
 pub use dataset::{DatasetSpec, LayoutSpec};
 pub use repack::{RepackOptions, RepackReport, repack};
 
+/// The default of [`Writer::set_auto_compact`]: compact once the file is 1.2 times the size
+/// of its content repacked.
+pub const DEFAULT_AUTO_COMPACT: f64 = 1.2;
+
+/// Files smaller than this are never compacted automatically.
+pub const AUTO_COMPACT_MIN_BYTES: u64 = 32 * 1024;
+
 use crate::filters::{ChunkDecoder, ChunkEncoder};
 use crate::model::live::live_extents;
 use crate::model::object::{ObjectKind, classify, links_of};
@@ -69,7 +76,13 @@ impl ReadAt for ReadView {
 #[cfg(feature = "fs")]
 #[derive(Debug)]
 enum Finish {
-    InPlace { _lock: std::fs::File },
+    /// Edited in place at `path`, under the exclusive lock `_lock` holds; `auto_compact` when
+    /// that is the system's lock, so a compacted copy can take it over.
+    InPlace {
+        _lock: std::fs::File,
+        path: std::path::PathBuf,
+        auto_compact: bool,
+    },
     Rename(crate::storage::AtomicFile),
 }
 
@@ -91,6 +104,11 @@ pub struct Writer {
     #[cfg(feature = "fs")]
     finish: Option<Finish>,
     lock_warning: Option<String>,
+    /// Compact in place after a commit that leaves the file above this multiple of its
+    /// content's size (see [`Writer::set_auto_compact`]).
+    auto_compact: Option<f64>,
+    /// The committed state's [`crate::SpaceUsage::packed_estimate`], when mapped.
+    packed_estimate: Option<u64>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -166,6 +184,8 @@ impl Writer {
             #[cfg(feature = "fs")]
             finish: None,
             lock_warning: None,
+            auto_compact: Some(DEFAULT_AUTO_COMPACT),
+            packed_estimate: None,
         })
     }
 
@@ -210,6 +230,8 @@ impl Writer {
             #[cfg(feature = "fs")]
             finish: None,
             lock_warning: None,
+            auto_compact: Some(DEFAULT_AUTO_COMPACT),
+            packed_estimate: None,
         };
         w.root = w.load(root_addr, "/".to_string(), None)?;
         Ok(w)
@@ -256,7 +278,11 @@ impl Writer {
         // Without the lock another process may be reading the file: never reuse its space.
         let reuse = matches!(acquired, crate::storage::lock::Acquired::Held);
         let mut w = Self::open_in_reusing(Arc::new(crate::storage::FileStorage::new(f)), reuse)?;
-        w.finish = Some(Finish::InPlace { _lock: lock_handle });
+        w.finish = Some(Finish::InPlace {
+            _lock: lock_handle,
+            path: path.as_ref().to_path_buf(),
+            auto_compact: reuse && opts.lock_layer.is_none(),
+        });
         w.lock_warning = acquired.warning().map(str::to_string);
         Ok(w)
     }
@@ -290,6 +316,22 @@ impl Writer {
             self.space.set_live(live_extents(r).ok());
         }
         self.space.set_reuse(on);
+    }
+
+    /// Compact the file in place after a commit that leaves it above `ratio` times the size
+    /// of its content repacked (dead space left by edits, half-empty heap collections), so
+    /// an edit session cannot grow it without bound. `None` turns it off. The default is
+    /// [`DEFAULT_AUTO_COMPACT`].
+    ///
+    /// It applies to files opened with [`Writer::open`] under the system's lock, with space
+    /// reuse on, of at least [`AUTO_COMPACT_MIN_BYTES`]. The content is repacked into a
+    /// temporary file beside the original, which takes over the lock before it is renamed
+    /// over the path (as [`crate::compact`] does): a kill at any point leaves one complete
+    /// file. The cost is a copy of the file's content (chunks are copied compressed),
+    /// amortized over the edits that left the dead space behind. Readers of older states
+    /// in this process keep reading the file they opened.
+    pub fn set_auto_compact(&mut self, ratio: Option<f64>) {
+        self.auto_compact = ratio;
     }
 
     /// Cut the dead bytes at the tail of the committed file: the superblock gets the end of
@@ -628,7 +670,11 @@ impl Writer {
             return Ok(());
         }
         match commit::run(self) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                #[cfg(feature = "fs")]
+                compact::after_commit(self);
+                Ok(())
+            }
             Err(e) => {
                 // After a failed write or sync the on-disk state beyond the fence is unknown;
                 // the committed state is intact, but this handle takes no more commits.

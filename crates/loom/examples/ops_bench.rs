@@ -3,7 +3,7 @@
 //! `bench/loompy_bench.py --only OP`; `cargo xtask bench` runs both. A measurement, not a test.
 //!
 //! ```sh
-//! cargo run --release -p loomfile --example ops_bench -- OP FILE.loom WORKDIR [--reps N]
+//! cargo run --release -p loomfile --example ops_bench -- OP FILE.loom WORKDIR [--reps N] [--auto-compact RATIO|off]
 //! ```
 //!
 //! Operations (the same work loompy does in perf-baselines.md):
@@ -14,7 +14,8 @@
 //! - `combine`: FILE twice, column-wise, into a new file;
 //! - `permute`: a random column permutation of every layer, attribute and graph of a copy;
 //! - `edits`: 224 `add_columns` of 8 columns (the first 8 of every layer, new `CellID`s), one
-//!   commit each, on a copy: what many small edits leave on disk.
+//!   commit each, on a copy: what many small edits leave on disk (`--auto-compact` sets the
+//!   writer's self-compaction ratio, or turns it off).
 //!
 //! Prints one JSON line `{"op", "median_s", "best_s", "peak_kib", "base_kib", "bytes",
 //! "repacked_bytes"}` (median and best of N runs after one warm-up; the size of the file the
@@ -55,12 +56,23 @@ type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 fn main() -> Res {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
-        return Err("usage: ops_bench OP FILE.loom WORKDIR [--reps N]".into());
+        return Err(
+            "usage: ops_bench OP FILE.loom WORKDIR [--reps N] [--auto-compact RATIO|off]".into()
+        );
     }
     let (op, file, work) = (args[0].as_str(), PathBuf::from(&args[1]), PathBuf::from(&args[2]));
     let reps: usize = match args.iter().position(|a| a == "--reps") {
         Some(i) => args.get(i + 1).ok_or("--reps needs a value")?.parse()?,
         None => 3,
+    };
+    // `edits` only: the writer's self-compaction threshold (default: the library's).
+    let auto_compact: Option<Option<f64>> = match args.iter().position(|a| a == "--auto-compact") {
+        Some(i) => match args.get(i + 1).map(String::as_str) {
+            Some("off") => Some(None),
+            Some(r) => Some(Some(r.parse()?)),
+            None => return Err("--auto-compact needs a ratio or off".into()),
+        },
+        None => None,
     };
     std::fs::create_dir_all(&work)?;
     let src = LoomFile::open(&file)?;
@@ -160,6 +172,9 @@ fn main() -> Res {
                 let path = copy_to(&file, &work, "ours_edits.loom");
                 let t = Instant::now();
                 let mut f = LoomFile::open_rw(&path)?;
+                if let Some(ratio) = auto_compact {
+                    f.set_auto_compact(ratio)?;
+                }
                 for e in 0..EDITS {
                     let bl: Vec<(&str, Block<'_>)> =
                         blocks.iter().map(|(l, a)| (l.as_str(), Block::from(a))).collect();
@@ -181,7 +196,7 @@ fn main() -> Res {
     // Forget the set-up's peak: from here VmHWM counts the operation's runs.
     let base = rss::reset_peak();
     let mut times: Vec<Duration> = Vec::new();
-    for i in 0..=reps {
+    for i in 0..=reps.max(1) {
         let took = run()?;
         if i > 0 {
             times.push(took);

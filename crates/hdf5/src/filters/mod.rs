@@ -182,23 +182,34 @@ pub struct ChunkEncoder {
 }
 
 impl ChunkEncoder {
+    /// `Unsupported` if `pipeline` holds a filter we cannot write. Cheap, unlike
+    /// [`ChunkEncoder::new`], which sets up a compressor (a few hundred KiB).
+    pub fn check(pipeline: &FilterPipeline) -> Result<()> {
+        match pipeline
+            .filters
+            .iter()
+            .find(|f| !matches!(f.id, id::DEFLATE | id::SHUFFLE | id::FLETCHER32))
+        {
+            Some(f) => Err(Error::unsupported(format!("writing filter {} ({})", f.id, f.label()))),
+            None => Ok(()),
+        }
+    }
+
+    /// The deflate level of `pipeline` (`None`: no deflate): encoders of pipelines with the
+    /// same level are interchangeable, since [`ChunkEncoder::encode`] takes the pipeline.
+    pub fn level(pipeline: &FilterPipeline) -> Option<u32> {
+        pipeline
+            .filters
+            .iter()
+            .filter(|f| f.id == id::DEFLATE)
+            .last()
+            .map(|f| f.params.first().copied().unwrap_or(6))
+    }
+
     /// An encoder for `pipeline`; `Unsupported` if it holds a filter we cannot write.
     pub fn new(pipeline: &FilterPipeline) -> Result<Self> {
-        let mut deflater = None;
-        for f in &pipeline.filters {
-            match f.id {
-                id::DEFLATE => {
-                    deflater = Some(Deflater::new(f.params.first().copied().unwrap_or(6)))
-                }
-                id::SHUFFLE | id::FLETCHER32 => {}
-                other => {
-                    return Err(Error::unsupported(format!(
-                        "writing filter {other} ({})",
-                        f.label()
-                    )));
-                }
-            }
-        }
+        Self::check(pipeline)?;
+        let deflater = Self::level(pipeline).map(Deflater::new);
         Ok(ChunkEncoder { deflater, tmp: Vec::new() })
     }
 

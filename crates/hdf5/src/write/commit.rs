@@ -269,9 +269,6 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     let live = map.map(|m| m.extents);
     let old = w.reader.replace(reader);
     w.space.committed(end, live, old.as_ref());
-    // Each encoder holds a compressor's state (a few hundred KiB): drop them with the
-    // transaction, or a long session that recreates datasets keeps one per dataset ever made.
-    w.encoders.clear();
     // Cached table addresses of committed groups.
     w.tables.extend(tables.iter().map(|(k, v)| (*k, (v.btree, v.heap))));
     // Raw layout messages are regenerated next time only if data changes again.

@@ -242,7 +242,7 @@ impl Writer {
             return Err(Error::invalid("filters need a chunked layout").at(path));
         }
         let pipeline = FilterPipeline { filters: spec.filters.clone() };
-        ChunkEncoder::new(&pipeline).at(path)?;
+        ChunkEncoder::check(&pipeline).at(path)?;
         let alloc = match spec.layout {
             LayoutSpec::Contiguous => AllocTime::Late,
             LayoutSpec::Compact => AllocTime::Early,
@@ -417,7 +417,7 @@ impl Writer {
     /// Encode and append one full chunk of decoded bytes at element offset `offset`.
     fn put_chunk(&mut self, id: NodeId, offset: &[u64], decoded: &[u8]) -> Result<()> {
         let pipeline = self.ds(id).pipeline.clone();
-        let enc = match self.encoders.entry(id) {
+        let enc = match self.encoders.entry(ChunkEncoder::level(&pipeline)) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => v.insert(ChunkEncoder::new(&pipeline)?),
         };

@@ -97,7 +97,8 @@ pub struct Writer {
     heap: HeapWriter,
     poisoned: bool,
     limits: Limits,
-    encoders: HashMap<NodeId, ChunkEncoder>,
+    /// One encoder per deflate level (a compressor's state is a few hundred KiB to set up).
+    encoders: HashMap<Option<u32>, ChunkEncoder>,
     decoder: ChunkDecoder,
     /// Symbol-table addresses of groups written by earlier commits of this writer.
     tables: HashMap<NodeId, (u64, u64)>,

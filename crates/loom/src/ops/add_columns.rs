@@ -348,7 +348,7 @@ impl LoomFile {
             .ok_or_else(|| Error::invalid(format!("layer {name:?} is not numeric")))?;
         let growable = matches!(ds.layout(), Layout::Chunked { .. })
             && ds.max_shape().get(1).copied().flatten().is_none_or(|mx| mx >= m_new)
-            && ChunkEncoder::new(ds.pipeline()).is_ok();
+            && ChunkEncoder::check(ds.pipeline()).is_ok();
         if growable {
             let w = self.writer()?;
             w.resize(&path, &[n, m_new])?;

@@ -83,7 +83,7 @@ impl LoomFile {
         let enc = Enc::of(ds.dtype())
             .ok_or_else(|| Error::invalid(format!("layer {name:?} is not numeric")))?;
         let in_place = matches!(ds.layout(), Layout::Chunked { .. })
-            && ChunkEncoder::new(ds.pipeline()).is_ok();
+            && ChunkEncoder::check(ds.pipeline()).is_ok();
         let src = self.matrix(name)?;
         let w = self.writer()?;
         let t = if in_place {

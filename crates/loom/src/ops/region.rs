@@ -48,7 +48,7 @@ impl Target {
         let dt = w.dtype(path)?;
         let enc = Enc::of(&dt).ok_or_else(|| Error::invalid(format!("{path} is not numeric")))?;
         let pipeline = w.pipeline(path)?;
-        ChunkEncoder::new(&pipeline)?;
+        ChunkEncoder::check(&pipeline)?;
         Ok(Target {
             path: path.to_string(),
             enc,

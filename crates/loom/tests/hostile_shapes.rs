@@ -3,21 +3,40 @@
 //! stored). Every call returns promptly with a value or a typed error; claims past the work
 //! budget are `Budget` errors naming the object, and a raised or lowered
 //! `Limits::max_elements` moves the line. A call that allocated from a claim would abort this
-//! test process; one that iterated over a claim would hang it.
+//! test process (or raise its heap peak past [`PEAK`]); one that iterated over a claim would
+//! trip the hang watchdog.
 
 #![cfg(feature = "fs")]
 
+#[path = "../../hdf5/tests/common/mod.rs"]
+mod common;
+
 use loomfile::formats::{self, ConvertOptions, Format};
+use loomfile::ops::{Aggregation, CombineOptions};
 use loomfile::{Axis, Error, LoomFile, Sel};
 use loomfile_hdf5::{self as hdf5, Limits};
 use std::path::{Path, PathBuf};
+
+#[global_allocator]
+static HEAP: common::PeakAlloc = common::PeakAlloc::new();
+
+/// Heap peak allowed while exercising one hostile file (the files are a few KB).
+const PEAK: usize = 256 << 20;
 
 fn hostile(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hostile").join(name)
 }
 
-const LOOMS: [&str; 6] =
-    ["rows.loom", "cols.loom", "col_attr.loom", "graph.loom", "layer.loom", "layer_only.loom"];
+const LOOMS: [&str; 8] = [
+    "rows.loom",
+    "cols.loom",
+    "col_attr.loom",
+    "graph.loom",
+    "layer.loom",
+    "layer_only.loom",
+    "rows_empty.loom",
+    "cols_empty.loom",
+];
 
 fn is_budget(e: &Error) -> bool {
     matches!(e.cause(), Error::Hdf5(hdf5::Error::Budget { .. }))
@@ -41,6 +60,22 @@ fn exercise(f: &LoomFile) -> usize {
         note(f.read_layer::<f32>(&layer, &Sel::All, &Sel::All).map(|_| ()));
         note(f.read_layer::<f64>(&layer, &Sel::Range(0, n.min(2)), &Sel::All).map(|_| ()));
         note(f.read_layer::<f32>(&layer, &Sel::All, &Sel::Range(0, m.min(2))).map(|_| ()));
+        note(f.read_layer_native(&layer, &Sel::All, &Sel::All).map(|_| ()));
+        note(f.read_layer_vec::<f32>(&layer, &Sel::All, &Sel::All).map(|_| ()));
+        if n > 0 {
+            note(f.read_row::<f32>(&layer, 0, &Sel::All).map(|_| ()));
+        }
+        if m > 0 {
+            note(f.read_col::<f32>(&layer, 0, &Sel::All).map(|_| ()));
+        }
+        note(f.sparse::<f32>(&layer, &Sel::All, &Sel::All).map(|_| ()));
+        let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len().max(1) as f64;
+        for axis in [Axis::Rows, Axis::Cols] {
+            note(f.map(&layer, axis, &[&mean], &Sel::All).map(|_| ()));
+        }
+        // One group per column where the claim is small enough to list them.
+        let groups: Vec<u32> = (0..m.min(8) as u32).map(|j| j % 2).collect();
+        note(f.aggregate(&layer, &groups, Aggregation::Mean).map(|_| ()));
     }
     for axis in [Axis::Rows, Axis::Cols] {
         for name in f.attr_names(axis) {
@@ -58,6 +93,7 @@ fn exercise(f: &LoomFile) -> usize {
             .map(|_| ()),
     );
     note(f.chunk_refs().map(|_| ()));
+    note(loomfile::deep::deep_check(f.hdf5()).map(|_| ()).map_err(Error::from));
     let _ = f.validate(false);
     let _ = f.validate(true);
     refused
@@ -66,7 +102,10 @@ fn exercise(f: &LoomFile) -> usize {
 #[test]
 fn every_entry_point_on_every_hostile_loom_file() {
     let mut refused = 0;
+    let watchdog = common::Watchdog::new();
     for name in LOOMS {
+        watchdog.kick(name);
+        HEAP.reset_peak();
         let f = LoomFile::open(hostile(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         refused += exercise(&f);
         let r = loomfile::validate::validate_path(hostile(name), false);
@@ -88,7 +127,14 @@ fn every_entry_point_on_every_hostile_loom_file() {
                 refused += is_budget(&e) as usize;
             }
         }
+        let out = d.path().join("c.loom");
+        if let Err(e) = loomfile::ops::combine_opened(&[&f, &f], &out, &CombineOptions::default()) {
+            refused += is_budget(&e) as usize;
+        }
+        let peak = HEAP.peak();
+        assert!(peak < PEAK, "{name}: heap peak {} MiB", peak >> 20);
     }
+    drop(watchdog);
     assert!(refused >= 20, "only {refused} calls were refused by the work budget");
 }
 

@@ -853,11 +853,15 @@ pub(crate) fn for_each_band<T: Num>(
 /// Open a loom file to convert from: it must have a main matrix.
 pub(crate) fn open_loom(path: &Path) -> Result<LoomFile> {
     let f = LoomFile::open(path).at(path)?;
-    if !f.layer_names().iter().any(|n| n.is_empty()) || f.shape().0 == 0 || f.shape().1 == 0 {
+    if !f.layer_names().iter().any(|n| n.is_empty()) {
         return Err(Error::NotLoom("no /matrix (main matrix)".into())).at(path);
     }
     let (n, m) = f.shape();
     f.check_area("/matrix", "a conversion of", n, m).at(path)?;
+    if n == 0 || m == 0 {
+        return Err(Error::invalid(format!("/matrix is empty ({n} x {m}): nothing to convert")))
+            .at(path);
+    }
     Ok(f)
 }
 

@@ -124,6 +124,7 @@ impl LoomFile {
     /// Every group in `0..k` must have a column.
     pub fn aggregate(&self, layer: &str, groups: &[u32], how: Aggregation) -> Result<Array2<f64>> {
         let (n, m) = self.shape();
+        self.check_area(&crate::layers::layer_path(layer), "an aggregation of", n, m)?;
         if groups.len() as u64 != m {
             return Err(Error::Shape {
                 what: "aggregate groups".into(),

@@ -392,7 +392,11 @@ impl LoomFile {
 
     /// Assign to a block of a layer (rows `r0..r1`, columns `c0..c1`); stamps
     /// `last_modified` on the layer and the root like loompy.
-    pub fn write_layer_block<T: H5Type + ToF64Lossy>(
+    ///
+    /// Values are stored in the layer's own type by the rule every write follows: into an
+    /// integer layer exactly or not at all (0.5, NaN or a value out of range is an error
+    /// naming the layer, and nothing is written); into a float layer rounded as numpy does.
+    pub fn write_layer_block<T: H5Type>(
         &mut self,
         name: &str,
         rows: (u64, u64),
@@ -416,11 +420,16 @@ impl LoomFile {
                 got: vec![data.nrows() as u64, data.ncols() as u64],
             });
         }
+        use crate::ops::convert::{Enc, convert};
         let stored = self.layer_dtype(name)?;
-        let mut raw = Vec::new();
-        for x in data.iter() {
-            crate::reader::write_as(stored, x.to_f64_lossy(), &mut raw);
+        let from = Enc::of(&T::datatype())
+            .ok_or_else(|| Error::invalid(format!("block of layer {name:?}: not a number type")))?;
+        let mut src = Vec::with_capacity(data.len() * from.size());
+        for &x in data.iter() {
+            x.write_le(&mut src);
         }
+        let mut raw = Vec::new();
+        convert(&src, from, Enc::le(stored), &mut raw, &|| format!("block of layer {name:?}"))?;
         let ts = timestamp::now();
         let w = self.writer()?;
         w.write_raw(
@@ -458,16 +467,6 @@ impl LoomFile {
         crate::reader::nonzeros::<T>(&*self.matrix(name)?, &rows.to_hdf5(n)?, &cols.to_hdf5(m)?)
     }
 }
-
-/// Conversion of any element to f64 for re-typing blocks into a stored dtype.
-pub trait ToF64Lossy {
-    /// The value as f64.
-    fn to_f64_lossy(&self) -> f64;
-}
-macro_rules! to_f64 {
-    ($($t:ty),*) => {$(impl ToF64Lossy for $t { fn to_f64_lossy(&self) -> f64 { *self as f64 } })*};
-}
-to_f64!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 /// The dataset spec of a loompy layer.
 pub(crate) fn layer_spec(dtype: NumType, rows: u64, cols: u64) -> DatasetSpec {

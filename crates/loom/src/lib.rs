@@ -80,7 +80,7 @@ pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
-pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, ToF64Lossy, layer_path};
+pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, layer_path};
 pub use sparse::{Coo, Csr};
 pub use values::{Element, NumType, Values};
 

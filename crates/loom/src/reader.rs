@@ -5,7 +5,6 @@
 use crate::error::Result;
 use crate::file::LoomFile;
 use crate::sparse::Coo;
-use crate::values::{NumType, f32_to_f16};
 use loomfile_hdf5::{H5Type, Selection};
 use loomfile_scan::Matrix;
 use std::sync::Arc;
@@ -103,21 +102,4 @@ fn pieces_by_entries(indptr: &[u64], pieces: usize) -> Vec<std::ops::Range<usize
         start = end;
     }
     out
-}
-
-/// Append `x` encoded as the stored numeric type `t` (little-endian; integers saturate).
-pub fn write_as(t: NumType, x: f64, out: &mut Vec<u8>) {
-    match t {
-        NumType::Int8 => out.extend_from_slice(&(x as i8).to_le_bytes()),
-        NumType::Int16 => out.extend_from_slice(&(x as i16).to_le_bytes()),
-        NumType::Int32 => out.extend_from_slice(&(x as i32).to_le_bytes()),
-        NumType::Int64 => out.extend_from_slice(&(x as i64).to_le_bytes()),
-        NumType::UInt8 => out.extend_from_slice(&(x as u8).to_le_bytes()),
-        NumType::UInt16 => out.extend_from_slice(&(x as u16).to_le_bytes()),
-        NumType::UInt32 => out.extend_from_slice(&(x as u32).to_le_bytes()),
-        NumType::UInt64 => out.extend_from_slice(&(x as u64).to_le_bytes()),
-        NumType::Float16 => out.extend_from_slice(&f32_to_f16(x as f32).to_le_bytes()),
-        NumType::Float32 => out.extend_from_slice(&(x as f32).to_le_bytes()),
-        NumType::Float64 => out.extend_from_slice(&x.to_le_bytes()),
-    }
 }

@@ -961,3 +961,34 @@ fn operations_on_legacy_and_foreign_layouts() {
     let ci: Vec<usize> = o.iter().map(|&x| x as usize).collect();
     assert_eq!(layer(&f, ""), m0.select(Ax(1), &ci));
 }
+
+/// One write rule: a block stored into an integer layer is exact or refused (as in
+/// `add_columns`), whole i64 values above 2^53 included; a float layer takes any number.
+#[test]
+fn write_layer_block_stores_exactly_or_refuses() {
+    let d = tempfile::tempdir().unwrap();
+    let path = copy("medium.loom", d.path(), "w.loom");
+    let mut f = LoomFile::open_rw(&path).unwrap();
+    let (n, m) = f.shape();
+    let big = (1i64 << 53) + 1;
+    let ints = Array2::from_shape_fn((n as usize, m as usize), |(i, j)| (i * 7 + j) as i64);
+    f.set_layer("ints", loomfile::LayerData::Dense(ints.view())).unwrap();
+    f.write_layer_block("ints", (0, 1), (0, 2), ndarray::array![[big, -big]].view()).unwrap();
+    let got = f.read_layer::<i64>("ints", &Sel::Range(0, 1), &Sel::Range(0, 2)).unwrap();
+    assert_eq!(got, ndarray::array![[big, -big]], "i64 above 2^53 stored exactly");
+    for bad in [0.5f64, f64::NAN, 1e300] {
+        let e = f
+            .write_layer_block("ints", (1, 2), (0, 1), ndarray::array![[bad]].view())
+            .expect_err("not an integer");
+        assert!(e.to_string().contains("\"ints\""), "{e}");
+    }
+    let e = f.write_layer_block("ints", (1, 2), (0, 1), ndarray::array![[300i64]].view()).err();
+    assert!(e.is_none(), "300 fits int64");
+    // Unchanged by the refused writes, the accepted one in place.
+    let got = f.read_layer::<i64>("ints", &Sel::Range(1, 2), &Sel::Range(0, 2)).unwrap();
+    assert_eq!(got, ndarray::array![[300, 8]]);
+    f.write_layer_block("", (0, 1), (0, 1), ndarray::array![[0.5f64]].view()).unwrap();
+    let got = f.read_layer::<f32>("", &Sel::Range(0, 1), &Sel::Range(0, 1)).unwrap();
+    assert_eq!(got[[0, 0]], 0.5);
+    f.close().unwrap();
+}

@@ -200,7 +200,8 @@ fn write_nullable(w: &mut Writer, path: &str, v: &Values, name: &str) -> Result<
         };
         let mut raw = Vec::with_capacity(ints.len() * 8);
         for &i in &ints {
-            crate::reader::write_as(t, i as f64, &mut raw);
+            use crate::ops::convert::{Enc, Num, lossy, put};
+            put(Enc::le(t), Num::I(i as i128), &mut raw).map_err(|v| lossy(path.into(), v, t))?;
         }
         if matches!(v, Values::Int64(_) | Values::UInt64(_)) && t == NumType::Int64 {
             raw.clear();

@@ -196,6 +196,12 @@ impl LoomFile {
 
     /// Read a selection of a layer, converted to `T`.
     ///
+    /// The conversion is HDF5's (what h5py's `ds.astype(...)` does): integers saturate,
+    /// floats read as integers truncate toward zero (NaN reads as 0). A float layer read as
+    /// integers therefore loses its fractions silently; [`LoomFile::read_layer_native`]
+    /// reads in the stored type, and [`LoomFile::layer_dtype`] tells which `T` is exact.
+    /// Writes follow the stricter rule of [`LoomFile::write_layer_block`].
+    ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;

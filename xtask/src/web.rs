@@ -104,9 +104,19 @@ fn build() -> Result<(), String> {
         raw as f64 / 1e6,
         gz as f64 / 1e6
     );
+    if gz > MAX_WASM_GZIP {
+        return Err(format!(
+            "web: the wasm module is {:.2} MB gzipped, over the page's budget of {:.1} MB",
+            gz as f64 / 1e6,
+            MAX_WASM_GZIP as f64 / 1e6
+        ));
+    }
     println!("web: serve it with `python3 -m http.server -d {} 8000`", out.display());
     Ok(())
 }
+
+/// The page's download budget for the wasm module, gzipped (issue 19: 1.5 MB).
+const MAX_WASM_GZIP: u64 = 1_500_000;
 
 /// The version of the `wasm-bindgen` crate in Cargo.lock.
 fn locked_bindgen_version() -> Result<String, String> {

@@ -110,3 +110,22 @@ def test_timestamps_and_changes_since(tmp_path):
         assert ds.ra.last_modified("Gene") < t0
         ch = ds.get_changes_since(t0)
     assert ch["col_attrs"] == ["Cluster"] and ch["col_graphs"] == ["KNN"] and ch["row_attrs"] == []
+
+
+def test_connect_validates_unless_told_not_to(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    fn = str(tmp_path / "bad.loom")
+    loomfile.create(fn, np.arange(12, dtype=np.float32).reshape(3, 4),
+                    {"Gene": np.array(["a", "b", "c"])}, {"CellID": np.array(["w", "x", "y", "z"])})
+    with h5py.File(fn, "r+") as f:
+        del f["col_attrs/CellID"]
+        f["col_attrs/CellID"] = np.array([b"w", b"x"])  # 2 values for 4 columns
+    before = open(fn, "rb").read()
+    with pytest.raises(ValueError, match="CellID"):
+        loomfile.connect(fn, "r")
+    with pytest.raises(ValueError, match="does not appear to be a valid Loom file"):
+        loomfile.connect(fn)
+    assert open(fn, "rb").read() == before, "a refused open wrote to the file"
+    with loomfile.connect(fn, "r", validate=False) as ds:
+        assert ds.shape == (3, 4)
+        np.testing.assert_array_equal(ds[:, :], np.arange(12, dtype=np.float32).reshape(3, 4))

@@ -24,8 +24,39 @@ impl LoomFile {
         self.catalog().attrs(axis).to_vec()
     }
 
-    fn has_attr(&self, axis: Axis, name: &str) -> bool {
+    /// Whether the row or column attribute `name` exists (loompy's `name in ds.ra`).
+    pub fn has_attr(&self, axis: Axis, name: &str) -> bool {
         self.catalog().attrs(axis).iter().any(|n| n == name)
+    }
+
+    /// Every row or column attribute, by name (loompy's `ds.ra.items()`, or `ds.ca` passed
+    /// whole to `add_columns`). Each is checked against the work budget like
+    /// [`LoomFile::attr`].
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// assert!(f.has_attr(Axis::Cols, "CellID") && !f.has_attr(Axis::Rows, "CellID"));
+    /// let cols = f.attrs(Axis::Cols)?;
+    /// assert_eq!(cols[0].0, "CellID");
+    /// assert_eq!(cols[0].1.as_strings().unwrap(), ["x", "y", "z"]);
+    /// // Borrowed as add_columns and Contents take them:
+    /// let named: Vec<(&str, Values)> = cols.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    /// # assert_eq!(named.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn attrs(&self, axis: Axis) -> Result<Vec<(String, Values)>> {
+        self.attr_names(axis).into_iter().map(|n| Ok((n.clone(), self.attr(axis, &n)?))).collect()
     }
 
     /// One row or column attribute.
@@ -181,6 +212,35 @@ impl LoomFile {
             .and_then(|r| r.attributes())
             .map(|a| a.iter().map(|x| x.name().to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// Whether the global attribute `name` exists (loompy's `name in ds.attrs`).
+    pub fn has_global(&self, name: &str) -> bool {
+        self.global_names().iter().any(|n| n == name)
+    }
+
+    /// Every global attribute, by name (loompy's `ds.attrs.items()`).
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert!(f.has_global("title") && !f.has_global("Title"));
+    /// let globals = f.globals()?;
+    /// let title = globals.iter().find(|(n, _)| n == "title").map(|(_, v)| v.as_string());
+    /// assert_eq!(title, Some(Some("demo")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn globals(&self) -> Result<Vec<(String, Values)>> {
+        self.global_names().into_iter().map(|n| Ok((n.clone(), self.global(&n)?))).collect()
     }
 
     /// One global attribute.

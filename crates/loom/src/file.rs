@@ -458,7 +458,7 @@ impl LoomFile {
     /// and column counts as visited once even when the other axis is empty: a 2^40 x 0 layer
     /// holds no value, but a pass over its rows is 2^40 steps, and a per-row result 2^40 long.
     pub fn check_area(&self, path: &str, what: &'static str, rows: u64, cols: u64) -> Result<()> {
-        let area = rows.checked_mul(cols).unwrap_or(u64::MAX);
+        let area = rows.saturating_mul(cols);
         let visits = area.max(rows.saturating_add(cols));
         self.check_elements(path, what, visits)
     }

@@ -118,7 +118,7 @@ fn the_writer_compacts_itself_keeping_the_lock_and_older_snapshots() {
         w.lock_warning().is_none()
     };
     if locks_work {
-        let e = LoomFile::open_rw(&path).err().expect("the compacted file is locked");
+        let e = LoomFile::open_rw(&path).expect_err("the compacted file is locked");
         assert!(e.to_string().contains("lock"), "{e}");
     }
     // Edits go on in the compacted file.

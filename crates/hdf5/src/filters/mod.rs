@@ -201,8 +201,7 @@ impl ChunkEncoder {
         pipeline
             .filters
             .iter()
-            .filter(|f| f.id == id::DEFLATE)
-            .last()
+            .rfind(|f| f.id == id::DEFLATE)
             .map(|f| f.params.first().copied().unwrap_or(6))
     }
 

@@ -67,7 +67,7 @@ pub mod guide;
 pub mod info;
 pub mod layers;
 pub mod ops;
-mod parallel;
+use loomfile_scan::parallel;
 pub mod reader;
 pub mod refs;
 pub mod sniff;

@@ -3,9 +3,9 @@
 //! do not depend on the thread count).
 
 use crate::convert::{self, Conv};
-use crate::exec;
 use crate::fetch::{View, Worker};
 use crate::matrix::{Axis, Matrix, Store};
+use crate::parallel;
 use loomfile_hdf5::{H5Type, Result};
 use std::ops::Range;
 
@@ -171,13 +171,13 @@ impl Matrix {
         }
         // Groups in flight: enough slack that the window barrier costs little. Groups are
         // made window by window (a hostile shape may claim billions of them).
-        let window = 8 * exec::threads() as u64;
+        let window = 8 * parallel::threads() as u64;
         let groups = nb.div_ceil(per);
         let mut acc: Option<S> = None;
         for w0 in (0..groups).step_by(window as usize) {
             let win: Vec<Range<u64>> =
                 (w0..(w0 + window).min(groups)).map(|g| g * per..((g + 1) * per).min(nb)).collect();
-            let parts = exec::map(win, |bands| {
+            let parts = parallel::map(win, |bands| {
                 let mut s = init(bands.start * t..(bands.end * t).min(dim));
                 let mut lease = self.pool.take();
                 for b in bands {
@@ -186,7 +186,7 @@ impl Matrix {
                         Ok(())
                     })?;
                 }
-                Ok(s)
+                Ok::<S, crate::Error>(s)
             })?;
             for p in parts {
                 acc = Some(match acc {

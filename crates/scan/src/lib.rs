@@ -64,10 +64,10 @@
 
 mod cache;
 mod convert;
-mod exec;
 mod fetch;
 mod fold;
 mod matrix;
+pub mod parallel;
 mod plan;
 mod read;
 mod scan;

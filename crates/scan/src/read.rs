@@ -5,9 +5,9 @@
 
 use crate::cache::Decoded;
 use crate::convert::{self, Conv};
-use crate::exec;
 use crate::fetch::{View, Worker};
 use crate::matrix::{Matrix, Store};
+use crate::parallel;
 use crate::plan::{self, AxisPlan, Run, TileGroup};
 use crate::stream;
 use loomfile_hdf5::{Error, H5Type, Result, ResultExt, Selection};
@@ -145,7 +145,7 @@ impl Matrix {
         let fill: T = convert::one(self.kind, &self.fill);
         // Few bands (one row, a few rows): split them by tile columns too, so every thread
         // gets work. Never when serial: one task per band reads its chunks in one go.
-        let threads = exec::threads();
+        let threads = parallel::threads();
         let want = if threads > 1 { 4 * threads } else { 1 };
         let np = if rp.groups.len() >= want { 1 } else { want.div_ceil(rp.groups.len()) };
         let pieces = cp.pieces(np);
@@ -186,7 +186,7 @@ impl Matrix {
                 rest = b;
             }
         }
-        exec::run(tasks, |t| self.read_task(t, &conv, fill))
+        parallel::run(tasks, |t| self.read_task(t, &conv, fill))
     }
 
     fn read_task<T: H5Type>(&self, mut t: Task<'_, '_, T>, conv: &Conv<T>, fill: T) -> Result<()> {

@@ -2,9 +2,9 @@
 //! column, or by column then row), and a CSR matrix built from them.
 
 use crate::convert::{self, Conv};
-use crate::exec;
 use crate::fetch::Worker;
 use crate::matrix::{Axis, Matrix};
+use crate::parallel;
 use crate::stats::nonzero_mask;
 use loomfile_hdf5::{Error, H5Type, Result};
 use std::collections::VecDeque;
@@ -242,13 +242,13 @@ impl<T: H5Type + PartialEq> Nonzeros<'_, T> {
             if self.next >= nb || self.m.is_empty() {
                 return None;
             }
-            let end = (self.next + 4 * exec::threads() as u64).min(nb);
+            let end = (self.next + 4 * parallel::threads() as u64).min(nb);
             let bands: Vec<u64> = (self.next..end).collect();
             self.next = end;
             let conv = Conv::<T>::new(self.m.kind);
             let fill: T = convert::one(self.m.kind, &self.m.fill);
             let (m, axis) = (self.m, self.axis);
-            match exec::map(bands, |b| m.nonzero_band(axis, b, &conv, fill)) {
+            match parallel::map(bands, |b| m.nonzero_band(axis, b, &conv, fill)) {
                 Ok(blocks) => self.queue.extend(blocks),
                 Err(e) => {
                     self.failed = true;

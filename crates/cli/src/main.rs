@@ -27,6 +27,15 @@ impl CliError {
     pub fn h5(file: &str, e: loomfile_hdf5::Error) -> Self {
         CliError { message: format!("{file}: {e}"), code: 1 }
     }
+    /// A library error about `file`, named once: the library names the file itself in
+    /// errors about opening it.
+    pub fn loom(file: &str, e: loomfile::Error) -> Self {
+        let message = match &e {
+            loomfile::Error::InFile { file: named, .. } if named == file => e.to_string(),
+            _ => format!("{file}: {e}"),
+        };
+        CliError { message, code: 1 }
+    }
     /// An output error.
     pub fn io(e: serde_json::Error) -> Self {
         CliError { message: format!("writing output: {e}"), code: 1 }

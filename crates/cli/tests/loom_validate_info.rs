@@ -121,3 +121,29 @@ fn validate_non_hdf5_and_non_loom_files_are_one_error_line() {
     let (code, _, _) = run_loom(&["validate"]);
     assert_eq!(code, 2, "usage error");
 }
+
+/// A 10x or h5ad file given to a loom command: one error line naming the file once, the
+/// format it is, and the `loom convert` that turns it into a loom file.
+#[test]
+fn other_formats_name_the_file_once_and_point_to_convert() {
+    let w = root().join("fixtures/writers");
+    for (name, format, from) in [
+        ("cellranger-3-style.h5", "10x Genomics HDF5 matrix", "10x-h5"),
+        ("cellranger-2-pytables.h5", "10x Genomics HDF5 matrix", "10x-h5"),
+        ("anndata-0.8.0-no-x.h5ad", "AnnData (h5ad)", "h5ad"),
+        ("anndata-0.6.22-csr.h5ad", "AnnData (h5ad)", "h5ad"),
+    ] {
+        let p = w.join(name);
+        let p = p.to_str().unwrap();
+        for cmd in [&["info", p][..], &["info", "--json", p], &["stats", "--axis", "row", p]] {
+            let (code, out, err) = run_loom(cmd);
+            assert_eq!(code, 1, "{cmd:?}");
+            assert!(out.is_empty(), "{cmd:?}: {out}");
+            assert_eq!(err.lines().count(), 1, "{cmd:?}: one line: {err}");
+            assert_eq!(err.matches(p).count(), 1, "{cmd:?}: the path once: {err}");
+            assert!(err.starts_with(&format!("error: {p}: not a loom file")), "{err}");
+            assert!(err.contains(format), "{err}");
+            assert!(err.contains(&format!("`loom convert` ({from} to loom)")), "{err}");
+        }
+    }
+}

@@ -143,7 +143,7 @@ pub fn export(
     quiet: bool,
 ) -> CliResult {
     let f = crate::cmd::info::open_loom(file)?;
-    let err = |e: loomfile::Error| CliError::fail(format!("{file}: {e}"));
+    let err = |e: loomfile::Error| CliError::loom(file, e);
     let t = f.layer_dtype(layer).map_err(err)?;
     let (rsel, csel) = select.parse(&f)?;
     let (n, m) = f.shape();

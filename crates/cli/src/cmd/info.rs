@@ -10,7 +10,7 @@ use std::io::Write;
 /// beyond the spec that readers skip, a lock the file system could not take) go to stderr
 /// once.
 pub fn open_loom(file: &str) -> Result<LoomFile, CliError> {
-    let f = LoomFile::open(file).map_err(|e| CliError::fail(format!("{file}: {e}")))?;
+    let f = LoomFile::open(file).map_err(|e| CliError::loom(file, e))?;
     for w in f.warnings() {
         let w = if w.starts_with(file) { w } else { format!("{file}: {w}") };
         eprintln!("warning: {w}");
@@ -20,7 +20,7 @@ pub fn open_loom(file: &str) -> Result<LoomFile, CliError> {
 
 /// The `loom info --json` object (built by the library, shared with the browser package).
 pub fn info_json(f: &LoomFile, file: &str) -> Result<J, CliError> {
-    f.info_json().map_err(|e| CliError::fail(format!("{file}: {e}")))
+    f.info_json().map_err(|e| CliError::loom(file, e))
 }
 
 /// `loom info FILE [--json]`.
@@ -188,7 +188,7 @@ pub fn attrs(file: &str, axis: Axis, names: Option<&str>, as_json: bool) -> CliR
     };
     let mut values = Vec::with_capacity(list.len());
     for n in &list {
-        values.push(f.attr(axis, n).map_err(|e| CliError::fail(format!("{file}: {e}")))?);
+        values.push(f.attr(axis, n).map_err(|e| CliError::loom(file, e))?);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {

@@ -68,8 +68,8 @@ fn zarray(a: &ArrayRef) -> Value {
 
 /// The reference JSON of `file`, chunks addressed by `url`.
 pub fn references(file: &str, url: &str) -> Result<(Value, Vec<(String, String)>), CliError> {
-    let f = LoomFile::open(file).map_err(|e| CliError::fail(format!("{file}: {e}")))?;
-    let r = f.chunk_refs().map_err(|e| CliError::fail(format!("{file}: {e}")))?;
+    let f = LoomFile::open(file).map_err(|e| CliError::loom(file, e))?;
+    let r = f.chunk_refs().map_err(|e| CliError::loom(file, e))?;
     let mut refs = Map::new();
     for g in &r.groups {
         let key = if g.is_empty() { ".zgroup".to_string() } else { format!("{g}/.zgroup") };

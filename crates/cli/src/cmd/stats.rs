@@ -19,7 +19,7 @@ fn num(x: f64) -> String {
 pub fn stats(file: &str, axis: Axis, layer: &str, quiet: bool) -> CliResult {
     let f = crate::cmd::info::open_loom(file)?;
     let spin = crate::progress::Progress::spinner("computing stats", quiet);
-    let st = f.stats(layer, axis).map_err(|e| CliError::fail(format!("{file}: {e}")))?;
+    let st = f.stats(layer, axis).map_err(|e| CliError::loom(file, e))?;
     drop(spin);
     let names: &[&str] = if axis == Axis::Rows { &["Gene", "Accession"] } else { &["CellID"] };
     let id = ids(&f, axis, names);

@@ -37,6 +37,9 @@ pub struct View<T> {
     pub row_graphs: Vec<(String, Graph)>,
     /// Column graphs restricted to the selected columns, renumbered in view order.
     pub col_graphs: Vec<(String, Graph)>,
+    /// The file's global attributes (loompy's `view.attrs`), loaded with the attributes;
+    /// shared by every batch of a scan.
+    pub globals: std::sync::Arc<Vec<(String, Values)>>,
 }
 
 impl<T> View<T> {
@@ -59,6 +62,11 @@ impl<T> View<T> {
     pub fn col_attr(&self, name: &str) -> Option<&Values> {
         self.col_attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
+
+    /// A global attribute by name.
+    pub fn global(&self, name: &str) -> Option<&Values> {
+        self.globals.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
 }
 
 /// What to include in views and scans.
@@ -66,7 +74,7 @@ impl<T> View<T> {
 pub struct ViewOptions {
     /// Layers to load (`None`: all; `Some(vec![""])`: the main matrix only).
     pub layers: Option<Vec<String>>,
-    /// Load row and column attributes.
+    /// Load row, column and global attributes.
     pub attrs: bool,
     /// Load graphs.
     pub graphs: bool,
@@ -193,10 +201,7 @@ impl LoomFile {
             if !opts.attrs {
                 return Ok(Vec::new());
             }
-            self.attr_names(axis)
-                .into_iter()
-                .map(|n| Ok((n.clone(), self.attr(axis, &n)?)))
-                .collect()
+            self.attrs(axis)
         };
         let graphs = |axis: Axis| -> Result<Vec<(String, Graph)>> {
             if !opts.graphs {
@@ -213,6 +218,7 @@ impl LoomFile {
             col_attrs: attrs(Axis::Cols)?,
             row_graphs: graphs(Axis::Rows)?,
             col_graphs: graphs(Axis::Cols)?,
+            globals: std::sync::Arc::new(if opts.attrs { self.globals()? } else { Vec::new() }),
         })
     }
 
@@ -239,6 +245,7 @@ impl LoomFile {
             col_attrs: sel_attrs(&pre.col_attrs, &cs, &cols)?,
             row_graphs: sel_graphs(&pre.row_graphs, &rs, &rows),
             col_graphs: sel_graphs(&pre.col_graphs, &cs, &cols),
+            globals: pre.globals.clone(),
             rows,
             cols,
             layers,
@@ -477,6 +484,7 @@ struct Preloaded {
     col_attrs: Vec<(String, Values)>,
     row_graphs: Vec<(String, Graph)>,
     col_graphs: Vec<(String, Graph)>,
+    globals: std::sync::Arc<Vec<(String, Values)>>,
 }
 
 /// One batch: the item indices and their view.

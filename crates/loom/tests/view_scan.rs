@@ -34,6 +34,15 @@ fn view_slices_layers_attributes_and_graphs_in_selection_order() {
     // 2-D attribute rows follow the selection too.
     let pca = f.attr(Axis::Cols, "PCA").unwrap();
     assert_eq!(v.col_attr("PCA").unwrap(), &pca.select(&[49, 3, 7]).unwrap());
+    // The file's globals come along whole (loompy's view.attrs).
+    assert_eq!(*v.globals, f.globals().unwrap());
+    assert!(!v.globals.is_empty());
+    for name in f.global_names() {
+        assert_eq!(v.global(&name), Some(&f.global(&name).unwrap()), "{name}");
+    }
+    let bare = ViewOptions { attrs: false, ..ViewOptions::default() };
+    let b = f.view::<f64>(&Sel::Index(rows.clone()), &Sel::Index(cols.clone()), &bare).unwrap();
+    assert!(b.globals.is_empty() && b.row_attrs.is_empty());
     // Graph edges keep both ends selected, renumbered in view order (repeats duplicate).
     let knn = f.graph(Axis::Cols, "KNN").unwrap();
     let expect = slice_graph(&knn, &cols);

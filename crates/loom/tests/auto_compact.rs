@@ -157,17 +157,22 @@ fn compaction_can_be_turned_off() {
 #[ignore = "run by a_kill_at_any_moment_leaves_a_committed_state"]
 fn child_edit_session() {
     let Some(path) = std::env::var_os("LOOMFILE_AUTO_COMPACT_CHILD") else { return };
+    let progress = std::env::var_os("LOOMFILE_AUTO_COMPACT_PROGRESS").unwrap();
     let mut f = LoomFile::open_rw(&path).unwrap();
     // Compact after nearly every commit, so that kills often land inside a compaction.
     f.set_auto_compact(Some(1.01)).unwrap();
-    loop {
+    for rounds in 1.. {
         round(&mut f);
+        // Tell the parent this session got somewhere (outside the edited file's folder).
+        std::fs::write(&progress, rounds.to_string()).unwrap();
     }
 }
 
 /// A process editing in rounds (compacting after nearly every commit) is
 /// killed at pseudo-random moments, 16 times in a row on the same file: every time, the file
 /// at the path holds a committed state, whole, and the next session opens and edits it.
+/// Each kill comes 0-600 ms after the session's first round is done, so every session makes
+/// progress however slowly the machine runs (an emulated target starts a process slowly).
 #[test]
 fn a_kill_at_any_moment_leaves_a_committed_state() {
     let dir = tempfile::tempdir().unwrap();
@@ -175,17 +180,30 @@ fn a_kill_at_any_moment_leaves_a_committed_state() {
     create(&path);
     let exe = std::env::current_exe().unwrap();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let side = tempfile::tempdir().unwrap();
+    let progress = side.path().join("rounds");
     let (mut compactions, mut last_inode, mut columns) = (0, inode(&path), 50);
     for kill in 0..16 {
+        let _ = std::fs::remove_file(&progress);
         let mut child = std::process::Command::new(&exe)
             .args(["child_edit_session", "--exact", "--ignored", "--test-threads=1"])
             .env("LOOMFILE_AUTO_COMPACT_CHILD", &path)
+            .env("LOOMFILE_AUTO_COMPACT_PROGRESS", &progress)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        // Wait for the first round (a hang guard, not a timing assertion).
+        let start = std::time::Instant::now();
+        while !progress.exists() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("kill {kill}: the editing session ended by itself: {status}");
+            }
+            assert!(start.elapsed().as_secs() < 600, "kill {kill}: no round done in 10 minutes");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let ms = 150 + (rng >> 33) % 600;
+        let ms = (rng >> 33) % 600;
         std::thread::sleep(std::time::Duration::from_millis(ms));
         child.kill().unwrap();
         child.wait().unwrap();

@@ -76,6 +76,15 @@ impl Limits {
         Ok(count)
     }
 
+    /// Refuse `bytes` of decoded output (`what`, at `path`; `path` may be empty) past
+    /// [`Limits::max_read_bytes`]: the memory twin of [`Limits::check_elements`].
+    pub fn check_bytes(&self, path: &str, what: &'static str, bytes: u64) -> Result<()> {
+        if bytes > self.max_read_bytes {
+            return Err(Error::limit(what, bytes, self.max_read_bytes).at(path));
+        }
+        Ok(())
+    }
+
     /// Strict limits for walking untrusted files in tests and fuzzing: reads above 16 MiB refused.
     pub fn strict() -> Self {
         Limits {

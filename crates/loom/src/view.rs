@@ -381,12 +381,7 @@ impl LoomFile {
         // The results, one f64 per item and function, within the memory budget.
         let items = if axis == Axis::Rows { rows } else { cols };
         let bytes = items.saturating_mul(fs.len() as u64).saturating_mul(8);
-        let limit = self.limits().max_read_bytes;
-        if bytes > limit {
-            return Err(crate::hdf5::Error::limit("the results of a map", bytes, limit)
-                .at(&path)
-                .into());
-        }
+        self.limits().check_bytes(&path, "the results of a map", bytes)?;
         let other = selection.to_hdf5(self.len(axis.other()))?;
         // Decode in a type that holds every stored value exactly and is as small as
         // possible: half the memory traffic of f64 for the usual float32 counts.

@@ -365,10 +365,7 @@ impl Dataset {
         let count = self.space.element_count().unwrap_or(u64::MAX);
         self.file.inner.src.limits.check_elements(&self.path, "a decoded value of", count)?;
         let tree = count.saturating_mul(size_of::<Value>() as u64);
-        let limit = self.file.inner.src.limits.max_read_bytes;
-        if tree > limit {
-            return Err(Error::limit("decoded value bytes", tree, limit).at(&self.path));
-        }
+        self.file.inner.src.limits.check_bytes(&self.path, "decoded value bytes", tree)?;
         let raw = self.read_raw_all()?;
         ElementDecoder { file: &self.file.inner }.array(&self.dtype, &shape, &raw).at(&self.path)
     }

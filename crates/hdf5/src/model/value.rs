@@ -184,10 +184,7 @@ impl ElementDecoder<'_> {
                 // The tree holds a list per index prefix besides the elements: with a zero
                 // dimension after huge ones it is huge while the data is empty.
                 let bytes = tree_nodes(shape).saturating_mul(size_of::<Value>() as u64);
-                let limit = self.file.src.limits.max_read_bytes;
-                if bytes > limit {
-                    return Err(Error::limit("decoded value bytes", bytes, limit));
-                }
+                self.file.src.limits.check_bytes("", "decoded value bytes", bytes)?;
                 let es = dtype.size() as usize;
                 let mut items = Vec::with_capacity(raw.len() / es.max(1));
                 for e in raw.chunks_exact(es.max(1)) {

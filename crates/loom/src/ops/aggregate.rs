@@ -124,7 +124,8 @@ impl LoomFile {
     /// Every group in `0..k` must have a column.
     pub fn aggregate(&self, layer: &str, groups: &[u32], how: Aggregation) -> Result<Array2<f64>> {
         let (n, m) = self.shape();
-        self.check_area(&crate::layers::layer_path(layer), "an aggregation of", n, m)?;
+        let path = crate::layers::layer_path(layer);
+        self.check_area(&path, "an aggregation of", n, m)?;
         if groups.len() as u64 != m {
             return Err(Error::Shape {
                 what: "aggregate groups".into(),
@@ -141,12 +142,8 @@ impl LoomFile {
         if let Some(g) = members.iter().position(|c| c.is_empty()) {
             return Err(Error::invalid(format!("aggregate: group {g} has no column")));
         }
-        let limit = self.reader.source().limits.max_read_bytes;
         let bytes = n.saturating_mul(k as u64).saturating_mul(8);
-        if bytes > limit {
-            let e = loomfile_hdf5::Error::limit("aggregate result bytes", bytes, limit);
-            return Err(e.at(&crate::layers::layer_path(layer)).into());
-        }
+        self.reader.source().limits.check_bytes(&path, "aggregate result bytes", bytes)?;
         let mut out = Array2::<f64>::zeros((n as usize, k));
         let mut start = 0u64;
         while start < n {

@@ -100,13 +100,13 @@ fn renaming_keeps_the_file(path: &Path) -> bool {
 fn compact_open(w: &Writer, path: &Path) -> Result<Writer> {
     let src = w.reader.clone().ok_or_else(|| Error::invalid("no committed state"))?;
     let what = path.display().to_string();
-    let mut out = Writer::create(path)?;
-    let Some(super::Finish::Rename(tmp)) = out.finish.take() else {
-        return Err(Error::invalid("a created writer renames its file into place"));
-    };
-    // The copy is locked before anyone can open it by its name.
+    // The copy goes to a temporary file beside `path`, locked before anyone can open it by
+    // its name, and is renamed over `path` once committed.
+    let tmp = crate::storage::AtomicFile::create(path)?;
     let lock = tmp.file().try_clone().map_err(|e| Error::io(e).at(&what))?;
     acquire(&lock, LockKind::Exclusive, LockPolicy::Required, &SystemLocks, &what)?;
+    let copy = lock.try_clone().map_err(|e| Error::io(e).at(&what))?;
+    let mut out = Writer::create_in(Arc::new(crate::storage::FileStorage::new(copy)))?;
     repack(&src, &mut out, RepackOptions::default()).at(&what)?;
     out.commit()?;
     drop(out);

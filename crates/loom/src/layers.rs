@@ -66,6 +66,12 @@ impl Sel {
     pub fn indices(&self, n: u64) -> Result<Vec<u64>> {
         Ok(self.to_hdf5(n)?.indices(n)?)
     }
+
+    /// [`Sel::indices`] against a file's own limits (its work budget) rather than the
+    /// process-wide default.
+    pub(crate) fn indices_within(&self, n: u64, limits: &crate::hdf5::Limits) -> Result<Vec<u64>> {
+        Ok(self.to_hdf5(n)?.indices_within(n, limits)?)
+    }
 }
 
 /// Facts about one layer, for `loom info`.

@@ -276,7 +276,8 @@ impl LoomFile {
         let (n, m) = self.shape();
         self.check_area("/matrix", "a view of", rows.count(n), cols.count(m))?;
         let pre = self.preload(opts)?;
-        self.view_parts(rows.indices(n)?, cols.indices(m)?, &pre)
+        let limits = self.limits();
+        self.view_parts(rows.indices_within(n, &limits)?, cols.indices_within(m, &limits)?, &pre)
     }
 
     /// Walk `axis` in batches; each batch is a view of `batch_size` items (in the order given

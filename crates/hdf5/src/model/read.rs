@@ -28,9 +28,14 @@ impl Selection {
     /// allocator refuses an [`Error::Limit`]: an axis length read from a file never drives an
     /// unchecked allocation.
     pub fn indices(&self, dim: u64) -> Result<Vec<u64>> {
+        self.indices_within(dim, &crate::Limits::default())
+    }
+
+    /// [`Selection::indices`] against a file's own `limits` (its work budget).
+    pub fn indices_within(&self, dim: u64, limits: &crate::Limits) -> Result<Vec<u64>> {
         let span = |a: u64, b: u64| -> Result<Vec<u64>> {
             let n = b - a;
-            crate::Limits::default().check_elements("", "a list of indices of", n)?;
+            limits.check_elements("", "a list of indices of", n)?;
             let mut v = Vec::new();
             usize::try_from(n).ok().and_then(|n| v.try_reserve_exact(n).ok()).ok_or_else(|| {
                 Error::limit("index list bytes", n.saturating_mul(8), isize::MAX as u64)
@@ -103,7 +108,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
     let axes: Vec<Vec<u64>> = if count == 0 {
         Vec::new()
     } else {
-        (0..rank).map(|d| axis_sel(d).indices(shape[d])).collect::<Result<_>>()?
+        (0..rank).map(|d| axis_sel(d).indices_within(shape[d], &limits)).collect::<Result<_>>()?
     };
     // Compact and contiguous data must be stored in full before the output (and the fill
     // element) is allocated: a hostile element size or shape must not make the reader

@@ -836,7 +836,7 @@ pub(crate) fn for_each_band<T: Num>(
     let (n, _) = f.shape();
     let h =
         f.layer_info(layer)?.chunks.and_then(|c| c.first().copied()).unwrap_or(64).max(1) as usize;
-    let idx = rows.indices(n)?;
+    let idx = rows.indices_within(n, &f.limits())?;
     for band in idx.chunks(h) {
         let contiguous = band.windows(2).all(|w| w[1] == w[0] + 1);
         let sel = if contiguous {

@@ -35,8 +35,9 @@ pub fn subset(
 ) -> Result<SubsetReport> {
     let (n, m) = src.shape();
     src.check_area("/matrix", "a subset of", rows.count(n), cols.count(m))?;
-    let ridx = rows.indices(n)?;
-    let cidx = cols.indices(m)?;
+    let limits = src.limits();
+    let ridx = rows.indices_within(n, &limits)?;
+    let cidx = cols.indices_within(m, &limits)?;
     if ridx.is_empty() || cidx.is_empty() {
         return Err(crate::error::Error::invalid(format!(
             "the selection is empty ({} rows x {} columns): a loom file needs both",

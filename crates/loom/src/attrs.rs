@@ -5,6 +5,29 @@
 //! variable-length UTF-8 in spec-3 files, fixed-length ASCII with references in older ones.
 //! Attribute datasets are written as loompy 3.0.8 writes them: chunked as h5py guesses,
 //! gzip 2, maxshape `(n,)` or `(n, unlimited, ...)`, each stamped with `last_modified`.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::Axis;
+//! let mut f = LoomFile::open_rw(&path)?;
+//! f.set_attr(Axis::Rows, "Total", &Values::from(vec![3.0f64, 12.0, 21.0, 30.0]))?;
+//! f.set_global("Author", &Values::from("Ada"))?;
+//! assert_eq!(f.attr_names(Axis::Rows), ["Gene", "Total"]);
+//! assert_eq!(f.attr(Axis::Rows, "Total")?.as_f64s().unwrap()[1], 12.0);
+//! assert_eq!(f.global("Author")?.as_string(), Some("Ada"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -20,11 +43,52 @@ impl LoomFile {
     /// Names of the row or column attributes (the datasets of `/row_attrs` or `/col_attrs`),
     /// sorted. Members beyond the spec (groups) are not attributes: see
     /// [`LoomFile::other_members`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_attr(Axis::Cols, "Batch", &Values::from(vec![1i64, 1, 2]))?;
+    /// assert_eq!(f.attr_names(Axis::Cols), ["Batch", "CellID"]); // sorted
+    /// assert_eq!(f.attr_names(Axis::Rows), ["Gene"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn attr_names(&self, axis: Axis) -> Vec<String> {
         self.catalog().attrs(axis).to_vec()
     }
 
     /// Whether the row or column attribute `name` exists (loompy's `name in ds.ra`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// assert!(f.has_attr(Axis::Rows, "Gene"));
+    /// assert!(!f.has_attr(Axis::Cols, "Gene")); // a row attribute, not a column one
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_attr(&self, axis: Axis, name: &str) -> bool {
         self.catalog().attrs(axis).iter().any(|n| n == name)
     }
@@ -32,6 +96,8 @@ impl LoomFile {
     /// Every row or column attribute, by name (loompy's `ds.ra.items()`, or `ds.ca` passed
     /// whole to `add_columns`). Each is checked against the work budget like
     /// [`LoomFile::attr`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -51,7 +117,8 @@ impl LoomFile {
     /// assert_eq!(cols[0].0, "CellID");
     /// assert_eq!(cols[0].1.as_strings().unwrap(), ["x", "y", "z"]);
     /// // Borrowed as add_columns and Contents take them:
-    /// let named: Vec<(&str, Values)> = cols.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    /// let named: Vec<(&str, Values)> =
+    ///     cols.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
     /// # assert_eq!(named.len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -60,6 +127,8 @@ impl LoomFile {
     }
 
     /// One row or column attribute.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -87,6 +156,28 @@ impl LoomFile {
     }
 
     /// The first of `names` that exists (loompy's alternative names), with its name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// // Whichever name this writer used for the gene symbols:
+    /// let (name, genes) = f.attr_first(Axis::Rows, &["Symbol", "Gene", "gene_name"])?;
+    /// assert_eq!((name.as_str(), genes.len()), ("Gene", 4));
+    /// assert!(f.attr_first(Axis::Rows, &["Symbol"]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn attr_first(&self, axis: Axis, names: &[&str]) -> Result<(String, Values)> {
         for n in names {
             if self.has_attr(axis, n) {
@@ -99,6 +190,29 @@ impl LoomFile {
     /// loompy's multi-name lookup `ds.ca["A", "B", ...]`: missing names are skipped; one
     /// existing name gives its values; several are stacked column-wise into an (n, k) array
     /// (they must be 1-D of the same type) — for any number of names, unlike loompy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_attr(Axis::Cols, "X", &Values::from(vec![0.0f32, 1.0, 2.0]))?;
+    /// f.set_attr(Axis::Cols, "Y", &Values::from(vec![5.0f32, 6.0, 7.0]))?;
+    /// let xy = f.attr_stack(Axis::Cols, &["X", "Y", "Z"])?; // no Z: skipped
+    /// assert_eq!(xy.shape(), [3, 2]);
+    /// assert_eq!(xy.as_f64s().unwrap(), [0.0, 5.0, 1.0, 6.0, 2.0, 7.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn attr_stack(&self, axis: Axis, names: &[&str]) -> Result<Values> {
         let present: Vec<Values> = names
             .iter()
@@ -114,6 +228,8 @@ impl LoomFile {
 
     /// Set (create or replace) a row or column attribute. Its first dimension must be the
     /// axis length (any length while the matrix does not exist yet).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -183,6 +299,27 @@ impl LoomFile {
     }
 
     /// Delete a row or column attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.delete_attr(Axis::Cols, "CellID")?;
+    /// assert!(!f.has_attr(Axis::Cols, "CellID"));
+    /// assert!(f.delete_attr(Axis::Cols, "CellID").is_err()); // gone already
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_attr(&mut self, axis: Axis, name: &str) -> Result<()> {
         let path = format!("{}/{name}", axis.attrs_group());
         if !self.exists(&path) {
@@ -203,6 +340,25 @@ impl LoomFile {
 
     /// Names of the global attributes: datasets under `/attrs` when that group exists,
     /// otherwise the HDF5 attributes of the root group (loompy's rule).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// // `title` from the caller, the others written by every new file:
+    /// assert_eq!(f.global_names(), ["CreationDate", "LOOM_SPEC_VERSION", "title"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn global_names(&self) -> Vec<String> {
         if let Some(g) = &self.catalog().globals {
             return g.clone();
@@ -215,11 +371,32 @@ impl LoomFile {
     }
 
     /// Whether the global attribute `name` exists (loompy's `name in ds.attrs`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert!(f.has_global("CreationDate"));
+    /// assert!(!f.has_global("Title")); // names are case-sensitive
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_global(&self, name: &str) -> bool {
         self.global_names().iter().any(|n| n == name)
     }
 
     /// Every global attribute, by name (loompy's `ds.attrs.items()`).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -244,6 +421,8 @@ impl LoomFile {
     }
 
     /// One global attribute.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -278,6 +457,27 @@ impl LoomFile {
 
     /// Set a global attribute: a dataset under `/attrs` in spec-3 files (any size, string
     /// arrays included), a root HDF5 attribute in older files without `/attrs`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_global("Year", &Values::from(2024i64))?;
+    /// f.set_global("Authors", &Values::from(vec!["Ada", "Grace"]))?;
+    /// assert_eq!(f.global("Year")?.as_i64(), Some(2024));
+    /// assert_eq!(f.global("Authors")?.as_strings().unwrap(), ["Ada", "Grace"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_global(&mut self, name: &str, values: &Values) -> Result<()> {
         self.stage_global(name, values)?;
         let ts = timestamp::now();
@@ -314,6 +514,26 @@ impl LoomFile {
     }
 
     /// Delete a global attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.delete_global("title")?;
+    /// assert!(!f.has_global("title"));
+    /// assert!(f.global("title").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_global(&mut self, name: &str) -> Result<()> {
         if !self.global_names().iter().any(|n| n == name) {
             return Err(Error::Missing { kind: "global attribute", name: name.to_string() });

@@ -13,12 +13,45 @@
 //!
 //! A member that cannot be resolved at all (a damaged object header) stays in its kind's
 //! list, so reading it reports the damage instead of silently hiding it.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{MemberKind, Other};
+//! // Another writer's extra group inside /col_attrs (as LoomExperiment stores reducedDims):
+//! let mut w = loomfile::hdf5::Writer::open(&path)?;
+//! w.create_group("/col_attrs/reducedDims")?;
+//! w.finish()?;
+//! let f = LoomFile::open(&path)?;
+//! let extra = Other { path: "/col_attrs/reducedDims".into(), kind: MemberKind::Group };
+//! assert_eq!(f.other_members(), [extra]);
+//! assert_eq!(f.attr_names(loomfile::Axis::Cols), ["CellID"]); // not an attribute
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::file::{Axis, LoomFile};
 use loomfile_hdf5::LinkTarget;
 use loomfile_hdf5::{self as hdf5, Object};
 
 /// Members of the root group the loom spec names (current and legacy layouts).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::catalog::ROOT_MEMBERS;
+/// assert!(ROOT_MEMBERS.contains(&"matrix") && ROOT_MEMBERS.contains(&"row_edges"));
+/// assert!(!ROOT_MEMBERS.contains(&"tiles")); // loom-viewer's cache is beyond the spec
+/// ```
 pub const ROOT_MEMBERS: [&str; 9] = [
     "matrix",
     "layers",
@@ -32,6 +65,14 @@ pub const ROOT_MEMBERS: [&str; 9] = [
 ];
 
 /// What an out-of-spec member is, in `loom info`'s words.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::MemberKind;
+/// let kinds = [MemberKind::Group, MemberKind::Dataset, MemberKind::SoftLink];
+/// assert_eq!(kinds.map(MemberKind::name), ["group", "dataset", "softlink"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemberKind {
     /// An HDF5 group.
@@ -48,6 +89,13 @@ pub enum MemberKind {
 
 impl MemberKind {
     /// `"group"`, `"dataset"`, `"datatype"`, `"softlink"` or `"external"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::MemberKind;
+    /// assert_eq!(MemberKind::External.name(), "external");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             MemberKind::Group => "group",
@@ -60,6 +108,29 @@ impl MemberKind {
 }
 
 /// A member beyond the spec: skipped by every reader.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::MemberKind;
+/// let mut w = loomfile::hdf5::Writer::open(&path)?;
+/// w.create_group("/extras")?; // a group at the root the spec does not name
+/// w.finish()?;
+/// let f = LoomFile::open(&path)?;
+/// let other = &f.other_members()[0];
+/// assert_eq!((other.path.as_str(), other.kind), ("/extras", MemberKind::Group));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Other {
     /// Its path (`/col_attrs/reducedDims`).
@@ -203,6 +274,29 @@ impl LoomFile {
     /// Members beyond the loom spec (groups inside `/row_attrs`, datasets inside
     /// `/col_graphs`, extra objects at the root, ...), sorted by path. Every reader skips
     /// them; see the [`catalog`](crate::catalog) module.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let mut w = loomfile::hdf5::Writer::open(&path)?;
+    /// w.create_group("/row_attrs/GRanges")?;
+    /// w.create_group("/tiles")?;
+    /// w.finish()?;
+    /// let f = LoomFile::open(&path)?;
+    /// let paths: Vec<String> = f.other_members().into_iter().map(|o| o.path).collect();
+    /// assert_eq!(paths, ["/row_attrs/GRanges", "/tiles"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn other_members(&self) -> Vec<Other> {
         self.catalog().other.clone()
     }
@@ -210,6 +304,31 @@ impl LoomFile {
     /// Warnings about how this file was read: the members beyond the spec that readers skip
     /// (one line for all of them), and a lock the file system could not take. Empty for a
     /// file written to the spec on a file system with working locks. Tools print these once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// assert!(LoomFile::open(&path)?.warnings().is_empty());
+    /// let mut w = loomfile::hdf5::Writer::open(&path)?;
+    /// w.create_group("/col_attrs/reducedDims")?;
+    /// w.finish()?;
+    /// let warnings = LoomFile::open(&path)?.warnings();
+    /// assert_eq!(
+    ///     warnings,
+    ///     ["1 member beyond the loom spec skipped: /col_attrs/reducedDims (group)"]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(w) = self.reader.lock_warning() {

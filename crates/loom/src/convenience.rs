@@ -123,12 +123,30 @@ impl Values {
 
     /// The numbers as f64, flattened row-major (integers above 2^53 round); `None` for
     /// strings and compounds. The same as [`Values::to_f64`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec![1u64, 2]).as_f64s(), Some(vec![1.0, 2.0]));
+    /// assert_eq!(Values::from(vec!["1"]).as_f64s(), None); // text is not parsed
+    /// ```
     pub fn as_f64s(&self) -> Option<Vec<f64>> {
         self.to_f64()
     }
 
     /// The numbers as i64, flattened row-major, for integer, bool and enum values; `None`
     /// for floats (no silent truncation) and for a uint64 value above `i64::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec![3u8, 4]).as_i64s(), Some(vec![3, 4]));
+    /// assert_eq!(Values::from(vec![true, false]).as_i64s(), Some(vec![1, 0]));
+    /// assert_eq!(Values::from(vec![0.5f64]).as_i64s(), None); // no truncation
+    /// assert_eq!(Values::from(vec![u64::MAX]).as_i64s(), None); // no wrap-around
+    /// ```
     pub fn as_i64s(&self) -> Option<Vec<i64>> {
         fn conv<T: Copy + TryInto<i64>>(a: &ArrayD<T>) -> Option<Vec<i64>> {
             a.iter().map(|&x| x.try_into().ok()).collect()
@@ -149,18 +167,44 @@ impl Values {
     }
 
     /// A numeric scalar (or the one element of a one-element array) as f64.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(0.25f32).as_f64(), Some(0.25));
+    /// assert_eq!(Values::from(vec![7i64]).as_f64(), Some(7.0)); // one element is enough
+    /// assert_eq!(Values::from(vec![1.0f64, 2.0]).as_f64(), None); // two are not a scalar
+    /// ```
     pub fn as_f64(&self) -> Option<f64> {
         self.single()?;
         self.to_f64()?.first().copied()
     }
 
     /// An integer scalar (or one-element array) as i64; `None` for floats.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(42u32).as_i64(), Some(42));
+    /// assert_eq!(Values::from(42.0f64).as_i64(), None); // a float, even an integral one
+    /// ```
     pub fn as_i64(&self) -> Option<i64> {
         self.single()?;
         self.as_i64s()?.first().copied()
     }
 
     /// A boolean scalar (or one-element array).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(true).as_bool(), Some(true));
+    /// assert_eq!(Values::from(vec![false]).as_bool(), Some(false));
+    /// assert_eq!(Values::from(1u8).as_bool(), None); // numbers are not booleans here
+    /// ```
     pub fn as_bool(&self) -> Option<bool> {
         self.single()?;
         match self {
@@ -170,6 +214,15 @@ impl Values {
     }
 
     /// A string scalar (or the one element of a one-element string array), borrowed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from("hello").as_string(), Some("hello"));
+    /// assert_eq!(Values::from(vec!["only"]).as_string(), Some("only"));
+    /// assert_eq!(Values::from(vec!["a", "b"]).as_string(), None);
+    /// ```
     pub fn as_string(&self) -> Option<&str> {
         self.single()?;
         match self {
@@ -231,6 +284,16 @@ impl From<&[bool]> for Sel {
 impl Graph {
     /// The adjacency matrix of a graph over `n` vertices as COO (what loompy returns for a
     /// graph), one entry per edge in edge order (a multigraph keeps its repeated edges).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Graph;
+    /// let g = Graph { a: vec![0, 2], b: vec![1, 0], w: vec![1.0, 0.5] };
+    /// let adj = g.to_coo(3);
+    /// assert_eq!((adj.rows, adj.cols, adj.nnz()), (3, 3, 2));
+    /// assert_eq!(Graph::from(&adj), g); // and back
+    /// ```
     pub fn to_coo(&self, n: u64) -> Coo<f64> {
         Coo { rows: n, cols: n, row: self.a.clone(), col: self.b.clone(), data: self.w.clone() }
     }

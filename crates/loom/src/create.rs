@@ -1,5 +1,23 @@
 //! loompy's `create`: a complete spec-3 file from a main matrix, row and column attributes
 //! and global attributes, written to a temporary file and renamed into place.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::{Axis, Contents, LayerData, LoomFile, Values, ndarray::array};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("created.loom");
+//! let counts = array![[0u32, 3], [1, 0], [5, 2]]; // 3 genes x 2 cells
+//! let contents = Contents {
+//!     row_attrs: vec![("Gene", Values::from(vec!["Actb", "Cd3e", "Sox2"]))],
+//!     col_attrs: vec![("CellID", Values::from(vec!["AAAC", "AAAG"]))],
+//!     file_attrs: vec![("title", Values::from("tiny"))],
+//! };
+//! LoomFile::create(&path, LayerData::Dense(counts.view()), &contents)?;
+//! let f = LoomFile::open(&path)?;
+//! assert_eq!(f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["AAAC", "AAAG"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -8,6 +26,27 @@ use crate::values::Values;
 use loomfile_hdf5::H5Type;
 
 /// Everything `create` writes besides the main matrix.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("c.loom");
+/// let contents = Contents {
+///     col_attrs: vec![("CellID", Values::from(vec!["c1", "c2"]))],
+///     ..Default::default() // no row or global attributes
+/// };
+/// let m = Array2::<f32>::zeros((5, 2));
+/// LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// // Every attribute's first dimension must match its axis: 3 cells for 2 columns fails.
+/// let bad = Contents {
+///     col_attrs: vec![("CellID", Values::from(vec!["a", "b", "c"]))],
+///     ..Default::default()
+/// };
+/// assert!(LoomFile::create(&path, LayerData::Dense(m.view()), &bad).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Contents<'a> {
     /// Row attributes (first dimension = rows).
@@ -20,6 +59,8 @@ pub struct Contents<'a> {
 
 impl LoomFile {
     /// Create a loom file at `path` (replacing it atomically) from a main matrix and attributes.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -46,6 +87,22 @@ impl LoomFile {
     }
 
     /// [`LoomFile::create`] on any writable storage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Contents, LayerData, LoomFile, MemStorage, ndarray::array};
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::default());
+    /// let m = array![[1u8, 2], [3, 4]];
+    /// let main = LayerData::Dense(m.view());
+    /// let f = LoomFile::create_in(storage.clone(), main, &Contents::default())?;
+    /// assert_eq!(f.shape(), (2, 2));
+    /// f.close()?;
+    /// let bytes = storage.to_vec(); // a complete loom file, never on disk
+    /// assert_eq!(LoomFile::from_bytes(bytes)?.shape(), (2, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create_in<T: H5Type>(
         storage: std::sync::Arc<dyn loomfile_hdf5::storage::WriteAt>,
         main: LayerData<'_, T>,

@@ -4,12 +4,49 @@
 //! reporting each damaged chunk with its dataset and chunk coordinates. It tells a truncated
 //! or corrupt file from a good one before a long analysis. Work stays within the file's
 //! budgets: one chunk buffer per dataset, sized from the chunk geometry after it is checked.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::deep::deep_check_path;
+//! let report = deep_check_path(&path)?;
+//! assert!(report.damaged.is_empty());
+//! // Cut off the last bytes, as an interrupted copy would:
+//! let bytes = std::fs::read(&path)?;
+//! std::fs::write(&path, &bytes[..bytes.len() - 10])?;
+//! let report = deep_check_path(&path)?;
+//! assert_eq!(report.damaged[0].dataset, "/"); // the file as a whole
+//! assert!(report.damaged[0].error.contains("truncated file"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use loomfile_hdf5::filters::ChunkDecoder;
 use loomfile_hdf5::{self as hdf5, Dataset};
 use loomfile_hdf5::{NodeKind, WalkOptions, walk};
 
 /// One damaged chunk (or dataset, for unchunked data and unreadable chunk indexes).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::deep::Damage;
+/// let d = Damage {
+///     dataset: "/matrix".into(),
+///     chunk: Some(vec![0, 1]),
+///     error: "inflate failed".into(),
+/// };
+/// assert_eq!(d.to_string(), "/matrix: chunk [0, 1] is damaged: inflate failed");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
     /// The dataset's path.
@@ -38,6 +75,27 @@ fn without_prefix(msg: String, path: &str) -> String {
 }
 
 /// What the deep check saw.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let f = LoomFile::open(&path)?;
+/// let report = loomfile::deep::deep_check(f.hdf5())?;
+/// // The matrix, the two attributes and the globals, every chunk decoded.
+/// assert!(report.datasets >= 3 && report.chunks >= 1);
+/// assert!(report.damaged.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct DeepReport {
     /// Datasets visited.
@@ -49,6 +107,26 @@ pub struct DeepReport {
 }
 
 /// Decode every chunk of every dataset of `f`.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::deep::deep_check;
+/// let f = LoomFile::open(&path)?;
+/// let report = deep_check(f.hdf5())?;
+/// assert_eq!(report.damaged, []);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn deep_check(f: &hdf5::File) -> hdf5::Result<DeepReport> {
     let opts = WalkOptions { data: false, attrs: false, ..WalkOptions::default() };
     let mut report = DeepReport::default();
@@ -128,6 +206,25 @@ impl hdf5::storage::ReadAt for CutShort {
 /// [`deep_check`] of the file at `path`. A truncated file (its superblock claims more bytes
 /// than are stored) is one damage entry for the file, then checked chunk by chunk as far as
 /// its metadata is still there.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::deep::deep_check_path;
+/// let report = deep_check_path(&path)?;
+/// assert!(report.damaged.is_empty(), "{:?}", report.damaged);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn deep_check_path(path: impl AsRef<std::path::Path>) -> hdf5::Result<DeepReport> {
     let path = path.as_ref();

@@ -1,6 +1,22 @@
 //! [`LoomFile`]: one open loom file — read-only by default, read-write on request — with its
 //! spec version, shape, and the transaction plumbing every mutating call goes through (each
 //! call commits atomically and stamps `last_modified` the way loompy does).
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::{Axis, LoomFile, Values};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("session.loom");
+//! let mut f = LoomFile::new(&path, &[("title", Values::from("session"))])?;
+//! f.set_global("stage", &Values::from("draft"))?; // committed at once
+//! f.close()?;
+//! let f = LoomFile::open(&path)?; // read-only
+//! assert!(f.spec_version().is_v3());
+//! assert_eq!((f.len(Axis::Rows), f.len(Axis::Cols)), (0, 0)); // no matrix yet
+//! assert!(f.last_modified().is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -12,6 +28,16 @@ use loomfile_hdf5::{self as hdf5, AttrValue, File, Object, Writer};
 use std::sync::Arc;
 
 /// The row axis (genes) or the column axis (cells).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Axis;
+/// // loompy's axis numbers, and the groups each axis owns
+/// assert_eq!((Axis::Rows.index(), Axis::Cols.index()), (0, 1));
+/// assert_eq!(Axis::Rows.other(), Axis::Cols);
+/// assert_eq!(Axis::Cols.attrs_group(), "/col_attrs");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Axis {
     /// Rows (axis 0).
@@ -22,6 +48,14 @@ pub enum Axis {
 
 impl Axis {
     /// loompy's axis number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Axis;
+    /// assert_eq!(Axis::Rows.index(), 0);
+    /// assert_eq!(Axis::Cols.index(), 1);
+    /// ```
     pub fn index(self) -> usize {
         match self {
             Axis::Rows => 0,
@@ -30,6 +64,14 @@ impl Axis {
     }
 
     /// The other axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Axis;
+    /// assert_eq!(Axis::Rows.other(), Axis::Cols);
+    /// assert_eq!(Axis::Cols.other().other(), Axis::Cols);
+    /// ```
     pub fn other(self) -> Axis {
         match self {
             Axis::Rows => Axis::Cols,
@@ -38,6 +80,14 @@ impl Axis {
     }
 
     /// The attribute group (`/row_attrs` or `/col_attrs`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Axis;
+    /// assert_eq!(Axis::Rows.attrs_group(), "/row_attrs");
+    /// assert_eq!(Axis::Cols.attrs_group(), "/col_attrs");
+    /// ```
     pub fn attrs_group(self) -> &'static str {
         match self {
             Axis::Rows => "/row_attrs",
@@ -46,6 +96,14 @@ impl Axis {
     }
 
     /// The graph group (`/row_graphs` or `/col_graphs`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Axis;
+    /// assert_eq!(Axis::Rows.graphs_group(), "/row_graphs");
+    /// assert_eq!(Axis::Cols.graphs_group(), "/col_graphs");
+    /// ```
     pub fn graphs_group(self) -> &'static str {
         match self {
             Axis::Rows => "/row_graphs",
@@ -54,6 +112,14 @@ impl Axis {
     }
 
     /// The legacy graph group (`/row_edges` or `/col_edges`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Axis;
+    /// assert_eq!(Axis::Rows.legacy_graphs_group(), "/row_edges");
+    /// assert_eq!(Axis::Cols.legacy_graphs_group(), "/col_edges");
+    /// ```
     pub fn legacy_graphs_group(self) -> &'static str {
         match self {
             Axis::Rows => "/row_edges",
@@ -82,6 +148,8 @@ impl From<Axis> for loomfile_scan::Axis {
 /// to stderr, so call `close` to see it). To throw such a file away, call
 /// [`LoomFile::discard`]; [`LoomFile::new_all_or_nothing`] starts a file that appears only
 /// through `close`.
+///
+/// # Examples
 ///
 /// ```
 /// use loomfile::{LoomFile, Values};
@@ -211,6 +279,8 @@ impl LoomFile {
     /// Open read-only (shared HDF5 lock), loompy's `connect(path, "r")`. Errors name the
     /// file.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;
@@ -232,6 +302,8 @@ impl LoomFile {
     /// Open read-write (exclusive HDF5 lock), loompy's `connect(path, "r+")`. Every mutating
     /// call commits atomically. Errors name the file (including a lock held by another
     /// handle, in this process or another).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -257,22 +329,112 @@ impl LoomFile {
     }
 
     /// Open an in-memory image read-only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let bytes = std::fs::read(&path)?; // or a download, a browser upload, ...
+    /// let f = LoomFile::from_bytes(bytes)?;
+    /// assert_eq!(f.shape(), (4, 3));
+    /// assert!(!f.is_writable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_bytes(bytes: Vec<u8>) -> Result<LoomFile> {
         Self::from_reader(File::from_bytes(bytes)?, None)
     }
 
     /// Read-only over an HDF5 file the caller opened: any storage and any
     /// [`hdf5::Limits`] (strict ones for untrusted input, as the fuzz harness uses).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Limits, MemStorage, Sel, hdf5};
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::new(std::fs::read(&path)?));
+    /// let tight = Limits { max_elements: 10, ..Limits::default() };
+    /// let f = LoomFile::from_hdf5(hdf5::File::from_storage(storage, tight)?)?;
+    /// assert_eq!(f.limits().max_elements, 10);
+    /// // The 4 x 3 matrix is over the budget of 10 elements: refused before any work.
+    /// assert!(f.read_layer::<f32>("", &Sel::All, &Sel::All).is_err());
+    /// assert!(f.read_layer::<f32>("", &Sel::from(0..3), &Sel::All).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_hdf5(file: File) -> Result<LoomFile> {
         Self::from_reader(file, None)
     }
 
     /// Open over any positional reader, read-only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, MemStorage};
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::frozen(std::fs::read(&path)?));
+    /// let f = LoomFile::from_reader_storage(storage)?;
+    /// assert_eq!(f.attr(Axis::Rows, "Gene")?.as_strings().unwrap()[0], "a");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_reader_storage(storage: Arc<dyn ReadAt>) -> Result<LoomFile> {
         Self::from_reader(File::from_storage(storage, hdf5::Limits::default())?, None)
     }
 
     /// Open over a writable storage, read-write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::MemStorage;
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::new(std::fs::read(&path)?));
+    /// let mut f = LoomFile::from_storage(storage.clone())?;
+    /// f.set_global("note", &Values::from("edited in memory"))?;
+    /// f.close()?;
+    /// let again = LoomFile::from_bytes(storage.to_vec())?;
+    /// assert_eq!(again.global("note")?.as_string(), Some("edited in memory"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_storage(storage: Arc<dyn WriteAt>) -> Result<LoomFile> {
         let w = Writer::open_in(storage)?;
         let reader = w.committed().cloned().ok_or_else(|| Error::invalid("no committed state"))?;
@@ -283,6 +445,8 @@ impl LoomFile {
     /// `LOOM_SPEC_VERSION`, plus `file_attrs` as globals. The file appears at `path`
     /// atomically when [`LoomFile::close`] is called, or when the handle is dropped
     /// (see [`LoomFile`]); [`LoomFile::discard`] throws it away.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use loomfile::{LoomFile, Values};
@@ -309,6 +473,8 @@ impl LoomFile {
     /// error path) removes it. The library's own writers (`create`, `combine`, `subset`,
     /// conversions) work this way.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use loomfile::LoomFile;
     /// let dir = tempfile::tempdir()?;
@@ -332,6 +498,8 @@ impl LoomFile {
     /// at its path. For a file opened with [`LoomFile::open_rw`], every call has already
     /// committed; this closes it without further changes.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use loomfile::LoomFile;
     /// let dir = tempfile::tempdir()?;
@@ -345,6 +513,19 @@ impl LoomFile {
     }
 
     /// [`LoomFile::new`] on any writable storage (truncated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{LoomFile, MemStorage, Values};
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::default());
+    /// let f = LoomFile::new_in(storage.clone(), &[("title", Values::from("scratch"))])?;
+    /// f.close()?;
+    /// let f = LoomFile::from_bytes(storage.to_vec())?;
+    /// assert_eq!(f.global("title")?.as_string(), Some("scratch"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new_in(storage: Arc<dyn WriteAt>, file_attrs: &[(&str, Values)]) -> Result<LoomFile> {
         Self::new_with(Writer::create_in(storage)?, file_attrs)
     }
@@ -376,6 +557,8 @@ impl LoomFile {
     /// Commit pending changes and close (for files from [`LoomFile::new`], this is when the
     /// file appears at its path), reporting any error of that last step.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use loomfile::LoomFile;
     /// let dir = tempfile::tempdir()?;
@@ -396,11 +579,49 @@ impl LoomFile {
     }
 
     /// (rows, columns) of the main matrix; (0, 0) before it exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.shape(), (4, 3)); // 4 genes x 3 cells
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shape(&self) -> (u64, u64) {
         self.shape
     }
 
     /// Length of an axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Axis;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.len(Axis::Rows), 4);
+    /// assert_eq!(f.len(Axis::Cols), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self, axis: Axis) -> u64 {
         match axis {
             Axis::Rows => self.shape.0,
@@ -409,11 +630,48 @@ impl LoomFile {
     }
 
     /// The declared spec version.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.spec_version().text.as_deref(), Some("3.0.0"));
+    /// assert!(f.spec_version().is_v3());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spec_version(&self) -> &SpecVersion {
         &self.spec
     }
 
     /// True when opened read-write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// assert!(!LoomFile::open(&path)?.is_writable());
+    /// assert!(LoomFile::open_rw(&path)?.is_writable());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_writable(&self) -> bool {
         self.writer.is_some()
     }
@@ -421,6 +679,28 @@ impl LoomFile {
     /// Reuse space no committed structure uses for new data (on by default for files opened
     /// read-write with a lock; see `docs/writer.md`). Off, every change is appended, as
     /// libhdf5 does, until `loom compact`. An error for a read-only file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_space_reuse(false)?; // from now on every change is appended
+    /// f.set_global("note", &Values::from("appended"))?;
+    /// f.close()?;
+    /// let mut f = LoomFile::open(&path)?;
+    /// assert!(f.set_space_reuse(true).is_err()); // read-only
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_space_reuse(&mut self, on: bool) -> Result<()> {
         self.writer()?.set_space_reuse(on);
         Ok(())
@@ -433,23 +713,102 @@ impl LoomFile {
     /// over the path, so a kill at any point leaves one complete file, and
     /// [`LoomFile::matrix`] snapshots of earlier states keep reading the file they
     /// opened. See [`hdf5::Writer::set_auto_compact`]. An error for a read-only file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_auto_compact(Some(2.0))?; // tolerate twice the content before compacting
+    /// f.set_global("note", &Values::from("kept"))?;
+    /// f.set_auto_compact(None)?; // never compact in this session
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_auto_compact(&mut self, ratio: Option<f64>) -> Result<()> {
         self.writer()?.set_auto_compact(ratio);
         Ok(())
     }
 
     /// The underlying HDF5 file (committed state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let matrix = f.hdf5().dataset("/matrix")?;
+    /// assert_eq!(matrix.shape(), Some(vec![4, 3]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hdf5(&self) -> &File {
         &self.reader
     }
 
     /// The allocation and work budgets this file was opened with (see [`hdf5::Limits`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Limits;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.limits(), Limits::default());
+    /// assert_eq!(f.limits().max_elements, 1 << 34);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn limits(&self) -> hdf5::Limits {
         self.reader.source().limits
     }
 
     /// Refuse an operation over `count` elements of the object at `path` past the work budget
     /// ([`hdf5::Limits::max_elements`]), before any work or allocation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// f.check_elements("/matrix", "a copy of", 12)?;
+    /// let err = f.check_elements("/matrix", "a copy of", u64::MAX).unwrap_err();
+    /// assert!(err.to_string().contains("/matrix"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_elements(&self, path: &str, what: &'static str, count: u64) -> Result<()> {
         Ok(self.limits().check_elements(path, what, count)?)
     }
@@ -457,6 +816,26 @@ impl LoomFile {
     /// [`LoomFile::check_elements`] for `rows x cols` (an overflow is over budget). Each row
     /// and column counts as visited once even when the other axis is empty: a 2^40 x 0 layer
     /// holds no value, but a pass over its rows is 2^40 steps, and a per-row result 2^40 long.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// f.check_area("/matrix", "a pass over", 4, 3)?;
+    /// // No values at all, but 2^40 rows to visit: over the default budget of 2^34.
+    /// assert!(f.check_area("/matrix", "a pass over", 1 << 40, 0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_area(&self, path: &str, what: &'static str, rows: u64, cols: u64) -> Result<()> {
         let area = rows.saturating_mul(cols);
         let visits = area.max(rows.saturating_add(cols));
@@ -512,6 +891,26 @@ impl LoomFile {
 
     /// The file-level `last_modified` (loompy's `ds.last_modified()`): `/attrs/last_modified`
     /// or the root attribute; `None` if the file records none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let stamp = f.last_modified().expect("every write stamps the file");
+    /// assert_eq!(stamp.len(), "20190918T054530.815648Z".len());
+    /// assert!(stamp.ends_with('Z'));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn last_modified(&self) -> Option<String> {
         if let Ok(v) = self.global("last_modified")
             && let Some(s) = v.as_strings().and_then(|s| s.into_iter().next())

@@ -1,6 +1,29 @@
 //! Row and column graphs: COO edge lists `a`, `b` (vertex indices) and `w` (weights) under
 //! `/row_graphs/NAME` and `/col_graphs/NAME`. Legacy files keep them under `/row_edges` and
 //! `/col_edges`; those are listed and read too, without needing write access.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Graph};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! // A chain over the three cells: x - y - z.
+//! let chain = Graph { a: vec![0, 1], b: vec![1, 2], w: vec![1.0, 1.0] };
+//! f.set_graph(Axis::Cols, "KNN", &chain)?;
+//! assert_eq!(f.graph_names(Axis::Cols), ["KNN"]);
+//! assert_eq!(f.graph(Axis::Cols, "KNN")?.b, [1, 2]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::attrs::check_name;
 use crate::error::{Error, Result};
@@ -10,6 +33,16 @@ use crate::values::{NumType, Values, read_dataset};
 use loomfile_hdf5::{DatasetSpec, Object};
 
 /// A graph over rows or columns.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Graph;
+/// // Edges 0 -> 1 (weight 0.9) and 1 -> 2 (weight 0.4).
+/// let g = Graph { a: vec![0, 1], b: vec![1, 2], w: vec![0.9, 0.4] };
+/// assert_eq!(g.edges(), 2);
+/// assert_eq!(Graph::default().edges(), 0);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Graph {
     /// Source vertices.
@@ -22,6 +55,14 @@ pub struct Graph {
 
 impl Graph {
     /// Number of edges.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Graph;
+    /// let g = Graph { a: vec![0, 0, 1], b: vec![1, 2, 2], w: vec![1.0; 3] };
+    /// assert_eq!(g.edges(), 3);
+    /// ```
     pub fn edges(&self) -> usize {
         self.a.len()
     }
@@ -39,11 +80,36 @@ impl LoomFile {
     }
 
     /// Graph names (current and legacy groups), sorted, without duplicates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Graph};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// let g = Graph { a: vec![0], b: vec![1], w: vec![1.0] };
+    /// f.set_graph(Axis::Cols, "MKNN", &g)?;
+    /// f.set_graph(Axis::Cols, "KNN", &g)?;
+    /// assert_eq!(f.graph_names(Axis::Cols), ["KNN", "MKNN"]);
+    /// assert!(f.graph_names(Axis::Rows).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn graph_names(&self, axis: Axis) -> Vec<String> {
         self.catalog().graphs(axis).to_vec()
     }
 
     /// Read a graph.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -108,6 +174,28 @@ impl LoomFile {
     }
 
     /// Number of edges of a graph (the length of its `a`), without reading it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Graph};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// let pairs = Graph { a: vec![0, 3], b: vec![3, 0], w: vec![0.8, 0.8] };
+    /// f.set_graph(Axis::Rows, "coexpr", &pairs)?;
+    /// assert_eq!(f.graph_edges(Axis::Rows, "coexpr")?, 2);
+    /// assert!(f.graph_edges(Axis::Rows, "missing").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn graph_edges(&self, axis: Axis, name: &str) -> Result<u64> {
         let g = self
             .graph_group(axis, name)
@@ -118,6 +206,29 @@ impl LoomFile {
 
     /// Store a graph (replacing it): `a`, `b` as int32 (int64 when needed), `w` as float64,
     /// contiguous, as loompy writes them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Graph};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_graph(Axis::Cols, "KNN", &Graph { a: vec![0], b: vec![2], w: vec![1.0] })?;
+    /// // Vertices index the axis: the file has 3 columns, so 3 is out of range.
+    /// let bad = Graph { a: vec![0], b: vec![3], w: vec![1.0] };
+    /// assert!(f.set_graph(Axis::Cols, "KNN", &bad).is_err());
+    /// assert_eq!(f.graph(Axis::Cols, "KNN")?.b, [2]); // unchanged
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_graph(&mut self, axis: Axis, name: &str, g: &Graph) -> Result<()> {
         self.stage_graph(axis, name, g)?;
         self.commit()
@@ -162,6 +273,27 @@ impl LoomFile {
     }
 
     /// Delete a graph (from the current or the legacy group).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Graph};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_graph(Axis::Cols, "KNN", &Graph { a: vec![0], b: vec![1], w: vec![1.0] })?;
+    /// f.delete_graph(Axis::Cols, "KNN")?;
+    /// assert!(f.graph_names(Axis::Cols).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_graph(&mut self, axis: Axis, name: &str) -> Result<()> {
         let g = self
             .graph_group(axis, name)
@@ -172,6 +304,14 @@ impl LoomFile {
 }
 
 /// Weights of a graph as values (for views and exports).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Graph, graphs::weights};
+/// let g = Graph { a: vec![0, 1], b: vec![1, 0], w: vec![1.0, 0.5] };
+/// assert_eq!(weights(&g).as_f64s(), Some(vec![1.0, 0.5]));
+/// ```
 pub fn weights(g: &Graph) -> Values {
     Values::from_vec(g.w.clone())
 }

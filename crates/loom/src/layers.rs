@@ -4,6 +4,22 @@
 //! as a whole: one band of 64 rows at a time) or a dtype for an empty layer. Layers are
 //! written as loompy 3.0.8 writes them: chunks `(min(64, N), min(64, M))`, gzip 2,
 //! maxshape `(N, unlimited)`, fill 0.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::{Contents, LayerData, LoomFile, Sel, ndarray::array};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("layers.loom");
+//! let main = array![[1.0f32, 0.0], [0.0, 2.0]];
+//! LoomFile::create(&path, LayerData::Dense(main.view()), &Contents::default())?;
+//! let mut f = LoomFile::open_rw(&path)?;
+//! f.set_layer("spliced", LayerData::Dense(array![[1u16, 0], [0, 1]].view()))?;
+//! assert_eq!(f.layer_names(), ["", "spliced"]);
+//! let col = f.read_layer::<f64>("", &Sel::All, &Sel::from(1u64))?; // ds[:, 1:2]
+//! assert_eq!(col, array![[0.0], [2.0]]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::attrs::check_name;
 use crate::error::{Error, Result};
@@ -18,6 +34,18 @@ use loomfile_hdf5::{DatasetSpec, H5Type, Selection, Writer};
 use ndarray::{Array2, ArrayView2};
 
 /// A selection along one axis.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Sel;
+/// // Each variant, and the `From` conversion that builds it:
+/// assert_eq!(Sel::from(..), Sel::All);
+/// assert_eq!(Sel::from(2..5), Sel::Range(2, 5));
+/// assert_eq!(Sel::from(7u64), Sel::Range(7, 8)); // one index
+/// assert_eq!(Sel::from(vec![4, 0, 4]), Sel::Index(vec![4, 0, 4]));
+/// assert_eq!(Sel::from(vec![true, false, true]), Sel::Mask(vec![true, false, true]));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Sel {
     /// Everything.
@@ -33,6 +61,16 @@ pub enum Sel {
 
 impl Sel {
     /// As an HDF5 selection along an axis of length `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Sel, Selection};
+    /// assert_eq!(Sel::from(vec![false, true]).to_hdf5(2)?, Selection::Index(vec![1]));
+    /// assert_eq!(Sel::from(1..2).to_hdf5(2)?, Selection::Range(1, 2));
+    /// assert!(Sel::from(vec![true]).to_hdf5(2).is_err()); // a mask must cover the axis
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
     pub fn to_hdf5(&self, n: u64) -> Result<Selection> {
         Ok(match self {
             Sel::All => Selection::All,
@@ -53,6 +91,16 @@ impl Sel {
     }
 
     /// How many indices the selection picks along an axis of length `n` (no allocation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Sel;
+    /// assert_eq!(Sel::All.count(10), 10);
+    /// assert_eq!(Sel::from(2..5).count(10), 3);
+    /// assert_eq!(Sel::from(vec![9, 9]).count(10), 2);
+    /// assert_eq!(Sel::from(vec![true, false, true]).count(3), 2);
+    /// ```
     pub fn count(&self, n: u64) -> u64 {
         match self {
             Sel::All => n,
@@ -63,6 +111,16 @@ impl Sel {
     }
 
     /// The selected indices along an axis of length `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Sel;
+    /// assert_eq!(Sel::All.indices(3)?, [0, 1, 2]);
+    /// assert_eq!(Sel::from(vec![false, true, true]).indices(3)?, [1, 2]);
+    /// assert!(Sel::from(vec![5]).indices(3).is_err()); // out of range
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
     pub fn indices(&self, n: u64) -> Result<Vec<u64>> {
         Ok(self.to_hdf5(n)?.indices(n)?)
     }
@@ -75,6 +133,26 @@ impl Sel {
 }
 
 /// Facts about one layer, for `loom info`.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let f = LoomFile::open(&path)?;
+/// let info = f.layer_info("")?;
+/// assert_eq!((info.name.as_str(), info.dtype.as_str()), ("", "float32"));
+/// assert!(info.stored_bytes > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerInfo {
     /// Layer name (`""` for the main matrix).
@@ -91,6 +169,28 @@ pub struct LayerInfo {
 
 /// How a layer is stored: chunk shape (clipped to the matrix) and gzip level. The default is
 /// what loompy writes: chunks `(64, 64)`, gzip 2.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::LayerOptions;
+/// let mut f = LoomFile::open_rw(&path)?;
+/// let opts = LayerOptions { chunks: (2, 2), gzip: None };
+/// f.set_layer_with("raw", LayerData::Dense(m.view()), &opts)?;
+/// let info = f.layer_info("raw")?;
+/// assert_eq!((info.chunks, info.compression), (Some(vec![2, 2]), None));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LayerOptions {
     /// Chunk shape (rows, columns); each side is clipped to the matrix (at least 1).
@@ -107,6 +207,15 @@ impl Default for LayerOptions {
 
 impl LayerOptions {
     /// Check the values (non-zero chunk sides, level 1-9).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::LayerOptions;
+    /// assert!(LayerOptions::default().check().is_ok());
+    /// assert!(LayerOptions { gzip: Some(10), ..Default::default() }.check().is_err());
+    /// assert!(LayerOptions { chunks: (0, 64), gzip: None }.check().is_err());
+    /// ```
     pub fn check(&self) -> Result<()> {
         if self.chunks.0 == 0 || self.chunks.1 == 0 {
             return Err(Error::invalid("chunk sides must be at least 1"));
@@ -121,6 +230,16 @@ impl LayerOptions {
 
     /// The dataset spec of a layer of `rows` x `cols` elements of `dtype`: maxshape
     /// `(rows, unlimited)`, fill 0, as loompy writes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{LayerOptions, NumType, hdf5::LayoutSpec};
+    /// let spec = LayerOptions::default().spec(NumType::Float32, 100, 10);
+    /// assert_eq!(spec.shape, [100, 10]);
+    /// assert_eq!(spec.layout, LayoutSpec::Chunked(vec![64, 10])); // clipped to the matrix
+    /// assert_eq!(spec.max_shape, Some(vec![Some(100), None])); // columns can grow
+    /// ```
     pub fn spec(&self, dtype: NumType, rows: u64, cols: u64) -> DatasetSpec {
         let (cr, cc) = self.chunks;
         let spec = DatasetSpec::chunked(
@@ -137,6 +256,22 @@ impl LayerOptions {
 }
 
 /// Data to store as a layer.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Contents, Coo, LayerData, LoomFile, Sel, ndarray::array};
+/// let dir = tempfile::tempdir()?;
+/// let (a, b) = (dir.path().join("dense.loom"), dir.path().join("sparse.loom"));
+/// let dense = array![[0.0f32, 1.5], [2.0, 0.0]];
+/// let coo =
+///     Coo { rows: 2, cols: 2, row: vec![0, 1], col: vec![1, 0], data: vec![1.5f32, 2.0] };
+/// LoomFile::create(&a, LayerData::Dense(dense.view()), &Contents::default())?;
+/// LoomFile::create(&b, LayerData::Sparse(&coo.to_csr()?), &Contents::default())?;
+/// let read = |p| LoomFile::open(p)?.read_layer::<f32>("", &Sel::All, &Sel::All);
+/// assert_eq!(read(&a)?, read(&b)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub enum LayerData<'a, T> {
     /// A dense matrix.
@@ -146,12 +281,41 @@ pub enum LayerData<'a, T> {
 }
 
 /// The HDF5 path of a layer (`""` is the main matrix, `/matrix`).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::layer_path;
+/// assert_eq!(layer_path(""), "/matrix");
+/// assert_eq!(layer_path("spliced"), "/layers/spliced");
+/// ```
 pub fn layer_path(name: &str) -> String {
     if name.is_empty() { "/matrix".to_string() } else { format!("/layers/{name}") }
 }
 
 impl LoomFile {
     /// Layer names: `""` (the main matrix) first when it exists, then `/layers` sorted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::NumType;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_layer_empty("unspliced", NumType::UInt32)?;
+    /// f.set_layer_empty("spliced", NumType::UInt32)?;
+    /// assert_eq!(f.layer_names(), ["", "spliced", "unspliced"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer_names(&self) -> Vec<String> {
         let mut v = Vec::new();
         if self.exists("/matrix") {
@@ -162,6 +326,26 @@ impl LoomFile {
     }
 
     /// The HDF5 dataset of a layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let d = f.layer_dataset("")?;
+    /// assert_eq!((d.path(), d.shape()), ("/matrix", Some(vec![4, 3])));
+    /// assert!(f.layer_dataset("spliced").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer_dataset(&self, name: &str) -> Result<loomfile_hdf5::Dataset> {
         let p = layer_path(name);
         if !self.exists(&p) {
@@ -171,6 +355,25 @@ impl LoomFile {
     }
 
     /// Element type of a layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::NumType;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.layer_dtype("")?, NumType::Float32);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer_dtype(&self, name: &str) -> Result<NumType> {
         let d = self.layer_dataset(name)?;
         NumType::of(d.dtype())
@@ -178,6 +381,27 @@ impl LoomFile {
     }
 
     /// Facts about a layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let info = f.layer_info("")?;
+    /// assert_eq!(info.dtype, "float32");
+    /// assert_eq!(info.chunks, Some(vec![4, 3])); // loompy's 64 x 64, clipped to 4 x 3
+    /// assert_eq!(info.compression.as_deref(), Some("gzip:2"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer_info(&self, name: &str) -> Result<LayerInfo> {
         let d = self.layer_dataset(name)?;
         let chunks = match d.layout() {
@@ -207,6 +431,8 @@ impl LoomFile {
     /// integers therefore loses its fractions silently; [`LoomFile::read_layer_native`]
     /// reads in the stored type, and [`LoomFile::layer_dtype`] tells which `T` is exact.
     /// Writes follow the stricter rule of [`LoomFile::write_layer_block`].
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -241,6 +467,33 @@ impl LoomFile {
     /// layout), converted to `T`: decoding straight into the caller's memory. Reusing
     /// `out` saves page-faulting a fresh result, which costs about as much as inflating
     /// it; every element is overwritten.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// let mut band = Array2::<f64>::zeros((2, 3));
+    /// let mut totals = Vec::new();
+    /// for start in [0, 2] {
+    ///     // Two rows at a time, decoded into the same memory.
+    ///     let rows = Sel::from(start..start + 2);
+    ///     f.read_layer_into("", &rows, &Sel::All, &mut band.view_mut())?;
+    ///     totals.push(band.sum());
+    /// }
+    /// assert_eq!(totals, [15.0, 51.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_layer_into<T: H5Type>(
         &self,
         name: &str,
@@ -271,6 +524,8 @@ impl LoomFile {
     /// Store a whole layer (replacing it). Name `""` is the main matrix: it may set the
     /// shape of a new file; otherwise the shape must equal the file's shape.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;
@@ -295,6 +550,29 @@ impl LoomFile {
     }
 
     /// [`LoomFile::set_layer`] with a chunk shape and compression other than loompy's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{LayerOptions, Sel};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// // Whole rows per chunk, strongest compression.
+    /// let opts = LayerOptions { chunks: (1, 1024), gzip: Some(9) };
+    /// f.set_layer_with("rowwise", LayerData::Dense(m.view()), &opts)?;
+    /// assert_eq!(f.layer_info("rowwise")?.chunks, Some(vec![1, 3]));
+    /// assert_eq!(f.read_layer::<f32>("rowwise", &Sel::All, &Sel::All)?, m);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_layer_with<T: H5Type>(
         &mut self,
         name: &str,
@@ -307,6 +585,27 @@ impl LoomFile {
     }
 
     /// Store an empty layer of `dtype` (no chunks written; reads as zeros).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{NumType, Sel};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_layer_empty("pending", NumType::UInt16)?;
+    /// assert_eq!(f.layer_dtype("pending")?, NumType::UInt16);
+    /// assert_eq!(f.read_layer::<u16>("pending", &Sel::All, &Sel::All)?.sum(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_layer_empty(&mut self, name: &str, dtype: NumType) -> Result<()> {
         if !name.is_empty() {
             check_name(name)?;
@@ -408,6 +707,33 @@ impl LoomFile {
     /// Values are stored in the layer's own type by the rule every write follows: into an
     /// integer layer exactly or not at all (0.5, NaN or a value out of range is an error
     /// naming the layer, and nothing is written); into a float layer rounded as numpy does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{NumType, Sel, ndarray::array};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// // Rows 0..2, columns 1..3.
+    /// f.write_layer_block("", (0, 2), (1, 3), array![[-1.0f32, -2.0], [-3.0, -4.0]].view())?;
+    /// assert_eq!(f.read_row::<f32>("", 1, &Sel::All)?.to_vec(), [3.0, -3.0, -4.0]);
+    /// // An integer layer takes integers exactly, or nothing:
+    /// f.set_layer_empty("counts", NumType::Int32)?;
+    /// let half = array![[0.5f64]];
+    /// assert!(f.write_layer_block("counts", (0, 1), (0, 1), half.view()).is_err());
+    /// f.write_layer_block("counts", (0, 1), (0, 1), array![[7.0f64]].view())?;
+    /// assert_eq!(f.read_row::<i32>("counts", 0, &Sel::All)?.to_vec(), [7, 0, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_layer_block<T: H5Type>(
         &mut self,
         name: &str,
@@ -455,6 +781,28 @@ impl LoomFile {
     }
 
     /// Delete a layer (not the main matrix).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::NumType;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.set_layer_empty("scratch", NumType::Float32)?;
+    /// f.delete_layer("scratch")?;
+    /// assert_eq!(f.layer_names(), [""]);
+    /// assert!(f.delete_layer("").is_err()); // the main matrix stays
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_layer(&mut self, name: &str) -> Result<()> {
         if name.is_empty() {
             return Err(Error::invalid("the main matrix cannot be deleted"));
@@ -469,6 +817,26 @@ impl LoomFile {
 
     /// The non-zero entries of a selection of a layer as COO (indices relative to the
     /// selection, in the selection's order), without densifying the layer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Contents, LayerData, LoomFile, Sel, ndarray::array};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("sparse.loom");
+    /// let m = array![[0.0f32, 1.0, 0.0], [2.0, 0.0, 3.0]];
+    /// LoomFile::create(&path, LayerData::Dense(m.view()), &Contents::default())?;
+    /// let f = LoomFile::open(&path)?;
+    /// let all = f.sparse::<f32>("", &Sel::All, &Sel::All)?;
+    /// assert_eq!(
+    ///     (all.row, all.col, all.data),
+    ///     (vec![0, 1, 1], vec![1, 0, 2], vec![1.0, 2.0, 3.0])
+    /// );
+    /// // Indices count within the selection: column 2 comes first here.
+    /// let some = f.sparse::<f32>("", &Sel::All, &Sel::from(vec![2, 1]))?;
+    /// assert_eq!((some.col, some.data), (vec![1, 0], vec![1.0, 3.0]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sparse<T: H5Type + PartialEq>(
         &self,
         name: &str,

@@ -1,6 +1,26 @@
 //! The seam between loom semantics and matrix decoding: every layer read goes through a
 //! `loomfile_scan::Matrix` (chunk index planned once per layer and cached until the next
 //! commit; chunks decoded in parallel), plus non-zero extraction and element re-typing.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! let f = LoomFile::open(&path)?;
+//! let a = f.matrix("")?;
+//! let b = f.matrix("")?; // planned once, shared until the next commit
+//! assert!(std::sync::Arc::ptr_eq(&a, &b));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::Result;
 use crate::file::LoomFile;
@@ -11,6 +31,27 @@ use std::sync::Arc;
 
 impl LoomFile {
     /// The planned matrix of a layer (cached until the next commit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Selection;
+    /// let f = LoomFile::open(&path)?;
+    /// let m = f.matrix("")?;
+    /// assert_eq!(m.shape(), (4, 3));
+    /// assert_eq!(m.read::<f32>(&Selection::Range(1, 2), &Selection::All)?, [3.0, 4.0, 5.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn matrix(&self, name: &str) -> Result<Arc<Matrix>> {
         if let Ok(cache) = self.matrices.lock()
             && let Some(m) = cache.get(name)
@@ -30,6 +71,27 @@ impl LoomFile {
 /// The whole matrix goes through the scan core's CSR extraction (bands decoded in
 /// parallel), then the CSR rows are spread into row indices in parallel; selections are
 /// read band by band.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Selection, reader::nonzeros};
+/// let f = LoomFile::open(&path)?;
+/// let m = f.matrix("")?;
+/// let first_col = nonzeros::<f32>(&m, &Selection::All, &Selection::Range(0, 1))?;
+/// assert_eq!((first_col.row, first_col.data), (vec![1, 2, 3], vec![3.0, 6.0, 9.0]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn nonzeros<T: H5Type + PartialEq>(
     m: &Matrix,
     rows: &Selection,

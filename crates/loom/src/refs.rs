@@ -9,6 +9,27 @@
 //! enum attributes, filters zarr has no codec for, chunks stored with a filter skipped).
 //! HDF5 edge chunks are stored whole, as zarr v2 expects; chunks never written are left
 //! out, so readers see the fill value, as HDF5 readers do.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! let f = LoomFile::open(&path)?;
+//! let refs = f.chunk_refs()?;
+//! let matrix = refs.arrays.iter().find(|a| a.path == "matrix").unwrap();
+//! assert_eq!((matrix.shape.as_slice(), matrix.dtype.as_str()), (&[4, 3][..], "<f4"));
+//! assert!(refs.groups.contains(&"row_attrs".to_string()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::Result;
 use crate::file::{Axis, LoomFile};
@@ -19,6 +40,27 @@ use loomfile_hdf5::{ByteOrder, Datatype};
 use loomfile_hdf5::{Dataset, Object};
 
 /// A zarr v2 codec.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::refs::Codec;
+/// let refs = LoomFile::open(&path)?.chunk_refs()?;
+/// let matrix = refs.arrays.iter().find(|a| a.path == "matrix").unwrap();
+/// assert_eq!(matrix.compressor, Some(Codec::Zlib { level: 2 })); // loompy's gzip 2
+/// assert!(matrix.filters.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Codec {
     /// numcodecs `zlib` (HDF5's deflate filter is zlib).
@@ -36,6 +78,29 @@ pub enum Codec {
 }
 
 /// Where one chunk's bytes are.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::refs::ChunkRef;
+/// let refs = LoomFile::open(&path)?.chunk_refs()?;
+/// let matrix = refs.arrays.iter().find(|a| a.path == "matrix").unwrap();
+/// match &matrix.chunk_refs[..] {
+///     [ChunkRef::Range { key, size, .. }] => assert!(key == "0.0" && *size > 0),
+///     other => panic!("one stored chunk expected, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChunkRef {
     /// `size` bytes at `offset` of the loom file.
@@ -57,6 +122,26 @@ pub enum ChunkRef {
 }
 
 /// One array of the loom file as zarr v2 sees it.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let refs = LoomFile::open(&path)?.chunk_refs()?;
+/// let genes = refs.arrays.iter().find(|a| a.path == "row_attrs/Gene").unwrap();
+/// assert_eq!((genes.dtype.as_str(), genes.fill_value), ("|O", None)); // text, inlined
+/// assert_eq!(genes.dims, ["row"]); // the dimension it shares with the matrix rows
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArrayRef {
     /// zarr path (`matrix`, `layers/spliced`, `row_attrs/Gene`, `row_graphs/KNN/a`).
@@ -80,6 +165,26 @@ pub struct ArrayRef {
 }
 
 /// Every array of a loom file that zarr can read, and what was left out.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let refs = LoomFile::open(&path)?.chunk_refs()?;
+/// assert_eq!(refs.groups[0], ""); // the root first
+/// assert!(refs.arrays.iter().any(|a| a.path == "col_attrs/CellID"));
+/// assert!(refs.skipped.is_empty()); // nothing zarr cannot read
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Refs {
     /// zarr groups (`""` is the root), parents first.
@@ -144,6 +249,14 @@ fn fill_number(d: &Dataset) -> f64 {
 }
 
 /// numcodecs' `vlen-utf8` encoding: item count, then each item's length and bytes (u32 LE).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::refs::vlen_utf8;
+/// let bytes = vlen_utf8(&["ab".to_string()]);
+/// assert_eq!(bytes, [1, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']); // count, then length and bytes
+/// ```
 pub fn vlen_utf8(items: &[String]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + items.iter().map(|s| 4 + s.len()).sum::<usize>());
     out.extend_from_slice(&(items.len() as u32).to_le_bytes());
@@ -243,6 +356,26 @@ fn text(path: &str, v: &Values, dims: Vec<String>) -> Option<ArrayRef> {
 impl LoomFile {
     /// The chunk references of every layer, attribute, global and graph (see the module
     /// documentation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let refs = f.chunk_refs()?;
+    /// let paths: Vec<&str> = refs.arrays.iter().map(|a| a.path.as_str()).collect();
+    /// assert!(paths.contains(&"matrix") && paths.contains(&"attrs/title"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn chunk_refs(&self) -> Result<Refs> {
         let mut r = Refs { groups: vec![String::new()], ..Refs::default() };
         let add = |r: &mut Refs,

@@ -2,10 +2,37 @@
 //! 10x Genomics HDF5 matrix (Cell Ranger 1.x/2.x genome groups, 3.x+ `/matrix` with
 //! features). Opening such a file as loom fails with a message that says what it is, and the
 //! converters use the same test to check their input.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::sniff::{Foreign, identify};
+//! use loomfile::{LoomFile, hdf5};
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("cells.h5");
+//! // The layout of an AnnData file: /X and /obs.
+//! let mut w = hdf5::Writer::create(&path)?;
+//! w.create_group("/X")?;
+//! w.create_group("/obs")?;
+//! w.finish()?;
+//! assert_eq!(identify(&hdf5::File::open(&path)?), Some(Foreign::H5ad));
+//! let err = LoomFile::open(&path).unwrap_err().to_string();
+//! assert!(err.contains("AnnData") && err.contains("loom convert"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use loomfile_hdf5::{self as hdf5, Object};
 
 /// A single-cell format other than loom, recognised by its layout.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::sniff::Foreign;
+/// let v3 = Foreign::TenxH5 { genomes: vec![] };
+/// assert_eq!(v3.to_string(), "a 10x Genomics HDF5 matrix (Cell Ranger 3.0 or later)");
+/// assert_eq!(Foreign::MuData.to_string(), "a MuData (h5mu) file");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Foreign {
     /// An AnnData file (`encoding-type = anndata`, or `/X` with `/obs`).
@@ -22,6 +49,18 @@ pub enum Foreign {
 
 impl Foreign {
     /// The format's name in the `convert` contract (`h5ad`, `10x-h5`), when `convert` reads it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::sniff::Foreign;
+    /// assert_eq!(Foreign::H5ad.convert_name(), Some("h5ad"));
+    /// assert_eq!(
+    ///     Foreign::TenxH5 { genomes: vec!["GRCh38".into()] }.convert_name(),
+    ///     Some("10x-h5")
+    /// );
+    /// assert_eq!(Foreign::MuData.convert_name(), None); // no converter
+    /// ```
     pub fn convert_name(&self) -> Option<&'static str> {
         match self {
             Foreign::H5ad => Some("h5ad"),
@@ -66,6 +105,25 @@ fn tenx_group(f: &hdf5::File, path: &str) -> bool {
 }
 
 /// Recognise a foreign single-cell layout; `None` for anything else (including loom files).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::sniff::identify;
+/// let f = LoomFile::open(&path)?;
+/// assert_eq!(identify(f.hdf5()), None); // a loom file is not foreign
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn identify(f: &hdf5::File) -> Option<Foreign> {
     let enc = root_attr(f, "encoding-type").unwrap_or_default();
     if enc.eq_ignore_ascii_case("mudata") || (is_group(f, "/mod") && !f.exists("/X")) {

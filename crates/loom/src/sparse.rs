@@ -1,9 +1,39 @@
 //! Sparse matrices: COO triplets (what loompy's `sparse()` returns) and CSR (rows
 //! compressed), used to write layers and graphs without dense copies.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::Coo;
+//! // [[0, 5, 0],
+//! //  [7, 0, 8]]
+//! let coo = Coo {
+//!     rows: 2,
+//!     cols: 3,
+//!     row: vec![1, 0, 1],
+//!     col: vec![2, 1, 0],
+//!     data: vec![8, 5, 7],
+//! };
+//! let csr = coo.to_csr()?;
+//! assert_eq!(csr.indptr, [0, 1, 3]); // row 0 holds one entry, row 1 two
+//! assert_eq!((csr.indices, csr.data), (vec![1, 0, 2], vec![5, 7, 8]));
+//! # Ok::<(), loomfile::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 
 /// Coordinate format: `data[k]` is at (`row[k]`, `col[k]`).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Coo;
+/// // [[0.0, 2.5],
+/// //  [1.0, 0.0]]
+/// let m =
+///     Coo { rows: 2, cols: 2, row: vec![0, 1], col: vec![1, 0], data: vec![2.5f32, 1.0] };
+/// assert_eq!(m.nnz(), 2);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coo<T> {
     /// Number of rows.
@@ -19,6 +49,24 @@ pub struct Coo<T> {
 }
 
 /// Compressed sparse rows: row `i` holds `indices[indptr[i]..indptr[i+1]]`.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Csr;
+/// // [[0, 0, 1],
+/// //  [2, 3, 0]]
+/// let m = Csr {
+///     rows: 2,
+///     cols: 3,
+///     indptr: vec![0, 1, 3],
+///     indices: vec![2, 0, 1],
+///     data: vec![1u32, 2, 3],
+/// };
+/// m.check()?;
+/// assert_eq!(m.to_coo().row, [0, 1, 1]);
+/// # Ok::<(), loomfile::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Csr<T> {
     /// Number of rows.
@@ -35,11 +83,41 @@ pub struct Csr<T> {
 
 impl<T: Copy> Coo<T> {
     /// Number of stored entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Coo;
+    /// let m =
+    ///     Coo { rows: 10, cols: 10, row: vec![0, 9], col: vec![9, 0], data: vec![1u8, 1] };
+    /// assert_eq!(m.nnz(), 2);
+    /// ```
     pub fn nnz(&self) -> usize {
         self.data.len()
     }
 
     /// Convert to CSR (duplicates kept; within a row, entries sorted by column).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Coo;
+    /// let coo = Coo {
+    ///     rows: 2,
+    ///     cols: 2,
+    ///     row: vec![1, 0, 1],
+    ///     col: vec![1, 0, 0],
+    ///     data: vec![4, 1, 3],
+    /// };
+    /// let csr = coo.to_csr()?;
+    /// assert_eq!(
+    ///     (csr.indptr, csr.indices, csr.data),
+    ///     (vec![0, 1, 3], vec![0, 0, 1], vec![1, 3, 4])
+    /// );
+    /// let outside = Coo { rows: 2, cols: 2, row: vec![2], col: vec![0], data: vec![1] };
+    /// assert!(outside.to_csr().is_err());
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
     pub fn to_csr(&self) -> Result<Csr<T>> {
         if self.row.len() != self.data.len() || self.col.len() != self.data.len() {
             return Err(Error::invalid("COO arrays of different lengths"));
@@ -68,6 +146,19 @@ impl<T: Copy> Coo<T> {
 
 impl<T: Copy> Csr<T> {
     /// Check the structure (pointer monotonicity, bounds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Csr;
+    /// let ok =
+    ///     Csr { rows: 1, cols: 2, indptr: vec![0, 1], indices: vec![1], data: vec![1.0] };
+    /// assert!(ok.check().is_ok());
+    /// let short = Csr { indptr: vec![0], ..ok.clone() }; // needs rows + 1 pointers
+    /// assert!(short.check().is_err());
+    /// let wide = Csr { indices: vec![2], ..ok }; // column 2 of a 2-column matrix
+    /// assert!(wide.check().is_err());
+    /// ```
     pub fn check(&self) -> Result<()> {
         if self.indptr.len() as u64 != self.rows + 1 || self.indptr.first() != Some(&0) {
             return Err(Error::invalid("CSR indptr must have rows + 1 entries starting at 0"));
@@ -84,6 +175,21 @@ impl<T: Copy> Csr<T> {
     }
 
     /// As COO.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Csr;
+    /// let csr = Csr {
+    ///     rows: 3,
+    ///     cols: 2,
+    ///     indptr: vec![0, 1, 1, 2],
+    ///     indices: vec![1, 0],
+    ///     data: vec![5, 6],
+    /// };
+    /// let coo = csr.to_coo();
+    /// assert_eq!((coo.row, coo.col, coo.data), (vec![0, 2], vec![1, 0], vec![5, 6]));
+    /// ```
     pub fn to_coo(&self) -> Coo<T> {
         let mut row = Vec::with_capacity(self.data.len());
         for i in 0..self.rows as usize {

@@ -3,11 +3,56 @@
 //! statistics engine ([`loomfile_scan::Matrix::stats`]: one parallel pass over the chunks,
 //! per-tile moments merged with Chan's formula, so it agrees with numpy to ~1e-12 even for
 //! large values close together).
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::Axis;
+//! let f = LoomFile::open(&path)?;
+//! let genes = f.stats("", Axis::Rows)?;
+//! // Genes detected in at least 3 of the 3 cells:
+//! let everywhere: Vec<usize> =
+//!     (0..genes.nnz.len()).filter(|&i| genes.nnz[i] >= 3).collect();
+//! assert_eq!(everywhere, [1, 2, 3]); // gene 0 has a zero
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::Result;
 use crate::file::{Axis, LoomFile};
 
 /// Statistics along one axis; vectors have one entry per row (or column).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::Axis;
+/// let f = LoomFile::open(&path)?;
+/// let cells = f.stats("", Axis::Cols)?; // one entry per column
+/// assert_eq!(cells.mean, [4.5, 5.5, 6.5]);
+/// assert_eq!((cells.min[0], cells.max[0]), (0.0, 9.0));
+/// assert!((cells.sd[0] - 11.25f64.sqrt()).abs() < 1e-12); // population sd of 0, 3, 6, 9
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AxisStats {
     /// Non-zero values.
@@ -33,6 +78,8 @@ impl From<loomfile_scan::Stats> for AxisStats {
 impl LoomFile {
     /// Statistics of `layer` along `axis` (one entry per row for `Axis::Rows`), in one
     /// parallel pass over the layer's chunks in the caller's rayon pool.
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};

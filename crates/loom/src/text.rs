@@ -1,9 +1,26 @@
 //! Strings as each spec stores them: spec 3 text is UTF-8 kept verbatim; spec 2 and older
 //! text is ASCII with XML numeric character references (`&#233;`, `&#xE9;`) and the five XML
 //! entities, decoded on read and produced on write.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::text::{xml_escape, xml_unescape};
+//! let stored = xml_escape("naïve & <b>"); // how a spec-2 file stores it
+//! assert_eq!(stored, "na&#239;ve &#38; <b>");
+//! assert_eq!(xml_unescape(&stored), "naïve & <b>");
+//! ```
 
 /// Decode numeric character references and `&lt; &gt; &amp; &quot; &apos;`; anything else
 /// is left as it is.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::text::xml_unescape;
+/// assert_eq!(xml_unescape("caf&#233; &amp; cr&#xE8;me"), "café & crème");
+/// assert_eq!(xml_unescape("R&D &unknown;"), "R&D &unknown;"); // left as it is
+/// ```
 pub fn xml_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
@@ -56,6 +73,14 @@ pub fn xml_unescape(s: &str) -> String {
 
 /// Encode for spec 2: ASCII, non-ASCII characters and `&` as decimal numeric character
 /// references (so that decoding gives back exactly the original text).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::text::xml_escape;
+/// assert_eq!(xml_escape("β-actin"), "&#946;-actin");
+/// assert_eq!(xml_escape("plain"), "plain");
+/// ```
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -1,5 +1,13 @@
 //! Timestamps as loompy writes them: UTC, `%Y%m%dT%H%M%S.%fZ` (e.g. `20190918T054530.815648Z`),
 //! so that they compare correctly as strings.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::timestamp;
+//! let earlier = timestamp::format(std::time::UNIX_EPOCH);
+//! assert!(timestamp::now() > earlier); // the text order is the time order
+//! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,6 +26,15 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Format a time as a loompy timestamp.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::timestamp::format;
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let t = UNIX_EPOCH + Duration::from_micros(1_568_785_530_815_648);
+/// assert_eq!(format(t), "20190918T054530.815648Z");
+/// ```
 pub fn format(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs() as i64;
@@ -33,6 +50,14 @@ pub fn format(t: SystemTime) -> String {
 }
 
 /// The current time as a loompy timestamp.
+///
+/// # Examples
+///
+/// ```
+/// let stamp = loomfile::timestamp::now();
+/// assert_eq!(stamp.len(), 23);
+/// assert_eq!((&stamp[8..9], &stamp[15..16]), ("T", "."));
+/// ```
 pub fn now() -> String {
     format(SystemTime::now())
 }

@@ -4,7 +4,9 @@
 //! that do not use ndarray.
 //!
 //! ```
-//! use loomfile::{LayerArray, LoomFile, NumType, Sel, Contents, LayerData, ndarray::Array2};
+//! use loomfile::{
+//!     Contents, LayerArray, LayerData, LoomFile, NumType, Sel, ndarray::Array2,
+//! };
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("typed.loom");
 //! let m = Array2::from_shape_fn((3, 2), |(i, j)| (i * 2 + j) as u16);
@@ -29,6 +31,30 @@ use loomfile_hdf5::H5Type;
 use ndarray::{Array1, Array2, Axis as NdAxis};
 
 /// A layer (or a selection of one) in the dtype it is stored in.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{LayerArray, Sel};
+/// let f = LoomFile::open(&path)?;
+/// let total = match f.read_layer_native("", &Sel::All, &Sel::All)? {
+///     LayerArray::Float32(a) => a.sum() as f64,
+///     LayerArray::UInt16(a) => a.mapv(f64::from).sum(),
+///     other => other.to_f64().sum(),
+/// };
+/// assert_eq!(total, 66.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum LayerArray {
     /// int8.
@@ -75,6 +101,27 @@ macro_rules! each_layer {
 
 impl LayerArray {
     /// The stored element type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{NumType, Sel};
+    /// let f = LoomFile::open(&path)?;
+    /// let a = f.read_layer_native("", &Sel::All, &Sel::All)?;
+    /// assert_eq!(a.dtype(), NumType::Float32);
+    /// assert_eq!(a.dtype(), f.layer_dtype("")?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dtype(&self) -> NumType {
         match self {
             LayerArray::Int8(_) => NumType::Int8,
@@ -92,11 +139,38 @@ impl LayerArray {
     }
 
     /// (rows, columns).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.read_layer_native("", &Sel::from(1..3), &Sel::All)?.dim(), (2, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dim(&self) -> (usize, usize) {
         each_layer!(self, a => a.dim())
     }
 
     /// The values as f64 (exact except for 64-bit integers beyond 2^53, which round).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{LayerArray, ndarray::array};
+    /// let counts = LayerArray::UInt16(array![[1, 0], [0, 65535]]);
+    /// assert_eq!(counts.to_f64(), array![[1.0, 0.0], [0.0, 65535.0]]);
+    /// ```
     #[allow(clippy::unnecessary_cast, reason = "one arm per element type, f64 included")]
     pub fn to_f64(&self) -> Array2<f64> {
         each_layer!(self, a => a.mapv(|x| x as f64))
@@ -106,6 +180,20 @@ impl LayerArray {
 impl LoomFile {
     /// Read a selection of a layer in its stored dtype: nothing is converted, so nothing
     /// can be lost (unlike [`LoomFile::read_layer`] with a narrower `T`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Contents, LayerArray, LayerData, LoomFile, Sel, ndarray::array};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("big.loom");
+    /// let m = array![[16_777_217i64, 1]]; // 2^24 + 1: not a float32
+    /// LoomFile::create(&path, LayerData::Dense(m.view()), &Contents::default())?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.read_layer_native("", &Sel::All, &Sel::All)?, LayerArray::Int64(m));
+    /// assert_eq!(f.read_layer::<f32>("", &Sel::All, &Sel::All)?[[0, 0]], 16_777_216.0); // rounded
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_layer_native(&self, name: &str, rows: &Sel, cols: &Sel) -> Result<LayerArray> {
         Ok(match self.layer_dtype(name)? {
             NumType::Int8 => LayerArray::Int8(self.read_layer(name, rows, cols)?),
@@ -123,6 +211,27 @@ impl LoomFile {
     }
 
     /// One row of a layer as a 1-D array (loompy's `ds[row, cols]`), converted to `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.read_row::<f32>("", 2, &Sel::All)?.to_vec(), [6.0, 7.0, 8.0]); // ds[2, :]
+    /// assert_eq!(f.read_row::<u8>("", 2, &Sel::from(vec![2, 0]))?.to_vec(), [8, 6]);
+    /// assert!(f.read_row::<f32>("", 4, &Sel::All).is_err()); // 4 rows: 0..4
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_row<T: H5Type>(&self, name: &str, row: u64, cols: &Sel) -> Result<Array1<T>> {
         self.check_index(row, self.shape().0, "row")?;
         let a = self.read_layer::<T>(name, &Sel::Range(row, row + 1), cols)?;
@@ -130,6 +239,27 @@ impl LoomFile {
     }
 
     /// One column of a layer as a 1-D array (loompy's `ds[rows, col]`), converted to `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// let col = f.read_col::<f64>("", 1, &Sel::All)?; // ds[:, 1]
+    /// assert_eq!(col.to_vec(), [1.0, 4.0, 7.0, 10.0]);
+    /// assert_eq!(f.read_col::<f64>("", 1, &Sel::from(2..4))?.to_vec(), [7.0, 10.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_col<T: H5Type>(&self, name: &str, col: u64, rows: &Sel) -> Result<Array1<T>> {
         self.check_index(col, self.shape().1, "column")?;
         let a = self.read_layer::<T>(name, rows, &Sel::Range(col, col + 1))?;
@@ -138,6 +268,28 @@ impl LoomFile {
 
     /// A selection of a layer as a row-major `Vec<T>` and its (rows, columns), for callers
     /// without ndarray.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Sel;
+    /// let f = LoomFile::open(&path)?;
+    /// let (values, (rows, cols)) =
+    ///     f.read_layer_vec::<f32>("", &Sel::from(3u64), &Sel::All)?;
+    /// assert_eq!((rows, cols), (1, 3));
+    /// assert_eq!(values, [9.0, 10.0, 11.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_layer_vec<T: H5Type>(
         &self,
         name: &str,

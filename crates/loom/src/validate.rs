@@ -69,6 +69,29 @@
 //! - `Valid`, `Outliers` (columns) and `Valid`, `Selected` (rows), optional: 1-D, integer or
 //!   bool, values 0/1 only; row ones have the *row* count (loompy compares with the number of
 //!   cells, and rejects the uint8 that loompy itself writes for bools).
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::validate::validate_path;
+//! let report = validate_path(&path, false)?;
+//! assert!(report.is_valid(), "{:?}", report.errors);
+//! // With loompy's conventions: CellID is there, ClusterID and Accession are not.
+//! let strict = validate_path(&path, true)?;
+//! assert!(strict.errors.iter().any(|e| e.contains("ClusterID")));
+//! assert!(!strict.errors.iter().any(|e| e.contains("CellID")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -78,6 +101,28 @@ use loomfile_hdf5::{self as hdf5, Dataset, Datatype, Object, Selection};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The outcome of a validation: every error and warning, each naming the object path.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let f = LoomFile::open(&path)?;
+/// let report = f.validate(false);
+/// assert!(report.is_valid(), "{:?}", report.errors);
+/// // loompy's conventions require more (Accession, ClusterID, ...):
+/// let strict = f.validate(true);
+/// assert!(strict.errors.iter().any(|e| e.contains("Accession")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// Violations: the file is valid only when this is empty.
@@ -88,6 +133,16 @@ pub struct Report {
 
 impl Report {
     /// True when there are no errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Report;
+    /// assert!(Report { errors: vec![], warnings: vec!["a remark".into()] }.is_valid());
+    /// assert!(
+    ///     !Report { errors: vec!["/matrix: missing".into()], warnings: vec![] }.is_valid()
+    /// );
+    /// ```
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
     }
@@ -95,12 +150,49 @@ impl Report {
 
 impl LoomFile {
     /// Validate this file (see the [`validate`](crate::validate) module for what is checked).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert!(f.validate(false).is_valid());
+    /// assert!(!f.validate(true).warnings.is_empty()); // no Authors, Journal, ...
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self, strict: bool) -> Report {
         validate(self, strict)
     }
 }
 
 /// Validate an open loom file.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// let f = LoomFile::open(&path)?;
+/// assert_eq!(loomfile::validate::validate(&f, false), f.validate(false));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate(f: &LoomFile, strict: bool) -> Report {
     validate_hdf5(f.hdf5(), strict)
 }
@@ -108,6 +200,26 @@ pub fn validate(f: &LoomFile, strict: bool) -> Report {
 /// Open `path` read-only and validate it. Errors only when the file cannot be opened as HDF5
 /// ([`Error::Hdf5`]) or is HDF5 but holds none of `/matrix`, `/layers`, `/row_attrs`,
 /// `/col_attrs` ([`Error::NotLoom`]); every other problem is in the report.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::validate::validate_path;
+/// assert!(validate_path(&path, false)?.is_valid());
+/// std::fs::write(dir.path().join("notes.txt"), "not HDF5")?;
+/// assert!(validate_path(dir.path().join("notes.txt"), false).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn validate_path(path: impl AsRef<std::path::Path>, strict: bool) -> Result<Report> {
     let f = hdf5::File::open(path)?;
@@ -120,6 +232,25 @@ pub fn validate_path(path: impl AsRef<std::path::Path>, strict: bool) -> Result<
 }
 
 /// [`validate_path`] for an in-memory image.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::validate::validate_bytes;
+/// let report = validate_bytes(std::fs::read(&path)?, false)?;
+/// assert!(report.is_valid());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate_bytes(bytes: Vec<u8>, strict: bool) -> Result<Report> {
     let f = hdf5::File::from_bytes(bytes)?;
     check_loomish(&f)?;
@@ -131,6 +262,28 @@ fn check_loomish(f: &hdf5::File) -> Result<()> {
 }
 
 /// Validate any HDF5 file as a loom file.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{hdf5, validate::validate_hdf5};
+/// let mut w = hdf5::Writer::open(&path)?;
+/// w.delete("/row_graphs")?; // a group every spec-3 file must have
+/// w.finish()?;
+/// let report = validate_hdf5(&hdf5::File::open(&path)?, false);
+/// assert!(report.errors.iter().any(|e| e.starts_with("/row_graphs")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate_hdf5(f: &hdf5::File, strict: bool) -> Report {
     let other = crate::catalog::Catalog::build(f).other;
     let mut v =

@@ -1,6 +1,19 @@
 //! Typed values of attributes and globals: N-dimensional arrays of one element type
 //! (numbers, bools, strings), plus the compound and enum attributes SCope/R writers produce.
 //! Conversion from what the HDF5 layer decodes, and to what the writer stores.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::{NumType, Values};
+//! let v = Values::from(vec![1.5f32, 2.5]);
+//! assert_eq!(v.num_type(), Some(NumType::Float32));
+//! // Each variant holds an ndarray of its element type:
+//! match &v {
+//!     Values::Float32(a) => assert_eq!(a.sum(), 4.0),
+//!     other => panic!("unexpected {}", other.dtype_name()),
+//! }
+//! ```
 
 use crate::error::{Error, Result};
 use loomfile_hdf5::{self as hdf5, H5Type, Value};
@@ -8,6 +21,16 @@ use loomfile_hdf5::{ByteOrder, Datatype};
 use ndarray::{ArrayD, IxDyn};
 
 /// The numeric element types of layers, attributes and globals.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::NumType;
+/// let t = NumType::parse("uint16").unwrap();
+/// assert_eq!(t, NumType::UInt16);
+/// assert_eq!(t.name(), "uint16");
+/// assert!(!t.is_float() && t.fits_f32());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NumType {
     /// int8.
@@ -36,6 +59,14 @@ pub enum NumType {
 
 impl NumType {
     /// The word used in `loom info` and by numpy ("float32", ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::NumType;
+    /// assert_eq!(NumType::Float32.name(), "float32");
+    /// assert_eq!(NumType::UInt8.name(), "uint8");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             NumType::Int8 => "int8",
@@ -53,6 +84,17 @@ impl NumType {
     }
 
     /// Parse a dtype word ("float32", "uint16", ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::NumType;
+    /// assert_eq!(NumType::parse("int64"), Some(NumType::Int64));
+    /// assert_eq!(NumType::parse("f32"), None); // numpy's words only
+    /// for t in [NumType::Int8, NumType::Float16, NumType::UInt64] {
+    ///     assert_eq!(NumType::parse(t.name()), Some(t));
+    /// }
+    /// ```
     pub fn parse(s: &str) -> Option<NumType> {
         Some(match s {
             "int8" => NumType::Int8,
@@ -71,6 +113,15 @@ impl NumType {
     }
 
     /// The HDF5 type (little-endian).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::NumType;
+    /// let dt = NumType::Int16.datatype();
+    /// assert_eq!(dt.size(), 2);
+    /// assert_eq!(NumType::of(&dt), Some(NumType::Int16));
+    /// ```
     pub fn datatype(self) -> Datatype {
         match self {
             NumType::Int8 => Datatype::int(1, true),
@@ -88,6 +139,27 @@ impl NumType {
     }
 
     /// The numeric type of an HDF5 datatype, if it is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::NumType;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(NumType::of(f.layer_dataset("")?.dtype()), Some(NumType::Float32));
+    /// let genes = f.hdf5().dataset("/row_attrs/Gene")?;
+    /// assert_eq!(NumType::of(genes.dtype()), None); // text
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn of(dt: &Datatype) -> Option<NumType> {
         Some(match dt {
             Datatype::Integer { size: 1, signed: true, .. } => NumType::Int8,
@@ -106,12 +178,29 @@ impl NumType {
     }
 
     /// True for float16/32/64.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::NumType;
+    /// assert!(NumType::Float16.is_float());
+    /// assert!(!NumType::Int64.is_float());
+    /// ```
     pub fn is_float(self) -> bool {
         matches!(self, NumType::Float16 | NumType::Float32 | NumType::Float64)
     }
 
     /// True when every value of this type is exactly a float32 (float16/32 and integers of
     /// up to 16 bits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::NumType;
+    /// assert!(NumType::UInt16.fits_f32());
+    /// assert!(!NumType::Int32.fits_f32()); // 16_777_217 has no float32
+    /// assert!(!NumType::Float64.fits_f32());
+    /// ```
     pub fn fits_f32(self) -> bool {
         use NumType::*;
         matches!(self, Float16 | Float32 | Int8 | Int16 | UInt8 | UInt16)
@@ -120,6 +209,20 @@ impl NumType {
 
 /// An N-d array of attribute or global values; the first axis runs over rows or columns for
 /// row and column attributes.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::Values;
+/// use loomfile::ndarray::{ArrayD, IxDyn};
+/// // A 2-D column attribute: 3 cells x 2 embedding coordinates.
+/// let xy = ArrayD::from_shape_vec(IxDyn(&[3, 2]), vec![0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0])?;
+/// let emb = Values::from(xy);
+/// assert_eq!((emb.shape(), emb.len()), (vec![3, 2], 3));
+/// let Values::Float32(a) = &emb else { panic!("float32 in, float32 out") };
+/// assert_eq!(a[[2, 1]], 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {
     /// int8.
@@ -180,6 +283,15 @@ macro_rules! each_numeric {
 
 impl Values {
     /// A 1-D string array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let owned: Vec<String> = vec!["Actb".into(), "Gapdh".into()];
+    /// assert_eq!(Values::strings(&owned), Values::strings(&["Actb", "Gapdh"]));
+    /// assert_eq!(Values::strings(&owned).shape(), [2]);
+    /// ```
     pub fn strings<S: AsRef<str>>(v: &[S]) -> Values {
         Values::String(
             ArrayD::from_shape_vec(
@@ -191,22 +303,57 @@ impl Values {
     }
 
     /// A scalar string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let v = Values::string("3.0.0");
+    /// assert!(v.shape().is_empty()); // a scalar, not a one-element array
+    /// assert_eq!(v.as_string(), Some("3.0.0"));
+    /// ```
     pub fn string(s: &str) -> Values {
         Values::String(ArrayD::from_elem(IxDyn(&[]), s.to_string()))
     }
 
     /// A 1-D numeric array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let v = Values::from_vec(vec![1u8, 0, 1]);
+    /// assert_eq!(v.dtype_name(), "uint8");
+    /// assert_eq!(v, Values::from(vec![1u8, 0, 1]));
+    /// ```
     pub fn from_vec<T: Element>(v: Vec<T>) -> Values {
         let n = v.len();
         T::wrap(ArrayD::from_shape_vec(IxDyn(&[n]), v).expect("1-D shape matches"))
     }
 
     /// A numeric scalar.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let v = Values::scalar(2.5f64);
+    /// assert!(v.shape().is_empty());
+    /// assert_eq!(v.as_f64(), Some(2.5));
+    /// ```
     pub fn scalar<T: Element>(v: T) -> Values {
         T::wrap(ArrayD::from_elem(IxDyn(&[]), v))
     }
 
     /// Shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec![1i32, 2, 3]).shape(), [3]);
+    /// assert_eq!(Values::from(7i32).shape(), Vec::<usize>::new()); // scalar
+    /// ```
     pub fn shape(&self) -> Vec<usize> {
         if let Some(s) = each_numeric!(self, a => a.shape().to_vec()) {
             return s;
@@ -221,16 +368,41 @@ impl Values {
     }
 
     /// Length of the first axis (1 for scalars).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec!["a", "b"]).len(), 2);
+    /// assert_eq!(Values::from("a").len(), 1); // a scalar counts as one
+    /// ```
     pub fn len(&self) -> usize {
         self.shape().first().copied().unwrap_or(1)
     }
 
     /// True when the first axis is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert!(Values::from(Vec::<f64>::new()).is_empty());
+    /// assert!(!Values::from(0.0f64).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The dtype word of `loom info`: numeric names, `string`, `bool`, `enum`, `compound`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec![1i64]).dtype_name(), "int64");
+    /// assert_eq!(Values::from(vec![true]).dtype_name(), "bool");
+    /// assert_eq!(Values::from("x").dtype_name(), "string");
+    /// ```
     pub fn dtype_name(&self) -> &'static str {
         if let Some(t) = self.num_type() {
             return t.name();
@@ -244,6 +416,14 @@ impl Values {
     }
 
     /// The numeric type, for numeric values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{NumType, Values};
+    /// assert_eq!(Values::from(vec![1u32]).num_type(), Some(NumType::UInt32));
+    /// assert_eq!(Values::from(vec![true]).num_type(), None); // bool is not a number type
+    /// ```
     pub fn num_type(&self) -> Option<NumType> {
         Some(match self {
             Values::Int8(_) => NumType::Int8,
@@ -262,6 +442,15 @@ impl Values {
     }
 
     /// Numbers as f64 (row-major), for numeric and bool values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec![1u8, 2]).to_f64(), Some(vec![1.0, 2.0]));
+    /// assert_eq!(Values::from(vec![true, false]).to_f64(), Some(vec![1.0, 0.0]));
+    /// assert_eq!(Values::from("x").to_f64(), None);
+    /// ```
     pub fn to_f64(&self) -> Option<Vec<f64>> {
         #[allow(clippy::unnecessary_cast, reason = "one arm per element type, f64 included")]
         let v = each_numeric!(self, a => a.iter().map(|&x| x as f64).collect());
@@ -276,6 +465,14 @@ impl Values {
     }
 
     /// The strings, for string values (row-major).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec!["a", "b"]).as_strings().unwrap(), ["a", "b"]);
+    /// assert_eq!(Values::from(vec![1i64]).as_strings(), None); // numbers are not converted
+    /// ```
     pub fn as_strings(&self) -> Option<Vec<String>> {
         match self {
             Values::String(a) => Some(a.iter().cloned().collect()),
@@ -284,6 +481,16 @@ impl Values {
     }
 
     /// The elements at positions `idx` along the first axis (any order, repeats allowed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let v = Values::from(vec!["a", "b", "c"]);
+    /// assert_eq!(v.select(&[2, 0, 2])?, Values::from(vec!["c", "a", "c"]));
+    /// assert!(v.select(&[3]).is_err());
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
     pub fn select(&self, idx: &[usize]) -> Result<Values> {
         let n = self.len();
         if let Some(&bad) = idx.iter().find(|&&i| i >= n) {
@@ -310,6 +517,16 @@ impl Values {
     }
 
     /// Concatenate along the first axis (types must match).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// let v = Values::from(vec![1i64, 2]).concat(&Values::from(vec![3i64]))?;
+    /// assert_eq!(v, Values::from(vec![1i64, 2, 3]));
+    /// assert!(v.concat(&Values::from(vec!["x"])).is_err()); // int64 and string
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
     pub fn concat(&self, other: &Values) -> Result<Values> {
         let ax = ndarray::Axis(0);
         let err = || {
@@ -355,6 +572,14 @@ impl Values {
     }
 
     /// `n` fill elements shaped like `self` along the trailing axes: zeros, `false` or "".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Values;
+    /// assert_eq!(Values::from(vec!["a"]).fill_like(2), Values::from(vec!["", ""]));
+    /// assert_eq!(Values::from(vec![1.5f32]).fill_like(3), Values::from(vec![0.0f32; 3]));
+    /// ```
     pub fn fill_like(&self, n: usize) -> Values {
         let mut shape = self.shape();
         if shape.is_empty() {
@@ -402,8 +627,30 @@ macro_rules! each_numeric_map {
 use each_numeric_map;
 
 /// Native element types that map to a [`Values`] variant.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Element, NumType, Values};
+/// // Generic code over every numeric element type:
+/// fn column<T: Element>(v: Vec<T>) -> (NumType, Values) {
+///     (T::NUM, Values::from_vec(v))
+/// }
+/// let (t, v) = column(vec![1u16, 2]);
+/// assert_eq!((t, v.num_type()), (NumType::UInt16, Some(NumType::UInt16)));
+/// ```
 pub trait Element: H5Type + Clone {
     /// Wrap an array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::ndarray::{ArrayD, IxDyn};
+    /// use loomfile::{Element, Values};
+    /// let v = <i32 as Element>::wrap(ArrayD::zeros(IxDyn(&[2, 2])));
+    /// assert!(matches!(v, Values::Int32(_)));
+    /// assert_eq!(v.shape(), [2, 2]);
+    /// ```
     fn wrap(a: ArrayD<Self>) -> Values;
     /// The numeric type.
     const NUM: NumType;
@@ -441,6 +688,26 @@ fn typed<T: H5Type + Clone>(ds: &hdf5::Dataset, shape: &[u64]) -> Result<ArrayD<
 }
 
 /// Read a dataset (attribute or global) as values; `unescape` applies spec-2 string decoding.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::values::read_dataset;
+/// let f = LoomFile::open(&path)?;
+/// let genes = f.hdf5().dataset("/row_attrs/Gene")?;
+/// assert_eq!(read_dataset(&genes, false)?.as_strings().unwrap(), ["a", "b", "c", "d"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_dataset(ds: &hdf5::Dataset, unescape: bool) -> Result<Values> {
     let shape =
         ds.shape().ok_or_else(|| Error::invalid(format!("{}: null dataspace", ds.path())))?;
@@ -523,6 +790,27 @@ fn numeric_compound(
 }
 
 /// Read an HDF5 attribute as values.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::values::read_attribute;
+/// let f = LoomFile::open(&path)?;
+/// let root = f.hdf5().root()?;
+/// let stamp = root.attribute("last_modified")?.expect("stamped on every write");
+/// assert!(read_attribute(&stamp, false)?.as_string().unwrap().ends_with('Z'));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_attribute(a: &hdf5::Attribute, unescape: bool) -> Result<Values> {
     let shape = a
         .shape()
@@ -665,11 +953,29 @@ fn from_flat(dt: &Datatype, shape: &[u64], flat: Vec<Value>, unescape: bool) -> 
 }
 
 /// Float32 to IEEE binary16 bits (round to nearest even, through the `half` crate).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::values::f32_to_f16;
+/// assert_eq!(f32_to_f16(1.0), 0x3C00);
+/// assert_eq!(f32_to_f16(-2.0), 0xC000);
+/// assert_eq!(f32_to_f16(1e6), 0x7C00); // past float16's range: infinity
+/// ```
 pub fn f32_to_f16(x: f32) -> u16 {
     half::f16::from_f32(x).to_bits()
 }
 
 /// The HDF5 type and data the writer stores for `v`, or an error for unsupported kinds.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{NumType, Values, values::to_storage};
+/// let (dtype, _data) = to_storage(&Values::from(vec![1i16, 2]))?;
+/// assert_eq!(NumType::of(&dtype), Some(NumType::Int16));
+/// # Ok::<(), loomfile::Error>(())
+/// ```
 pub fn to_storage(v: &Values) -> Result<(Datatype, loomfile_hdf5::Data)> {
     use loomfile_hdf5::Data;
     fn raw<T: H5Type>(a: &ArrayD<T>) -> Vec<u8> {

@@ -9,6 +9,30 @@
 //! them in file order), each batch a [`View`]; decoding goes through `loomfile-scan` one
 //! batch at a time, so memory is bounded by a batch. [`LoomFile::map`] applies several
 //! functions to every row or column in one pass.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Graph, Sel, ViewOptions};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! let knn = Graph { a: vec![0, 2], b: vec![2, 1], w: vec![1.0, 0.5] };
+//! f.set_graph(Axis::Cols, "KNN", &knn)?;
+//! // Columns z then x: the edge x -> z is kept, renumbered in the view's order.
+//! let v = f.view::<f32>(&Sel::All, &Sel::from(vec![2, 0]), &ViewOptions::default())?;
+//! assert_eq!(v.col_attr("CellID").unwrap().as_strings().unwrap(), ["z", "x"]);
+//! assert_eq!(v.col_graphs[0].1, Graph { a: vec![1], b: vec![0], w: vec![1.0] });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
@@ -21,6 +45,28 @@ use ndarray::Array2;
 use std::collections::HashMap;
 
 /// A selection of a loom file held in memory.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Sel, ViewOptions};
+/// let f = LoomFile::open(&path)?;
+/// let v = f.view::<f32>(&Sel::from(0..2), &Sel::All, &ViewOptions::default())?;
+/// assert_eq!((v.rows.as_slice(), v.cols.as_slice()), (&[0, 1][..], &[0, 1, 2][..]));
+/// assert_eq!(v.layers[0].0, ""); // the main matrix
+/// assert_eq!(v.global("title").and_then(|t| t.as_string()), Some("demo"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct View<T> {
     /// Indices of the selected rows, in view order.
@@ -44,32 +90,162 @@ pub struct View<T> {
 
 impl<T> View<T> {
     /// (rows, columns) of the view.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<f32>(
+    ///     &Sel::from(vec![true, false, true, true]),
+    ///     &Sel::from(1u64),
+    ///     &ViewOptions::default(),
+    /// )?;
+    /// assert_eq!(v.shape(), (3, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shape(&self) -> (usize, usize) {
         (self.rows.len(), self.cols.len())
     }
 
     /// A layer by name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<u32>(&Sel::from(3u64), &Sel::All, &ViewOptions::default())?;
+    /// assert_eq!(v.layer("").unwrap().row(0).to_vec(), [9, 10, 11]);
+    /// assert!(v.layer("spliced").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layer(&self, name: &str) -> Option<&Array2<T>> {
         self.layers.iter().find(|(n, _)| n == name).map(|(_, a)| a)
     }
 
     /// A row attribute by name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<f32>(&Sel::from(vec![3, 0]), &Sel::All, &ViewOptions::default())?;
+    /// assert_eq!(v.row_attr("Gene").unwrap().as_strings().unwrap(), ["d", "a"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn row_attr(&self, name: &str) -> Option<&Values> {
         self.row_attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// A column attribute by name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<f32>(&Sel::All, &Sel::from(1..3), &ViewOptions::default())?;
+    /// assert_eq!(v.col_attr("CellID").unwrap().as_strings().unwrap(), ["y", "z"]);
+    /// assert!(v.col_attr("Gene").is_none()); // a row attribute
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn col_attr(&self, name: &str) -> Option<&Values> {
         self.col_attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// A global attribute by name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Sel, ViewOptions};
+    /// let f = LoomFile::open(&path)?;
+    /// let v = f.view::<f32>(&Sel::from(0..1), &Sel::from(0..1), &ViewOptions::default())?;
+    /// assert_eq!(v.global("title").unwrap().as_string(), Some("demo"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn global(&self, name: &str) -> Option<&Values> {
         self.globals.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 }
 
 /// What to include in views and scans.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Sel, ViewOptions};
+/// let f = LoomFile::open(&path)?;
+/// // The main matrix alone: no attributes, no graphs.
+/// let opts =
+///     ViewOptions { layers: Some(vec![String::new()]), attrs: false, graphs: false };
+/// let v = f.view::<f32>(&Sel::All, &Sel::from(vec![2]), &opts)?;
+/// assert_eq!(v.layers.len(), 1);
+/// assert!(v.col_attrs.is_empty() && v.globals.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ViewOptions {
     /// Layers to load (`None`: all; `Some(vec![""])`: the main matrix only).
@@ -87,6 +263,38 @@ impl Default for ViewOptions {
 }
 
 /// Options of [`LoomFile::scan`].
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, ScanOptions};
+/// let mut f = LoomFile::open_rw(&path)?;
+/// f.set_attr(Axis::Cols, "Order", &Values::from(vec![2i64, 0, 1]))?;
+/// let opts = ScanOptions {
+///     items: Some(vec![3, 0]), // rows 3 then 0
+///     batch_size: 1,
+///     key: Some("Order".into()), // columns sorted by this attribute
+///     ..Default::default()
+/// };
+/// let batches = f.scan::<f32>(Axis::Rows, opts)?.collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(
+///     (batches[0].indexes.as_slice(), batches[1].indexes.as_slice()),
+///     (&[3][..], &[0][..])
+/// );
+/// assert_eq!(batches[1].view.cols, [1, 2, 0]);
+/// assert_eq!(batches[1].view.layer("").unwrap().row(0).to_vec(), [1.0, 2.0, 0.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
     /// Items of the scanned axis to visit, in this order (repeats allowed); `None`: all.
@@ -106,6 +314,15 @@ impl Default for ScanOptions {
 }
 
 /// Restrict a graph to selected vertices, renumbered by their position in `sel`.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Graph, view::slice_graph};
+/// let g = Graph { a: vec![0, 1, 2], b: vec![1, 2, 0], w: vec![1.0, 2.0, 3.0] };
+/// // Keep vertices 2 and 0, which become 0 and 1: only the edge 2 -> 0 survives.
+/// assert_eq!(slice_graph(&g, &[2, 0]), Graph { a: vec![0], b: vec![1], w: vec![3.0] });
+/// ```
 pub fn slice_graph(g: &Graph, sel: &[u64]) -> Graph {
     let mut pos: HashMap<u64, Vec<u64>> = HashMap::new();
     for (i, &v) in sel.iter().enumerate() {
@@ -254,6 +471,8 @@ impl LoomFile {
 
     /// Load a selection of rows and columns (both may be index lists or masks at once).
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;
@@ -267,7 +486,8 @@ impl LoomFile {
     /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
     /// use loomfile::{Sel, ViewOptions};
     /// let f = LoomFile::open(&path)?;
-    /// let v = f.view::<f32>(&Sel::from(vec![3, 1]), &Sel::from(1..3), &ViewOptions::default())?;
+    /// let v =
+    ///     f.view::<f32>(&Sel::from(vec![3, 1]), &Sel::from(1..3), &ViewOptions::default())?;
     /// assert_eq!(v.layer("").unwrap(), loomfile::ndarray::array![[10.0, 11.0], [4.0, 5.0]]);
     /// assert_eq!(v.row_attr("Gene").unwrap().as_strings().unwrap(), ["d", "b"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -282,6 +502,8 @@ impl LoomFile {
 
     /// Walk `axis` in batches; each batch is a view of `batch_size` items (in the order given
     /// by `opts.items`) by the whole other axis (reordered by `opts.key` when given).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
@@ -349,6 +571,8 @@ impl LoomFile {
     /// parallel over the items of each batch (in the caller's rayon pool), so they must be
     /// `Sync`; results do not depend on the thread count.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;
@@ -396,6 +620,27 @@ impl LoomFile {
 
 /// A function [`LoomFile::map`] applies to each row or column (its values as f64), such as a
 /// mean or a standard deviation; `Sync` because items are mapped in parallel.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, MapFn, Sel};
+/// let f = LoomFile::open(&path)?;
+/// let nnz: &MapFn = &|x| x.iter().filter(|&&v| v != 0.0).count() as f64;
+/// let out = f.map("", Axis::Cols, &[nnz], &Sel::All)?;
+/// assert_eq!(out[0], [3.0, 4.0, 4.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub type MapFn = dyn Fn(&[f64]) -> f64 + Sync;
 
 /// Columns gathered together by one task of [`LoomFile::map`] along columns: a block of
@@ -462,6 +707,29 @@ fn map_items<T: H5Type + Into<f64>>(
 }
 
 /// Batches of a [`LoomFile::scan`].
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, ScanOptions};
+/// let f = LoomFile::open(&path)?;
+/// let mut scan =
+///     f.scan::<f32>(Axis::Cols, ScanOptions { batch_size: 2, ..Default::default() })?;
+/// assert_eq!(scan.next().unwrap()?.indexes, [0, 1]);
+/// assert_eq!(scan.next().unwrap()?.indexes, [2]); // the last batch may be shorter
+/// assert!(scan.next().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Scan<'a, T> {
     file: &'a LoomFile,
     axis: Axis,
@@ -484,6 +752,38 @@ struct Preloaded {
 }
 
 /// One batch: the item indices and their view.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, ScanOptions};
+/// let f = LoomFile::open(&path)?;
+/// let opts =
+///     ScanOptions { items: Some(vec![2, 1, 0]), batch_size: 2, ..Default::default() };
+/// let mut offsets = Vec::new();
+/// for batch in f.scan::<f32>(Axis::Cols, opts)? {
+///     let batch = batch?;
+///     offsets.push(batch.offset);
+///     // View column k is file column indexes[k]; file column c holds c, c+3, c+6, c+9.
+///     let c = batch.indexes[0] as f32;
+///     assert_eq!(
+///         batch.view.layer("").unwrap().column(0).to_vec(),
+///         [c, c + 3.0, c + 6.0, c + 9.0]
+///     );
+/// }
+/// assert_eq!(offsets, [0, 2]); // items 2, 1 then item 0
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScanBatch<T> {
     /// Position of the batch's first item in the scan order.

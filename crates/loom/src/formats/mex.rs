@@ -15,6 +15,32 @@ use crate::ops::{MexOptions, import_mex};
 use std::path::Path;
 
 /// Convert a 10x MEX folder to a loom file.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, mex};
+/// use loomfile::{Axis, LoomFile};
+/// # let dir = tempfile::tempdir()?;
+/// # let folder = dir.path().join("filtered_feature_bc_matrix");
+/// # std::fs::create_dir(&folder)?;
+/// # std::fs::write(
+/// #     folder.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 5\n2 2 7\n",
+/// # )?;
+/// # std::fs::write(
+/// #     folder.join("features.tsv"),
+/// #     "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\n",
+/// # )?;
+/// # std::fs::write(folder.join("barcodes.tsv"), "AAAC-1\nAAAG-1\n")?;
+/// // `folder` holds matrix.mtx, features.tsv and barcodes.tsv, as Cell Ranger writes them.
+/// let out = dir.path().join("sample.loom");
+/// let report = mex::to_loom(&folder, &out, &ConvertOptions::default())?;
+/// assert_eq!((report.shape, report.nnz), ((2, 2), Some(2)));
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.attr(Axis::Cols, "Barcode")?.as_strings().unwrap(), ["AAAC-1", "AAAG-1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let mo = MexOptions {
         sample_id: None,

@@ -35,6 +35,26 @@
 //!   -> `var_names`); a named index keeps its name in the HDF5 attribute `anndata-index`.
 //!   Back to h5ad, the index is `obs_names`/`var_names` when present, else
 //!   `CellID`/`Gene`. Details in [`h5ad`].
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::formats::{ConvertOptions, Format, convert};
+//! use loomfile::{Axis, LoomFile};
+//! let dir = tempfile::tempdir()?;
+//! let (tsv, loom, mtx) =
+//!     (dir.path().join("m.tsv"), dir.path().join("m.loom"), dir.path().join("m.mtx"));
+//! std::fs::write(&tsv, "gene\tc1\tc2\nActb\t0\t3\nSox2\t1\t0\n")?;
+//! let opts = ConvertOptions::default();
+//! convert(&tsv, Format::Tsv, &loom, Format::Loom, &opts)?;
+//! assert_eq!(
+//!     LoomFile::open(&loom)?.attr(Axis::Cols, "CellID")?.as_strings().unwrap(),
+//!     ["c1", "c2"]
+//! );
+//! let report = convert(&loom, Format::Loom, &mtx, Format::Mtx, &opts)?;
+//! assert_eq!(report.nnz, Some(2));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod h5ad;
 pub mod mex;
@@ -50,6 +70,17 @@ use crate::values::NumType;
 use std::path::{Path, PathBuf};
 
 /// A file format `convert` reads or writes.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::Format;
+/// use std::path::Path;
+/// let from = Format::guess(Path::new("sample.mtx.gz")).unwrap();
+/// assert_eq!((from, from.name()), (Format::Mtx, "mtx"));
+/// assert_eq!(Format::parse("anndata"), Some(Format::H5ad));
+/// assert!(Format::supported(from, Format::Loom));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     /// A loom file.
@@ -71,6 +102,14 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order of the contract.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+    /// assert_eq!(names, ["loom", "10x-mex", "10x-h5", "mtx", "tsv", "csv", "h5ad"]);
+    /// ```
     pub const ALL: [Format; 7] = [
         Format::Loom,
         Format::TenxMex,
@@ -82,6 +121,14 @@ impl Format {
     ];
 
     /// The contract's name (`loom`, `10x-mex`, `10x-h5`, `mtx`, `tsv`, `csv`, `h5ad`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// assert_eq!(Format::TenxH5.name(), "10x-h5");
+    /// assert_eq!(Format::TenxH5.to_string(), "10x-h5"); // Display says the same
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Format::Loom => "loom",
@@ -95,6 +142,15 @@ impl Format {
     }
 
     /// Parse a format name (the contract's names; `mex` and `h5` are accepted too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// assert_eq!(Format::parse("10x-mex"), Some(Format::TenxMex));
+    /// assert_eq!(Format::parse("MEX"), Some(Format::TenxMex)); // any case, short names too
+    /// assert_eq!(Format::parse("xlsx"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s.to_ascii_lowercase().as_str() {
             "loom" => Format::Loom,
@@ -111,6 +167,20 @@ impl Format {
     /// Guess from a path: an existing directory is a 10x MEX folder; otherwise the
     /// extension (`.loom`, `.h5ad`, `.h5`/`.hdf5` (10x), `.mtx[.gz]`, `.tsv[.gz]`/`.txt[.gz]`,
     /// `.csv[.gz]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// use std::path::Path;
+    /// assert_eq!(Format::guess(Path::new("pbmc.h5ad")), Some(Format::H5ad));
+    /// assert_eq!(Format::guess(Path::new("counts.csv.gz")), Some(Format::Csv));
+    /// assert_eq!(
+    ///     Format::guess(Path::new("filtered_feature_bc_matrix.h5")),
+    ///     Some(Format::TenxH5)
+    /// );
+    /// assert_eq!(Format::guess(Path::new("notes")), None);
+    /// ```
     pub fn guess(path: &Path) -> Option<Format> {
         if path.is_dir() {
             return Some(Format::TenxMex);
@@ -132,6 +202,21 @@ impl Format {
     /// The format of an existing HDF5 file from its content: loom (a `/matrix` dataset),
     /// h5ad, or a 10x HDF5 matrix ([`crate::sniff`]); `None` for anything else (not HDF5,
     /// MuData, a folder). Content wins over the extension: scanpy's `.h5` may be an h5ad.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// use loomfile::{Contents, LayerData, LoomFile, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// // A loom file under a misleading name is still found to be loom.
+    /// let path = dir.path().join("really_loom.h5");
+    /// let zeros = Array2::<f32>::zeros((2, 2));
+    /// LoomFile::create(&path, LayerData::Dense(zeros.view()), &Contents::default())?;
+    /// assert_eq!(Format::guess(&path), Some(Format::TenxH5)); // by the name
+    /// assert_eq!(Format::detect(&path), Some(Format::Loom)); // by the content
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn detect(path: &Path) -> Option<Format> {
         if path.is_dir() {
             return None;
@@ -148,6 +233,16 @@ impl Format {
     }
 
     /// True when [`convert`] handles `from` -> `to`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::Format;
+    /// assert!(Format::supported(Format::H5ad, Format::Loom));
+    /// assert!(Format::supported(Format::Loom, Format::Csv));
+    /// assert!(!Format::supported(Format::Loom, Format::TenxH5)); // 10x formats are read only
+    /// assert!(!Format::supported(Format::Mtx, Format::Tsv)); // one side must be loom
+    /// ```
     pub fn supported(from: Format, to: Format) -> bool {
         matches!(
             (from, to),
@@ -171,17 +266,153 @@ impl std::fmt::Display for Format {
 }
 
 /// Progress reports from a running conversion (the CLI draws a bar; libraries may ignore).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+/// use std::{cell::Cell, rc::Rc};
+/// // Count the units a conversion reports.
+/// struct Count(Rc<Cell<u64>>);
+/// impl Progress for Count {
+///     fn begin(&self, _what: &str, _total: Option<u64>) {}
+///     fn advance(&self, n: u64) {
+///         self.0.set(self.0.get() + n);
+///     }
+///     fn end(&self) {}
+/// }
+/// # let dir = tempfile::tempdir()?;
+/// # let (tsv, loom) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
+/// # std::fs::write(&tsv, "gene\tc1\nActb\t1\nSox2\t2\n")?;
+/// let done = Rc::new(Cell::new(0));
+/// let opts = ConvertOptions {
+///     progress: Some(Box::new(Count(done.clone()))),
+///     ..Default::default()
+/// };
+/// convert(&tsv, Format::Tsv, &loom, Format::Loom, &opts)?;
+/// assert!(done.get() > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Progress {
     /// A new phase: `what` is a short label, `total` the units to expect when known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// struct Phases(Rc<RefCell<Vec<String>>>);
+    /// impl Progress for Phases {
+    ///     fn begin(&self, what: &str, _total: Option<u64>) {
+    ///         self.0.borrow_mut().push(what.to_string());
+    ///     }
+    /// #     fn advance(&self, _n: u64) {}
+    /// #     fn end(&self) {}
+    /// }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let (tsv, loom) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
+    /// # std::fs::write(&tsv, "gene\tc1\nActb\t1\nSox2\t2\n")?;
+    /// let phases = Rc::new(RefCell::new(Vec::new()));
+    /// let opts = ConvertOptions {
+    ///     progress: Some(Box::new(Phases(phases.clone()))),
+    ///     ..Default::default()
+    /// };
+    /// convert(&tsv, Format::Tsv, &loom, Format::Loom, &opts)?;
+    /// assert_eq!(*phases.borrow(), ["scanning text", "converting"]); // text is read twice
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn begin(&self, what: &str, total: Option<u64>);
     /// `n` more units done.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use std::{cell::Cell, rc::Rc};
+    /// // Units announced by `begin`, units reported by `advance`.
+    /// struct Tally {
+    ///     total: Rc<Cell<u64>>,
+    ///     done: Rc<Cell<u64>>,
+    /// }
+    /// impl Progress for Tally {
+    ///     fn begin(&self, _what: &str, total: Option<u64>) {
+    ///         self.total.set(total.unwrap_or(0));
+    ///     }
+    ///     fn advance(&self, n: u64) {
+    ///         self.done.set(self.done.get() + n);
+    ///     }
+    /// #     fn end(&self) {}
+    /// }
+    /// let (total, done) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+    /// let tally = Tally { total: total.clone(), done: done.clone() };
+    /// let opts = ConvertOptions { progress: Some(Box::new(tally)), ..Default::default() };
+    /// convert(&path, Format::Loom, &dir.path().join("ds.tsv"), Format::Tsv, &opts)?;
+    /// assert_eq!((total.get(), done.get()), (4, 4)); // the rows of the matrix, all written
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn advance(&self, n: u64);
     /// The phase is over.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use std::{cell::RefCell, rc::Rc};
+    /// struct Log(Rc<RefCell<Vec<&'static str>>>);
+    /// impl Progress for Log {
+    ///     fn begin(&self, _what: &str, _total: Option<u64>) {
+    ///         self.0.borrow_mut().push("begin");
+    ///     }
+    ///     fn advance(&self, _n: u64) {}
+    ///     fn end(&self) {
+    ///         self.0.borrow_mut().push("end"); // e.g. clear the bar
+    ///     }
+    /// }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let (tsv, loom) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
+    /// # std::fs::write(&tsv, "gene\tc1\nActb\t1\nSox2\t2\n")?;
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let opts =
+    ///     ConvertOptions { progress: Some(Box::new(Log(log.clone()))), ..Default::default() };
+    /// convert(&tsv, Format::Tsv, &loom, Format::Loom, &opts)?;
+    /// assert_eq!(*log.borrow(), ["begin", "end", "begin", "end"]); // every phase is closed
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn end(&self);
 }
 
 /// Options of a conversion. `Default` gives loompy's storage (chunks 64x64, gzip 2) and
 /// keeps every feature.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// use loomfile::{LoomFile, NumType};
+/// # let dir = tempfile::tempdir()?;
+/// # let (csv, loom) = (dir.path().join("m.csv"), dir.path().join("m.loom"));
+/// std::fs::write(&csv, "gene,c1,c2\nActb,0,3\nSox2,1,0\n")?;
+/// let opts = ConvertOptions {
+///     dtype: Some(NumType::UInt16),
+///     gzip: Some(0),
+///     ..Default::default()
+/// };
+/// convert(&csv, Format::Csv, &loom, Format::Loom, &opts)?;
+/// let f = LoomFile::open(&loom)?;
+/// assert_eq!(f.layer_dtype("")?, NumType::UInt16);
+/// assert_eq!(f.layer_info("")?.compression, None); // gzip 0: uncompressed
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Default)]
 pub struct ConvertOptions {
     /// 10x: the genome to read (v2: the group; v3+: features whose `genome` matches).
@@ -229,6 +460,17 @@ impl std::fmt::Debug for ConvertOptions {
 
 impl ConvertOptions {
     /// Storage of written loom layers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::ConvertOptions;
+    /// let opts =
+    ///     ConvertOptions { chunks: Some((256, 16)), gzip: Some(0), ..Default::default() };
+    /// let layer = opts.layer_options();
+    /// assert_eq!((layer.chunks, layer.gzip), ((256, 16), None));
+    /// assert_eq!(ConvertOptions::default().layer_options().gzip, Some(2)); // loompy's
+    /// ```
     pub fn layer_options(&self) -> LayerOptions {
         let d = LayerOptions::default();
         LayerOptions {
@@ -242,6 +484,16 @@ impl ConvertOptions {
     }
 
     /// Check the options before any file is touched.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{NumType, formats::ConvertOptions};
+    /// assert!(ConvertOptions::default().check().is_ok());
+    /// assert!(ConvertOptions { gzip: Some(12), ..Default::default() }.check().is_err());
+    /// let half = ConvertOptions { dtype: Some(NumType::Float16), ..Default::default() };
+    /// assert!(half.check().is_err());
+    /// ```
     pub fn check(&self) -> Result<()> {
         self.layer_options().check()?;
         if self.dtype == Some(NumType::Float16) {
@@ -270,6 +522,21 @@ impl ConvertOptions {
 }
 
 /// What a conversion did.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// # let dir = tempfile::tempdir()?;
+/// # let (tsv, loom) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
+/// std::fs::write(&tsv, "gene\tc1\tc2\tc3\nActb\t0\t3\t1\nSox2\t1\t0\t0\n")?;
+/// let report =
+///     convert(&tsv, Format::Tsv, &loom, Format::Loom, &ConvertOptions::default())?;
+/// assert_eq!(report.shape, (2, 3)); // genes x cells
+/// assert_eq!(report.dtype.as_deref(), Some("int32")); // whole numbers
+/// assert!(report.warnings.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// Shape of the converted matrix as (genes, cells).
@@ -283,6 +550,25 @@ pub struct Report {
 }
 
 /// Convert `input` (format `from`) to `output` (format `to`). One side must be loom.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// use loomfile::{Contents, LayerData, LoomFile, Sel, ndarray::array};
+/// # let dir = tempfile::tempdir()?;
+/// let loom = dir.path().join("a.loom");
+/// let (h5ad, back) = (dir.path().join("a.h5ad"), dir.path().join("b.loom"));
+/// let m = array![[1.0f32, 0.0, 2.0], [0.0, 0.0, 3.0]];
+/// LoomFile::create(&loom, LayerData::Dense(m.view()), &Contents::default())?;
+/// let opts = ConvertOptions::default();
+/// convert(&loom, Format::Loom, &h5ad, Format::H5ad, &opts)?; // to AnnData and back
+/// convert(&h5ad, Format::H5ad, &back, Format::Loom, &opts)?;
+/// assert_eq!(LoomFile::open(&back)?.read_layer::<f32>("", &Sel::All, &Sel::All)?, m);
+/// // One side must be loom:
+/// assert!(convert(&h5ad, Format::H5ad, &loom, Format::Tsv, &opts).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn convert(
     input: &Path,
     from: Format,

@@ -35,6 +35,23 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// Convert a Matrix Market file (plus optional attribute tables) to a loom file.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, mtx};
+/// use loomfile::{LoomFile, Sel};
+/// # let dir = tempfile::tempdir()?;
+/// let (input, out) = (dir.path().join("m.mtx"), dir.path().join("m.loom"));
+/// std::fs::write(
+///     &input,
+///     "%%MatrixMarket matrix coordinate real general\n2 3 2\n1 3 0.5\n2 1 4\n",
+/// )?;
+/// mtx::to_loom(&input, &out, &ConvertOptions::default())?;
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.read_row::<f64>("", 0, &Sel::All)?.to_vec(), [0.0, 0.0, 0.5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     // Entries are sorted into row-major order in bounded memory, spilling runs next to the
     // output; the layer is then written one band of rows at a time.
@@ -175,6 +192,29 @@ fn write_entries<T: Num>(
 
 /// Write a selection of a layer as Matrix Market to any writer (two passes over the data:
 /// the entry count comes first in the format). Returns the number of entries.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Sel, formats::mtx::write_mtx};
+/// let f = LoomFile::open(&path)?;
+/// let mut text = Vec::new();
+/// let nnz = write_mtx(&f, "", &Sel::from(0..2), &Sel::All, &mut text)?;
+/// assert_eq!(nnz, 5); // rows 0 and 1 hold one zero
+/// let text = String::from_utf8(text)?;
+/// assert!(text.starts_with("%%MatrixMarket matrix coordinate real general\n2 3 5\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn write_mtx(
     f: &LoomFile,
     layer: &str,
@@ -242,6 +282,30 @@ fn save<T: Num>(f: &LoomFile, layer: &str, output: &Path, opts: &ConvertOptions)
 
 /// Convert a loom layer (`opts.layer`, default the main matrix) to a Matrix Market file, and
 /// its 1-D attributes to the `row_attrs` / `col_attrs` tables when given.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::formats::{ConvertOptions, mtx};
+/// let out = dir.path().join("ds.mtx.gz"); // gzipped by the name
+/// let genes = dir.path().join("genes.tsv");
+/// let opts = ConvertOptions { row_attrs: Some(genes.clone()), ..Default::default() };
+/// let report = mtx::from_loom(&path, &out, &opts)?;
+/// assert_eq!((report.shape, report.nnz), ((4, 3), Some(11)));
+/// // A header line, then one line per gene:
+/// assert_eq!(std::fs::read_to_string(&genes)?.lines().count(), 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn from_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let f = super::util::open_loom(input)?;
     let layer = opts.layer.as_deref().unwrap_or("");

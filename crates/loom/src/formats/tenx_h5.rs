@@ -273,6 +273,22 @@ fn selection(loc: &Located, opts: &ConvertOptions) -> Result<Option<Vec<u64>>> {
 }
 
 /// Convert a 10x HDF5 matrix to a loom file (see the module documentation).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, tenx_h5};
+/// use loomfile::{Axis, LoomFile};
+/// # let dir = tempfile::tempdir()?;
+/// # let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/10x/v3.h5");
+/// // `input` is a Cell Ranger 3 `filtered_feature_bc_matrix.h5`.
+/// let out = dir.path().join("sample.loom");
+/// let report = tenx_h5::to_loom(&input, &out, &ConvertOptions::default())?;
+/// assert_eq!(report.shape, (60, 25)); // features x barcodes
+/// let f = LoomFile::open(&out)?;
+/// assert!(f.has_attr(Axis::Rows, "Accession") && f.has_attr(Axis::Rows, "FeatureType"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let f = File::open(input).at(input)?;
     let loc = locate(&f, opts).at(input)?;

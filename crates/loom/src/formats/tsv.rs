@@ -165,6 +165,21 @@ fn write_loom<T: Num>(
 }
 
 /// Convert dense delimited text (`delim` `\t` or `,`) to a loom file.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::formats::{ConvertOptions, tsv};
+/// use loomfile::{Axis, LoomFile};
+/// # let dir = tempfile::tempdir()?;
+/// let (input, out) = (dir.path().join("m.csv"), dir.path().join("m.loom"));
+/// std::fs::write(&input, "gene,c1,c2\nActb,0.5,3\nSox2,1,0\n")?;
+/// let report = tsv::to_loom(&input, &out, b',', &ConvertOptions::default())?;
+/// assert_eq!(report.dtype.as_deref(), Some("float32")); // not all whole numbers
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.attr(Axis::Rows, "Gene")?.as_strings().unwrap(), ["Actb", "Sox2"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) -> Result<Report> {
     let s = scan(input, delim, opts).at(input)?;
     let t = opts.dtype.unwrap_or(match (s.ints, s.wide) {
@@ -198,6 +213,29 @@ fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> (String, Vec<String>) {
 }
 
 /// Convert a loom layer (`opts.layer`, default the main matrix) to dense delimited text.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::formats::{ConvertOptions, tsv};
+/// let out = dir.path().join("ds.tsv");
+/// tsv::from_loom(&path, &out, b'\t', &ConvertOptions::default())?;
+/// let text = std::fs::read_to_string(&out)?;
+/// let mut lines = text.lines();
+/// assert_eq!(lines.next(), Some("Gene\tx\ty\tz")); // the gene column, then one per cell
+/// assert_eq!(lines.next(), Some("a\t0\t1\t2"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn from_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) -> Result<Report> {
     let f = super::util::open_loom(input)?;
     let layer = opts.layer.as_deref().unwrap_or("");

@@ -9,6 +9,31 @@
 //!
 //! Unlike loompy, no column attribute is ever deleted silently (see [`FillValues`]), a
 //! trailing-shape mismatch is an error, and values must fit the layer's stored type exactly.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Block, Coo, FillValues};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! // New columns may come sparse: one non-zero in a 4 x 2 block.
+//! let coo = Coo { rows: 4, cols: 2, row: vec![2], col: vec![1], data: vec![5.0f32] };
+//! let block = coo.to_csr()?;
+//! let ids = [("CellID", Values::from(vec!["p", "q"]))];
+//! f.add_columns(&[("", Block::from(&block))], &ids, &[], &FillValues::Auto)?;
+//! let new_col = f.read_col::<f32>("", 4, &loomfile::Sel::All)?;
+//! assert_eq!(new_col.to_vec(), [0.0, 0.0, 5.0, 0.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::convert::{Enc, convert};
 use super::region::{RowMap, Target, band_cols, fill_is_zero, read_tile, write_region};
@@ -26,6 +51,20 @@ use ndarray::{Array2, ArrayView2};
 /// A block of new columns for one layer: a dense matrix or a sparse one (CSR), of any
 /// numeric element type. Made with `From`: `Block::from(array.view())`, `Block::from(&csr)`,
 /// `Block::from(LayerData::Dense(view))`.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Block, Coo, LayerData, NumType, ndarray::array};
+/// let dense = array![[1.0f32], [2.0], [3.0]];
+/// let b = Block::from(&dense); // or Block::from(dense.view())
+/// assert_eq!((b.shape(), b.dtype()), ((3, 1), NumType::Float32));
+/// let csr =
+///     Coo { rows: 3, cols: 2, row: vec![0], col: vec![1], data: vec![9u16] }.to_csr()?;
+/// assert_eq!(Block::from(&csr).dtype(), NumType::UInt16);
+/// assert_eq!(Block::from(LayerData::Sparse(&csr)).shape(), (3, 2));
+/// # Ok::<(), loomfile::Error>(())
+/// ```
 pub struct Block<'a> {
     inner: Box<dyn Source + 'a>,
 }
@@ -41,11 +80,27 @@ impl std::fmt::Debug for Block<'_> {
 
 impl Block<'_> {
     /// (rows, columns).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Block, ndarray::Array2};
+    /// let m = Array2::<u32>::zeros((100, 8));
+    /// assert_eq!(Block::from(&m).shape(), (100, 8));
+    /// ```
     pub fn shape(&self) -> (u64, u64) {
         self.inner.shape()
     }
 
     /// Element type (the type a new layer gets).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Block, NumType, ndarray::Array2};
+    /// let m = Array2::<i64>::zeros((2, 2));
+    /// assert_eq!(Block::from(m.view()).dtype(), NumType::Int64);
+    /// ```
     pub fn dtype(&self) -> NumType {
         self.inner.dtype()
     }
@@ -185,6 +240,34 @@ impl LoomFile {
     ///   row count and `layers` must include the main matrix `""`. For a file with data, row
     ///   attributes that exist must equal the file's (a guard against misaligned rows) and
     ///   new ones are added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Block, FillValues, Sel, ndarray::array};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// let new = array![[0.5f32], [1.5], [2.5], [3.5]]; // one more cell
+    /// let cols = [("CellID", Values::from(vec!["w"]))];
+    /// f.add_columns(&[("", Block::from(&new))], &cols, &[], &FillValues::Auto)?;
+    /// assert_eq!(f.shape(), (4, 4));
+    /// assert_eq!(f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["x", "y", "z", "w"]);
+    /// assert_eq!(f.read_col::<f32>("", 3, &Sel::All)?.to_vec(), [0.5, 1.5, 2.5, 3.5]);
+    /// // A block for a layer the file does not have is refused, and nothing changes.
+    /// let blocks = [("", Block::from(&new)), ("spliced", Block::from(&new))];
+    /// assert!(f.add_columns(&blocks, &[], &[], &FillValues::Auto).is_err());
+    /// assert_eq!(f.shape(), (4, 4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_columns(
         &mut self,
         layers: &[(&str, Block<'_>)],

@@ -1,6 +1,29 @@
 //! loompy's `add_loom`: append the columns of other loom files, rows aligned by a key, in
 //! column batches (memory: one batch of all rows), in one atomic commit. The other files are
 //! only read. The same machinery builds [`combine`](super::combine::combine)'s output.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{AddLoomOptions, Axis};
+//! let copy = dir.path().join("copy.loom");
+//! std::fs::copy(&path, &copy)?;
+//! let mut f = LoomFile::open_rw(&path)?;
+//! f.add_loom(&LoomFile::open(&copy)?, &AddLoomOptions::default())?;
+//! assert_eq!(f.shape(), (4, 6));
+//! assert_eq!(f.attr(Axis::Cols, "CellID")?.len(), 6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::convert::{fill, repeat};
 use super::region::{RowMap, Target, read_tile, write_region};
@@ -15,6 +38,34 @@ use loomfile_hdf5::Layout;
 use std::collections::BTreeSet;
 
 /// Options of [`LoomFile::add_loom`].
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{AddLoomOptions, Axis, Sel};
+/// let other = dir.path().join("other.loom");
+/// std::fs::copy(&path, &other)?;
+/// LoomFile::open_rw(&other)?.permute(&[3, 2, 1, 0], Axis::Rows)?; // genes reversed
+/// let mut f = LoomFile::open_rw(&path)?;
+/// // Rows are matched by gene, not by position.
+/// let opts = AddLoomOptions { key: Some("Gene"), batch_size: 64, ..Default::default() };
+/// f.add_loom(&LoomFile::open(&other)?, &opts)?;
+/// assert_eq!(
+///     f.read_row::<f32>("", 0, &Sel::All)?.to_vec(),
+///     [0.0, 1.0, 2.0, 0.0, 1.0, 2.0]
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct AddLoomOptions<'a> {
     /// Row attribute whose values align the rows of the other file with this one (unique
@@ -71,6 +122,36 @@ impl LoomFile {
     /// attributes are merged as in [`LoomFile::add_columns`]. Appending to an empty file
     /// (from [`LoomFile::new`]) copies `other` whole: its layers, row attributes, graphs and
     /// global attributes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{AddLoomOptions, Axis};
+    /// let other = dir.path().join("other.loom");
+    /// std::fs::copy(&path, &other)?;
+    /// LoomFile::open_rw(&other)?.set_global("title", &Values::from("second batch"))?;
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// // The titles differ: they become a column attribute telling each cell's origin.
+    /// let opts = AddLoomOptions { convert_attrs: true, ..Default::default() };
+    /// f.add_loom(&LoomFile::open(&other)?, &opts)?;
+    /// let origin = f.attr(Axis::Cols, "title")?.as_strings().unwrap();
+    /// assert_eq!(
+    ///     origin,
+    ///     ["demo", "demo", "demo", "second batch", "second batch", "second batch"]
+    /// );
+    /// assert!(!f.has_global("title"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_loom(&mut self, other: &LoomFile, opts: &AddLoomOptions<'_>) -> Result<()> {
         self.append_looms(
             &[other],

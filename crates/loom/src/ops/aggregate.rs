@@ -8,6 +8,35 @@
 //! `nanmax` (NaN skipped). loompy computes through numpy_groupies on dense bands; its
 //! `mode` aggregation of column attributes crashes (it is not in this list either:
 //! attributes are aggregated by the caller).
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Aggregation, Axis};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! f.set_attr(Axis::Cols, "ClusterID", &Values::from(vec![1u32, 0, 1]))?;
+//! let clusters: Vec<u32> = f
+//!     .attr(Axis::Cols, "ClusterID")?
+//!     .as_i64s()
+//!     .unwrap()
+//!     .iter()
+//!     .map(|&c| c as u32)
+//!     .collect();
+//! let means = f.aggregate("", &clusters, Aggregation::Mean)?; // genes x clusters
+//! assert_eq!(means.row(0).to_vec(), [1.0, 1.0]); // cluster 0: y; cluster 1: x and z
+//! assert_eq!(means.row(3).to_vec(), [10.0, 10.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
@@ -15,6 +44,29 @@ use crate::layers::Sel;
 use ndarray::Array2;
 
 /// How a group of values becomes one.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::Aggregation;
+/// let f = LoomFile::open(&path)?;
+/// let groups = [0, 0, 1]; // x and y, then z
+/// let max = f.aggregate("", &groups, Aggregation::Max)?;
+/// let size = f.aggregate("", &groups, Aggregation::Len)?;
+/// assert_eq!(max.row(2).to_vec(), [7.0, 8.0]);
+/// assert_eq!(size.row(2).to_vec(), [2.0, 1.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Aggregation {
     /// Sum.
@@ -51,6 +103,15 @@ pub enum Aggregation {
 
 impl Aggregation {
     /// By numpy-groupies' name (`"mean"`, `"sum"`, ...).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Aggregation;
+    /// assert_eq!(Aggregation::parse("mean"), Some(Aggregation::Mean));
+    /// assert_eq!(Aggregation::parse("nanmax"), Some(Aggregation::NanMax));
+    /// assert_eq!(Aggregation::parse("mode"), None);
+    /// ```
     pub fn parse(name: &str) -> Option<Aggregation> {
         Some(match name {
             "sum" => Aggregation::Sum,
@@ -122,6 +183,29 @@ impl LoomFile {
     /// Aggregate the columns of `layer` by group: `groups[j]` is the group (`0..k`) of
     /// column `j`; the result has one row per row of the file and one column per group.
     /// Every group in `0..k` must have a column.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::Aggregation;
+    /// let f = LoomFile::open(&path)?;
+    /// // Columns x, y, z in groups 0, 1, 0.
+    /// let sums = f.aggregate("", &[0, 1, 0], Aggregation::Sum)?;
+    /// assert_eq!(sums.dim(), (4, 2));
+    /// assert_eq!(sums.row(1).to_vec(), [3.0 + 5.0, 4.0]);
+    /// assert!(f.aggregate("", &[0, 2, 0], Aggregation::Sum).is_err()); // group 1 has no column
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn aggregate(&self, layer: &str, groups: &[u32], how: Aggregation) -> Result<Array2<f64>> {
         let (n, m) = self.shape();
         let path = crate::layers::layer_path(layer);

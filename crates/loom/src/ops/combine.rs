@@ -13,6 +13,29 @@
 //! - memory: one batch of columns (all rows x `batch_size`) of one layer at a time, plus
 //!   the column attributes. The first file's chunks are copied byte for byte when the
 //!   layouts agree (loompy-written files do).
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, CombineOptions, combine};
+//! let copy = dir.path().join("copy.loom");
+//! std::fs::copy(&path, &copy)?;
+//! let out = dir.path().join("both.loom");
+//! let report = combine(&[&path, &copy], &out, &CombineOptions::default())?;
+//! assert_eq!(report.shape, (4, 6));
+//! assert_eq!(LoomFile::open(&out)?.attr(Axis::Cols, "CellID")?.len(), 6);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::FillValues;
 use super::add_loom::Append;
@@ -21,6 +44,33 @@ use crate::file::LoomFile;
 use crate::values::Values;
 
 /// Options of [`combine`].
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{CombineOptions, combine};
+/// let copy = dir.path().join("copy.loom");
+/// std::fs::copy(&path, &copy)?;
+/// let opts = CombineOptions {
+///     key: Some("Gene"), // align rows by gene
+///     file_attrs: vec![("title", Values::from("combined"))],
+///     ..Default::default()
+/// };
+/// let out = dir.path().join("out.loom");
+/// combine(&[&path, &copy], &out, &opts)?;
+/// assert_eq!(LoomFile::open(&out)?.global("title")?.as_string(), Some("combined"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct CombineOptions<'a> {
     /// Row attribute aligning the rows of every file with the first one.
@@ -52,6 +102,30 @@ impl Default for CombineOptions<'_> {
 }
 
 /// What [`combine`] wrote.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{CombineOptions, NumType, combine};
+/// let other = dir.path().join("other.loom");
+/// std::fs::copy(&path, &other)?;
+/// LoomFile::open_rw(&other)?.set_layer_empty("spliced", NumType::UInt16)?;
+/// let out = dir.path().join("out.loom");
+/// let report = combine(&[&path, &other], &out, &CombineOptions::default())?;
+/// assert_eq!(report.layers, [""]);
+/// assert_eq!(report.layers_dropped, ["spliced"]); // not in every input
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CombineReport {
     /// Shape of the output.
@@ -68,6 +142,27 @@ pub struct CombineReport {
 
 /// Combine loom files column-wise into a new file at `out` (loompy's `combine`). The inputs
 /// are opened read-only; `out` appears only when everything is written.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{CombineOptions, combine};
+/// let out = dir.path().join("twice.loom");
+/// let report = combine(&[&path, &path], &out, &CombineOptions::default())?;
+/// assert_eq!(report.shape, (4, 6));
+/// assert!(combine(&[&path], &path, &CombineOptions::default()).is_err()); // input = output
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn combine<P: AsRef<std::path::Path>>(
     files: &[P],
@@ -96,6 +191,27 @@ pub fn combine<P: AsRef<std::path::Path>>(
 
 /// [`combine`] of files the caller has opened (it checks that none of them is `out`): a new
 /// file at `out`, appearing only when everything is written.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{CombineOptions, combine_opened};
+/// let a = LoomFile::open(&path)?;
+/// let out = dir.path().join("twice.loom");
+/// let report = combine_opened(&[&a, &a], &out, &CombineOptions::default())?;
+/// assert_eq!(report.shape, (4, 6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn combine_opened(
     inputs: &[&LoomFile],
@@ -118,6 +234,28 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 /// [`combine`] into an empty file from [`LoomFile::new`] or [`LoomFile::new_in`] (committed,
 /// not closed).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{CombineOptions, MemStorage, combine_into};
+/// use std::sync::Arc;
+/// let a = LoomFile::open(&path)?;
+/// let mut out = LoomFile::new_in(Arc::new(MemStorage::default()), &[])?;
+/// combine_into(&mut out, &[&a, &a, &a], &CombineOptions::default())?;
+/// assert_eq!(out.shape(), (4, 9));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn combine_into(
     out: &mut LoomFile,
     inputs: &[&LoomFile],

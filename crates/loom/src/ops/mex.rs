@@ -28,6 +28,34 @@
 //!
 //! The sample id defaults to the name of the folder that holds `outs` (loompy: the folder
 //! given), or the folder's own name.
+//!
+//! # Examples
+//!
+//! ```
+//! use loomfile::{Axis, LoomFile, MexOptions, import_mex};
+//! let dir = tempfile::tempdir()?;
+//! let mex = dir.path().join("filtered_feature_bc_matrix");
+//! std::fs::create_dir(&mex)?;
+//! // 3 features x 2 barcodes, 1-based coordinates.
+//! std::fs::write(
+//!     mex.join("matrix.mtx"),
+//!     "%%MatrixMarket matrix coordinate integer general\n3 2 3\n1 1 5\n3 1 1\n2 2 7\n",
+//! )?;
+//! std::fs::write(
+//!     mex.join("features.tsv"),
+//!     "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\nG3\tSox2\tGene Expression\n",
+//! )?;
+//! std::fs::write(mex.join("barcodes.tsv"), "AAAC-1\nAAAG-1\n")?;
+//! let out = dir.path().join("s1.loom");
+//! import_mex(&mex, &out, &MexOptions { sample_id: Some("s1"), ..Default::default() })?;
+//! let f = LoomFile::open(&out)?;
+//! assert_eq!(
+//!     f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(),
+//!     ["s1:AAAC-1", "s1:AAAG-1"]
+//! );
+//! assert_eq!(f.attr(Axis::Rows, "Gene")?.as_strings().unwrap(), ["Actb", "Cd3e", "Sox2"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::convert::{Enc, Num, put};
 use super::coo_sort::{
@@ -42,6 +70,25 @@ use crate::values::{NumType, Values};
 use std::io::{BufRead, BufReader, Read};
 
 /// Which Cell Ranger generation wrote the folder (from its file names).
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{MexOptions, MexVersion, import_mex};
+/// # let dir = tempfile::tempdir()?;
+/// # let mex = dir.path().join("mex");
+/// # std::fs::create_dir(&mex)?;
+/// # std::fs::write(
+/// #     mex.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n2 1 1\n1 1 4\n",
+/// # )?;
+/// # std::fs::write(mex.join("barcodes.tsv"), "AAAC-1\n")?;
+/// // Cell Ranger 2 named its feature list genes.tsv (id and name, no type).
+/// std::fs::write(mex.join("genes.tsv"), "G1\tActb\nG2\tCd3e\n")?;
+/// let report = import_mex(&mex, dir.path().join("v2.loom"), &MexOptions::default())?;
+/// assert_eq!(report.version, MexVersion::V2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MexVersion {
     /// `genes.tsv` (Cell Ranger 1-2).
@@ -51,6 +98,36 @@ pub enum MexVersion {
 }
 
 /// Options of [`import_mex`].
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Axis, LoomFile, MexOptions, NumType, Values, import_mex};
+/// # let dir = tempfile::tempdir()?;
+/// # let mex = dir.path().join("mex");
+/// # std::fs::create_dir(&mex)?;
+/// # std::fs::write(
+/// #     mex.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n2 1 2\n1 1 4\n2 1 9\n",
+/// # )?;
+/// # std::fs::write(
+/// #     mex.join("features.tsv"),
+/// #     "G1\tActb\tGene Expression\nP1\tCD3\tAntibody Capture\n",
+/// # )?;
+/// # std::fs::write(mex.join("barcodes.tsv"), "AAAC-1\n")?;
+/// let opts = MexOptions {
+///     gex_only: true, // drop the antibody feature
+///     dtype: Some(NumType::UInt16),
+///     file_attrs: vec![("title", Values::from("sample 1"))],
+///     ..Default::default()
+/// };
+/// let out = dir.path().join("gex.loom");
+/// import_mex(&mex, &out, &opts)?;
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.attr(Axis::Rows, "Gene")?.as_strings().unwrap(), ["Actb"]);
+/// assert_eq!(f.layer_dtype("")?, NumType::UInt16);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MexOptions<'a> {
     /// Sample id used in `CellID` (default: see the module documentation).
@@ -72,6 +149,29 @@ pub struct MexOptions<'a> {
 }
 
 /// What [`import_mex`] read and wrote.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{MexOptions, MexVersion, NumType, import_mex};
+/// # let dir = tempfile::tempdir()?;
+/// # let mex = dir.path().join("mex");
+/// # std::fs::create_dir(&mex)?;
+/// # std::fs::write(
+/// #     mex.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n3 2 4\n1 1 5\n3 1 1\n2 2 7\n2 2 1\n",
+/// # )?;
+/// # std::fs::write(
+/// #     mex.join("features.tsv"),
+/// #     "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\nG3\tSox2\tGene Expression\n",
+/// # )?;
+/// # std::fs::write(mex.join("barcodes.tsv"), "AAAC-1\nAAAG-1\n")?;
+/// let report = import_mex(&mex, dir.path().join("out.loom"), &MexOptions::default())?;
+/// assert_eq!((report.shape, report.version), ((3, 2), MexVersion::V3));
+/// assert_eq!(report.nnz, 3); // the two entries at (2, 2) are summed into one
+/// assert_eq!((report.dtype, report.sample_id.as_str()), (NumType::Int32, "mex"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct MexReport {
     /// The folder holding the matrix.
@@ -371,7 +471,30 @@ fn write_mex(
 
 /// Import a MEX matrix from readers (each gzipped or plain) into `out`, an empty file from
 /// [`LoomFile::new`] or [`LoomFile::new_in`] (committed, not closed). Returns the matrix
-/// element type. For folders, use [`import_mex`].
+/// element type and the number of entries stored. For folders, use [`import_mex`].
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Axis, LoomFile, MemStorage, NumType, ops::mex::import_mex_from};
+/// use std::sync::Arc;
+/// let matrix = "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 0.5\n2 1 1.5\n";
+/// let features = "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\n";
+/// let barcodes = "AAAC-1\nAAAG-1\n";
+/// let mut f = LoomFile::new_in(Arc::new(MemStorage::default()), &[])?;
+/// let (dtype, nnz) = import_mex_from(
+///     &mut f,
+///     matrix.as_bytes(),
+///     features.as_bytes(),
+///     barcodes.as_bytes(),
+///     "s1",
+///     None,
+///     None,
+/// )?;
+/// assert_eq!((dtype, nnz), (NumType::Float64, 2)); // `real` matrices are float64
+/// assert_eq!(f.attr(Axis::Cols, "Barcode")?.as_strings().unwrap(), ["AAAC-1", "AAAG-1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn import_mex_from(
     out: &mut LoomFile,
     matrix: impl Read,
@@ -575,6 +698,31 @@ mod folder {
 
 /// Import a 10x Genomics MEX folder into a new loom file at `out` (loompy's
 /// `create_from_cellranger`, streaming). `out` appears only when it is complete.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{LoomFile, MexOptions, Sel, import_mex};
+/// # let dir = tempfile::tempdir()?;
+/// # let mex = dir.path().join("mex");
+/// # std::fs::create_dir(&mex)?;
+/// # std::fs::write(
+/// #     mex.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n3 2 3\n1 1 5\n3 1 1\n2 2 7\n",
+/// # )?;
+/// # std::fs::write(
+/// #     mex.join("features.tsv"),
+/// #     "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\nG3\tSox2\tGene Expression\n",
+/// # )?;
+/// # std::fs::write(mex.join("barcodes.tsv"), "AAAC-1\nAAAG-1\n")?;
+/// // `mex` holds matrix.mtx, features.tsv and barcodes.tsv (each may be gzipped).
+/// let out = dir.path().join("sample.loom");
+/// let report = import_mex(&mex, &out, &MexOptions::default())?;
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.shape(), report.shape);
+/// assert_eq!(f.read_col::<i32>("", 0, &Sel::All)?.to_vec(), [5, 0, 1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn import_mex(
     dir: impl AsRef<std::path::Path>,

@@ -22,6 +22,34 @@
 //!   open [`LoomFile`] (staged changes are rolled back);
 //! - `add_loom` never writes to the other file (loompy opens it r+ and, with
 //!   `convert_attrs`, writes column attributes into it).
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Block, FillValues, Sel, ndarray::array};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! // Two more cells, then the cells in reverse order: each call is one commit.
+//! let more = array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]];
+//! let ids = Values::from(vec!["v", "w"]);
+//! f.add_columns(&[("", Block::from(&more))], &[("CellID", ids)], &[], &FillValues::Auto)?;
+//! f.permute(&[4, 3, 2, 1, 0], Axis::Cols)?;
+//! assert_eq!(
+//!     f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(),
+//!     ["w", "v", "z", "y", "x"]
+//! );
+//! assert_eq!(f.read_row::<f32>("", 0, &Sel::All)?.to_vec(), [2.0, 1.0, 2.0, 1.0, 0.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod add_columns;
 pub mod add_loom;
@@ -57,6 +85,35 @@ use convert::{Kind, cast, concat_all, fill, kind_of, promote};
 use std::collections::HashMap;
 
 /// What to do with a column attribute that exists on one side of an append only.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, Block, FillValues};
+/// let mut f = LoomFile::open_rw(&path)?;
+/// let new = Array2::<f32>::zeros((4, 1));
+/// // The new column comes without a CellID: fill it with a chosen value.
+/// let fill = FillValues::Map(vec![("CellID".into(), Values::from("unknown"))]);
+/// f.add_columns(&[("", Block::from(&new))], &[], &[], &fill)?;
+/// assert_eq!(
+///     f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(),
+///     ["x", "y", "z", "unknown"]
+/// );
+/// // With Drop, an attribute the new columns lack is deleted instead.
+/// f.add_columns(&[("", Block::from(&new))], &[], &[], &FillValues::Drop)?;
+/// assert!(!f.has_attr(Axis::Cols, "CellID"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum FillValues {
     /// Fill the missing values with zeros, empty strings or `false` (loompy's `"auto"`).

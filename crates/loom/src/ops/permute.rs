@@ -8,6 +8,30 @@
 //! place with their own chunking and filters. Attributes are rewritten in place too, byte
 //! for byte (strings are moved verbatim: unlike loompy, nothing is re-encoded, so
 //! non-ASCII text and spec-2 escapes survive); graph edge weights are untouched.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Graph};
+//! let mut f = LoomFile::open_rw(&path)?;
+//! f.set_graph(Axis::Rows, "coexpr", &Graph { a: vec![0], b: vec![3], w: vec![1.0] })?;
+//! f.permute(&[3, 2, 1, 0], Axis::Rows)?; // genes reversed
+//! assert_eq!(f.attr(Axis::Rows, "Gene")?.as_strings().unwrap(), ["d", "c", "b", "a"]);
+//! // The edge a -> d now reads 3 -> 0.
+//! let g = f.graph(Axis::Rows, "coexpr")?;
+//! assert_eq!((g.a, g.b), (vec![3], vec![0]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::convert::{Enc, Num, get, put};
 use super::region::{RowMap, Target, fill_is_zero, no_chunks, read_sel, read_tile, write_region};
@@ -22,6 +46,28 @@ use loomfile_hdf5::{Datatype, Selection};
 impl LoomFile {
     /// Permute rows or columns: afterwards, position `i` holds what was at `ordering[i]`
     /// (loompy's convention). `ordering` must be a permutation of `0..len(axis)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![("title", Values::from("demo"))],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// use loomfile::{Axis, Sel};
+    /// let mut f = LoomFile::open_rw(&path)?;
+    /// f.permute(&[2, 0, 1], Axis::Cols)?; // position i now holds old column ordering[i]
+    /// assert_eq!(f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["z", "x", "y"]);
+    /// assert_eq!(f.read_row::<f32>("", 0, &Sel::All)?.to_vec(), [2.0, 0.0, 1.0]);
+    /// assert!(f.permute(&[0, 0, 1], Axis::Cols).is_err()); // not a permutation
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn permute(&mut self, ordering: &[u64], axis: Axis) -> Result<()> {
         self.writer()?;
         if !self.exists("/matrix") {

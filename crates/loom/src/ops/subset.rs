@@ -3,6 +3,29 @@
 //! global attributes copied. Selections keep the caller's order and may repeat items (a
 //! repeated vertex repeats its graph edges). Memory is one tile of one layer at a time; the
 //! output appears atomically when everything is written.
+//!
+//! # Examples
+//!
+//! ```
+//! # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("ds.loom");
+//! # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+//! # let contents = Contents {
+//! #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+//! #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+//! #     file_attrs: vec![("title", Values::from("demo"))],
+//! # };
+//! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+//! use loomfile::{Axis, Sel, subset};
+//! let src = LoomFile::open(&path)?;
+//! let out = dir.path().join("subset.loom");
+//! // Cells in a new order, one of them twice.
+//! subset(&src, &out, &Sel::All, &Sel::from(vec![2, 0, 2]))?;
+//! let small = LoomFile::open(&out)?;
+//! assert_eq!(small.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["z", "x", "z"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::region::{Target, band_cols, read_sel, write_region};
 use crate::error::Result;
@@ -12,6 +35,29 @@ use crate::view::slice_graph;
 use loomfile_hdf5::Selection;
 
 /// What [`subset`] wrote.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, Graph, Sel, subset};
+/// let mut src = LoomFile::open_rw(&path)?;
+/// let chain = Graph { a: vec![0, 1], b: vec![1, 2], w: vec![1.0, 1.0] };
+/// src.set_graph(Axis::Cols, "KNN", &chain)?;
+/// let report = subset(&src, dir.path().join("xy.loom"), &Sel::All, &Sel::from(0..2))?;
+/// assert_eq!((report.shape, report.layers.as_slice()), ((4, 2), &[String::new()][..]));
+/// assert_eq!(report.edges, 1); // x -> y kept, y -> z dropped
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SubsetReport {
     /// Shape of the output.
@@ -26,6 +72,31 @@ pub struct SubsetReport {
 const TILE_ROWS: u64 = 256;
 
 /// Write rows `rows` and columns `cols` of `src` as a new spec-3 loom file at `out`.
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{Axis, Sel, subset};
+/// let src = LoomFile::open(&path)?;
+/// let out = dir.path().join("small.loom");
+/// let report = subset(&src, &out, &Sel::from(vec![3, 1]), &Sel::from(0..2))?;
+/// assert_eq!(report.shape, (2, 2));
+/// let small = LoomFile::open(&out)?;
+/// assert_eq!(small.attr(Axis::Rows, "Gene")?.as_strings().unwrap(), ["d", "b"]);
+/// assert_eq!(small.global("title")?.as_string(), Some("demo")); // globals copied
+/// assert!(subset(&src, &out, &Sel::from(0..0), &Sel::All).is_err()); // empty selection
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[cfg(feature = "fs")]
 pub fn subset(
     src: &LoomFile,
@@ -56,6 +127,29 @@ pub fn subset(
 
 /// Copy the selection `ridx` x `cidx` of `src` into the new, empty file `f` (one commit);
 /// `f` comes from [`LoomFile::new`] or [`LoomFile::new_in`] (any storage, wasm too).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::{MemStorage, Sel, subset_into};
+/// use std::sync::Arc;
+/// let src = LoomFile::open(&path)?;
+/// let mut out = LoomFile::new_in(Arc::new(MemStorage::default()), &[])?;
+/// let report = subset_into(&src, &mut out, &[0, 3], &[1])?;
+/// assert_eq!(report.shape, (2, 1));
+/// assert_eq!(out.read_col::<f32>("", 0, &Sel::All)?.to_vec(), [1.0, 10.0]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn subset_into(
     src: &LoomFile,
     f: &mut LoomFile,

@@ -661,6 +661,31 @@ fn main_matrix(f: &File, opts: &ConvertOptions) -> Result<(Matrix, Option<Matrix
 }
 
 /// Convert an h5ad file to a loom file (see the module documentation).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::formats::{ConvertOptions, h5ad};
+/// use loomfile::{Axis, Sel};
+/// let (anndata, back) = (dir.path().join("ds.h5ad"), dir.path().join("back.loom"));
+/// h5ad::from_loom(&path, &anndata, &ConvertOptions::default())?;
+/// let report = h5ad::to_loom(&anndata, &back, &ConvertOptions::default())?;
+/// assert_eq!(report.shape, (4, 3)); // genes x cells again
+/// let f = LoomFile::open(&back)?;
+/// assert_eq!(f.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["x", "y", "z"]);
+/// assert_eq!(f.read_layer::<f32>("", &Sel::All, &Sel::All)?, m);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let f = File::open(input).at(input)?;
     let root = f.root().at(input)?;

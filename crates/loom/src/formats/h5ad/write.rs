@@ -616,6 +616,30 @@ fn write_h5ad(
 }
 
 /// Convert a loom file to an h5ad file (see the module documentation).
+///
+/// # Examples
+///
+/// ```
+/// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ds.loom");
+/// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+/// # let contents = Contents {
+/// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+/// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+/// #     file_attrs: vec![("title", Values::from("demo"))],
+/// # };
+/// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::formats::{ConvertOptions, h5ad};
+/// use loomfile::hdf5;
+/// let out = dir.path().join("ds.h5ad");
+/// h5ad::from_loom(&path, &out, &ConvertOptions::default())?;
+/// let a = hdf5::File::open(&out)?;
+/// // AnnData is cells x genes: X is the matrix transposed, stored as CSR (one row a cell).
+/// assert_eq!(a.dataset("/X/indptr")?.shape(), Some(vec![3 + 1]));
+/// assert!(a.exists("/obs") && a.exists("/var"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn from_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
     let f = crate::formats::util::open_loom(input)?;
     let (n, m) = f.shape();

@@ -373,7 +373,12 @@ pub trait Progress {
     ///     fn begin(&self, _what: &str, _total: Option<u64>) {
     ///         self.0.borrow_mut().push("begin");
     ///     }
-    ///     fn advance(&self, _n: u64) {}
+    ///     fn advance(&self, _n: u64) {
+    ///         let mut log = self.0.borrow_mut();
+    ///         if log.last() != Some(&"advance") {
+    ///             log.push("advance");
+    ///         }
+    ///     }
     ///     fn end(&self) {
     ///         self.0.borrow_mut().push("end"); // e.g. clear the bar
     ///     }
@@ -385,7 +390,8 @@ pub trait Progress {
     /// let opts =
     ///     ConvertOptions { progress: Some(Box::new(Log(log.clone()))), ..Default::default() };
     /// convert(&tsv, Format::Tsv, &loom, Format::Loom, &opts)?;
-    /// assert_eq!(*log.borrow(), ["begin", "end", "begin", "end"]); // every phase is closed
+    /// // Units come only inside a phase, and every phase is closed.
+    /// assert_eq!(*log.borrow(), ["begin", "advance", "end", "begin", "advance", "end"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn end(&self);

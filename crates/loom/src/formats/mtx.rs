@@ -58,8 +58,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     let memory = opts.sort_memory.unwrap_or(DEFAULT_SORT_MEMORY);
     let mut sorter = CooSorter::new(Some(spill_dir_for(output)), memory);
     let summary = {
-        let (mut r, size) = open_text(input, opts)?;
-        opts.begin("reading Matrix Market", Some(size));
+        let mut r = open_text(input, opts, "reading Matrix Market")?;
         let s = read_coordinates(&mut *r, "", &mut sorter).at(input);
         opts.end();
         s?

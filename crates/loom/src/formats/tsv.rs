@@ -39,8 +39,7 @@ struct Scan {
 }
 
 fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
-    let (mut r, size) = open_text(input, opts)?;
-    opts.begin("scanning text", Some(size));
+    let mut r = open_text(input, opts, "scanning text")?;
     let mut line = String::new();
     let mut fields = Vec::new();
     let err = |m: String| Error::invalid(m);
@@ -122,14 +121,13 @@ fn write_loom<T: Num>(
     s: &Scan,
     opts: &ConvertOptions,
 ) -> Result<()> {
-    let (mut r, size) = open_text(input, opts)?;
+    let mut r = open_text(input, opts, "converting")?;
     let mut line = String::new();
     let mut fields = Vec::new();
     next_line(&mut *r, &mut line).map_err(io).at(input)?;
     let mut ids: Vec<String> = Vec::with_capacity(s.rows as usize);
     let mut lineno = 1u64;
     let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
-    opts.begin("converting", Some(size));
     let res = f.stage_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
         let mut got = 0;
         while got < n {

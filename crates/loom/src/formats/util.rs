@@ -333,23 +333,23 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// Open a text file, gunzipping it when it starts with the gzip magic; the second value is
-/// the file size (progress counts file bytes).
+/// Open a text file, gunzipping it when it starts with the gzip magic, and begin the
+/// progress phase `phase` over its size (progress counts file bytes, from the first read
+/// on); the caller ends the phase.
 pub(crate) fn open_text<'a>(
     path: &Path,
     opts: &'a ConvertOptions,
-) -> Result<(Box<dyn BufRead + 'a>, u64)> {
+    phase: &str,
+) -> Result<Box<dyn BufRead + 'a>> {
     let f = std::fs::File::open(path).map_err(io).at(path)?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    opts.begin(phase, Some(size));
     let mut raw = BufReader::with_capacity(1 << 16, Counting { inner: f, opts });
     let gz = raw.fill_buf().map_err(io).at(path)?.starts_with(&[0x1f, 0x8b]);
     Ok(if gz {
-        (
-            Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(raw))),
-            size,
-        )
+        Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(raw)))
     } else {
-        (Box::new(raw), size)
+        Box::new(raw)
     })
 }
 
@@ -709,7 +709,20 @@ pub(crate) fn read_attr_table(
 ) -> Result<Vec<(String, Values)>> {
     let delim =
         if path.to_string_lossy().to_ascii_lowercase().contains(".csv") { b',' } else { b'\t' };
-    let (mut r, _) = open_text(path, opts)?;
+    let mut r = open_text(path, opts, &format!("reading {what} attributes"))?;
+    let table = attr_table(&mut *r, path, delim, expected, what);
+    opts.end();
+    table
+}
+
+/// [`read_attr_table`] once the file is open.
+fn attr_table(
+    r: &mut dyn BufRead,
+    path: &Path,
+    delim: u8,
+    expected: u64,
+    what: &str,
+) -> Result<Vec<(String, Values)>> {
     let mut line = String::new();
     let mut fields = Vec::new();
     if !next_line(&mut *r, &mut line).map_err(io).at(path)? {

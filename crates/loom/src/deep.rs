@@ -205,7 +205,8 @@ impl hdf5::storage::ReadAt for CutShort {
 
 /// [`deep_check`] of the file at `path`. A truncated file (its superblock claims more bytes
 /// than are stored) is one damage entry for the file, then checked chunk by chunk as far as
-/// its metadata is still there.
+/// its metadata is still there; when the cut took the root's metadata, a second entry for
+/// `/` says so. Only a file that cannot be opened at all is an error.
 ///
 /// # Examples
 ///
@@ -234,11 +235,65 @@ pub fn deep_check_path(path: impl AsRef<std::path::Path>) -> hdf5::Result<DeepRe
             let file = std::fs::File::open(path).map_err(hdf5::Error::io)?;
             let storage = std::sync::Arc::new(CutShort(hdf5::storage::FileStorage::new(file)));
             let first = Damage { dataset: "/".into(), chunk: None, error: e.to_string() };
-            let f = hdf5::File::from_storage(storage, hdf5::Limits::default())?;
-            let mut report = deep_check(&f)?;
-            report.damaged.insert(0, first);
-            Ok(report)
+            let checked = hdf5::File::from_storage(storage, hdf5::Limits::default())
+                .and_then(|f| deep_check(&f));
+            Ok(match checked {
+                Ok(mut report) => {
+                    report.damaged.insert(0, first);
+                    report
+                }
+                // The cut took the root's own metadata: nothing below it can be reached.
+                Err(lost) => DeepReport {
+                    damaged: vec![
+                        first,
+                        Damage {
+                            dataset: "/".into(),
+                            chunk: None,
+                            error: format!("the file's metadata is past the cut: {lost}"),
+                        },
+                    ],
+                    ..DeepReport::default()
+                },
+            })
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(all(test, feature = "fs"))]
+mod tests {
+    use super::*;
+    use crate::{Contents, LayerData, LoomFile, Values};
+
+    /// Every cut of a file gives a report that starts with the truncation, never an error:
+    /// the writer puts metadata last, so most cuts take the root's metadata too.
+    #[test]
+    fn a_file_cut_anywhere_is_reported_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("whole.loom");
+        let m = ndarray::Array2::from_shape_fn((300, 200), |(i, j)| ((i * 7 + j) % 13) as f32);
+        let genes: Vec<String> = (0..300).map(|i| format!("g{i}")).collect();
+        let cells: Vec<String> = (0..200).map(|j| format!("c{j}")).collect();
+        let contents = Contents {
+            row_attrs: vec![("Gene", Values::from(genes))],
+            col_attrs: vec![("CellID", Values::from(cells))],
+            file_attrs: vec![],
+        };
+        LoomFile::create(&path, LayerData::Dense(m.view()), &contents).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let whole = deep_check_path(&path).unwrap();
+        assert!(whole.damaged.is_empty(), "{:?}", whole.damaged);
+        let cut_path = dir.path().join("cut.loom");
+        let mut root_lost = 0;
+        for cut in [10, 100, 500, 2_000, bytes.len() / 2, bytes.len() - 1_000] {
+            std::fs::write(&cut_path, &bytes[..bytes.len() - cut]).unwrap();
+            let report = deep_check_path(&cut_path).unwrap_or_else(|e| panic!("cut {cut}: {e}"));
+            let first = report.damaged.first().expect("a damage entry");
+            assert!(first.error.contains("truncated file"), "cut {cut}: {first}");
+            if report.damaged.iter().any(|d| d.error.contains("metadata is past the cut")) {
+                root_lost += 1;
+            }
+        }
+        assert!(root_lost > 0, "no cut reached the root's metadata: the test lost its point");
     }
 }

@@ -348,3 +348,40 @@ fn outputs_replace_existing_files_atomically() {
     convert(&[s(&out), s(&mtx)]);
     only_files(t.path(), &["x.loom", "x.mtx"]);
 }
+
+/// A graph whose vertex indices run past its axis cannot become an obsp/varp matrix:
+/// `convert` leaves it out with a warning naming it, and keeps the file's good graphs.
+#[test]
+fn loom_graph_with_out_of_range_vertices_is_left_out_of_h5ad() {
+    use loomfile_hdf5::{DatasetSpec, H5Type, Selection};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("graphs.loom");
+    std::fs::copy(fixture("loom/large_values.loom"), &src).unwrap();
+    let cols = loomfile::LoomFile::open(&src).unwrap().shape().1;
+    let mut w = loomfile_hdf5::Writer::open(&src).unwrap();
+    w.require_group("/col_graphs").unwrap();
+    for (name, a) in [("good", [0i64, 1, 2]), ("bad", [0, 1, cols as i64 + 5])] {
+        let g = format!("/col_graphs/{name}");
+        w.create_group(&g).unwrap();
+        for (ds, v) in [("a", a), ("b", [1, 2, 0])] {
+            let p = format!("{g}/{ds}");
+            w.create_dataset(&p, DatasetSpec::contiguous(i64::datatype(), &[3])).unwrap();
+            w.write(&p, &[Selection::All], &v).unwrap();
+        }
+        let p = format!("{g}/w");
+        w.create_dataset(&p, DatasetSpec::contiguous(f64::datatype(), &[3])).unwrap();
+        w.write(&p, &[Selection::All], &[1.0f64, 0.5, 0.25]).unwrap();
+    }
+    w.finish().unwrap();
+    let out = dir.path().join("graphs.h5ad");
+    let (code, _, err) = run_loom(&["convert", s(&src), s(&out)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("graph bad") && err.contains("out of range") && err.contains("left out"),
+        "{err}"
+    );
+    assert!(!err.contains("graph good"), "{err}");
+    let h = loomfile_hdf5::File::open(&out).unwrap();
+    assert!(h.exists("/obsp/good"), "the good graph is kept");
+    assert!(!h.exists("/obsp/bad"), "the bad graph is left out");
+}

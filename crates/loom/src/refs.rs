@@ -156,7 +156,8 @@ pub struct ArrayRef {
     pub compressor: Option<Codec>,
     /// Codecs applied before it, in write order (zarr's `filters`).
     pub filters: Vec<Codec>,
-    /// Fill value of chunks not stored (`None` for text).
+    /// Fill value of chunks not stored: `None` for text, and for arrays with every chunk
+    /// stored and a zero fill (xarray would mask every 0 as missing otherwise).
     pub fill_value: Option<f64>,
     /// Names of the dimensions (xarray's `_ARRAY_DIMENSIONS`).
     pub dims: Vec<String>,
@@ -331,6 +332,18 @@ fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<Ar
                 });
             }
         }
+    }
+    // xarray takes a zarr v2 `fill_value` for a missing-value marker: a fill value of 0 would
+    // turn every zero of a count matrix into NaN. With every chunk stored the fill value is
+    // never used, so it is left out; with chunks missing it must stay (they read as it).
+    let stored_all = shape
+        .iter()
+        .zip(&a.chunks)
+        .map(|(&s, &c)| s.div_ceil(c.max(1)))
+        .try_fold(1u64, u64::checked_mul)
+        .is_some_and(|expected| expected == a.chunk_refs.len() as u64);
+    if stored_all && a.fill_value == Some(0.0) {
+        a.fill_value = None;
     }
     Ok(a)
 }

@@ -1,7 +1,7 @@
 """Scale-out on Dask, both ways, on a ``dask.distributed`` LocalCluster with several worker
 processes: ``loomfile.dask.from_loom`` (each task reads one chunk band through the engine)
-and ``loom refs`` (kerchunk JSON: zarr reads the loom file's chunks, no loomfile involved).
-Sums and means must equal loompy's."""
+and ``loom refs`` (kerchunk JSON: zarr and xarray read the loom file's chunks, no loomfile
+involved). Sums and means must equal loompy's."""
 
 from __future__ import annotations
 
@@ -92,3 +92,41 @@ def test_kerchunk_references_on_a_cluster(client, reference, tmp_path):
         for k in ds.ca.keys():
             got = root["col_attrs"][k][:]
             assert [str(v) for v in np.asarray(got).ravel()] == [str(v) for v in ds.ca[k].ravel()], k
+
+
+def test_kerchunk_references_open_in_xarray(loompy_mod, tmp_path):
+    """xarray opens the references as datasets: the matrix with every zero kept (a zarr v2
+    fill value of 0 would make xarray mask them as missing), the attributes as loompy has
+    them, dimensions named after the axes."""
+    import fsspec
+
+    xr = pytest.importorskip("xarray")
+    loom = os.environ.get("LOOM_BIN")
+    if not loom:
+        pytest.skip("LOOM_BIN not set (run through `cargo xtask python`)")
+    refs = tmp_path / "refs.json"
+    subprocess.run([loom, "refs", FILE, "-o", str(refs)], check=True)
+    fs = fsspec.filesystem("reference", fo=str(refs))
+    opened = {
+        g: xr.open_zarr(fs.get_mapper(g), consolidated=False, zarr_format=2)
+        for g in ["", "layers", "row_attrs", "col_attrs"]
+    }
+    with loompy_mod.connect(FILE, "r", validate=False) as ds:
+        m = opened[""]["matrix"]
+        assert m.dims == ("row", "col")
+        got = m.values
+        assert got.dtype == ds[:, :].dtype and np.array_equal(got, ds[:, :])
+        assert (got == 0).any()
+        for name in ds.layers.keys():
+            if name:
+                v = opened["layers"][name].values
+                assert v.dtype == ds.layers[name][:, :].dtype, name
+                assert np.array_equal(v, ds.layers[name][:, :]), name
+        for axis, attrs in [("row_attrs", ds.ra), ("col_attrs", ds.ca)]:
+            for k in attrs.keys():
+                v = opened[axis][k].values
+                want = attrs[k]
+                if want.dtype.kind in "OUS":
+                    assert [str(x) for x in v.ravel()] == [str(x) for x in want.ravel()], k
+                else:
+                    assert v.dtype == want.dtype and np.array_equal(v, want), k

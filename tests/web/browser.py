@@ -1,9 +1,10 @@
 """Browser tests of the viewer (`cargo xtask web --test`): serve target/web with
 `python -m http.server` on a free port, open every fixture loom file (fixtures/loom and the
-.loom files of fixtures/writers) through the page's file input in headless Chromium (Debian's
+.loom files of fixtures/writers and fixtures/real-world) through the page's file input in headless Chromium (Debian's
 /usr/bin/chromium driven by /usr/bin/chromedriver), and check that #summary's data-info equals
 `loom info --json` and data-shape its shape; a file that is not a loom file must set #error.
-Screenshots go to the --shots directory."""
+Then what a user does on an open file: search the attribute table, show a gene's histogram,
+and drop a second file on the page. Screenshots go to the --shots directory."""
 
 import argparse
 import json
@@ -91,6 +92,77 @@ def open_stats(d):
     return s.get_attribute("data-open-ms"), s.get_attribute("data-bytes-read")
 
 
+def attr_rows(d):
+    """The attribute table's data rows, as lists of cell texts (the header row left out)."""
+    rows = d.find_elements(By.CSS_SELECTOR, "#attr-table tr")[1:]
+    return [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+
+
+def interactions(d, url, loom, first, second):
+    """Search, histogram and drag-and-drop on real files; returns the problems found."""
+    problems = []
+    want, _ = loom_info(loom, first)
+    info, _, err = open_in_page(d, url, first)
+    if info is None:
+        return [f"{first.name}: did not open: {err}"]
+    # Search: the table keeps only the rows holding the text (here the fourth gene's name).
+    WebDriverWait(d, 30).until(lambda drv: len(attr_rows(drv)) > 0)
+    rows = attr_rows(d)
+    n_rows = want["shape"][0]
+    if len(rows) != min(n_rows, 500):
+        problems.append(f"attribute table: {len(rows)} rows before searching, want {min(n_rows, 500)}")
+    needle = rows[3][1]
+    box = d.find_element(By.ID, "attr-search")
+    box.clear()
+    box.send_keys(needle)
+    WebDriverWait(d, 30).until(lambda drv: len(attr_rows(drv)) < len(rows))
+    hits = attr_rows(d)
+    if not hits or any(not any(needle.lower() in c.lower() for c in r[1:]) for r in hits):
+        problems.append(f"search {needle!r}: rows without it: {hits[:3]}")
+    if "3" not in [r[0] for r in hits]:
+        problems.append(f"search {needle!r}: row 3 missing from {[r[0] for r in hits][:10]}")
+    count = d.find_element(By.ID, "attr-count").text
+    if not count.startswith(f"{len(hits)} of {n_rows}"):
+        problems.append(f"search: count {count!r} for {len(hits)} rows")
+    box.clear()
+    # Histogram: a gene chosen by name fills the canvas and reports one value per column.
+    gene = d.find_element(By.ID, "gene")
+    gene.clear()
+    gene.send_keys(needle)
+    d.execute_script("document.getElementById('gene-status').textContent = '';")
+    d.find_element(By.ID, "gene-go").click()
+    n_cols = want["shape"][1]
+    WebDriverWait(d, 30).until(
+        lambda drv: drv.find_element(By.ID, "gene-status").text.startswith(f"{n_cols} values")
+    )
+    inked = d.execute_script(
+        "const c = document.getElementById('hist');"
+        "const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 3; i < px.length; i += 4) if (px[i]) n++; return n;"
+    )
+    if not inked:
+        problems.append("histogram: nothing drawn")
+    d.save_screenshot(str(Path(d.shots) / f"{first.stem}-search-gene.png"))
+    # Drag and drop: a second file dropped anywhere on the page replaces the first.
+    d.execute_script(
+        "const i = document.createElement('input'); i.type = 'file'; i.id = 'drop-source';"
+        "i.style.display = 'none'; document.body.append(i);"
+    )
+    d.find_element(By.ID, "drop-source").send_keys(str(second))
+    d.execute_script(
+        "const dt = new DataTransfer(); dt.items.add(document.getElementById('drop-source').files[0]);"
+        "document.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));"
+    )
+    want2, _ = loom_info(loom, second)
+    WebDriverWait(d, 60).until(
+        lambda drv: drv.find_element(By.ID, "summary").get_attribute("data-info") not in (None, info)
+    )
+    got2 = json.loads(d.find_element(By.ID, "summary").get_attribute("data-info"))
+    if got2 != want2:
+        problems.append(f"dropped {second.name}: page shows {got2}, loom info {want2}")
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--web", required=True)
@@ -101,6 +173,8 @@ def main():
     shots.mkdir(parents=True, exist_ok=True)
     files = sorted((ROOT / "fixtures/loom").glob("*.loom"))
     files += sorted((ROOT / "fixtures/writers").glob("*.loom"))
+    # Loom files other tools wrote (LoomExperiment 2018-2023, SCopeLoomR, loompy, kb_python).
+    files += sorted((ROOT / "fixtures/real-world").rglob("*.loom"))
     # Not loom files: the page must say so in #error, as `loom info` does.
     not_loom = sorted((ROOT / "fixtures/writers").glob("*.h5ad"))[:1]
     proc, port = serve(a.web)
@@ -108,6 +182,7 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory(prefix="loom-web-chromium-") as profile:
         d = driver(profile)
+        d.shots = shots
         try:
             for f in files + not_loom:
                 t = time.time()
@@ -138,6 +213,13 @@ def main():
                 print(f"{'ok  ' if ok else 'FAIL'} {name} ({took:.2f}s) {msg}")
                 if not ok:
                     failures.append(name)
+            first, second = ROOT / "fixtures/loom/medium.loom", ROOT / "fixtures/loom/large_values.loom"
+            problems = interactions(d, url, a.loom, first, second)
+            for p in problems:
+                print(f"FAIL interaction: {p}")
+            print(f"{'ok  ' if not problems else 'FAIL'} search, histogram and drop ({first.name}, {second.name})")
+            if problems:
+                failures.append("interactions")
         finally:
             d.quit()
             proc.kill()

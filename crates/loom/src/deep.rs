@@ -3,7 +3,9 @@
 //! checksum where the pipeline has one, and read every contiguous or compact dataset in full,
 //! reporting each damaged chunk with its dataset and chunk coordinates. It tells a truncated
 //! or corrupt file from a good one before a long analysis. Work stays within the file's
-//! budgets: one chunk buffer per dataset, sized from the chunk geometry after it is checked.
+//! budgets: one chunk buffer per task, sized from the chunk geometry after it is checked;
+//! with the `parallel` feature the chunks of each dataset are decoded on the threads of the
+//! caller's rayon pool, with at most 512 MiB of chunk buffers at once.
 //!
 //! # Examples
 //!
@@ -167,23 +169,63 @@ fn check_dataset(path: &str, d: &Dataset, report: &mut DeepReport) {
                 .push(whole(format!("chunks of {bytes} bytes are over the limit")));
         }
     };
+    // One chunk buffer (and one stored-chunk buffer) per task, as many tasks as threads but
+    // no more than fit in DEEP_MEMORY: memory is bounded whatever the machine's thread count.
+    #[cfg(feature = "parallel")]
+    let (decoded, damaged) = {
+        use rayon::prelude::*;
+        let tasks = rayon::current_num_threads().clamp(1, (DEEP_MEMORY / size.max(1)).max(1));
+        let per_task = map.entries.len().div_ceil(tasks).max(1);
+        let parts: Vec<(u64, Vec<Damage>)> = map
+            .entries
+            .par_chunks(per_task)
+            .map(|entries| decode_chunks(path, d, &chunk_shape, entries, size))
+            .collect();
+        let decoded = parts.iter().map(|p| p.0).sum::<u64>();
+        let mut damaged: Vec<Damage> = parts.into_iter().flat_map(|p| p.1).collect();
+        // A buffer refused to several tasks is one entry for the dataset.
+        damaged.dedup();
+        (decoded, damaged)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let (decoded, damaged) = decode_chunks(path, d, &chunk_shape, &map.entries, size);
+    report.chunks += decoded;
+    report.damaged.extend(damaged);
+}
+
+/// Most bytes of chunk buffers the parallel deep check holds at once (one task still runs
+/// when a single chunk is larger).
+#[cfg(feature = "parallel")]
+const DEEP_MEMORY: usize = 512 << 20;
+
+/// Decode `entries` of `d` one by one into one buffer of `size` bytes: the number decoded
+/// (damaged ones included) and the damaged ones, in order; one entry for the dataset when
+/// there is no memory for the buffer.
+fn decode_chunks(
+    path: &str,
+    d: &Dataset,
+    chunk_shape: &[u64],
+    entries: &[hdf5::ChunkEntry],
+    size: usize,
+) -> (u64, Vec<Damage>) {
     let mut out = Vec::new();
     if out.try_reserve_exact(size).is_err() {
-        return report.damaged.push(whole(format!("no memory for a chunk of {size} bytes")));
+        let error = format!("no memory for a chunk of {size} bytes");
+        return (0, vec![Damage { dataset: path.to_string(), chunk: None, error }]);
     }
     out.resize(size, 0);
-    let (mut decoder, mut raw) = (ChunkDecoder::new(), Vec::new());
-    for e in &map.entries {
-        report.chunks += 1;
+    let (mut decoder, mut raw, mut damaged) = (ChunkDecoder::new(), Vec::new(), Vec::new());
+    for e in entries {
         if let Err(err) = d.decode_chunk(e, &mut decoder, &mut raw, &mut out) {
-            let coords = e.offset.iter().zip(&chunk_shape).map(|(&o, &c)| o / c.max(1)).collect();
-            report.damaged.push(Damage {
+            let coords = e.offset.iter().zip(chunk_shape).map(|(&o, &c)| o / c.max(1)).collect();
+            damaged.push(Damage {
                 dataset: path.to_string(),
                 chunk: Some(coords),
                 error: without_prefix(err.to_string(), path),
             });
         }
     }
+    (entries.len() as u64, damaged)
 }
 
 /// A file cut short reads as if it had its claimed length: every read past the real end fails,

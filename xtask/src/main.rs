@@ -6,7 +6,7 @@
 //! | `venv` | create `target/venv` with the pinned Python stack (h5py, loompy, numpy, scipy, anndata) |
 //! | `fixtures` | regenerate the committed fixture files with the venv |
 //! | `lockfiles` | every committed `Cargo.lock` outside the workspace (example, fuzz, rivals) is current |
-//! | `lint` | clippy with `-D warnings` over all targets, then the library crates' feature matrix (no default features; each feature alone) |
+//! | `lint` | the allocation gate (`with_capacity`/`vec![x; n]` sites sized by a variable carry a `// alloc:` reason), clippy with `-D warnings` over all targets, then the library crates' feature matrix (no default features; each feature alone) |
 //! | `test` | build and run the workspace tests with the venv wired in |
 //! | `python` | build the `loomfile` wheel (maturin), install it into `target/pyvenv`, run its pytest suite |
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |

@@ -100,6 +100,7 @@ fn by_name(f: &LoomFile, axis: Axis, names: &[&str], key: Option<&str>) -> Resul
             candidates.join(" or ")
         )));
     }
+    // alloc: names.len(), caller's list
     let mut out = Vec::with_capacity(names.len());
     for n in names {
         match index.get(*n) {

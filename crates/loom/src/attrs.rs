@@ -278,6 +278,7 @@ impl LoomFile {
         let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
         let typesize = if matches!(dtype, Datatype::VarString { .. }) { 8 } else { dtype.size() };
         let chunks: Vec<u64> = guess_chunk(&dims, typesize).into_iter().map(|c| c.max(1)).collect();
+        // alloc: rank of the caller's values
         let mut max: Vec<Option<u64>> = vec![None; dims.len()];
         max[0] = Some(dims[0]);
         let spec = DatasetSpec::chunked(dtype, &dims, &chunks).max_shape(&max).gzip(2);
@@ -585,6 +586,7 @@ fn stack_columns(cols: &[Values]) -> Result<Values> {
     let k = cols.len();
     macro_rules! stack {
         ($variant:ident) => {{
+            // alloc: caller's data: n * k values already in memory
             let mut out = Vec::with_capacity(n * k);
             let parts: Vec<&ArrayD<_>> = cols
                 .iter()

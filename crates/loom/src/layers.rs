@@ -681,6 +681,7 @@ impl LoomFile {
                 let es = T::datatype().size() as usize;
                 let base = out.len();
                 out.resize(base + rows as usize * c as usize * es, 0);
+                // alloc: es <= 16, a number type's size
                 let mut tmp = Vec::with_capacity(es);
                 for i in 0..rows {
                     let row = (start + i) as usize;
@@ -762,6 +763,7 @@ impl LoomFile {
         let stored = self.layer_dtype(name)?;
         let from = Enc::of(&T::datatype())
             .ok_or_else(|| Error::invalid(format!("block of layer {name:?}: not a number type")))?;
+        // alloc: caller's data: data.len()
         let mut src = Vec::with_capacity(data.len() * from.size());
         for &x in data.iter() {
             x.write_le(&mut src);
@@ -883,6 +885,7 @@ pub(crate) fn write_bands(
             let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
             let c0 = j * cc;
             let wdt = cc.min(cols - c0) as usize;
+            // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
             let mut buf = vec![0u8; (cr * cc) as usize * es];
             for i in 0..h as usize {
                 let src = (i * cols as usize + c0 as usize) * es;

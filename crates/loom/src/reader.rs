@@ -100,11 +100,14 @@ pub fn nonzeros<T: H5Type + PartialEq>(
     let (n, ncols) = m.shape();
     if *rows == Selection::All && *cols == Selection::All {
         let csr = m.to_csr::<T>()?;
+        // alloc: csr.values.len(), entries already read
         let mut row = vec![0u64; csr.values.len()];
+        // alloc: csr.values.len(), entries already read
         let mut col = vec![0u64; csr.values.len()];
         // Rows in pieces of about equal entry counts, each piece filling its own part of
         // `row` and `col`.
         let pieces = pieces_by_entries(&csr.indptr, 64 * crate::parallel::threads());
+        // alloc: pieces.len() <= 64 x threads
         let mut parts = Vec::with_capacity(pieces.len());
         let (mut row_rest, mut col_rest) = (&mut row[..], &mut col[..]);
         for p in &pieces {
@@ -127,7 +130,7 @@ pub fn nonzeros<T: H5Type + PartialEq>(
         });
         return Ok(Coo { rows: n, cols: ncols, row, col, data: csr.values });
     }
-    let ri = rows.indices(n)?;
+    let ri = rows.indices_within(n, &m.dataset().file().source().limits)?;
     let nc = cols.len(ncols);
     let zero = T::default();
     let mut coo = Coo { rows: ri.len() as u64, cols: nc, ..Coo::default() };

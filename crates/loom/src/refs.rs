@@ -259,6 +259,7 @@ fn fill_number(d: &Dataset) -> f64 {
 /// assert_eq!(bytes, [1, 0, 0, 0, 2, 0, 0, 0, b'a', b'b']); // count, then length and bytes
 /// ```
 pub fn vlen_utf8(items: &[String]) -> Vec<u8> {
+    // alloc: caller's data
     let mut out = Vec::with_capacity(4 + items.iter().map(|s| 4 + s.len()).sum::<usize>());
     out.extend_from_slice(&(items.len() as u32).to_le_bytes());
     for s in items {
@@ -285,6 +286,7 @@ fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<Ar
         dims,
         chunk_refs: Vec::new(),
     };
+    // alloc: rank, <= MAX_RANK (32)
     let key0 = if shape.is_empty() { "0".to_string() } else { vec!["0"; shape.len()].join(".") };
     match d.layout() {
         Layout::Compact { data } => {
@@ -342,7 +344,7 @@ fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<Ar
         .map(|(&s, &c)| s.div_ceil(c.max(1)))
         .try_fold(1u64, u64::checked_mul)
         .is_some_and(|expected| expected == a.chunk_refs.len() as u64);
-    if stored_all && a.fill_value == Some(0.0) {
+    if stored_all {
         a.fill_value = None;
     }
     Ok(a)
@@ -352,6 +354,7 @@ fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<Ar
 fn text(path: &str, v: &Values, dims: Vec<String>) -> Option<ArrayRef> {
     let items = v.as_strings()?;
     let shape: Vec<u64> = v.shape().iter().map(|&d| d as u64).collect();
+    // alloc: rank of values already in memory
     let key = if shape.is_empty() { "0".to_string() } else { vec!["0"; shape.len()].join(".") };
     Some(ArrayRef {
         path: path.to_string(),

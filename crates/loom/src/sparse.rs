@@ -125,6 +125,7 @@ impl<T: Copy> Coo<T> {
         if self.row.iter().any(|&r| r >= self.rows) || self.col.iter().any(|&c| c >= self.cols) {
             return Err(Error::invalid("COO index outside the matrix"));
         }
+        // alloc: caller's Coo: rows of its matrix (loom builds these only under check_area)
         let mut counts = vec![0u64; self.rows as usize + 1];
         for &r in &self.row {
             counts[r as usize + 1] += 1;
@@ -191,6 +192,7 @@ impl<T: Copy> Csr<T> {
     /// assert_eq!((coo.row, coo.col, coo.data), (vec![0, 2], vec![1, 0], vec![5, 6]));
     /// ```
     pub fn to_coo(&self) -> Coo<T> {
+        // alloc: caller's data: self.data.len()
         let mut row = Vec::with_capacity(self.data.len());
         for i in 0..self.rows as usize {
             for _ in self.indptr[i]..self.indptr[i + 1] {

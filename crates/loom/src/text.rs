@@ -25,6 +25,7 @@ pub fn xml_unescape(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
+    // alloc: caller's data
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {
@@ -82,6 +83,7 @@ pub fn xml_unescape(s: &str) -> String {
 /// assert_eq!(xml_escape("plain"), "plain");
 /// ```
 pub fn xml_escape(s: &str) -> String {
+    // alloc: caller's data
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c == '&' {

@@ -1154,6 +1154,7 @@ impl Validator<'_> {
         if !self.one_d(&path, &v) || !unique {
             return;
         }
+        // alloc: s.len(), strings already read
         let mut seen = HashSet::with_capacity(s.len());
         let mut dups = BTreeMap::new();
         for x in &s {

@@ -756,6 +756,7 @@ fn numeric_compound(
     path: &str,
 ) -> Result<Values> {
     use hdf5::convert::element;
+    // alloc: members.len(), members already decoded
     let mut fields = Vec::with_capacity(members.len());
     for m in members {
         let kind = hdf5::NumKind::of(&m.dtype).map_err(|e| e.at(path))?;
@@ -846,6 +847,7 @@ fn from_value(dt: &Datatype, shape: &[u64], v: Value, unescape: bool) -> Result<
             let Value::Map(fields) = v else {
                 return Err(Error::invalid("compound value expected"));
             };
+            // alloc: members.len(), members already decoded
             let mut out = Vec::with_capacity(members.len());
             for (m, (name, fv)) in members.iter().zip(fields) {
                 let mut sh = shape.to_vec();
@@ -979,6 +981,7 @@ pub fn f32_to_f16(x: f32) -> u16 {
 pub fn to_storage(v: &Values) -> Result<(Datatype, loomfile_hdf5::Data)> {
     use loomfile_hdf5::Data;
     fn raw<T: H5Type>(a: &ArrayD<T>) -> Vec<u8> {
+        // alloc: caller's data: a.len()
         let mut out = Vec::with_capacity(a.len() * T::datatype().size() as usize);
         for &x in a.iter() {
             x.write_le(&mut out);

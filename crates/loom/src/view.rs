@@ -656,6 +656,7 @@ fn map_items<T: H5Type + Into<f64>>(
 ) -> Result<Vec<Vec<f64>>> {
     let nf = fs.len();
     let mut out: Vec<Vec<f64>> =
+        // alloc: items x functions under max_read_bytes (checked in map above)
         fs.iter().map(|_| Vec::with_capacity(m.len(axis.into()) as usize)).collect();
     let mut scan = m.scan::<T>(axis.into(), MatrixScan::default().other(other));
     while let Some(batch) = scan.next() {
@@ -682,6 +683,7 @@ fn map_items<T: H5Type + Into<f64>>(
                         }
                     }
                 }
+                // alloc: w x functions, w <= one group of columns
                 let mut res = Vec::with_capacity(w * nf);
                 for item in buf.chunks_exact(len.max(1)).take(w) {
                     res.extend(fs.iter().map(|f| f(item)));

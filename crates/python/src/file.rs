@@ -272,6 +272,7 @@ pub(crate) fn fill_values_from(obj: Option<&Bound<'_, PyAny>>) -> PyResult<FillV
         };
     }
     let map: Vec<(String, Bound<'_, PyAny>)> = obj.extract()?;
+    // alloc: map.len(), caller's dict
     let mut out = Vec::with_capacity(map.len());
     for (k, v) in map {
         out.push((k, values::from_py(&v)?));

@@ -67,6 +67,7 @@ impl SparseParts {
     /// From the scan core's CSR (the whole layer): rows expanded from the offsets.
     pub fn of_csr<T: Element + Send + 'static>(c: loomfile_scan::Csr<T>) -> SparseParts {
         let n = c.nrows.max(c.ncols);
+        // alloc: c.values.len(), values already read
         let mut row = Vec::with_capacity(c.values.len());
         for (r, w) in c.indptr.windows(2).enumerate() {
             row.extend(std::iter::repeat_n(r as u64, (w[1] - w[0]) as usize));

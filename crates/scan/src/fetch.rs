@@ -160,6 +160,7 @@ impl Matrix {
         let src = self.ds.file().source();
         let path = self.ds.path();
         let limit = self.max_chunk.saturating_mul(2).saturating_add(1 << 16);
+        // alloc: tiles.len(), caller's list of tiles
         let mut out: Vec<Option<Stored<'a>>> = Vec::with_capacity(tiles.len());
         let mut zero_copy = None;
         for &(i, j) in tiles {
@@ -195,6 +196,7 @@ impl Matrix {
         if buf.len() < total {
             buf.resize(total, 0);
         }
+        // alloc: runs.len() <= tiles.len()
         let mut pos = Vec::with_capacity(runs.len());
         let mut off = 0usize;
         for &(a, e) in &runs {
@@ -254,6 +256,8 @@ impl Matrix {
         let h = self.tile_dims(i, 0).0;
         let seg = |w: usize| ((r0 + w as u64) * self.ncols + span.0) * es;
         let len = (span.1 - span.0) * es;
+        self.budget("row starts of a tile", h as u64, size_of::<usize>())?;
+        // alloc: h <= tile rows, under the read budget (checked above)
         let mut starts = vec![usize::MAX; h];
         let (Some(&first), Some(&last)) = (rows.first(), rows.last()) else {
             return Ok(Rows { data: &[], starts, origin: span.0 });
@@ -285,6 +289,7 @@ impl Matrix {
                 }
                 let mut off = 0usize;
                 let mut r = 0usize;
+                // alloc: runs.len() <= rows.len(), caller's rows
                 let mut pos = Vec::with_capacity(runs.len());
                 for &(a, e) in &runs {
                     let n = (e - a) as usize;

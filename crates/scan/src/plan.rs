@@ -79,6 +79,7 @@ impl AxisPlan {
 
     fn range(a: u64, b: u64, tile: u64) -> AxisPlan {
         let mut groups = Vec::new();
+        // alloc: b - a <= selected length: callers check the read budget (or the caller's buffer) first
         let mut pos = Vec::with_capacity((b - a) as usize);
         let mut bounds = vec![0usize];
         let mut s = a;
@@ -113,6 +114,7 @@ impl AxisPlan {
             order.sort_by_key(|&p| v[p as usize] / tile);
         }
         let mut groups: Vec<TileGroup> = Vec::new();
+        // alloc: caller's data: v.len()
         let mut pos = vec![(0u32, 0u32); v.len()];
         for &p in &order {
             let i = v[p as usize];

@@ -72,6 +72,7 @@ impl Matrix {
         if bytes > self.max_read || usize::try_from(bytes).is_err() {
             return Err(Error::limit("bytes to read", bytes, self.max_read).at(self.ds.path()));
         }
+        // alloc: count * size_of::<T>() <= max_read (checked above)
         let mut out = vec![T::default(); count as usize];
         self.read_into(rows, cols, &mut out)?;
         Ok(out)
@@ -157,6 +158,7 @@ impl Matrix {
             _ => false,
         };
         let npc = pieces.len();
+        // alloc: tiles of a selection already under the read budget, times pieces
         let mut tasks: Vec<Task<'_, '_, T>> = Vec::with_capacity(rp.groups.len() * npc);
         for g in &rp.groups {
             for pc in &pieces {
@@ -211,6 +213,7 @@ impl Matrix {
                 let hits: Vec<Option<Decoded>> = if t.cached {
                     t.cols.iter().map(|g| self.cache.get((t.i, g.tile))).collect()
                 } else {
+                    // alloc: t.cols.len(), column groups of one task
                     vec![None; t.cols.len()]
                 };
                 let tiles: Vec<(u64, u64)> = t

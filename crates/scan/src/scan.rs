@@ -232,6 +232,7 @@ impl<T: H5Type> Scan<'_, T> {
                 d.resize(n, T::default());
                 d
             }
+            // alloc: n * size_of::<T>() <= max_read (checked above)
             None => vec![T::default(); n],
         };
         match self.axis {

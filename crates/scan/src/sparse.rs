@@ -76,6 +76,7 @@ struct Block<T> {
 
 impl<T: H5Type> Block<T> {
     fn into_coo(self, axis: Axis) -> Coo<T> {
+        // alloc: self.other.len(), entries already read
         let mut items = Vec::with_capacity(self.other.len());
         for (k, &n) in self.counts.iter().enumerate() {
             items.extend(std::iter::repeat_n(self.items.start + k as u64, n as usize));
@@ -128,6 +129,7 @@ impl Matrix {
         let mut csr = Csr {
             nrows: self.nrows,
             ncols: self.ncols,
+            // alloc: nrows + 1 under the read budget (self.budget above)
             indptr: Vec::with_capacity(self.nrows as usize + 1),
             indices: Vec::new(),
             values: Vec::new(),
@@ -175,6 +177,8 @@ impl Matrix {
         let n = t.min(self.len(axis) - start) as usize;
         // Entries in tile order (item within the band, other index, value), then placed in
         // item order by a counting sort: stable, so other indices stay increasing.
+        self.budget("item counts of a band", n as u64, size_of::<u64>())?;
+        // alloc: n <= one tile along the axis, under the read budget (checked above)
         let mut counts = vec![0u64; n];
         let mut ent_item: Vec<u32> = Vec::new();
         let mut ent_other: Vec<u64> = Vec::new();
@@ -213,13 +217,16 @@ impl Matrix {
             Ok(())
         })?;
         let total = ent_val.len();
+        // alloc: n <= one tile along the axis (a chunk dimension)
         let mut at: Vec<usize> = Vec::with_capacity(n);
         let mut sum = 0usize;
         for &c in &counts {
             at.push(sum);
             sum += c as usize;
         }
+        // alloc: total = entries already collected
         let mut other = vec![0u64; total];
+        // alloc: total = entries already collected
         let mut values = vec![T::default(); total];
         for ((&i, &o), &v) in ent_item.iter().zip(&ent_other).zip(&ent_val) {
             let p = &mut at[i as usize];

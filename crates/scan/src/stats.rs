@@ -74,10 +74,15 @@ impl Stats {
         let mut s = Stats {
             axis,
             n,
+            // alloc: accs.len(), accumulators already built
             nnz: Vec::with_capacity(accs.len()),
+            // alloc: accs.len(), accumulators already built
             sum: Vec::with_capacity(accs.len()),
+            // alloc: accs.len(), accumulators already built
             m2: Vec::with_capacity(accs.len()),
+            // alloc: accs.len(), accumulators already built
             min: Vec::with_capacity(accs.len()),
+            // alloc: accs.len(), accumulators already built
             max: Vec::with_capacity(accs.len()),
         };
         for a in accs {
@@ -399,10 +404,12 @@ impl Matrix {
         let init = |items: Range<u64>| {
             let part = Part {
                 rows: if rows {
+                    // alloc: items <= nrows, under the read budget (stats_pass budget)
                     vec![Acc::default(); (items.end - items.start) as usize]
                 } else {
                     Vec::new()
                 },
+                // alloc: ncols, under the read budget (stats_pass budget)
                 cols: if cols { vec![Acc::default(); ncols] } else { Vec::new() },
                 row0: items.start,
             };

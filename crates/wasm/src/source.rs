@@ -106,6 +106,7 @@ impl ReadAt for JsSource {
             if !state.blocks.contains_key(&b) {
                 let start = b * BLOCK;
                 let n = BLOCK.min(self.size - start) as usize;
+                // alloc: n <= BLOCK
                 let mut block = vec![0u8; n];
                 self.fetch(&mut state, start, &mut block)?;
                 if state.blocks.len() >= MAX_BLOCKS {

@@ -16,6 +16,7 @@ pub fn dump(file: &str, path: Option<&str>, as_json: bool, no_data: bool) -> Cli
     let nodes = walk(&f, start, opts).map_err(|e| CliError::h5(file, e))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if as_json {
+        // alloc: nodes.len(), nodes already walked
         let mut arr = Vec::with_capacity(nodes.len());
         for n in &nodes {
             arr.push(node_json(&f, &n.path, &n.kind, !no_data).map_err(|e| CliError::h5(file, e))?);

@@ -186,6 +186,7 @@ pub fn attrs(file: &str, axis: Axis, names: Option<&str>, as_json: bool) -> CliR
         Some(n) => n.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
         None => f.attr_names(axis),
     };
+    // alloc: list.len(), names already listed
     let mut values = Vec::with_capacity(list.len());
     for n in &list {
         values.push(f.attr(axis, n).map_err(|e| CliError::loom(file, e))?);
@@ -208,6 +209,7 @@ pub fn attrs(file: &str, axis: Axis, names: Option<&str>, as_json: bool) -> CliR
         writeln!(out, "{}", header.join("\t")).map_err(CliError::io_std)?;
         let nrows = f.len(axis) as usize;
         for i in 0..nrows {
+            // alloc: header.len(), columns already built
             let mut line: Vec<String> = Vec::with_capacity(header.len());
             for c in &cols {
                 if let Some(r) = c.get(i) {

@@ -32,6 +32,7 @@ fn codec(c: &Codec) -> Value {
 /// Standard base64 (RFC 4648, padded), for inlined chunks.
 fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // alloc: caller's data: 4/3 of bytes.len()
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
         let n = (c[0] as u32) << 16

@@ -66,6 +66,7 @@ impl ChunkDecoder {
             return Ok(());
         }
         // Expected size before each filter (write order): known unless a compressor precedes it.
+        // alloc: one per filter of the parsed pipeline message (bounded by its bytes)
         let mut expected: Vec<Option<usize>> = Vec::with_capacity(active.len());
         let mut size = Some(out.len());
         for f in &active {

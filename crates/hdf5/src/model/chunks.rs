@@ -69,7 +69,9 @@ pub fn entries(
                 filter_mask: k.filter_mask,
             })
             .collect(),
+        // alloc: one entry; rank <= MAX_RANK (32, dataspace decoder)
         ChunkIndex::Single { filtered_size, filter_mask } => vec![ChunkEntry {
+            // alloc: rank <= MAX_RANK (32, dataspace decoder)
             offset: vec![0; rank],
             address: root,
             size: filtered_size.unwrap_or(geo.chunk_bytes),
@@ -89,7 +91,16 @@ pub fn entries(
             let total = n
                 .checked_mul(geo.chunk_bytes)
                 .ok_or_else(|| Error::malformed("implicit chunk index", root, "size overflows"))?;
+            if geo.chunk_bytes == 0 {
+                return Err(Error::malformed("implicit chunk index", root, "chunks of 0 bytes"));
+            }
             src.check_range(root, total, "implicit chunk index")?;
+            // The entries themselves: far more bytes than the chunks they describe when
+            // chunks are small (and a file cut short claims any length).
+            let per = size_of::<ChunkEntry>() as u64 + 8 * grid.len() as u64;
+            src.limits.check_elements("", "chunk entries", n)?;
+            src.limits.check_bytes("", "chunk index bytes", n.saturating_mul(per))?;
+            // alloc: n entries under max_elements and their bytes under max_read_bytes (checked above)
             let mut out = Vec::with_capacity(n as usize);
             for i in 0..n {
                 out.push(ChunkEntry {
@@ -105,7 +116,9 @@ pub fn entries(
         ChunkIndex::ExtensibleArray { .. } => super::index_v4::extensible_array(src, root, geo)?,
         ChunkIndex::BTreeV2 { .. } => super::index_v4::btree_v2(src, root, geo)?,
     };
+    // alloc: raw.len(), entries already read (each checked against the file)
     let mut seen = HashMap::with_capacity(raw.len());
+    // alloc: raw.len(), entries already read (each checked against the file)
     let mut out = Vec::with_capacity(raw.len());
     for mut e in raw {
         if e.offset.len() != rank {
@@ -150,6 +163,7 @@ pub fn entries(
 
 /// Row-major coordinates of linear index `i` in a grid.
 pub fn unravel(mut i: u64, grid: &[u64]) -> Vec<u64> {
+    // alloc: grid.len() is a rank, <= MAX_RANK (32)
     let mut out = vec![0; grid.len()];
     for (k, &g) in grid.iter().enumerate().rev() {
         if g == 0 {
@@ -179,6 +193,7 @@ impl ChunkMap {
         let dense_ok = cells.is_some_and(|c| c <= (entries.len() as u64 * 4).max(1 << 20));
         let mut map = ChunkMap { grid, dense: None, sparse: HashMap::new(), entries };
         if dense_ok {
+            // alloc: cells <= max(4 * entries, 2^20) (dense_ok above)
             let mut d = vec![u32::MAX; cells.unwrap_or(0) as usize];
             for (i, e) in map.entries.iter().enumerate() {
                 if let Some(l) =

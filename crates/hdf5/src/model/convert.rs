@@ -194,6 +194,7 @@ pub fn convert_into<T: H5Type>(kind: NumKind, raw: &[u8], out: &mut [T]) {
 
 /// Convert stored elements into a new vector.
 pub fn convert<T: H5Type>(kind: NumKind, raw: &[u8]) -> Vec<T> {
+    // alloc: caller's data: one element per element of raw
     let mut out = vec![T::default(); raw.len() / kind.size()];
     convert_into(kind, raw, &mut out);
     out

@@ -55,6 +55,9 @@ impl Dataset {
         } else {
             Datatype::decode(&tm.data, tm.offset).at(p)?
         };
+        // The element size is a claim of the file (up to 4 GiB, more for arrays): the fill
+        // element and every read allocate at least one element.
+        file.inner.src.limits.check_bytes(p, "element bytes", dtype.size())?;
         let sm = need(kind::DATASPACE, "dataspace")?;
         if sm.flags & flag::SHARED != 0 {
             return Err(Error::unsupported("shared dataspace message").at(p));
@@ -168,6 +171,7 @@ impl Dataset {
         let n = self.dtype.size() as usize;
         match self.fill.as_ref().and_then(|f| f.value.as_ref()) {
             Some(v) if v.len() == n && !self.dtype.has_vlen() => v.clone(),
+            // alloc: element size, under max_read_bytes (checked in from_header)
             _ => vec![0; n],
         }
     }

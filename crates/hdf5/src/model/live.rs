@@ -39,6 +39,7 @@ impl Extents {
     pub fn from_ranges(mut v: Vec<(u64, u64)>) -> Extents {
         v.retain(|r| r.1 > r.0);
         v.sort_unstable();
+        // alloc: caller's data: v.len()
         let mut out: Vec<(u64, u64)> = Vec::with_capacity(v.len());
         for (s, e) in v {
             match out.last_mut() {

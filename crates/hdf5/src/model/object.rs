@@ -241,6 +241,7 @@ pub(crate) fn attributes_of(file: &File, h: &ObjectHeader, path: &str) -> Result
             msgs.extend(super::dense::attributes(src, &info).at(path)?);
         }
     }
+    // alloc: msgs.len(), attribute messages already decoded
     let mut out = Vec::with_capacity(msgs.len());
     for m in msgs {
         out.push(Attribute::new(file.clone(), path, m)?);

@@ -142,6 +142,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
     };
     let fill = ds.fill_bytes();
     let mut out = if fill.iter().all(|&b| b == 0) {
+        // alloc: bytes <= max_read_bytes (checked above), stored in full for contiguous/compact
         vec![0u8; bytes as usize]
     } else {
         // `fill` is one element: `bytes` = `count` elements (a memcpy per element, not per byte).
@@ -169,6 +170,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
                 src.read_into(*addr, &mut out, "contiguous data")?;
             } else {
                 // Virtual chunks: one row of the last axis each.
+                // alloc: rank <= MAX_RANK (32, dataspace decoder)
                 let mut chunk = vec![1u64; rank];
                 chunk[rank - 1] = shape[rank - 1];
                 let row_bytes = shape[rank - 1] * es as u64;
@@ -221,6 +223,7 @@ fn stored_bytes(shape: &[u64], es: usize, ds: &Dataset) -> Result<u64> {
 }
 
 fn strides(shape: &[u64]) -> Vec<u64> {
+    // alloc: rank <= MAX_RANK (32, dataspace decoder)
     let mut s = vec![1u64; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
         s[d] = s[d + 1] * shape[d + 1];
@@ -259,7 +262,9 @@ fn scatter(
     let cstr = strides(chunk);
     let ostr = strides(out_shape);
     let mut buf = Vec::new();
+    // alloc: rank <= MAX_RANK (32, dataspace decoder)
     let mut odo = vec![0usize; rank];
+    // alloc: rank <= MAX_RANK (32, dataspace decoder)
     let mut coords = vec![0u64; rank];
     loop {
         for d in 0..rank {
@@ -276,6 +281,7 @@ fn scatter(
                     _ => runs.push((o, w, 1)),
                 }
             }
+            // alloc: rank <= MAX_RANK (32, dataspace decoder)
             let mut inner = vec![0usize; rank - 1];
             'rows: loop {
                 let mut sbase = 0u64;

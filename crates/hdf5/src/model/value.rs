@@ -159,10 +159,12 @@ impl ElementDecoder<'_> {
             Datatype::Compound { size, members } => {
                 let size = *size as usize;
                 let count = raw.len() / size.max(1);
+                // alloc: members.len(), members already decoded
                 let mut fields = Vec::with_capacity(members.len());
                 for m in members {
                     let msize = m.dtype.size() as usize;
                     let off = m.offset as usize;
+                    // alloc: count * msize <= raw.len(): members lie inside the compound size
                     let mut sub = Vec::with_capacity(count * msize);
                     for i in 0..count {
                         let e =
@@ -186,6 +188,7 @@ impl ElementDecoder<'_> {
                 let bytes = tree_nodes(shape).saturating_mul(size_of::<Value>() as u64);
                 self.file.src.limits.check_bytes("", "decoded value bytes", bytes)?;
                 let es = dtype.size() as usize;
+                // alloc: one item per element of raw (caller's data), tree checked by check_bytes above
                 let mut items = Vec::with_capacity(raw.len() / es.max(1));
                 for e in raw.chunks_exact(es.max(1)) {
                     items.push(self.scalar(dtype, e)?);

@@ -311,6 +311,7 @@ pub(crate) fn bytes<R: Read + Seek>(r: &mut R, _: Endian, (n,): (usize,)) -> Bin
     // Small bodies (most metadata) go through a stack buffer: one malloc and one copy, no
     // zeroing; larger ones through `take` + `read_to_end`, which fills the reserved space
     // without zeroing it when the stream reads into uninitialised buffers (cursors do).
+    // alloc: n <= bytes remaining in the block (checked above)
     let mut v = Vec::with_capacity(n);
     if n <= 256 {
         let mut buf = [0u8; 256];
@@ -343,6 +344,7 @@ where
         let pos = r.stream_position()?;
         return Err(malformed(pos, format!("{n} entries do not fit the {left} bytes left")));
     }
+    // alloc: n * min_size <= bytes remaining in the block (checked above)
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(T::read_options(r, endian, args.clone())?);

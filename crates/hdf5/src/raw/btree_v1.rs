@@ -354,6 +354,7 @@ pub(crate) fn encode_chunk_node(
         last_key: last.unwrap_or(ChunkKeyV1 {
             size: 0,
             filter_mask: 0,
+            // alloc: rank <= MAX_RANK (32, dataspace decoder)
             offset: vec![0; rank],
             element_offset,
         }),

@@ -297,6 +297,7 @@ impl ExtensibleArray {
 
     fn super_blocks(&self) -> Vec<SuperBlock> {
         let min = self.data_block_min_elements as u64;
+        // alloc: super_block_count <= 1 + 255 (max_nelmts_bits is one byte)
         let mut out = Vec::with_capacity(self.super_block_count() as usize);
         let (mut start, mut first_block) = (0u128, 0u64);
         for u in 0..self.super_block_count() {

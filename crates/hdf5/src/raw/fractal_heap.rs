@@ -258,6 +258,7 @@ impl BinWrite for HeapId {
         w.write_all(&[ID_MANAGED << 4])?;
         write_uint(w, *offset, f.off_width)?;
         write_uint(w, *length, f.len_width)?;
+        // alloc: id_len is a u16 (write side)
         w.write_all(&vec![0; (f.id_len as usize).saturating_sub(used)])?;
         Ok(())
     }
@@ -776,6 +777,7 @@ impl HeapReader<'_> {
                     return Err(Error::limit(WHAT_DIRECT, r.size, src.limits.max_metadata_block));
                 }
                 let raw = src.block(r.address, stored, WHAT_DIRECT)?;
+                // alloc: r.size <= max_metadata_block (checked above)
                 let mut out = vec![0u8; r.size as usize];
                 let decoder = self.decoder.get_or_insert_with(ChunkDecoder::new);
                 decoder
@@ -862,6 +864,7 @@ impl HeapReader<'_> {
             return Err(Error::limit(WHAT_HUGE, length, max));
         }
         src.check_range(address, length, WHAT_HUGE)?;
+        // alloc: length <= max_read_bytes and fits in the file (checked above)
         let mut raw = vec![0u8; length as usize];
         src.read_into(address, &mut raw, WHAT_HUGE)?;
         match (filter, &heap.filters) {
@@ -869,6 +872,7 @@ impl HeapReader<'_> {
                 if size > max {
                     return Err(Error::limit(WHAT_HUGE, size, max));
                 }
+                // alloc: size <= max_read_bytes (checked above)
                 let mut out = vec![0u8; size as usize];
                 let decoder = self.decoder.get_or_insert_with(ChunkDecoder::new);
                 decoder

@@ -140,6 +140,7 @@ fn messages_v1<R: Read + Seek>(
     let start = r.stream_position()?;
     let end = start + remaining(r)?;
     // Room for messages of about 32 bytes (a guess from real headers), never past the limit.
+    // alloc: <= block bytes / 32 and <= max_header_messages
     let mut out = Vec::with_capacity(((end - start) / 32).min(limit as u64) as usize);
     let mut pos = start;
     while end - pos >= 8 {
@@ -226,6 +227,7 @@ fn messages_v2<R: Read + Seek>(
     let header_len = if track_order { 6 } else { 4 };
     let mut pos = r.stream_position()?;
     let end = pos + remaining(r)?;
+    // alloc: <= block bytes / 32 and <= max_header_messages
     let mut out = Vec::with_capacity(((end - pos) / 32).min(limit as u64) as usize);
     while end - pos >= header_len + 4 {
         if out.len() >= limit {

@@ -74,6 +74,7 @@ impl Source {
             return Err(Error::limit(what, len, self.limits.max_metadata_block));
         }
         let abs = self.check_range(addr, len, what)?;
+        // alloc: len <= max_metadata_block and fits in the file (checked above)
         let mut buf = vec![0u8; len as usize];
         self.storage.read_exact_at(abs, &mut buf).map_err(Error::io)?;
         Ok(buf)

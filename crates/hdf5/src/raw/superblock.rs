@@ -174,6 +174,7 @@ impl Superblock {
         }
         // The largest superblock (v1, 8-byte fields) is well under 256 bytes.
         let n = (len - at).min(256) as usize;
+        // alloc: <= 256 bytes
         let mut block = vec![0u8; n];
         storage.read_exact_at(at, &mut block)?;
         let sb = Self::decode(&block, at)?;

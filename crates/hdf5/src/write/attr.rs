@@ -65,6 +65,7 @@ impl AttrValue {
     /// A 1-D array of fixed-length ASCII strings padded to the longest.
     pub fn fixed_strings(v: &[String]) -> AttrValue {
         let n = v.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
+        // alloc: caller's data
         let mut raw = Vec::with_capacity(n * v.len());
         for s in v {
             raw.extend_from_slice(s.as_bytes());
@@ -90,6 +91,7 @@ impl AttrValue {
 
     /// A numeric array of `shape`.
     pub fn array<T: H5Type>(v: &[T], shape: &[u64]) -> AttrValue {
+        // alloc: caller's data
         let mut raw = Vec::with_capacity(v.len() * T::datatype().size() as usize);
         for &x in v {
             x.write_le(&mut raw);
@@ -115,6 +117,7 @@ impl AttrValue {
                 if !matches!(dtype, Datatype::VarString { .. }) {
                     return Err(crate::Error::invalid("string data for a non-vlen-string type"));
                 }
+                // alloc: caller's data
                 let mut out = Vec::with_capacity(v.len() * (8 + sizes.offset as usize));
                 for s in v {
                     out.extend_from_slice(&heap.descriptor(

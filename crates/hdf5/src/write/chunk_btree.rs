@@ -42,6 +42,7 @@ pub fn write_chunk_btree(
     loop {
         let groups: Vec<&[(u64, ChunkKey)]> = items.chunks(cap).collect();
         let addrs: Vec<u64> = groups.iter().map(|_| space.alloc(node_len)).collect();
+        // alloc: groups.len() <= items.len(), chunks the writer holds
         let mut next = Vec::with_capacity(groups.len());
         for (i, g) in groups.iter().enumerate() {
             let mut keys: Vec<ChunkKey> = g.iter().map(|c| c.1.clone()).collect();

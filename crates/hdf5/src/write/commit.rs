@@ -81,6 +81,7 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
             msgs.extend(d.other_msgs.iter().cloned());
         }
         let attrs = w.nodes[id].attrs.clone();
+        // alloc: attrs.len(), attributes the writer holds
         let mut encoded = Vec::with_capacity(attrs.len());
         for a in &attrs {
             let (flags, body) = match a {
@@ -161,6 +162,7 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
             group_msgs.insert(id, all);
             continue;
         }
+        // alloc: links.len(), links the writer holds
         let mut st_links = Vec::with_capacity(links.len());
         for (name, child) in &links {
             let link = match child {
@@ -239,6 +241,7 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
     let bytes = sb.encode_v0();
     // The committed superblock, to put back if the new one cannot be made durable: a commit
     // that returns an error must leave the old file (a kill here leaves it too).
+    // alloc: bytes.len() of the encoded superblock
     let mut previous = vec![0u8; bytes.len()];
     let restorable = storage.read_exact_at(w.space.base, &mut previous).is_ok();
     if let Err(e) = storage.write_all_at(w.space.base, &bytes).and_then(|()| storage.sync()) {

@@ -172,6 +172,7 @@ pub(super) fn load(file: &File, header: &ObjectHeader, path: &str) -> Result<Dat
 }
 
 fn row_major_strides(shape: &[u64]) -> Vec<u64> {
+    // alloc: rank <= MAX_RANK (32, dataspace decoder or caller's shape)
     let mut s = vec![1u64; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
         s[d] = s[d + 1] * shape[d + 1];
@@ -220,6 +221,7 @@ impl Writer {
                 if total > 60_000 {
                     return Err(Error::invalid("compact datasets must be under 64 KiB").at(path));
                 }
+                // alloc: element size: compact total <= 60_000 (checked above)
                 let fill = spec.fill.clone().unwrap_or_else(|| vec![0; es as usize]);
                 Storage::Compact(fill.iter().copied().cycle().take(total as usize).collect())
             }
@@ -262,6 +264,7 @@ impl Writer {
             .fill
             .clone()
             .filter(|f| f.len() as u64 == es)
+            // alloc: element size: opened datasets pass check_bytes in from_header; else caller's type
             .unwrap_or_else(|| vec![0; es as usize]);
         let node = DatasetNode {
             dtype_msg: OutMessage::new(kind::DATATYPE, flag::CONSTANT, spec.dtype.encode()),
@@ -401,11 +404,28 @@ impl Writer {
         let Some(entry) = entry else {
             return Ok(self.ds(id).fill.iter().copied().cycle().take(n).collect());
         };
+        // The stored size is a claim of the file: the reader's bound on stored chunks.
+        let stored_max = self.limits.max_chunk_bytes.saturating_mul(2).saturating_add(1 << 16);
+        if entry.size > stored_max {
+            return Err(Error::limit(
+                "stored chunk bytes",
+                entry.size,
+                self.limits.max_chunk_bytes,
+            )
+            .at(&self.nodes[id].path));
+        }
+        let end = entry.address.saturating_add(entry.size).saturating_add(self.space.base);
+        if end > self.space.storage().len().map_err(Error::io)? {
+            return Err(Error::malformed("chunk", entry.address, "past the end of the file")
+                .at(&self.nodes[id].path));
+        }
+        // alloc: stored chunk size, under 2 * max_chunk_bytes and in the file (checked above)
         let mut raw = vec![0u8; entry.size as usize];
         self.space
             .storage()
             .read_exact_at(self.space.base + entry.address, &mut raw)
             .map_err(Error::io)?;
+        // alloc: chunk size, under max_chunk_bytes (check_readable on open, or under 4 GiB at create)
         let mut out = vec![0u8; n];
         let pipeline = self.ds(id).pipeline.clone();
         self.decoder
@@ -486,6 +506,7 @@ impl Writer {
         if !sel.is_empty() && sel.len() != rank {
             return Err(Error::invalid("selection rank differs from the dataset rank").at(path));
         }
+        // alloc: rank <= MAX_RANK (32)
         let mut start = vec![0u64; rank];
         let mut count = dims.clone();
         for (d, s) in sel.iter().enumerate() {
@@ -531,6 +552,9 @@ impl Writer {
                 // Copy-on-write: the whole block is rewritten at a new address.
                 let mut buf = match address {
                     Some(a) => {
+                        // The stored size of an opened file is a claim of the file.
+                        self.limits.check_bytes(&path_s, "contiguous data bytes", size)?;
+                        // alloc: stored size, under max_read_bytes (checked above)
                         let mut b = vec![0u8; size as usize];
                         self.space
                             .storage()
@@ -617,6 +641,7 @@ impl Writer {
             ))
             .at(path));
         }
+        // alloc: caller's data
         let mut raw = Vec::with_capacity(values.len() * dt.size() as usize);
         for &v in values {
             v.write_le(&mut raw);
@@ -694,6 +719,7 @@ fn copy_box(
 
 /// Write a data box into a whole-dataset buffer.
 fn scatter_box(buf: &mut [u8], dims: &[u64], start: &[u64], count: &[u64], data: &[u8], es: usize) {
+    // alloc: rank <= MAX_RANK (32)
     let offset = vec![0u64; dims.len()];
     let hi: Vec<u64> = start.iter().zip(count).map(|(s, c)| s + c).collect();
     copy_box(buf, dims, &offset, data, count, start, start, &hi, es);

@@ -88,6 +88,7 @@ pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[&[u8]]) -> Result<
         len_width,
         filtered: false,
     };
+    // alloc: caller's data: objects.len()
     let mut ids = Vec::with_capacity(objects.len());
     for o in objects {
         if o.is_empty() {

@@ -51,6 +51,7 @@ pub fn write_symbol_table(
         data.resize(align8(data.len() as u64) as usize, 0);
         at
     };
+    // alloc: links.len(), links the writer holds
     let mut entries = Vec::with_capacity(links.len());
     for (name, link) in &links {
         let name_offset = put(name);
@@ -118,8 +119,10 @@ fn write_group_btree(
         let groups: Vec<&[(u64, u64, u64)]> =
             if level_items.is_empty() { vec![&[][..]] } else { level_items.chunks(cap).collect() };
         let addrs: Vec<u64> = groups.iter().map(|_| space.alloc(node_len)).collect();
+        // alloc: groups.len() <= items the writer holds
         let mut next = Vec::with_capacity(groups.len());
         for (i, g) in groups.iter().enumerate() {
+            // alloc: a B-tree node's capacity + 1
             let mut keys = Vec::with_capacity(g.len() + 1);
             keys.push(g.first().map_or(0, |c| c.1));
             keys.extend(g.iter().map(|c| c.2));

@@ -66,6 +66,7 @@ pub fn encode(messages: &[OutMessage], refcount: u32) -> Result<Vec<u8>> {
     let mut out: Vec<_> = messages.iter().map(|m| message_v1(m.kind, m.flags, &m.body)).collect();
     if block > used {
         // A NIL message pads the block to its allocated size.
+        // alloc: padding inside a header block the writer sized
         out.push(message_v1(kind::NIL, 0, &vec![0u8; block - used - 8]));
     }
     let bytes = object_header::encode_v1(refcount, out);

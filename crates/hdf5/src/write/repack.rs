@@ -180,9 +180,12 @@ fn copy_dataset(
                 .ok_or_else(|| Error::malformed("layout", ds.address(), "chunk size overflows"))?;
             let mut decoder = crate::filters::ChunkDecoder::new();
             let mut raw = Vec::new();
+            // alloc: chunk size, under max_chunk_bytes (check_readable in ds.chunks() above)
             let mut decoded = vec![0u8; geo.chunk_bytes as usize];
             for e in &map.entries {
                 if copy_raw {
+                    // The stored size is the file's claim: in the file before room is taken.
+                    src.check_range(e.address, e.size, "chunk").at(ds.path())?;
                     raw.clear();
                     raw.resize(e.size as usize, 0);
                     src.read_into(e.address, &mut raw, "chunk")?;
@@ -228,16 +231,19 @@ fn clip_chunk(buf: &[u8], chunk: &[u64], offset: &[u64], dims: &[u64], es: usize
     if count == chunk {
         return buf.to_vec();
     }
+    // alloc: rank <= MAX_RANK (32)
     let mut strides = vec![1u64; rank];
     for d in (0..rank.saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * chunk[d + 1];
     }
     let total: u64 = count.iter().product();
+    // alloc: rank <= MAX_RANK (32)
     let mut out = Vec::with_capacity(total as usize * es);
     if total == 0 {
         return out;
     }
     let run = count[rank - 1] as usize * es;
+    // alloc: total <= one chunk, under max_chunk_bytes
     let mut pos = vec![0u64; rank];
     loop {
         let at = (0..rank).map(|d| pos[d] * strides[d]).sum::<u64>() as usize * es;

@@ -181,6 +181,7 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
     let features = vec![
         ("Accession".into(), Values::strings(&ids)),
         ("Gene".into(), Values::strings(&names)),
+        // alloc: ids.len(), feature ids already read
         ("Genome".into(), Values::strings(&vec![genome.clone(); ids.len()])),
     ];
     let barcodes = strings(f, &format!("{g}/barcodes"))?;
@@ -226,6 +227,7 @@ fn selection(loc: &Located, opts: &ConvertOptions) -> Result<Option<Vec<u64>>> {
         return Ok(None);
     }
     let n = loc.n_features as usize;
+    // alloc: n_features == the length of every feature list already read (checked by the caller)
     let mut keep = vec![true; n];
     if let Some(g) = &opts.genome {
         let genomes = attr_strings(&loc.features, "Genome")

@@ -125,6 +125,7 @@ fn write_loom<T: Num>(
     let mut line = String::new();
     let mut fields = Vec::new();
     next_line(&mut *r, &mut line).map_err(io).at(input)?;
+    // alloc: rows counted by the first pass over the text input
     let mut ids: Vec<String> = Vec::with_capacity(s.rows as usize);
     let mut lineno = 1u64;
     let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;

@@ -168,6 +168,12 @@ pub(crate) fn read_1d<T: H5Type>(ds: &Dataset) -> Result<Vec<T>> {
     if n <= STEP {
         return Ok(ds.read::<T>()?);
     }
+    // The length is the file's claim: the whole result must fit the read budget before
+    // room for it is taken (each slice read below checks only itself).
+    let limits = ds.file().source().limits;
+    limits.check_elements(ds.path(), "a read of", n)?;
+    limits.check_bytes(ds.path(), "bytes to read", n.saturating_mul(size_of::<T>() as u64))?;
+    // alloc: n under max_elements and n * size_of::<T>() under max_read_bytes (checked above)
     let mut out = Vec::with_capacity(n as usize);
     let mut a = 0;
     while a < n {
@@ -201,6 +207,7 @@ impl<T: Num> Compressed<T> {
         if !needs {
             return;
         }
+        // alloc: self.indptr.len(), already in memory
         let mut indptr = Vec::with_capacity(self.indptr.len());
         indptr.push(0u64);
         let mut w = 0usize;
@@ -279,6 +286,7 @@ pub(crate) fn transpose<T: Num>(
         }
         Ok(keep.map_or(i as u64, |k| k[i as usize]))
     };
+    // alloc: new_rows <= keep.len() or n_inner, under max_read_bytes (read_transposed)
     let mut counts = vec![0u64; new_rows as usize + 1];
     for j in 0..n_outer as usize {
         for &i in &indices[indptr[j] as usize..indptr[j + 1] as usize] {
@@ -293,7 +301,9 @@ pub(crate) fn transpose<T: Num>(
     }
     let nnz = counts[new_rows as usize] as usize;
     let mut next: Vec<u64> = counts[..new_rows as usize].to_vec();
+    // alloc: nnz = entries already in memory
     let mut out_idx = vec![0u32; nnz];
+    // alloc: nnz = entries already in memory
     let mut out_data = vec![T::default(); nnz];
     for j in 0..n_outer as usize {
         for k in indptr[j] as usize..indptr[j + 1] as usize {
@@ -335,7 +345,7 @@ impl<R: Read> Read for Counting<'_, R> {
 
 /// Open a text file, gunzipping it when it starts with the gzip magic, and begin the
 /// progress phase `phase` over its size (progress counts file bytes, from the first read
-/// on); the caller ends the phase.
+/// on); the caller ends the phase (this function ends it itself when it fails).
 pub(crate) fn open_text<'a>(
     path: &Path,
     opts: &'a ConvertOptions,
@@ -345,7 +355,14 @@ pub(crate) fn open_text<'a>(
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     opts.begin(phase, Some(size));
     let mut raw = BufReader::with_capacity(1 << 16, Counting { inner: f, opts });
-    let gz = raw.fill_buf().map_err(io).at(path)?.starts_with(&[0x1f, 0x8b]);
+    let gz = match raw.fill_buf() {
+        Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+        Err(e) => {
+            // The phase begun above ends with the error, so every begin has its end.
+            opts.end();
+            return Err(io(e)).at(path);
+        }
+    };
     Ok(if gz {
         Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(raw)))
     } else {
@@ -609,6 +626,7 @@ fn write_row_band(w: &mut Writer, s: &LayerSink, start: u64, h: u64, band: &[u8]
         let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
         let c0 = j * cc;
         let wdt = cc.min(cols - c0) as usize;
+        // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
         let mut buf = vec![0u8; (cr * cc) as usize * es];
         for i in 0..h as usize {
             let src = (i * cols as usize + c0 as usize) * es;
@@ -642,6 +660,7 @@ fn write_col_band(w: &mut Writer, s: &LayerSink, start: u64, wd: u64, band: &[u8
         let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
         let r0 = i * cr;
         let h = cr.min(rows - r0) as usize;
+        // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
         let mut buf = vec![0u8; (cr * cc) as usize * es];
         for j in 0..wd as usize {
             let col = j * rows as usize;
@@ -735,6 +754,7 @@ fn attr_table(
     for n in &names {
         check_name(n).map_err(|e| Error::invalid(format!("header: {e}"))).at(path)?;
     }
+    // alloc: names.len(), header fields already read
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut lineno = 1;
     while next_line(&mut *r, &mut line).map_err(io).at(path)? {

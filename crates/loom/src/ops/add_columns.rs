@@ -136,6 +136,7 @@ impl<T: Element> Source for Dense<'_, T> {
     }
     fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
         let from = Enc::le(T::NUM);
+        // alloc: w <= tile width over the caller's matrix
         let mut tmp = Vec::with_capacity(w as usize * from.size());
         for i in r0..r0 + h {
             let row = self.0.row(i as usize);

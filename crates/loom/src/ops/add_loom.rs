@@ -299,6 +299,7 @@ impl LoomFile {
 
         // Graphs.
         let offsets: Vec<u64> = {
+            // alloc: sources.len(), caller's list
             let mut o = Vec::with_capacity(sources.len());
             let mut at = m_self;
             for w in &widths {
@@ -450,6 +451,8 @@ fn copy_chunks(
         if e.offset.len() != 2 || e.offset[0] >= n || e.offset[1] >= m {
             continue;
         }
+        // The stored size is the file's claim: in the file before room is taken.
+        source.check_range(e.address, e.size, "chunk").map_err(|err| err.at(src.path()))?;
         raw.clear();
         raw.resize(e.size as usize, 0);
         source.read_into(e.address, &mut raw, "chunk")?;

@@ -24,7 +24,7 @@
 //! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
 //! use loomfile::{Aggregation, Axis};
 //! let mut f = LoomFile::open_rw(&path)?;
-//! f.set_attr(Axis::Cols, "ClusterID", &Values::from(vec![1u32, 0, 1]))?;
+//! f.set_attr(Axis::Cols, "ClusterID", &Values::from(vec![1u32, 0, 0]))?;
 //! let clusters: Vec<u32> = f
 //!     .attr(Axis::Cols, "ClusterID")?
 //!     .as_i64s()
@@ -33,8 +33,8 @@
 //!     .map(|&c| c as u32)
 //!     .collect();
 //! let means = f.aggregate("", &clusters, Aggregation::Mean)?; // genes x clusters
-//! assert_eq!(means.row(0).to_vec(), [1.0, 1.0]); // cluster 0: y; cluster 1: x and z
-//! assert_eq!(means.row(3).to_vec(), [10.0, 10.0]);
+//! assert_eq!(means.row(0).to_vec(), [1.5, 0.0]); // cluster 0: y and z; cluster 1: x
+//! assert_eq!(means.row(3).to_vec(), [10.5, 9.0]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -204,6 +204,9 @@ impl LoomFile {
     /// assert_eq!(sums.dim(), (4, 2));
     /// assert_eq!(sums.row(1).to_vec(), [3.0 + 5.0, 4.0]);
     /// assert!(f.aggregate("", &[0, 2, 0], Aggregation::Sum).is_err()); // group 1 has no column
+    /// // A label of 2^32 - 1 is refused before room is taken for that many groups.
+    /// let err = f.aggregate("", &[0, u32::MAX, 0], Aggregation::Sum).unwrap_err();
+    /// assert!(err.to_string().contains("group 1 has no column"), "{err}");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn aggregate(&self, layer: &str, groups: &[u32], how: Aggregation) -> Result<Array2<f64>> {
@@ -218,7 +221,20 @@ impl LoomFile {
             });
         }
         let k = groups.iter().map(|&g| g as usize + 1).max().unwrap_or(0);
+        if k > groups.len() {
+            // More labels than columns: some group at or below m is empty; find the first
+            // before room is taken for k groups.
+            let mut seen = vec![false; groups.len() + 1]; // alloc: m + 1, the caller's labels
+            for &g in groups {
+                if let Some(s) = seen.get_mut(g as usize) {
+                    *s = true;
+                }
+            }
+            let g = seen.iter().position(|&s| !s).unwrap_or(groups.len());
+            return Err(Error::invalid(format!("aggregate: group {g} has no column")));
+        }
         // Columns of each group, in file order.
+        // alloc: k <= groups.len() == m, the caller's labels (checked above)
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
         for (j, &g) in groups.iter().enumerate() {
             members[g as usize].push(j);

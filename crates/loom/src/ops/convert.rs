@@ -336,6 +336,7 @@ pub(crate) fn from_nums(t: NumType, shape: &[usize], v: &[Num], what: &str) -> R
     macro_rules! int {
         ($ty:ty, $var:ident) => {{
             let (lo, hi) = int_range(t).expect("integer type");
+            // alloc: v.len(), values already in memory
             let mut out = Vec::with_capacity(v.len());
             for &n in v {
                 let i = match n {
@@ -402,15 +403,21 @@ pub(crate) fn fill(
     scalar: Option<&Values>,
     what: &str,
 ) -> Result<Values> {
-    let Some(s) = scalar else {
-        return Ok(template.fill_like(n));
-    };
     let mut shape = template.shape();
     if shape.is_empty() {
         shape.push(n);
     } else {
         shape[0] = n;
     }
+    // n is an axis length of another file: its claim passes the work budget (with bytes of
+    // 8 per value, the widest fill) before any room is taken.
+    let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
+    let limits = loomfile_hdf5::Limits::default();
+    let count = limits.check_shape(what, "fill values", &dims)?;
+    limits.check_bytes(what, "fill bytes", count.saturating_mul(8))?;
+    let Some(s) = scalar else {
+        return Ok(template.fill_like(n));
+    };
     let total: usize = shape.iter().product();
     if s.shape().iter().product::<usize>() != 1 {
         return Err(Error::invalid(format!("{what}: the fill value must be a single value")));
@@ -425,6 +432,7 @@ pub(crate) fn fill(
     match kind_of(template) {
         Kind::Num(t) => {
             let x = nums(s).ok_or_else(bad)?[0];
+            // alloc: total under max_elements and 8 x total under max_read_bytes (checked above)
             from_nums(t, &shape, &vec![x; total], what)
         }
         Kind::Str => {

@@ -143,7 +143,9 @@ impl CooSorter {
         if !self.buf.is_empty() {
             self.spill_run()?;
         }
+        // alloc: runs.len(), spill files written
         let mut readers = Vec::with_capacity(self.runs.len());
+        // alloc: runs.len(), spill files written
         let mut heap = BinaryHeap::with_capacity(self.runs.len());
         for (i, run) in self.runs.iter().enumerate() {
             let file = std::fs::File::open(&run.path).map_err(io)?;

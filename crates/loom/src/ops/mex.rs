@@ -417,7 +417,9 @@ fn write_mex(
     let mut col: Vec<(&str, Values)> =
         vec![("CellID", Values::strings(&cellids)), ("Barcode", Values::strings(&mex.barcodes))];
     if let Some(t) = &extras.tsne {
+        // alloc: barcodes.len(), barcodes already read
         let mut x = Vec::with_capacity(mex.barcodes.len());
+        // alloc: barcodes.len(), barcodes already read
         let mut y = Vec::with_capacity(mex.barcodes.len());
         for b in &mex.barcodes {
             let (a, c) = t.get(b).ok_or_else(|| {

@@ -189,6 +189,7 @@ pub(crate) fn merge_columns(sides: &[Side], fv: &FillValues) -> Result<Vec<(Stri
             })?;
         }
         let template = cast(first, &kind, &what)?;
+        // alloc: sides.len(), caller's list of files
         let mut parts = Vec::with_capacity(sides.len());
         for (s, m) in sides.iter().zip(&lookup) {
             parts.push(match m.get(name.as_str()) {
@@ -271,6 +272,7 @@ pub(crate) fn align_rows(
             b.len()
         )));
     }
+    // alloc: b.len(), key values already read
     let mut pos: HashMap<&KeyVal, u64> = HashMap::with_capacity(b.len());
     for (j, k) in b.iter().enumerate() {
         if pos.insert(k, j as u64).is_some() {
@@ -279,7 +281,9 @@ pub(crate) fn align_rows(
             )));
         }
     }
+    // alloc: a.len(), key values already read
     let mut seen = std::collections::HashSet::with_capacity(a.len());
+    // alloc: a.len(), key values already read
     let mut order = Vec::with_capacity(a.len());
     for k in &a {
         if !seen.insert(k) {

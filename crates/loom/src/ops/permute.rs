@@ -80,6 +80,7 @@ impl LoomFile {
                 ordering.len()
             )));
         }
+        // alloc: n == ordering.len(), the caller's ordering (checked above)
         let mut inv = vec![u64::MAX; n as usize];
         for (i, &o) in ordering.iter().enumerate() {
             if o >= n {
@@ -180,6 +181,7 @@ impl LoomFile {
                 )));
             }
             let s = ds.read_strings()?;
+            // alloc: s.len(), strings already read
             let mut out = Vec::with_capacity(s.len());
             for &o in ordering {
                 let at = o as usize * per_row;
@@ -189,6 +191,7 @@ impl LoomFile {
         } else {
             let raw = ds.read_raw_all()?;
             let row = per_row * ds.dtype().size() as usize;
+            // alloc: raw.len(), data already read (read_raw_all checks the budget)
             let mut out = Vec::with_capacity(raw.len());
             for &o in ordering {
                 let at = o as usize * row;
@@ -212,6 +215,7 @@ impl LoomFile {
                 let enc = Enc::of(ds.dtype())
                     .ok_or_else(|| Error::invalid(format!("{path} is not numeric")))?;
                 let raw = ds.read_raw_all()?;
+                // alloc: raw.len(), data already read (read_raw_all checks the budget)
                 let mut out = Vec::with_capacity(raw.len());
                 for e in raw.chunks_exact(enc.size()) {
                     let v = match get(enc, e) {

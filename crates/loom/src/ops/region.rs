@@ -167,6 +167,7 @@ fn write_tile(
             let (rlo, rhi) = (i * cr, ((i + 1) * cr).min(n));
             let (clo, chi) = (j * cc, ((j + 1) * cc).min(m));
             let run = (chi - clo) as usize * es;
+            // alloc: one chunk of the layer: under max_chunk_bytes (checked when the writer loaded it) or created by us
             let mut chunk = vec![0u8; (cr * cc) as usize * es];
             for r in rlo..rhi {
                 let src = ((r - ta) as usize * wd + (clo - ca) as usize) * es;
@@ -188,6 +189,7 @@ fn write_tile(
     }
     for (rlo, rhi, clo, chi) in partial {
         let run = (chi - clo) as usize * es;
+        // alloc: part of one chunk
         let mut sub = Vec::with_capacity((rhi - rlo) as usize * run);
         for r in rlo..rhi {
             let src = ((r - ta) as usize * wd + (clo - ca) as usize) * es;
@@ -253,6 +255,7 @@ pub(crate) fn read_sel(
                 }
                 return Ok(());
             }
+            // alloc: v.len(), values already read
             let mut raw = Vec::with_capacity(v.len() * native.size());
             for x in v {
                 x.write_le(&mut raw);

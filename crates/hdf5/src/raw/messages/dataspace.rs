@@ -139,6 +139,7 @@ impl Dataspace {
         let max = match max {
             Some(max) => {
                 let unlimited = all_ones(sizes.length);
+                // alloc: max.len() is the rank, <= MAX_RANK (32)
                 let mut out = Vec::with_capacity(max.len());
                 for (&d, m) in dims.iter().zip(max) {
                     let m = if m.0 == unlimited { UNLIMITED } else { m.0 };

@@ -507,11 +507,13 @@ impl BinRead for Datatype {
                 if !matches!(base, Datatype::Integer { .. }) {
                     return Err(malformed(here(r)?, "enumeration over a non-integer base"));
                 }
+                // alloc: n <= bytes remaining in the block
                 let mut names = Vec::with_capacity(n.min(remaining(r)? as usize));
                 for _ in 0..n {
                     names.push(read_name(r, version)?);
                 }
                 let vsize = base.size() as usize;
+                // alloc: names.len(), names already read
                 let mut members = Vec::with_capacity(names.len());
                 for name in names {
                     members.push((name, binary::bytes(r, e, (vsize,))?));
@@ -574,6 +576,7 @@ fn read_compound<R: Read + Seek>(
         0x1_0000..=0xff_ffff => 3,
         _ => 4,
     };
+    // alloc: n <= bytes remaining in the block
     let mut members = Vec::with_capacity(n.min(remaining(r)? as usize));
     for _ in 0..n {
         let name = read_name(r, version)?;

@@ -109,6 +109,12 @@ pub(super) fn read_transposed<T: Num>(
     shape: (u64, u64),
 ) -> Result<Compressed<T>> {
     let (n_obs, n_var) = shape;
+    // The shape attribute is the file's claim: the csr transpose takes a row count per gene
+    // before any entry is looked at (csc is already gene-major and is not transposed).
+    if csr {
+        let counts = n_var.saturating_add(1).saturating_mul(size_of::<u64>() as u64);
+        f.source().limits.check_bytes(group, "row counts of a transpose", counts)?;
+    }
     let indptr: Vec<u64> = read_1d(&f.dataset(&format!("{group}/indptr"))?)?;
     let indices: Vec<u32> = read_1d(&f.dataset(&format!("{group}/indices"))?)?;
     let data: Vec<T> = read_1d(&f.dataset(&format!("{group}/data"))?)?;

@@ -13,7 +13,7 @@ use crate::layers::Sel;
 use crate::values::{NumType, Values, to_storage};
 use loomfile_hdf5::Data;
 use loomfile_hdf5::Dataspace;
-use loomfile_hdf5::{AttrValue, Attribute, DatasetSpec, Datatype, Selection, Writer};
+use loomfile_hdf5::{AttrValue, Attribute, DatasetSpec, Datatype, Limits, Selection, Writer};
 use std::path::Path;
 
 fn set_enc(w: &mut Writer, path: &str, kind: &str, version: &str) -> Result<()> {
@@ -198,6 +198,7 @@ fn write_nullable(w: &mut Writer, path: &str, v: &Values, name: &str) -> Result<
             Values::Int64(a) => a.iter().copied().collect(),
             _ => x.iter().map(|&x| if x.is_nan() { 0 } else { x as i64 }).collect(),
         };
+        // alloc: ints.len(), values already in memory
         let mut raw = Vec::with_capacity(ints.len() * 8);
         for &i in &ints {
             use crate::ops::convert::{Enc, Num, lossy, put};
@@ -448,6 +449,9 @@ fn write_csr<T: Num>(
     let idx_type = if wide_idx { Datatype::int(8, true) } else { Datatype::int(4, true) };
     let mut data = Appender::new(w, &format!("{path}/data"), T::NUM.datatype(), chunk, gzip)?;
     let mut indices = Appender::new(w, &format!("{path}/indices"), idx_type, chunk, gzip)?;
+    let bytes = n_obs.saturating_add(1).saturating_mul(8);
+    f.limits().check_bytes(&crate::layers::layer_path(layer), "indptr bytes", bytes)?;
+    // alloc: n_obs + 1, under max_read_bytes (checked above)
     let mut indptr: Vec<u64> = Vec::with_capacity(n_obs as usize + 1);
     indptr.push(0);
     let band_w =
@@ -502,9 +506,11 @@ fn write_csr<T: Num>(
 }
 
 /// A graph as an anndata `csr_matrix` (n x n, float64 weights).
-fn write_graph(w: &mut Writer, path: &str, g: &Graph, n: u64) -> Result<()> {
+fn write_graph(w: &mut Writer, path: &str, g: &Graph, n: u64, limits: Limits) -> Result<()> {
+    limits.check_bytes(path, "indptr bytes", n.saturating_add(1).saturating_mul(8))?;
     let mut order: Vec<usize> = (0..g.edges()).collect();
     order.sort_by_key(|&k| (g.a[k], g.b[k]));
+    // alloc: n + 1 (an axis length), under max_read_bytes (checked above)
     let mut indptr = vec![0i64; n as usize + 1];
     for &a in &g.a {
         indptr[a as usize + 1] += 1;
@@ -605,7 +611,9 @@ fn write_h5ad(
         dict_group(&mut w, group)?;
         for name in f.graph_names(axis) {
             match f.graph(axis, &name) {
-                Ok(g) => write_graph(&mut w, &format!("{group}/{name}"), &g, f.len(axis))?,
+                Ok(g) => {
+                    write_graph(&mut w, &format!("{group}/{name}"), &g, f.len(axis), f.limits())?
+                }
                 Err(e) => report.warnings.push(format!("graph {name}: {e}; left out")),
             }
         }

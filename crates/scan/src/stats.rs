@@ -378,7 +378,11 @@ fn visit<V: Elem>(
 
 impl Matrix {
     fn stats_pass(&self, rows: bool, cols: bool) -> Result<(Stats, Stats)> {
-        let items = if rows { self.nrows } else { 0 } + if cols { self.ncols } else { 0 };
+        // Column accumulators are held by every group in flight (fold_raw's window of 8 per
+        // thread) and by the merged result; row accumulators once.
+        let parts = 8 * crate::parallel::threads() as u64 + 1;
+        let items = if rows { self.nrows } else { 0 }
+            .saturating_add(if cols { self.ncols.saturating_mul(parts) } else { 0 });
         self.budget("statistics", items, 2 * size_of::<Acc>())?;
         match self.kind {
             NumKind::Float(2 | 4, _) => self.stats_as::<f32>(rows, cols),
@@ -409,7 +413,7 @@ impl Matrix {
                 } else {
                     Vec::new()
                 },
-                // alloc: ncols, under the read budget (stats_pass budget)
+                // alloc: ncols per group in flight, under the read budget (stats_pass budget)
                 cols: if cols { vec![Acc::default(); ncols] } else { Vec::new() },
                 row0: items.start,
             };

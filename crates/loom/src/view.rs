@@ -669,30 +669,19 @@ fn map_items<T: H5Type + Into<f64>>(
         let results: Vec<Vec<f64>> =
             crate::parallel::map_init(&starts, Vec::<f64>::new, |buf, &g0| {
                 let w = group.min(k - g0);
-                buf.clear();
-                buf.resize(w * len, 0.0);
-                if axis == Axis::Rows {
-                    for (d, &x) in buf.iter_mut().zip(&data[g0 * len..(g0 + 1) * len]) {
-                        *d = x.into();
-                    }
-                } else {
-                    // Transpose the group's columns into item-major rows.
-                    for (r, row) in data.chunks_exact(k).enumerate() {
-                        for (c, &x) in row[g0..g0 + w].iter().enumerate() {
-                            buf[c * len + r] = x.into();
-                        }
-                    }
-                }
                 // alloc: w x functions, w <= one group of columns
                 let mut res = Vec::with_capacity(w * nf);
-                for item in buf.chunks_exact(len.max(1)).take(w) {
-                    res.extend(fs.iter().map(|f| f(item)));
-                }
-                if len == 0 {
-                    // Empty items: every function sees an empty slice.
-                    for _ in 0..w {
-                        res.extend(fs.iter().map(|f| f(&[])));
+                for c in g0..g0 + w {
+                    // One item's values as f64, gathered while the functions run on it hot;
+                    // a column's values are one per row of the batch, and the group's columns
+                    // share those rows' cache lines.
+                    buf.clear();
+                    if axis == Axis::Rows {
+                        buf.extend(data[c * len..(c + 1) * len].iter().map(|&x| x.into()));
+                    } else {
+                        buf.extend((0..len).map(|r| data[r * k + c].into()));
                     }
+                    res.extend(fs.iter().map(|f| f(buf)));
                 }
                 res
             });

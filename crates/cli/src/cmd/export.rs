@@ -80,23 +80,46 @@ fn write_npy_body(
         other: cols.to_hdf5(ncols).map_err(err)?,
         ..ScanOptions::default()
     };
-    let mut bytes = Vec::new();
+    // Decoding runs on a thread of its own, one band ahead of the writer: the output's write
+    // (page-cache copies, disk) overlaps the next band's inflate instead of following it.
     macro_rules! body {
         ($ty:ty, $enc:expr) => {{
-            let mut scan = m.scan::<$ty>(ScanAxis::Rows, opts);
-            while let Some(b) = scan.next() {
-                let b = b.map_err(|e| CliError::fail(e.to_string()))?;
-                let enc = $enc;
-                let size = std::mem::size_of_val(&enc(<$ty>::default()));
-                bytes.clear();
-                bytes.resize(b.data.len() * size, 0);
-                for (d, &x) in bytes.chunks_exact_mut(size).zip(&b.data) {
-                    d.copy_from_slice(&enc(x));
+            std::thread::scope(|s| -> Result<(), CliError> {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<u8>, usize), String>>(1);
+                let (back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+                let m = &*m;
+                s.spawn(move || {
+                    let mut scan = m.scan::<$ty>(ScanAxis::Rows, opts);
+                    while let Some(b) = scan.next() {
+                        let b = match b {
+                            Ok(b) => b,
+                            Err(e) => return drop(tx.send(Err(e.to_string()))),
+                        };
+                        let enc = $enc;
+                        let size = std::mem::size_of_val(&enc(<$ty>::default()));
+                        // A buffer the writer is done with, when there is one.
+                        let mut bytes = spare.try_recv().unwrap_or_default();
+                        bytes.clear();
+                        bytes.resize(b.data.len() * size, 0);
+                        for (d, &x) in bytes.chunks_exact_mut(size).zip(&b.data) {
+                            d.copy_from_slice(&enc(x));
+                        }
+                        let k = b.items.len();
+                        scan.recycle(b);
+                        // The writer stopped (an output error): stop decoding too.
+                        if tx.send(Ok((bytes, k))).is_err() {
+                            return;
+                        }
+                    }
+                });
+                for msg in rx {
+                    let (bytes, k) = msg.map_err(CliError::fail)?;
+                    w.write_all(&bytes).map_err(io)?;
+                    bar.inc(k as u64);
+                    let _ = back.send(bytes);
                 }
-                w.write_all(&bytes).map_err(io)?;
-                bar.inc(b.items.len() as u64);
-                scan.recycle(b);
-            }
+                Ok(())
+            })?
         }};
     }
     match t {

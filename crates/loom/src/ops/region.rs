@@ -249,9 +249,11 @@ pub(crate) fn read_sel(
             let v = src.read::<$t>(rows, cols)?;
             let native = Enc::le(NumType::$nt);
             if native == to {
-                out.reserve(v.len() * to.size());
-                for x in v {
-                    x.write_le(out);
+                // One resize, then fixed-size copies the compiler vectorizes.
+                let (at, size) = (out.len(), size_of::<$t>());
+                out.resize(at + v.len() * size, 0);
+                for (d, x) in out[at..].chunks_exact_mut(size).zip(v) {
+                    d.copy_from_slice(&x.to_le_bytes());
                 }
                 return Ok(());
             }

@@ -32,7 +32,6 @@ use crate::error::Result;
 use crate::file::{Axis, LoomFile};
 use crate::layers::{layer_path, layer_spec};
 use crate::view::slice_graph;
-use loomfile_hdf5::Selection;
 
 /// What [`subset`] wrote.
 ///
@@ -69,7 +68,7 @@ pub struct SubsetReport {
 }
 
 /// Rows per tile when copying a layer.
-const TILE_ROWS: u64 = 256;
+const TILE_ROWS: u64 = 1024;
 
 /// Write rows `rows` and columns `cols` of `src` as a new spec-3 loom file at `out`.
 ///
@@ -157,6 +156,7 @@ pub fn subset_into(
     cidx: &[u64],
 ) -> Result<SubsetReport> {
     let (nr, nc) = (ridx.len() as u64, cidx.len() as u64);
+    let (src_n, src_m) = src.shape();
     let mut names = src.layer_names();
     names.sort_by_key(|l| !l.is_empty());
     let mut report = SubsetReport { shape: (nr, nc), layers: names.clone(), edges: 0 };
@@ -168,8 +168,9 @@ pub fn subset_into(
             let target = Target::create_with(w, &layer_path(name), layer_spec(t, nr, nc))?;
             let tile = (TILE_ROWS, band_cols(&target, TILE_ROWS));
             write_region(w, &target, (0, nr), (0, nc), tile, |r0, h, c0, wd, out| {
-                let rs = Selection::Index(ridx[r0 as usize..(r0 + h) as usize].to_vec());
-                let cs = Selection::Index(cidx[c0 as usize..(c0 + wd) as usize].to_vec());
+                // Runs of consecutive indices read as ranges (the scan core's fast path).
+                let rs = crate::view::compact(&ridx[r0 as usize..(r0 + h) as usize], src_n);
+                let cs = crate::view::compact(&cidx[c0 as usize..(c0 + wd) as usize], src_m);
                 read_sel(&planned, &rs, &cs, target.enc, out)
             })?;
         }

@@ -381,8 +381,9 @@ impl Matrix {
         // Column accumulators are held by every group in flight (fold_raw's window of 8 per
         // thread) and by the merged result; row accumulators once.
         let parts = 8 * crate::parallel::threads() as u64 + 1;
-        let items = if rows { self.nrows } else { 0 }
-            .saturating_add(if cols { self.ncols.saturating_mul(parts) } else { 0 });
+        let row_items = if rows { self.nrows } else { 0 };
+        let col_items = if cols { self.ncols.saturating_mul(parts) } else { 0 };
+        let items = row_items.saturating_add(col_items);
         self.budget("statistics", items, 2 * size_of::<Acc>())?;
         match self.kind {
             NumKind::Float(2 | 4, _) => self.stats_as::<f32>(rows, cols),

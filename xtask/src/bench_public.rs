@@ -5,7 +5,8 @@
 //!   in interleaved pairs, so their ratio is robust to the load of a shared machine);
 //! - the `loom` binary as a whole process (start-up, open, output included): `stats` on
 //!   both axes, `export --format npy`, `subset` of 2,000 random columns, `convert` of a Cell
-//!   Ranger HDF5 file; its core counterpart comes from api_bench in the same run;
+//!   Ranger HDF5 file; each run is followed by a run of its core counterpart (api_bench
+//!   `--only GROUP --reps 1`), and the ratio is the median of the per-pair ratios;
 //! - the reference: bench/loompy_bench.py in-process times (`reads`, `export`, `subset`;
 //!   `convert` with scanpy from target/bench-venv, which bench/requirements.txt adds to the
 //!   pinned stack).
@@ -78,31 +79,24 @@ fn bench_venv(root: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-/// Median wall time of `reps` runs of a command (after one warm-up), output discarded.
-fn time_process(bin: &Path, args: &[String], reps: usize) -> Result<f64, String> {
-    let mut ts = Vec::new();
-    for k in 0..=reps.max(1) {
-        let t = Instant::now();
-        let out = Command::new(bin)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| format!("{}: {e}", bin.display()))?;
-        let dt = t.elapsed().as_secs_f64();
-        if !out.status.success() {
-            return Err(format!(
-                "loom {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        if k > 0 {
-            ts.push(dt);
-        }
+/// Wall time of one run of a command, output discarded.
+fn time_process(bin: &Path, args: &[String]) -> Result<f64, String> {
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let dt = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!(
+            "loom {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
-    ts.sort_by(f64::total_cmp);
-    Ok(ts[ts.len() / 2])
+    Ok(dt)
 }
 
 struct Line {
@@ -269,37 +263,86 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "convert 10x h5",
         ),
     ];
-    let mut cli_times: Vec<(String, f64, String)> = Vec::new();
-    util::step("loom binary, whole process", || {
+    // The core counterpart of a `loom` row: api_bench's group and op.
+    let core_op = |reference: &str| match reference {
+        "stats axis 0" => Some(("stats", "LoomFile::stats axis 0")),
+        "stats axis 1" => Some(("stats", "LoomFile::stats axis 1")),
+        "export npy" => Some(("export", "core export npy")),
+        "subset" => Some(("subset", "core subset")),
+        _ => None,
+    };
+    // One core time, measured right after a process run (api_bench `--only GROUP --reps 1`):
+    // this machine's speed drifts from minute to minute, so the process and the core are
+    // compared run by run, as the LoomFile rows are, not against api_bench's earlier medians.
+    let paired_json = out.join("paired.jsonl");
+    let core_once = |group: &str, op: &str| -> Result<f64, String> {
+        let b = examples.join("api_bench");
+        let args = [
+            loom_s.as_str(),
+            "--reps",
+            "1",
+            "--threads",
+            &threads,
+            "--work",
+            &work_s,
+            "--only",
+            group,
+            "--json",
+            paired_json.to_str().unwrap_or_default(),
+        ];
+        let quiet = Command::new(&b)
+            .args(args)
+            .current_dir(&root)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run api_bench: {e}"))?;
+        if !quiet.success() {
+            return Err(format!("api_bench --only {group} failed ({quiet})"));
+        }
+        parse_lines(&paired_json)?
+            .iter()
+            .find(|m| m.get("op").map(String::as_str) == Some(op))
+            .and_then(|m| num(m, "core_s"))
+            .ok_or_else(|| format!("api_bench --only {group}: no {op:?} line"))
+    };
+    // (label, median process time, reference, paired (median core time, median ratio)).
+    let mut cli_times: Vec<(String, f64, String, Option<(f64, f64)>)> = Vec::new();
+    util::step("loom binary, whole process (each run paired with a core run)", || {
         for (label, args, reference) in &cli {
-            let subset = label.starts_with("loom subset");
-            let convert = label.starts_with("loom convert");
-            // Outputs are replaced by each run; subset and convert refuse nothing existing.
-            for f in ["loom_subset.loom", "loom_convert.loom"] {
-                let _ = std::fs::remove_file(work.join(f));
-            }
-            let t = if subset || convert {
-                // Those write a new file each time: remove it between runs.
-                let mut ts = Vec::new();
-                for k in 0..=nreps.max(1) {
-                    for f in ["loom_subset.loom", "loom_convert.loom"] {
-                        let _ = std::fs::remove_file(work.join(f));
-                    }
-                    let t = time_process(&bin, args, 0)?;
-                    if k > 0 {
-                        ts.push(t);
-                    }
+            let (mut ts, mut cores, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            for k in 0..=nreps.max(1) {
+                // Subset and convert write a new file each time: remove it between runs.
+                for f in ["loom_subset.loom", "loom_convert.loom"] {
+                    let _ = std::fs::remove_file(work.join(f));
                 }
-                ts.sort_by(f64::total_cmp);
-                ts[ts.len() / 2]
-            } else {
-                time_process(&bin, args, nreps)?
+                let t = time_process(&bin, args)?;
+                if k == 0 {
+                    continue; // warm-up
+                }
+                ts.push(t);
+                if let Some((group, op)) = core_op(reference) {
+                    let c = core_once(group, op)?;
+                    cores.push(c);
+                    ratios.push(t / c);
+                }
+            }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
             };
-            println!("{label:<40} {:>9.1} ms", t * 1e3);
-            cli_times.push((label.to_string(), t, reference.to_string()));
+            let t = median(&mut ts);
+            let paired = (!cores.is_empty()).then(|| (median(&mut cores), median(&mut ratios)));
+            match paired {
+                Some((c, r)) => {
+                    println!("{label:<40} {:>9.1} ms  core {:>9.1} ms  {r:>5.2}x", t * 1e3, c * 1e3)
+                }
+                None => println!("{label:<40} {:>9.1} ms", t * 1e3),
+            }
+            cli_times.push((label.to_string(), t, reference.to_string(), paired));
         }
         Ok(())
     })?;
+    let _ = std::fs::remove_file(&paired_json);
     for f in ["loom_export.npy", "loom_subset.loom", "loom_convert.loom"] {
         let _ = std::fs::remove_file(work.join(f));
     }
@@ -363,19 +406,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
             added_mib: num(m, "added_kib").map(|k| k / 1024.0),
         });
     }
-    for (label, t, r) in &cli_times {
-        let core = match r.as_str() {
-            "stats axis 0" => core_of("LoomFile::stats axis 0"),
-            "stats axis 1" => core_of("LoomFile::stats axis 1"),
-            "export npy" => core_of("core export npy"),
-            "subset" => core_of("core subset"),
-            _ => None,
-        };
+    for (label, t, r, paired) in &cli_times {
+        // The core's description from api_bench's line; its time and the ratio from the pairs.
+        let core = core_op(r).and_then(|(_, op)| core_of(op));
         lines.push(Line {
             entry: label.clone(),
             product: Some(*t),
-            core: core.as_ref().map(|c| c.0),
-            ratio: core.as_ref().map(|c| t / c.0),
+            core: paired.map(|p| p.0),
+            ratio: paired.map(|p| p.1),
             core_how: core.map_or("no core counterpart (10x CSC -> loom chunks)".into(), |c| c.1),
             reference: reference(r),
             added_mib: None,
@@ -414,7 +452,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     md.push_str(
         "\n`LoomFile` rows: product and core in interleaved pairs, product/core the median of \
          the per-pair ratios. `loom` rows: the binary as a whole process (start-up, open and \
-         output included) against the core's in-process time from the same run. The \
+         output included), each run followed by one in-process run of the core, product/core the \
+         median of the per-pair ratios. The \
          reference is in-process (interpreter start-up and imports excluded).\n",
     );
     if !skip_python {

@@ -99,6 +99,10 @@ fn time_process(bin: &Path, args: &[String]) -> Result<f64, String> {
     Ok(dt)
 }
 
+/// A `loom` row: label, median process time, reference op, and the paired core
+/// (median core time, median per-pair ratio) when it has one.
+type CliTime = (String, f64, String, Option<(f64, f64)>);
+
 struct Line {
     entry: String,
     product: Option<f64>,
@@ -305,8 +309,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .and_then(|m| num(m, "core_s"))
             .ok_or_else(|| format!("api_bench --only {group}: no {op:?} line"))
     };
-    // (label, median process time, reference, paired (median core time, median ratio)).
-    let mut cli_times: Vec<(String, f64, String, Option<(f64, f64)>)> = Vec::new();
+    let mut cli_times: Vec<CliTime> = Vec::new();
     util::step("loom binary, whole process (each run paired with a core run)", || {
         for (label, args, reference) in &cli {
             let (mut ts, mut cores, mut ratios) = (Vec::new(), Vec::new(), Vec::new());

@@ -126,37 +126,72 @@ pub fn smoke(args: &[String]) -> Result<(), String> {
     })?;
     let logs = root.join("target/fuzz-smoke");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let bins = fuzz.join(format!("target/{}/release", host_triple()?));
+    // libFuzzer runs one process on one core: run as many targets at once as there are cores.
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get()).min(targets.len());
     let started = Instant::now();
-    let mut failed = Vec::new();
-    for t in &targets {
+    let next = std::sync::Mutex::new(targets.iter());
+    let failed = std::sync::Mutex::new(Vec::new());
+    let run_one = |t: &str| -> Result<(), String> {
         let log = logs.join(format!("{t}.log"));
         let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let (corpus, artifacts) = (fuzz.join("corpus").join(t), fuzz.join("artifacts").join(t));
+        for d in [&corpus, &artifacts] {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
         let t0 = Instant::now();
-        let mut c = nightly("cargo");
-        c.args(["fuzz", "run", "-a", t, "--"])
+        // What `cargo fuzz run` runs, without a cargo per target (which would also serialise
+        // the targets on the build directory's lock).
+        let status = Command::new(bins.join(t))
+            .arg(format!("-artifact_prefix={}/", artifacts.display()))
             .arg(format!("-max_total_time={}", opts.seconds))
             .args(LIBFUZZER_FLAGS)
             .arg("-print_final_stats=1")
+            .arg(&corpus)
             .current_dir(&root)
             .stdout(Stdio::null())
-            .stderr(file);
-        let status = c.status().map_err(|e| format!("cargo fuzz run {t}: {e}"))?;
+            .stderr(file)
+            .status()
+            .map_err(|e| format!("{}: {e}", bins.join(t).display()))?;
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let execs = stat(&text, "stat::number_of_executed_units")
             .map_or_else(|| "?".to_string(), |n| n.to_string());
         if status.success() {
             println!("fuzz-smoke: {t}: ok, {execs} executions in {:.0?}", t0.elapsed());
         } else {
-            println!("fuzz-smoke: {t}: FAILED ({status}); log {}:", log.display());
             let lines: Vec<&str> = text.lines().collect();
-            for l in &lines[lines.len().saturating_sub(40)..] {
-                println!("    {l}");
-            }
-            failed.push(t.clone());
+            let tail = lines[lines.len().saturating_sub(40)..].join("\n    ");
+            println!("fuzz-smoke: {t}: FAILED ({status}); log {}:\n    {tail}", log.display());
+            failed.lock().map_err(|_| "fuzz-smoke: a worker panicked")?.push(t.to_string());
         }
-    }
+        Ok(())
+    };
+    let results: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|_| {
+                s.spawn(|| {
+                    loop {
+                        let t = match next.lock() {
+                            Ok(mut it) => it.next(),
+                            Err(_) => return Err("fuzz-smoke: a worker panicked".to_string()),
+                        };
+                        match t {
+                            Some(t) => run_one(t)?,
+                            None => return Ok(()),
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err("fuzz-smoke: a worker panicked".into())))
+            .collect()
+    });
+    results.into_iter().collect::<Result<(), String>>()?;
+    let failed = failed.into_inner().map_err(|_| "fuzz-smoke: a worker panicked")?;
     println!(
-        "fuzz-smoke: {} targets x {} s in {:.0?}",
+        "fuzz-smoke: {} targets x {} s, {jobs} at a time, in {:.0?}",
         targets.len(),
         opts.seconds,
         started.elapsed()
@@ -169,4 +204,14 @@ pub fn smoke(args: &[String]) -> Result<(), String> {
             failed.join(", ")
         ))
     }
+}
+
+/// The host's target triple (cargo-fuzz builds for it explicitly, so its binaries live
+/// under `fuzz/target/<triple>/release`).
+fn host_triple() -> Result<String, String> {
+    let v = output(nightly("rustc").arg("-vV"))?;
+    v.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_string())
+        .ok_or_else(|| "fuzz-smoke: `rustc -vV` printed no host line".to_string())
 }

@@ -37,6 +37,8 @@ except Exception:
 
 cases = json.load(open(sys.argv[2]))
 start = int(sys.argv[3])
+# The test runs one process per core, each over its own range [start, end).
+end = int(sys.argv[4]) if len(sys.argv) > 4 else len(cases)
 originals = {}
 
 
@@ -45,7 +47,7 @@ def dump(path):
         return json.loads(json.dumps(canon.dump(f)))
 
 
-for i in range(start, len(cases)):
+for i in range(start, end):
     c = cases[i]
     if c["original"] not in originals:
         originals[c["original"]] = dump(c["original"])

@@ -2,7 +2,7 @@
 //! flips of each of the two loom seed files as `crates/hdf5/tests/reader_limits.rs` (shared
 //! code: `crates/hdf5/tests/robust`) are written to files; loomfile classifies each in
 //! process (identical content, error, silently different), and h5py (through
-//! `bitflips_h5py.py` and the h5canon oracle, one Python process) does the same, so both
+//! `bitflips_h5py.py` and the h5canon oracle, one Python process per core) does the same, so both
 //! silent-difference rates come from one run. The reference measurement of h5py/libhdf5 on a
 //! loom file is 8.5 % (reliability.md section 1).
 //!
@@ -37,17 +37,32 @@ fn engine_dump(file: &Path, out: &Path) -> bool {
     code == 0 && std::fs::write(out, stdout).is_ok()
 }
 
-/// Run the h5py script over the manifest, restarting after a crash or a hang; one result per
-/// case (crashes and hangs are recorded as such).
+/// Run the h5py script over the manifest, one process per core, each over its own range of
+/// cases; one result per case, in order.
 fn h5py_results(script: &Path, manifest: &Path, n: usize) -> Vec<J> {
-    let mut results: Vec<J> = Vec::with_capacity(n);
-    while results.len() < n {
-        let start = results.len();
+    let jobs = std::thread::available_parallelism().map_or(1, |j| j.get()).clamp(1, 4);
+    let per = n.div_ceil(jobs).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|lo| s.spawn(move || h5py_range(script, manifest, lo, (lo + per).min(n))))
+            .collect();
+        parts.into_iter().flat_map(|p| p.join().unwrap()).collect()
+    })
+}
+
+/// Cases `lo..hi` through the h5py script, restarting after a crash or a hang (crashes and
+/// hangs are recorded as such).
+fn h5py_range(script: &Path, manifest: &Path, lo: usize, hi: usize) -> Vec<J> {
+    let mut results: Vec<J> = Vec::with_capacity(hi - lo);
+    while lo + results.len() < hi {
+        let start = lo + results.len();
         let mut child = Command::new(python())
             .arg(script)
             .arg(h5canon())
             .arg(manifest)
             .arg(start.to_string())
+            .arg(hi.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -69,7 +84,7 @@ fn h5py_results(script: &Path, manifest: &Path, n: usize) -> Vec<J> {
                 Ok(line) => {
                     let r: J = serde_json::from_str(&line)
                         .unwrap_or_else(|e| panic!("bad line from the h5py script: {e}: {line}"));
-                    assert_eq!(r["i"].as_u64(), Some(results.len() as u64));
+                    assert_eq!(r["i"].as_u64(), Some((lo + results.len()) as u64));
                     results.push(r);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -82,11 +97,11 @@ fn h5py_results(script: &Path, manifest: &Path, n: usize) -> Vec<J> {
         }
         let status = child.wait().unwrap();
         reader.join().unwrap();
-        if results.len() < n {
-            let i = results.len();
+        if lo + results.len() < hi {
+            let i = lo + results.len();
             assert!(
                 hung || !status.success(),
-                "the h5py script stopped at case {i} of {n} without an error"
+                "the h5py script stopped at case {i} of {hi} without an error"
             );
             if !hung {
                 assert!(
@@ -115,21 +130,43 @@ fn loomfile_and_h5py_on_the_same_single_bit_flips() {
             .unwrap_or_else(|e| panic!("{rel}: {e}"));
         let orig_json = d.join(format!("seed{si}.json"));
         assert!(engine_dump(&original, &orig_json), "loom h5 dump {rel}");
-        for (fi, flip) in robust::flips(si, bytes.len()).into_iter().enumerate() {
-            let b = flip.apply(&bytes);
-            let file = d.join(format!("s{si}-{fi:04}.h5"));
-            std::fs::write(&file, &b).unwrap();
-            let v = robust::verdict(b, &digest);
-            let engine = match v {
-                Verdict::Identical => Some(orig_json.clone()),
-                Verdict::Different => {
-                    let p = d.join(format!("s{si}-{fi:04}.json"));
-                    engine_dump(&file, &p).then_some(p)
-                }
-                Verdict::Error => None,
-            };
-            ours.push((si, v, flip.pos));
-            manifest.push(json!({"file": file, "original": original, "engine": engine}));
+        let flips: Vec<_> = robust::flips(si, bytes.len()).into_iter().enumerate().collect();
+        // One worker per core, each over its own slice of the flips; results in flip order.
+        let jobs = std::thread::available_parallelism().map_or(1, |j| j.get()).clamp(1, 4);
+        let done: Vec<(Verdict, usize, J)> = std::thread::scope(|s| {
+            let parts: Vec<_> = flips
+                .chunks(flips.len().div_ceil(jobs).max(1))
+                .map(|part| {
+                    let (bytes, digest, orig_json, original) =
+                        (&bytes, &digest, &orig_json, &original);
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(fi, flip)| {
+                                let b = flip.apply(bytes);
+                                let file = d.join(format!("s{si}-{fi:04}.h5"));
+                                std::fs::write(&file, &b).unwrap();
+                                let v = robust::verdict(b, digest);
+                                let engine = match v {
+                                    Verdict::Identical => Some(orig_json.clone()),
+                                    Verdict::Different => {
+                                        let p = d.join(format!("s{si}-{fi:04}.json"));
+                                        engine_dump(&file, &p).then_some(p)
+                                    }
+                                    Verdict::Error => None,
+                                };
+                                let entry =
+                                    json!({"file": file, "original": original, "engine": engine});
+                                (v, flip.pos, entry)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().unwrap()).collect()
+        });
+        for (v, pos, entry) in done {
+            ours.push((si, v, pos));
+            manifest.push(entry);
         }
     }
     let script = common::root().join("crates/cli/tests/bitflips_h5py.py");

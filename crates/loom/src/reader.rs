@@ -99,36 +99,8 @@ pub fn nonzeros<T: H5Type + PartialEq>(
 ) -> Result<Coo<T>> {
     let (n, ncols) = m.shape();
     if *rows == Selection::All && *cols == Selection::All {
-        let csr = m.to_csr::<T>()?;
-        // alloc: csr.values.len(), entries already read
-        let mut row = vec![0u64; csr.values.len()];
-        // alloc: csr.values.len(), entries already read
-        let mut col = vec![0u64; csr.values.len()];
-        // Rows in pieces of about equal entry counts, each piece filling its own part of
-        // `row` and `col`.
-        let pieces = pieces_by_entries(&csr.indptr, 64 * crate::parallel::threads());
-        // alloc: pieces.len() <= 64 x threads
-        let mut parts = Vec::with_capacity(pieces.len());
-        let (mut row_rest, mut col_rest) = (&mut row[..], &mut col[..]);
-        for p in &pieces {
-            let len = (csr.indptr[p.end] - csr.indptr[p.start]) as usize;
-            let (r, rr) = row_rest.split_at_mut(len);
-            let (c, cr) = col_rest.split_at_mut(len);
-            parts.push((p.clone(), r, c));
-            (row_rest, col_rest) = (rr, cr);
-        }
-        crate::parallel::for_each(parts, |(p, r, c)| {
-            let base = csr.indptr[p.start] as usize;
-            for i in p {
-                let (lo, hi) = (csr.indptr[i] as usize - base, csr.indptr[i + 1] as usize - base);
-                r[lo..hi].fill(i as u64);
-            }
-            let k0 = base;
-            for (d, &x) in c.iter_mut().zip(&csr.indices[k0..k0 + r.len()]) {
-                *d = u64::from(x);
-            }
-        });
-        return Ok(Coo { rows: n, cols: ncols, row, col, data: csr.values });
+        let coo = m.to_coo::<T>()?;
+        return Ok(Coo { rows: n, cols: ncols, row: coo.rows, col: coo.cols, data: coo.values });
     }
     let ri = rows.indices_within(n, &m.dataset().file().source().limits)?;
     let nc = cols.len(ncols);
@@ -148,23 +120,4 @@ pub fn nonzeros<T: H5Type + PartialEq>(
         }
     }
     Ok(coo)
-}
-
-/// Split rows `0..indptr.len() - 1` into at most `pieces` consecutive ranges holding about
-/// the same number of entries.
-fn pieces_by_entries(indptr: &[u64], pieces: usize) -> Vec<std::ops::Range<usize>> {
-    let rows = indptr.len().saturating_sub(1);
-    let total = indptr.last().copied().unwrap_or(0);
-    let per = total.div_ceil(pieces.max(1) as u64).max(1);
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < rows {
-        let goal = indptr[start] + per;
-        // First row boundary at or past the goal (at least one row per piece).
-        let end = indptr[start + 1..].partition_point(|&x| x < goal) + start + 1;
-        let end = end.min(rows).max(start + 1);
-        out.push(start..end);
-        start = end;
-    }
-    out
 }

@@ -126,6 +126,8 @@ impl Matrix {
             .at(self.ds.path()));
         }
         self.budget("CSR row offsets", self.nrows + 1, 8)?;
+        let limits = self.ds.file().source().limits;
+        limits.check_shape(self.ds.path(), "the non-zeros of", &[self.nrows, self.ncols])?;
         let mut csr = Csr {
             nrows: self.nrows,
             ncols: self.ncols,
@@ -144,17 +146,11 @@ impl Matrix {
                 total += n;
                 csr.indptr.push(total);
             }
-            // Once the first window is in, reserve for the density seen so far (plus 5 %):
-            // saves most of the doubling copies on large matrices.
-            if !reserved && it.queue.is_empty() && b.items.end < self.nrows {
+            if !reserved && it.queue.is_empty() {
                 reserved = true;
-                let guess = (total as f64 * self.nrows as f64 / b.items.end as f64 * 1.05) as u64;
-                let cap = usize::try_from(guess).unwrap_or(0).saturating_sub(total as usize);
-                let budget = (self.max_read / 8) as usize;
-                if cap < budget {
-                    csr.indices.reserve(cap);
-                    csr.values.reserve(cap);
-                }
+                let cap = self.expected_entries(total, b.items.end);
+                csr.indices.reserve(cap);
+                csr.values.reserve(cap);
             }
             // Columns are below 2^32 (checked above).
             csr.indices.extend(b.other.iter().map(|&c| c as u32));
@@ -165,6 +161,53 @@ impl Matrix {
     }
 
     /// The non-zeros of band `b` along `axis`.
+    /// The whole matrix as one COO block sorted by row then column (row and column indices
+    /// as u64, as scipy's `coo_matrix` and loompy's `sparse()` hand them out), built from the
+    /// bands without an intermediate CSR. Peak memory: the result plus a window of bands.
+    pub fn to_coo<T: H5Type + PartialEq>(&self) -> Result<Coo<T>> {
+        // Every element is visited: a claimed shape past the work budget is refused up front.
+        let limits = self.ds.file().source().limits;
+        limits.check_shape(self.ds.path(), "the non-zeros of", &[self.nrows, self.ncols])?;
+        let mut coo = Coo {
+            axis: Axis::Rows,
+            items: 0..self.nrows,
+            rows: Vec::new(),
+            cols: Vec::new(),
+            values: Vec::new(),
+        };
+        let mut it = self.nonzeros::<T>(Axis::Rows);
+        let mut reserved = false;
+        while let Some(b) = it.next_block() {
+            let b = b?;
+            if !reserved && it.queue.is_empty() {
+                reserved = true;
+                let seen = coo.values.len() + b.values.len();
+                let cap = self.expected_entries(seen as u64, b.items.end) + b.values.len();
+                coo.rows.reserve(cap);
+                coo.cols.reserve(cap);
+                coo.values.reserve(cap);
+            }
+            for (k, &n) in b.counts.iter().enumerate() {
+                coo.rows.extend(std::iter::repeat_n(b.items.start + k as u64, n as usize));
+            }
+            coo.cols.extend_from_slice(&b.other);
+            coo.values.extend_from_slice(&b.values);
+        }
+        Ok(coo)
+    }
+
+    /// Entries still to come when `seen` were found in the first `rows_done` rows: the
+    /// density so far over the remaining rows, plus 5 %, or 0 when that would pass the read
+    /// budget (reserving once saves most of the doubling copies on large matrices).
+    fn expected_entries(&self, seen: u64, rows_done: u64) -> usize {
+        if rows_done == 0 || rows_done >= self.nrows {
+            return 0;
+        }
+        let guess = (seen as f64 * self.nrows as f64 / rows_done as f64 * 1.05) as u64;
+        let cap = usize::try_from(guess).unwrap_or(0).saturating_sub(seen as usize);
+        if cap < (self.max_read / 8) as usize { cap } else { 0 }
+    }
+
     fn nonzero_band<T: H5Type + PartialEq>(
         &self,
         axis: Axis,

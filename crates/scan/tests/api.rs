@@ -225,6 +225,20 @@ fn tall_matrices_fold_in_several_groups() {
     }
     let csr = common::with_threads(2, || m.to_csr::<f64>()).unwrap();
     assert_eq!(csr.nnz(), model.iter().filter(|&&x| x != 0.0).count());
+    // COO straight from the bands: the same entries as the CSR, row by row.
+    for threads in [1, 3] {
+        let coo = common::with_threads(threads, || m.to_coo::<f64>()).unwrap();
+        let mut rows = Vec::new();
+        for i in 0..csr.nrows as usize {
+            rows.extend(std::iter::repeat_n(
+                i as u64,
+                (csr.indptr[i + 1] - csr.indptr[i]) as usize,
+            ));
+        }
+        assert_eq!(coo.rows, rows);
+        assert_eq!(coo.cols, csr.indices.iter().map(|&c| u64::from(c)).collect::<Vec<_>>());
+        assert_eq!(coo.values, csr.values);
+    }
 }
 
 #[test]

@@ -147,6 +147,21 @@ def add_columns(inp, ours, k, work):
     validate([ours, cp])
 
 
+def create(ours, n, k, work):
+    """loompy.create with a dict of layers against our create_layers of the same data."""
+    n, k = int(n), int(k)
+    cp = os.path.join(work, "loompy_create.loom")
+    main, spliced, ids = block(n, k)
+    genes = np.array([f"g{i}" for i in range(n)], dtype=object)
+    loompy.create(cp, {"": main, "spliced": spliced}, row_attrs={"Gene": genes},
+                  col_attrs={"CellID": ids})
+    with h5py.File(ours, "r") as a, h5py.File(cp, "r") as b:
+        same_layers(a, b, "create")
+        same_attrs(a, b, "col_attrs", "create")
+        same_attrs(a, b, "row_attrs", "create")
+    validate([ours, cp])
+
+
 def combine(ours, key, work, inputs):
     out = os.path.join(work, "loompy_combine.loom")
     loompy.combine(list(inputs), out, key=None if key == "-" else key)
@@ -299,6 +314,8 @@ def main():
         validate(args)
     elif cmd == "add_columns":
         add_columns(*args)
+    elif cmd == "create":
+        create(*args)
     elif cmd == "combine":
         combine(args[0], args[1], args[2], args[3:])
     elif cmd == "permute":

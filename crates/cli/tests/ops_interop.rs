@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use loomfile::ops::{Block, CombineOptions, FillValues, MexOptions};
-use loomfile::{Axis, LoomFile, Sel, Values};
+use loomfile::{Axis, Contents, LoomFile, Sel, Values};
 use ndarray::{Array2, Axis as Ax, concatenate};
 use std::path::{Path, PathBuf};
 
@@ -67,6 +67,23 @@ fn add_columns_matches_loompy() {
         f.close().unwrap();
         check(&["add_columns", s(&input), s(&ours), &k.to_string(), s(d.path())]);
     }
+}
+
+#[test]
+fn create_with_several_layers_matches_loompy() {
+    let d = tempfile::tempdir().unwrap();
+    let (n, k) = (130usize, 70usize);
+    let (main, sp, ids) = block(n, k, 0);
+    let genes: Vec<String> = (0..n).map(|i| format!("g{i}")).collect();
+    let ours = d.path().join("ours_create.loom");
+    let contents = Contents {
+        row_attrs: vec![("Gene", Values::strings(&genes))],
+        col_attrs: vec![("CellID", Values::strings(&ids))],
+        ..Default::default()
+    };
+    let layers = [("", Block::from(&main)), ("spliced", Block::from(&sp))];
+    LoomFile::create_layers(&ours, &layers, &contents).unwrap();
+    check(&["create", s(&ours), &n.to_string(), &k.to_string(), s(d.path())]);
 }
 
 #[test]

@@ -86,6 +86,48 @@ impl LoomFile {
         f.close()
     }
 
+    /// Create a loom file with several layers at once (loompy's `create` with a dict of
+    /// layers): `layers` must include the main matrix `""`; every layer has its shape and
+    /// keeps its own element type. The file appears at `path` complete or not at all.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Block, Contents, LoomFile, NumType, Sel, Values, ndarray::array};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("layers.loom");
+    /// let total = array![[3.0f32, 0.0], [1.0, 2.0]];
+    /// let spliced = array![[2u32, 0], [1, 1]];
+    /// let contents = Contents {
+    ///     row_attrs: vec![("Gene", Values::from(vec!["Actb", "Sox2"]))],
+    ///     ..Default::default()
+    /// };
+    /// let layers = [("", Block::from(&total)), ("spliced", Block::from(&spliced))];
+    /// LoomFile::create_layers(&path, &layers, &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// assert_eq!(f.layer_names(), ["", "spliced"]);
+    /// assert_eq!(f.layer_dtype("spliced")?, NumType::UInt32);
+    /// assert_eq!(f.read_layer::<u32>("spliced", &Sel::All, &Sel::All)?, spliced);
+    /// // Without the main matrix, or with layers of different shapes: an error, no file.
+    /// let other = dir.path().join("bad.loom");
+    /// assert!(LoomFile::create_layers(&other, &layers[1..], &contents).is_err());
+    /// let wide = array![[1u8, 2, 3], [4, 5, 6]];
+    /// let bad = [("", Block::from(&total)), ("wide", Block::from(&wide))];
+    /// assert!(LoomFile::create_layers(&other, &bad, &contents).is_err());
+    /// assert!(!other.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "fs")]
+    pub fn create_layers(
+        path: impl AsRef<std::path::Path>,
+        layers: &[(&str, crate::Block<'_>)],
+        contents: &Contents<'_>,
+    ) -> Result<()> {
+        let mut f = LoomFile::new_all_or_nothing(path, &contents.file_attrs)?;
+        f.fill_layers(layers, contents)?;
+        f.close()
+    }
+
     /// [`LoomFile::create`] on any writable storage.
     ///
     /// # Examples
@@ -111,6 +153,22 @@ impl LoomFile {
         let mut f = LoomFile::new_in(storage, &contents.file_attrs)?;
         f.fill(main, contents)?;
         Ok(f)
+    }
+
+    fn fill_layers(
+        &mut self,
+        layers: &[(&str, crate::Block<'_>)],
+        contents: &Contents<'_>,
+    ) -> Result<()> {
+        let Some((_, main)) = layers.iter().find(|(name, _)| name.is_empty()) else {
+            return Err(Error::invalid("the layers must include the main matrix \"\""));
+        };
+        let (r, c) = main.shape();
+        if r == 0 || c == 0 {
+            return Err(Error::invalid("the main matrix must not be empty"));
+        }
+        // add_columns on a new file checks every shape, name and attribute length.
+        self.add_columns(layers, &contents.col_attrs, &contents.row_attrs, &crate::FillValues::Auto)
     }
 
     fn fill<T: H5Type>(&mut self, main: LayerData<'_, T>, contents: &Contents<'_>) -> Result<()> {

@@ -53,6 +53,42 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! With several layers (loompy's `create(filename, {"": m, "spliced": s}, ...)`), each
+//! keeping its own element type: [`LoomFile::create_layers`](crate::LoomFile::create_layers).
+//! One file's layers and attributes, as collections ([`read_layers`](crate::LoomFile::read_layers),
+//! [`attrs`](crate::LoomFile::attrs)), go into another file the same way.
+//!
+//! ```
+//! use loomfile::ndarray::array;
+//! use loomfile::{Block, Contents, LoomFile, Sel, Values};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let filename = dir.path().join("layers.loom");
+//! let (m, spliced) = (array![[1.5f32, 0.0], [2.0, 3.0]], array![[1u16, 0], [2, 2]]);
+//! let contents = Contents {
+//!     col_attrs: vec![("CellID", Values::from(vec!["c1", "c2"]))],
+//!     ..Default::default()
+//! };
+//! LoomFile::create_layers(
+//!     &filename,
+//!     &[("", Block::from(&m)), ("spliced", Block::from(&spliced))],
+//!     &contents,
+//! )?;
+//! // A copy through the collections.
+//! let ds = LoomFile::open(&filename)?;
+//! let layers = ds.read_layers(&Sel::All, &Sel::All)?;
+//! let blocks: Vec<(&str, Block)> = layers.iter().map(|(n, a)| (n.as_str(), Block::from(a))).collect();
+//! let col_attrs = ds.attrs(loomfile::Axis::Cols)?;
+//! let contents = Contents {
+//!     col_attrs: col_attrs.iter().map(|(n, v)| (n.as_str(), v.clone())).collect(),
+//!     ..Default::default()
+//! };
+//! let copy = dir.path().join("copy.loom");
+//! LoomFile::create_layers(&copy, &blocks, &contents)?;
+//! assert_eq!(LoomFile::open(&copy)?.read_layer::<u16>("spliced", &Sel::All, &Sel::All)?, spliced);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! [`LoomFile::new`](crate::LoomFile::new) starts an empty file and returns a read-write
 //! handle; it is filled incrementally, e.g. by pooling columns of other files with
 //! [`add_columns`](crate::LoomFile::add_columns) (or [`add_loom`](crate::LoomFile::add_loom)).

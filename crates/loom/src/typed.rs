@@ -210,6 +210,64 @@ impl LoomFile {
         })
     }
 
+    /// Every layer (the main matrix `""` first, then `/layers` sorted), each in its stored
+    /// dtype, for one selection: loompy's `ds.layers[:, cols]` as a collection. With
+    /// [`LoomFile::attrs`] it is what another file's
+    /// [`add_columns`](LoomFile::add_columns) or [`LoomFile::create_layers`] takes (through
+    /// [`Block::from`](crate::Block)). Each layer is checked against the work budget.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Axis, Block, Contents, FillValues, LayerData, LoomFile, NumType, Sel, Values};
+    /// use loomfile::ndarray::array;
+    /// let dir = tempfile::tempdir()?;
+    /// let (src, dst) = (dir.path().join("in.loom"), dir.path().join("out.loom"));
+    /// let m = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    /// let contents = Contents {
+    ///     row_attrs: vec![("Gene", Values::from(vec!["g1", "g2"]))],
+    ///     col_attrs: vec![("CellID", Values::from(vec!["a", "b", "c"]))],
+    ///     ..Default::default()
+    /// };
+    /// LoomFile::create(&src, LayerData::Dense(m.view()), &contents)?;
+    /// let mut f = LoomFile::open_rw(&src)?;
+    /// f.set_layer("spliced", LayerData::Dense(array![[1u16, 0, 2], [0, 3, 0]].view()))?;
+    ///
+    /// // The walkthrough's `dsout.add_columns(dsin.layers, col_attrs=dsin.col_attrs,
+    /// // row_attrs=dsin.row_attrs)` for the cells of one selection:
+    /// let cells = [0usize, 2];
+    /// let layers = f.read_layers(&Sel::All, &Sel::from(vec![0u64, 2]))?;
+    /// let blocks: Vec<(&str, Block)> =
+    ///     layers.iter().map(|(name, a)| (name.as_str(), Block::from(a))).collect();
+    /// let mut col_attrs = f.attrs(Axis::Cols)?;
+    /// for (_, v) in &mut col_attrs {
+    ///     *v = v.select(&cells)?;
+    /// }
+    /// let row_attrs = f.attrs(Axis::Rows)?;
+    /// fn borrow(v: &[(String, Values)]) -> Vec<(&str, Values)> {
+    ///     v.iter().map(|(n, x)| (n.as_str(), x.clone())).collect()
+    /// }
+    /// let mut out = LoomFile::new(&dst, &[])?;
+    /// out.add_columns(&blocks, &borrow(&col_attrs), &borrow(&row_attrs), &FillValues::Auto)?;
+    /// out.close()?;
+    ///
+    /// let out = LoomFile::open(&dst)?;
+    /// assert_eq!(out.layer_names(), ["", "spliced"]);
+    /// assert_eq!(out.layer_dtype("spliced")?, NumType::UInt16);
+    /// assert_eq!(out.read_layer::<u16>("spliced", &Sel::All, &Sel::All)?, array![[1, 2], [0, 0]]);
+    /// assert_eq!(out.attr(Axis::Cols, "CellID")?.as_strings().unwrap(), ["a", "c"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_layers(&self, rows: &Sel, cols: &Sel) -> Result<Vec<(String, LayerArray)>> {
+        self.layer_names()
+            .into_iter()
+            .map(|name| {
+                let a = self.read_layer_native(&name, rows, cols)?;
+                Ok((name, a))
+            })
+            .collect()
+    }
+
     /// One row of a layer as a 1-D array (loompy's `ds[row, cols]`), converted to `T`.
     ///
     /// # Examples

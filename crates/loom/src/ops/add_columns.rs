@@ -212,6 +212,36 @@ impl<'a, T: Element> From<LayerData<'a, T>> for Block<'a> {
     }
 }
 
+/// A layer read in its own type ([`LoomFile::read_layers`]) as a block: the collections
+/// one file hands out go straight into another file's `add_columns` or
+/// [`LoomFile::create_layers`]. float16 layers come out widened to f32 and go in as float32.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::{Block, LayerArray, NumType, ndarray::array};
+/// let a = LayerArray::UInt16(array![[1u16, 2], [3, 4]]);
+/// let b = Block::from(&a);
+/// assert_eq!((b.shape(), b.dtype()), ((2, 2), NumType::UInt16));
+/// ```
+impl<'a> From<&'a crate::typed::LayerArray> for Block<'a> {
+    fn from(a: &'a crate::typed::LayerArray) -> Self {
+        use crate::typed::LayerArray as L;
+        match a {
+            L::Int8(x) => x.into(),
+            L::Int16(x) => x.into(),
+            L::Int32(x) => x.into(),
+            L::Int64(x) => x.into(),
+            L::UInt8(x) => x.into(),
+            L::UInt16(x) => x.into(),
+            L::UInt32(x) => x.into(),
+            L::UInt64(x) => x.into(),
+            L::Float16(x) | L::Float32(x) => x.into(),
+            L::Float64(x) => x.into(),
+        }
+    }
+}
+
 /// True when two attribute values hold the same values (types may differ).
 fn same_values(a: &Values, b: &Values) -> bool {
     if a.shape() != b.shape() {
@@ -237,10 +267,10 @@ impl LoomFile {
     /// - `col_attrs`: column attributes of the new columns. Attributes on one side only are
     ///   completed per `fill_values` (filled by default, never deleted silently); numeric
     ///   types are promoted as numpy would; a trailing-shape mismatch is an error.
-    /// - `row_attrs`: required for an empty file (from [`LoomFile::new`]), where they set the
-    ///   row count and `layers` must include the main matrix `""`. For a file with data, row
-    ///   attributes that exist must equal the file's (a guard against misaligned rows) and
-    ///   new ones are added.
+    /// - `row_attrs`: for an empty file (from [`LoomFile::new`]) they set the row count (or,
+    ///   without any, the blocks do), and `layers` must include the main matrix `""`. For a
+    ///   file with data, row attributes that exist must equal the file's (a guard against
+    ///   misaligned rows) and new ones are added.
     ///
     /// # Examples
     ///
@@ -292,11 +322,8 @@ impl LoomFile {
                 Some((_, v)) => v.len() as u64,
                 None => match self.attr_names(Axis::Rows).first() {
                     Some(a) => self.attr(Axis::Rows, a)?.len() as u64,
-                    None => {
-                        return Err(Error::invalid(
-                            "row_attrs must be given when adding columns to an empty file",
-                        ));
-                    }
+                    // No row attributes anywhere: the blocks' own row count.
+                    None => layers[0].1.shape().0,
                 },
             }
         } else {

@@ -168,32 +168,62 @@ impl Matrix {
         // Every element is visited: a claimed shape past the work budget is refused up front.
         let limits = self.ds.file().source().limits;
         limits.check_shape(self.ds.path(), "the non-zeros of", &[self.nrows, self.ncols])?;
-        let mut coo = Coo {
-            axis: Axis::Rows,
-            items: 0..self.nrows,
-            rows: Vec::new(),
-            cols: Vec::new(),
-            values: Vec::new(),
-        };
+        let (mut rows, mut cols, mut values) = (Vec::new(), Vec::new(), Vec::<T>::new());
+        // Entries placed so far; the vectors are sized ahead (zeroed pages, touched only when
+        // written) and cut to this length at the end.
+        let mut len = 0usize;
+        let mut sized = false;
+        let mut window: Vec<Block<T>> = Vec::new();
         let mut it = self.nonzeros::<T>(Axis::Rows);
-        let mut reserved = false;
         while let Some(b) = it.next_block() {
-            let b = b?;
-            if !reserved && it.queue.is_empty() {
-                reserved = true;
-                let seen = coo.values.len() + b.values.len();
-                let cap = self.expected_entries(seen as u64, b.items.end) + b.values.len();
-                coo.rows.reserve(cap);
-                coo.cols.reserve(cap);
-                coo.values.reserve(cap);
+            window.push(b?);
+            if !it.queue.is_empty() {
+                continue;
             }
-            for (k, &n) in b.counts.iter().enumerate() {
-                coo.rows.extend(std::iter::repeat_n(b.items.start + k as u64, n as usize));
+            // A whole window of bands is in: each block fills its own part of the outputs,
+            // in parallel (the copies and first touches of fresh memory are most of the cost
+            // beyond finding the entries).
+            let end = len + window.iter().map(|b| b.values.len()).sum::<usize>();
+            if !sized {
+                sized = true;
+                let done = window.last().map_or(0, |b| b.items.end);
+                let cap = end + self.expected_entries(end as u64, done);
+                // alloc: entries found plus the expected rest, under the read budget
+                // (expected_entries gives 0 past it)
+                (rows, cols, values) = (vec![0u64; cap], vec![0u64; cap], vec![T::default(); cap]);
             }
-            coo.cols.extend_from_slice(&b.other);
-            coo.values.extend_from_slice(&b.values);
+            if end > rows.len() {
+                rows.resize(end, 0);
+                cols.resize(end, 0);
+                values.resize(end, T::default());
+            }
+            let (mut r, mut c, mut v) =
+                (&mut rows[len..end], &mut cols[len..end], &mut values[len..end]);
+            // alloc: one job per band of the window (4 x threads)
+            let mut jobs = Vec::with_capacity(window.len());
+            for b in window.drain(..) {
+                let n = b.values.len();
+                let (r1, r2) = std::mem::take(&mut r).split_at_mut(n);
+                let (c1, c2) = std::mem::take(&mut c).split_at_mut(n);
+                let (v1, v2) = std::mem::take(&mut v).split_at_mut(n);
+                jobs.push((b, r1, c1, v1));
+                (r, c, v) = (r2, c2, v2);
+            }
+            parallel::for_each(jobs, |(b, r, c, v)| {
+                let mut k = 0;
+                for (i, &n) in b.counts.iter().enumerate() {
+                    r[k..k + n as usize].fill(b.items.start + i as u64);
+                    k += n as usize;
+                }
+                c.copy_from_slice(&b.other);
+                v.copy_from_slice(&b.values);
+            });
+            len = end;
         }
-        Ok(coo)
+        rows.truncate(len);
+        cols.truncate(len);
+        values.truncate(len);
+        Ok(Coo { axis: Axis::Rows, items: 0..self.nrows, rows, cols, values })
     }
 
     /// Entries still to come when `seen` were found in the first `rows_done` rows: the

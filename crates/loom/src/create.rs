@@ -155,6 +155,32 @@ impl LoomFile {
         Ok(f)
     }
 
+    /// [`LoomFile::create_layers`] on any writable storage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Block, Contents, LoomFile, MemStorage, ndarray::array};
+    /// use std::sync::Arc;
+    /// let storage = Arc::new(MemStorage::default());
+    /// let (m, s) = (array![[1.0f64, 2.0]], array![[1i8, 0]]);
+    /// let layers = [("", Block::from(&m)), ("spliced", Block::from(&s))];
+    /// let f = LoomFile::create_layers_in(storage.clone(), &layers, &Contents::default())?;
+    /// assert_eq!(f.layer_names(), ["", "spliced"]);
+    /// f.close()?;
+    /// assert_eq!(LoomFile::from_bytes(storage.to_vec())?.shape(), (1, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_layers_in(
+        storage: std::sync::Arc<dyn loomfile_hdf5::storage::WriteAt>,
+        layers: &[(&str, crate::Block<'_>)],
+        contents: &Contents<'_>,
+    ) -> Result<LoomFile> {
+        let mut f = LoomFile::new_in(storage, &contents.file_attrs)?;
+        f.fill_layers(layers, contents)?;
+        Ok(f)
+    }
+
     fn fill_layers(
         &mut self,
         layers: &[(&str, crate::Block<'_>)],

@@ -5,7 +5,7 @@
 //! | `static-gnu` | `loom` linked with `+crt-static` (x86_64 glibc); no interpreter, no NEEDED; output == native |
 //! | `static-musl` | `loom` for x86_64 musl, linked by zig; no interpreter, no NEEDED; output == native |
 //! | `wasip1` | library tests under node's WASI: the three crates `--no-default-features`, then loomfile-hdf5 with its default features (file storage through WASI preopens) |
-//! | `wasm-unknown` | `cargo build` of the three library crates `--no-default-features` for wasm32-unknown-unknown |
+//! | `wasm-unknown` | `cargo build` of the three library crates `--no-default-features` for wasm32-unknown-unknown, beside the browser package in its profile (so the web step's build is reused) |
 //! | `aarch64` | library tests on aarch64-unknown-linux-gnu under qemu-user, without the randomised robustness sweeps (`AARCH64_SKIP`: they run natively and on s390x) |
 //! | `s390x` | library tests on big-endian s390x under qemu-user, and `loom h5 ls`/`dump --json` of every fixture compared with the native binary |
 //!
@@ -378,9 +378,10 @@ fn wasip1(ctx: &Ctx, times: &mut Times) -> Result<(), Fail> {
 fn wasm_unknown(ctx: &Ctx, times: &mut Times) -> Result<(), Fail> {
     let mut args = vec![".", "wasm32-unknown-unknown", "build"];
     args.extend(LIBS);
-    // The browser package's profile: the std that `cargo xtask web` built from source (same
-    // target directory, same profile) is reused instead of built a second time.
-    args.extend(["--no-default-features", "--profile", "wasm"]);
+    // Built beside the browser package, in its profile: the std and the library crates that
+    // `cargo xtask web` built (same target directory, profile and LTO mode) are reused
+    // instead of built a second time.
+    args.extend(["-p", "loomfile-wasm", "--no-default-features", "--profile", "wasm"]);
     times.build(|| xbuild(ctx, "xbuild-wasm.sh", &ctx.xbuild_dir, &args, &[]))
 }
 

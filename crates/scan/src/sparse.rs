@@ -148,7 +148,7 @@ impl Matrix {
             }
             if !reserved && it.queue.is_empty() {
                 reserved = true;
-                let cap = self.expected_entries(total, b.items.end);
+                let cap = self.expected_entries(total, b.items.end, 4 + size_of::<T>());
                 csr.indices.reserve(cap);
                 csr.values.reserve(cap);
             }
@@ -160,7 +160,6 @@ impl Matrix {
         Ok(csr)
     }
 
-    /// The non-zeros of band `b` along `axis`.
     /// The whole matrix as one COO block sorted by row then column (row and column indices
     /// as u64, as scipy's `coo_matrix` and loompy's `sparse()` hand them out), built from the
     /// bands without an intermediate CSR. Peak memory: the result plus a window of bands.
@@ -187,7 +186,7 @@ impl Matrix {
             if !sized {
                 sized = true;
                 let done = window.last().map_or(0, |b| b.items.end);
-                let cap = end + self.expected_entries(end as u64, done);
+                let cap = end + self.expected_entries(end as u64, done, 16 + size_of::<T>());
                 // alloc: entries found plus the expected rest, under the read budget
                 // (expected_entries gives 0 past it)
                 (rows, cols, values) = (vec![0u64; cap], vec![0u64; cap], vec![T::default(); cap]);
@@ -227,17 +226,23 @@ impl Matrix {
     }
 
     /// Entries still to come when `seen` were found in the first `rows_done` rows: the
-    /// density so far over the remaining rows, plus 5 %, or 0 when that would pass the read
-    /// budget (reserving once saves most of the doubling copies on large matrices).
-    fn expected_entries(&self, seen: u64, rows_done: u64) -> usize {
+    /// density so far over the remaining rows, plus 5 %, or 0 when those entries, of
+    /// `entry_bytes` each, would pass the read budget (reserving once saves most of the
+    /// doubling copies on large matrices).
+    fn expected_entries(&self, seen: u64, rows_done: u64, entry_bytes: usize) -> usize {
         if rows_done == 0 || rows_done >= self.nrows {
             return 0;
         }
         let guess = (seen as f64 * self.nrows as f64 / rows_done as f64 * 1.05) as u64;
-        let cap = usize::try_from(guess).unwrap_or(0).saturating_sub(seen as usize);
-        if cap < (self.max_read / 8) as usize { cap } else { 0 }
+        let rest = guess.saturating_sub(seen);
+        if rest.saturating_mul(entry_bytes as u64) < self.max_read {
+            usize::try_from(rest).unwrap_or(0)
+        } else {
+            0
+        }
     }
 
+    /// The non-zeros of band `b` along `axis`.
     fn nonzero_band<T: H5Type + PartialEq>(
         &self,
         axis: Axis,

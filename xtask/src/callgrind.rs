@@ -99,7 +99,16 @@ fn build_base(root: &Path, work: &Path, rev: &str) -> Result<PathBuf, String> {
     util::run("tar", &["-xf", tar.to_str().unwrap_or("src.tar")], &src, &[])?;
     let probe = "crates/hdf5/examples/probe_meta.rs";
     std::fs::create_dir_all(src.join("crates/hdf5/examples")).map_err(|e| e.to_string())?;
-    std::fs::copy(root.join(probe), src.join(probe)).map_err(|e| e.to_string())?;
+    // The walk moved to the crate root after the hand parser (a0190fc): the probe names it
+    // where the revision keeps it.
+    let text = std::fs::read_to_string(root.join(probe)).map_err(|e| e.to_string())?;
+    let at_root = "use loomfile_hdf5::{NodeKind, WalkOptions, walk};";
+    let text = if src.join("crates/hdf5/src/model/walk.rs").exists() {
+        text.replace(at_root, "use loomfile_hdf5::model::walk::{NodeKind, WalkOptions, walk};")
+    } else {
+        text
+    };
+    std::fs::write(src.join(probe), text).map_err(|e| e.to_string())?;
     let target = work.join("target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     util::run(

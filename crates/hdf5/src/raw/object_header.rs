@@ -12,6 +12,9 @@ use crate::{Error, Result};
 use binrw::io::{Read, Seek, SeekFrom};
 use binrw::{BinRead, BinResult, Endian, binrw};
 use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 const WHAT: &str = "object header";
 
@@ -97,12 +100,20 @@ pub(crate) struct PrefixV1 {
     pub header_size: u32,
 }
 
-/// Parser of a message body of `size` bytes, with an error naming the message.
-fn body<R: Read + Seek>(r: &mut R, e: Endian, (kind, size): (u16, u16)) -> BinResult<Vec<u8>> {
+/// Parser of a message body of `size` bytes: checked to lie in the block and stepped over.
+/// The body is not copied out: it stays in the block, at `at..at + size`, and the reader
+/// shares the block between its messages ([`Body`]), one allocation per block instead of one
+/// per message. The parsed field is left empty.
+fn body<R: Read + Seek>(r: &mut R, _: Endian, (kind, size): (u16, u16)) -> BinResult<Vec<u8>> {
     let pos = r.stream_position()?;
-    binary::bytes(r, e, (size as usize,)).map_err(|_| {
-        malformed(pos, format!("message of type {kind:#x} and size {size} overruns its block"))
-    })
+    if (size as u64) > remaining(r)? {
+        return Err(malformed(
+            pos,
+            format!("message of type {kind:#x} and size {size} overruns its block"),
+        ));
+    }
+    r.seek(SeekFrom::Current(size as i64))?;
+    Ok(Vec::new())
 }
 
 /// Parser of the current position (the file offset of a message body, relative to its block).
@@ -126,6 +137,7 @@ pub(crate) struct MessageV1 {
     #[br(parse_with = position)]
     #[bw(ignore)]
     pub at: u64,
+    /// Written; when read, left empty (the body stays in the block at `at`, see [`body`]).
     #[br(parse_with = body, args(kind, size))]
     pub body: Vec<u8>,
 }
@@ -213,6 +225,7 @@ pub(crate) struct MessageV2 {
     #[br(parse_with = position)]
     #[bw(ignore)]
     pub at: u64,
+    /// Written; when read, left empty (the body stays in the block at `at`, see [`body`]).
     #[br(parse_with = body, args(kind as u16, size))]
     pub body: Vec<u8>,
 }
@@ -269,9 +282,53 @@ pub struct Message {
     /// Creation order (v2 headers that track attribute order).
     pub creation_order: Option<u16>,
     /// The message body.
-    pub data: Vec<u8>,
+    pub data: Body,
     /// File address of the body (for errors and the editor).
     pub offset: u64,
+}
+
+/// A message body: a range of its header block, which the block's messages share (read as
+/// `&[u8]` through `Deref`).
+#[derive(Clone)]
+pub struct Body {
+    block: Arc<Vec<u8>>,
+    start: usize,
+    end: usize,
+}
+
+impl Body {
+    /// The bytes `start..end` of `block` (the caller has checked the range).
+    fn new(block: &Arc<Vec<u8>>, start: usize, end: usize) -> Body {
+        Body { block: Arc::clone(block), start, end }
+    }
+}
+
+impl Deref for Body {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.block[self.start..self.end]
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Body {
+        let end = v.len();
+        Body { block: Arc::new(v), start: 0, end }
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Body {}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A block of a header (the first one or a continuation).
@@ -382,20 +439,20 @@ impl ObjectHeader {
                 ));
             }
             self.blocks.push(block);
-            let bytes = src.block(block.address, block.length, WHAT)?;
+            let bytes = Arc::new(src.block(block.address, block.length, WHAT)?);
             let before = self.messages.len();
             let left = limit.saturating_sub(before);
             if self.version == 1 {
                 let b: BlockV1 = binary::parse(&bytes, block.address, WHAT, (left, limit))?;
                 self.messages.reserve(b.messages.len());
                 for m in b.messages {
-                    let offset = block.address + m.at;
+                    let at = m.at as usize;
                     self.push(Message {
                         kind: m.kind,
                         flags: m.flags,
                         creation_order: None,
-                        data: m.body,
-                        offset,
+                        data: Body::new(&bytes, at, at + m.size as usize),
+                        offset: block.address + m.at,
                     })?;
                 }
             } else {
@@ -409,13 +466,13 @@ impl ObjectHeader {
                 }
                 self.messages.reserve(c.messages.len());
                 for m in c.messages {
-                    let offset = block.address + m.at;
+                    let at = m.at as usize;
                     self.push(Message {
                         kind: m.kind as u16,
                         flags: m.flags,
                         creation_order: m.creation_order,
-                        data: m.body,
-                        offset,
+                        data: Body::new(&bytes, at, at + m.size as usize),
+                        offset: block.address + m.at,
                     })?;
                 }
             }

@@ -283,7 +283,7 @@ pub(super) fn run(w: &mut Writer) -> Result<()> {
             let h = reader.inner.header(addr)?;
             if let (NodeKind::Dataset(d), Some(m)) = (&mut w.nodes[id].kind, h.first(kind::LAYOUT))
             {
-                d.layout_raw = Some(OutMessage::new(kind::LAYOUT, m.flags, m.data.clone()));
+                d.layout_raw = Some(OutMessage::new(kind::LAYOUT, m.flags, m.data.to_vec()));
             }
         }
     }

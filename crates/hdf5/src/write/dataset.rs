@@ -118,7 +118,7 @@ pub(super) fn load(file: &File, header: &ObjectHeader, path: &str) -> Result<Dat
         crate::Object::Dataset(d) => d,
         _ => return Err(Error::invalid("not a dataset").at(path)),
     };
-    let copy = |k: u16| header.first(k).map(|m| OutMessage::new(k, m.flags, m.data.clone()));
+    let copy = |k: u16| header.first(k).map(|m| OutMessage::new(k, m.flags, m.data.to_vec()));
     let dtype_msg = copy(kind::DATATYPE)
         .ok_or_else(|| Error::malformed("dataset", header.address, "no datatype").at(path))?;
     let mut fill_msgs = Vec::new();
@@ -143,7 +143,7 @@ pub(super) fn load(file: &File, header: &ObjectHeader, path: &str) -> Result<Dat
         .messages
         .iter()
         .filter(|m| !skip.contains(&m.kind))
-        .map(|m| OutMessage::new(m.kind, m.flags, m.data.clone()))
+        .map(|m| OutMessage::new(m.kind, m.flags, m.data.to_vec()))
         .collect();
     let storage = match ds.layout() {
         Layout::Compact { data } => Storage::Compact(data.clone()),

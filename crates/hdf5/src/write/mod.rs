@@ -393,7 +393,7 @@ impl Writer {
         let mut attrs = Vec::new();
         for m in header.all(kind::ATTRIBUTE) {
             let a = AttributeMessage::decode(&m.data, m.offset, sizes).at(&path)?;
-            attrs.push(AttrEntry::Raw { name: a.name, flags: m.flags, body: m.data.clone() });
+            attrs.push(AttrEntry::Raw { name: a.name, flags: m.flags, body: m.data.to_vec() });
         }
         if let Some(m) = header.first(kind::ATTRIBUTE_INFO) {
             let info = AttributeInfo::decode(&m.data, m.offset, sizes).at(&path)?;

@@ -127,6 +127,17 @@ pub(crate) struct DirectBlockHeader {
     pub checksum: Option<u32>,
 }
 
+impl DirectBlockHeader {
+    /// The checksum of a whole direct `block` whose header ends at `header_len` (its last 4
+    /// bytes are the checksum field): lookup3 over the block with that field zeroed, as the
+    /// field is left when the reader compares and the writer fills it in. binrw's checksummed
+    /// streams hash what comes before a field; this one also covers the objects after it.
+    pub(crate) fn block_checksum(block: &mut [u8], header_len: usize) -> u32 {
+        block[header_len - 4..header_len].fill(0);
+        checksum::lookup3(block, 0)
+    }
+}
+
 /// An indirect block's entry for a direct block: its address and, in a filtered heap, its
 /// stored size and filter mask.
 #[binrw]
@@ -798,10 +809,7 @@ impl HeapReader<'_> {
             return Err(bad(format!("block offset {}, expected {}", h.block_offset, r.offset)));
         }
         if let Some(stored) = h.checksum {
-            // The checksum covers the whole block with its own field (the header's last 4
-            // bytes, just parsed) zeroed.
-            block[len - 4..len].fill(0);
-            let computed = checksum::lookup3(&block, 0);
+            let computed = DirectBlockHeader::block_checksum(&mut block, len);
             if stored != computed {
                 return Err(bad(format!(
                     "checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"

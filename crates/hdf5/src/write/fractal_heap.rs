@@ -12,7 +12,6 @@
 use super::space::Space;
 use crate::raw::Sizes;
 use crate::raw::binary::{self, Addr, Len, MaybeAddr};
-use crate::raw::checksum::lookup3;
 use crate::raw::fractal_heap::{DirectBlockHeader, Header, HeaderStart, HeapId, IdFormat};
 use crate::{Error, Result};
 
@@ -37,10 +36,21 @@ pub struct WrittenHeap {
     pub ids: Vec<[u8; ID_LEN]>,
 }
 
+/// The direct block header at the start of the root block (checksum field zeroed).
+fn block_header(sizes: Sizes, heap_header: u64) -> Vec<u8> {
+    let h = DirectBlockHeader {
+        version: 0,
+        heap_header: Addr(heap_header),
+        block_offset: 0,
+        checksum: Some(0),
+    };
+    binary::encode(&h, (sizes, OFFSET_WIDTH, true))
+}
+
 /// Size of the direct block header: signature, version, heap address, block offset,
 /// checksum.
 fn block_overhead(sizes: Sizes) -> u64 {
-    4 + 1 + sizes.offset as u64 + OFFSET_WIDTH as u64 + 4
+    block_header(sizes, 0).len() as u64
 }
 
 /// Bytes of the length field of a managed ID (libhdf5: the smaller of the bytes of the
@@ -66,46 +76,8 @@ pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[&[u8]]) -> Result<
     let len_width = length_width(block, max_managed);
     debug_assert!(1 + OFFSET_WIDTH as usize + len_width as usize <= ID_LEN);
 
-    let header_len = 4 + 1 + 2 + 2 + 1 + 4 + 12 * sizes.length as u64 + 3 * sizes.offset as u64;
-    let header_len = header_len + 2 + 2 + 2 + 2 + 4;
-    let header_at = space.alloc(header_len);
-    let block_at = space.alloc(block);
-
-    // The root direct block: header, objects back to back, free space zeroed; the checksum
-    // covers the whole block with its own field zeroed.
-    let block_header = DirectBlockHeader {
-        version: 0,
-        heap_header: Addr(header_at),
-        block_offset: 0,
-        checksum: Some(0),
-    };
-    let mut b = binary::encode(&block_header, (sizes, OFFSET_WIDTH, true));
-    let sum_at = b.len() - 4;
-    let format = IdFormat {
-        sizes,
-        id_len: ID_LEN as u16,
-        off_width: OFFSET_WIDTH,
-        len_width,
-        filtered: false,
-    };
-    // alloc: caller's data: objects.len()
-    let mut ids = Vec::with_capacity(objects.len());
-    for o in objects {
-        if o.is_empty() {
-            return Err(Error::invalid("internal: an empty fractal heap object"));
-        }
-        let id = HeapId::Managed { offset: b.len() as u64, length: o.len() as u64 };
-        let mut fixed = [0u8; ID_LEN];
-        fixed.copy_from_slice(&binary::encode(&id, format));
-        ids.push(fixed);
-        b.extend_from_slice(o);
-    }
-    b.resize(block as usize, 0);
-    let sum = lookup3(&b, 0);
-    b[sum_at..sum_at + 4].copy_from_slice(&sum.to_le_bytes());
-
     let free = block - overhead - data;
-    let h = Header {
+    let mut h = Header {
         start: HeaderStart { version: 0, heap_id_len: ID_LEN as u16, io_filters_len: 0 },
         flags: 0x02, // direct blocks are checksummed
         max_managed_size: max_managed as u32,
@@ -126,14 +98,45 @@ pub fn write_heap(space: &mut Space, sizes: Sizes, objects: &[&[u8]]) -> Result<
         max_direct_block_size: Len(block),
         max_heap_bits: HEAP_BITS,
         starting_root_rows: 1,
-        root_block: MaybeAddr(Some(block_at)),
+        root_block: MaybeAddr(None),
         current_root_rows: 0,
         filtered_root_size: None,
         root_filter_mask: None,
         io_filters: Vec::new(),
     };
+    // The header's length does not depend on the root block's address: encode it once to
+    // know how much space it takes, and again below with the address.
+    let header_at = space.alloc(binary::encode(&h, sizes).len() as u64);
+    let block_at = space.alloc(block);
+    h.root_block = MaybeAddr(Some(block_at));
+
+    // The root direct block: header, objects back to back, free space zeroed; the checksum
+    // covers the whole block with its own field zeroed.
+    let mut b = block_header(sizes, header_at);
+    let header_len = b.len();
+    let format = IdFormat {
+        sizes,
+        id_len: ID_LEN as u16,
+        off_width: OFFSET_WIDTH,
+        len_width,
+        filtered: false,
+    };
+    // alloc: caller's data: objects.len()
+    let mut ids = Vec::with_capacity(objects.len());
+    for o in objects {
+        if o.is_empty() {
+            return Err(Error::invalid("internal: an empty fractal heap object"));
+        }
+        let id = HeapId::Managed { offset: b.len() as u64, length: o.len() as u64 };
+        let mut fixed = [0u8; ID_LEN];
+        fixed.copy_from_slice(&binary::encode(&id, format));
+        ids.push(fixed);
+        b.extend_from_slice(o);
+    }
+    b.resize(block as usize, 0);
+    let sum = DirectBlockHeader::block_checksum(&mut b, header_len);
+    b[header_len - 4..header_len].copy_from_slice(&sum.to_le_bytes());
     let h = binary::encode(&h, sizes);
-    debug_assert_eq!(h.len() as u64, header_len);
 
     space.write(header_at, &h)?;
     space.write(block_at, &b)?;

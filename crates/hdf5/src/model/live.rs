@@ -13,6 +13,7 @@ use super::dataset::Dataset;
 use super::file::File;
 use super::object::{ObjectKind, classify};
 use crate::raw::btree_v1;
+use crate::raw::global_heap::VlenRef;
 use crate::raw::local_heap::{self, LocalHeap};
 use crate::raw::messages::attribute::{AttrType, AttributeMessage};
 use crate::raw::messages::attribute_info::AttributeInfo;
@@ -449,14 +450,10 @@ fn vlen_collections(
             {
                 return Err(unsupported("nested variable-length data"));
             }
-            let w = sizes.offset as usize;
-            let Some(a) = el.get(4..4 + w) else {
-                return Err(Error::malformed("variable-length descriptor", 0, "too short"));
-            };
-            let mut addr = [0u8; 8];
-            addr[..w].copy_from_slice(a);
-            let addr = u64::from_le_bytes(addr);
-            if addr != 0 && addr != sizes.undefined() {
+            // An empty value may have no collection: undefined or 0.
+            if let Some(addr) = VlenRef::decode(el, sizes)?.collection
+                && addr != 0
+            {
                 out.insert(addr);
             }
         }

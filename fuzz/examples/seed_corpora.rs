@@ -55,12 +55,12 @@ fn header_seeds(file: &File, image: &[u8], h: &ObjectHeader, seeds: &mut Seeds) 
         let with_cfg = || [&[cfg][..], &m.data].concat();
         match m.kind {
             kind::DATASPACE => seeds.add("dataspace", with_cfg()),
-            kind::DATATYPE => seeds.add("datatype", m.data.clone()),
+            kind::DATATYPE => seeds.add("datatype", m.data.to_vec()),
             kind::LAYOUT => seeds.add("layout", with_cfg()),
-            kind::FILTER_PIPELINE => seeds.add("filter_pipeline", m.data.clone()),
+            kind::FILTER_PIPELINE => seeds.add("filter_pipeline", m.data.to_vec()),
             kind::ATTRIBUTE => seeds.add("attribute", with_cfg()),
             kind::LINK => seeds.add("link", with_cfg()),
-            kind::FILL_VALUE | kind::FILL_VALUE_OLD => seeds.add("fill_value", m.data.clone()),
+            kind::FILL_VALUE | kind::FILL_VALUE_OLD => seeds.add("fill_value", m.data.to_vec()),
             kind::SYMBOL_TABLE => {
                 let Ok(st) = SymbolTable::decode(&m.data, m.offset, src.sizes) else { continue };
                 seeds.add("btree_v1", at(cfg, sb.group_internal_k, st.btree));

@@ -314,10 +314,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         for (label, args, reference) in &cli {
             let (mut ts, mut cores, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             for k in 0..=nreps.max(1) {
-                // Subset and convert write a new file each time: remove it between runs.
-                for f in ["loom_subset.loom", "loom_convert.loom"] {
+                // Every writing command starts from no output file and no dirty pages: the
+                // previous run's output is removed and written back first (`sync`, untimed),
+                // so neither a truncation nor another run's writeback lands inside this run.
+                // api_bench does the same before each core run.
+                for f in ["loom_export.npy", "loom_subset.loom", "loom_convert.loom"] {
                     let _ = std::fs::remove_file(work.join(f));
                 }
+                let _ = Command::new("sync").status();
                 let t = time_process(&bin, args)?;
                 if k == 0 {
                     continue; // warm-up

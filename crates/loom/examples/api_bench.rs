@@ -357,6 +357,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let out = a.work.join("api_bench_core_export.npy");
             let mut ts: Vec<Duration> = Vec::new();
             for k in 0..=reps {
+                // No output file and no dirty pages left from an earlier run (as xtask does
+                // before each `loom export`): the timed run pays for its own writes only.
+                let _ = std::fs::remove_file(&out);
+                let _ = std::process::Command::new("sync").status();
                 let t = Instant::now();
                 core_export(&m, &out);
                 if k > 0 {
@@ -381,6 +385,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cols = picks(nc, SUBSET_COLUMNS, 1);
             let mut ts: Vec<Duration> = Vec::new();
             for k in 0..=reps {
+                let _ = std::process::Command::new("sync").status(); // as before `loom subset`
                 let t = Instant::now();
                 core_subset(&layers, &cols);
                 if k > 0 {

@@ -43,6 +43,7 @@ use loomfile_hdf5::{H5Type, Selection};
 use loomfile_scan::{Matrix, ScanOptions as MatrixScan};
 use ndarray::Array2;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A selection of a loom file held in memory.
 ///
@@ -75,17 +76,20 @@ pub struct View<T> {
     pub cols: Vec<u64>,
     /// Layers (`""` = main matrix), each rows x cols.
     pub layers: Vec<(String, Array2<T>)>,
-    /// Row attributes, sliced.
-    pub row_attrs: Vec<(String, Values)>,
-    /// Column attributes, sliced.
-    pub col_attrs: Vec<(String, Values)>,
-    /// Row graphs restricted to the selected rows, renumbered in view order.
-    pub row_graphs: Vec<(String, Graph)>,
-    /// Column graphs restricted to the selected columns, renumbered in view order.
-    pub col_graphs: Vec<(String, Graph)>,
+    /// Row attributes, sliced. In a scan along columns every batch shares one copy (sliced
+    /// once), as it shares the globals.
+    pub row_attrs: Arc<Vec<(String, Values)>>,
+    /// Column attributes, sliced (shared by every batch of a scan along rows).
+    pub col_attrs: Arc<Vec<(String, Values)>>,
+    /// Row graphs restricted to the selected rows, renumbered in view order (shared by every
+    /// batch of a scan along columns).
+    pub row_graphs: Arc<Vec<(String, Graph)>>,
+    /// Column graphs restricted to the selected columns, renumbered in view order (shared by
+    /// every batch of a scan along rows).
+    pub col_graphs: Arc<Vec<(String, Graph)>>,
     /// The file's global attributes (loompy's `view.attrs`), loaded with the attributes;
     /// shared by every batch of a scan.
-    pub globals: std::sync::Arc<Vec<(String, Values)>>,
+    pub globals: Arc<Vec<(String, Values)>>,
 }
 
 impl<T> View<T> {
@@ -374,26 +378,14 @@ pub(crate) fn compact(idx: &[u64], n: u64) -> Selection {
     }
 }
 
-/// Attributes restricted to a selection (`sel` is `compact(idx)`): copied whole when the
-/// selection is the whole axis in order.
-fn slice_attrs(
-    list: &[(String, Values)],
-    sel: &Selection,
-    idx: &[u64],
-) -> Result<Vec<(String, Values)>> {
-    if *sel == Selection::All {
-        return Ok(list.to_vec());
-    }
+/// Attributes restricted to the items `idx`, in that order.
+fn slice_attrs(list: &[(String, Values)], idx: &[u64]) -> Result<Vec<(String, Values)>> {
     let idx: Vec<usize> = idx.iter().map(|&i| i as usize).collect();
     list.iter().map(|(n, v)| Ok((n.clone(), v.select(&idx)?))).collect()
 }
 
-/// Graphs restricted to a selection (`sel` is `compact(idx)`): copied whole when the
-/// selection is the whole axis in order.
-fn slice_graphs(list: &[(String, Graph)], sel: &Selection, idx: &[u64]) -> Vec<(String, Graph)> {
-    if *sel == Selection::All {
-        return list.to_vec();
-    }
+/// Graphs restricted to the items `idx` and renumbered in that order.
+fn slice_graphs(list: &[(String, Graph)], idx: &[u64]) -> Vec<(String, Graph)> {
     list.iter().map(|(n, g)| (n.clone(), slice_graph(g, idx))).collect()
 }
 
@@ -431,11 +423,12 @@ impl LoomFile {
         };
         Ok(Preloaded {
             layers: self.chosen_layers(opts)?,
-            row_attrs: attrs(Axis::Rows)?,
-            col_attrs: attrs(Axis::Cols)?,
-            row_graphs: graphs(Axis::Rows)?,
-            col_graphs: graphs(Axis::Cols)?,
-            globals: std::sync::Arc::new(if opts.attrs { self.globals()? } else { Vec::new() }),
+            row_attrs: Arc::new(attrs(Axis::Rows)?),
+            col_attrs: Arc::new(attrs(Axis::Cols)?),
+            row_graphs: Arc::new(graphs(Axis::Rows)?),
+            col_graphs: Arc::new(graphs(Axis::Cols)?),
+            globals: Arc::new(if opts.attrs { self.globals()? } else { Vec::new() }),
+            in_order: None,
         })
     }
 
@@ -453,16 +446,28 @@ impl LoomFile {
             let a = self.matrix(name)?.read_array::<T>(&rs, &cs)?;
             layers.push((name.clone(), a));
         }
-        let sel_attrs =
-            |list: &[(String, Values)], sel: &Selection, idx: &[u64]| slice_attrs(list, sel, idx);
-        let sel_graphs =
-            |list: &[(String, Graph)], sel: &Selection, idx: &[u64]| slice_graphs(list, sel, idx);
+        // An axis already in view order, or selected whole and in order, shares the
+        // preloaded lists; any other selection slices them.
+        let attrs_of = |axis: Axis, list: &Arc<Vec<(String, Values)>>, sel: &Selection, idx| {
+            if pre.in_order == Some(axis) || *sel == Selection::All {
+                Ok(Arc::clone(list))
+            } else {
+                slice_attrs(list, idx).map(Arc::new)
+            }
+        };
+        let graphs_of = |axis: Axis, list: &Arc<Vec<(String, Graph)>>, sel: &Selection, idx| {
+            if pre.in_order == Some(axis) || *sel == Selection::All {
+                Arc::clone(list)
+            } else {
+                Arc::new(slice_graphs(list, idx))
+            }
+        };
         Ok(View {
-            row_attrs: sel_attrs(&pre.row_attrs, &rs, &rows)?,
-            col_attrs: sel_attrs(&pre.col_attrs, &cs, &cols)?,
-            row_graphs: sel_graphs(&pre.row_graphs, &rs, &rows),
-            col_graphs: sel_graphs(&pre.col_graphs, &cs, &cols),
-            globals: pre.globals.clone(),
+            row_attrs: attrs_of(Axis::Rows, &pre.row_attrs, &rs, &rows)?,
+            col_attrs: attrs_of(Axis::Cols, &pre.col_attrs, &cs, &cols)?,
+            row_graphs: graphs_of(Axis::Rows, &pre.row_graphs, &rs, &rows),
+            col_graphs: graphs_of(Axis::Cols, &pre.col_graphs, &cs, &cols),
+            globals: Arc::clone(&pre.globals),
             rows,
             cols,
             layers,
@@ -550,7 +555,19 @@ impl LoomFile {
         if opts.batch_size == 0 {
             return Err(Error::invalid("batch size must be at least 1"));
         }
-        let pre = self.preload(&opts.view)?;
+        let mut pre = self.preload(&opts.view)?;
+        // The other axis is the same in every batch: its attributes and graphs are put in
+        // scan order once and shared by every batch's view.
+        let o = axis.other();
+        let (attrs, graphs) = match o {
+            Axis::Rows => (&mut pre.row_attrs, &mut pre.row_graphs),
+            Axis::Cols => (&mut pre.col_attrs, &mut pre.col_graphs),
+        };
+        if compact(&other, self.len(o)) != Selection::All {
+            *attrs = Arc::new(slice_attrs(attrs, &other)?);
+            *graphs = Arc::new(slice_graphs(graphs, &other));
+        }
+        pre.in_order = Some(o);
         Ok(Scan {
             file: self,
             axis,
@@ -735,11 +752,14 @@ pub struct Scan<'a, T> {
 /// Attributes and graphs loaded once per view or scan.
 struct Preloaded {
     layers: Vec<String>,
-    row_attrs: Vec<(String, Values)>,
-    col_attrs: Vec<(String, Values)>,
-    row_graphs: Vec<(String, Graph)>,
-    col_graphs: Vec<(String, Graph)>,
-    globals: std::sync::Arc<Vec<(String, Values)>>,
+    row_attrs: Arc<Vec<(String, Values)>>,
+    col_attrs: Arc<Vec<(String, Values)>>,
+    row_graphs: Arc<Vec<(String, Graph)>>,
+    col_graphs: Arc<Vec<(String, Graph)>>,
+    globals: Arc<Vec<(String, Values)>>,
+    /// The axis whose attributes and graphs above are already in view order (a scan's other
+    /// axis, sliced once): every view shares them instead of slicing them again.
+    in_order: Option<Axis>,
 }
 
 /// One batch: the item indices and their view.

@@ -77,11 +77,35 @@ fn scan_yields_items_in_the_callers_order_with_key_reordering() {
     let mut order: Vec<usize> = (0..cell_ids.len()).collect();
     order.sort_by(|&a, &b| cell_ids[a].cmp(&cell_ids[b]));
     let main = f.read_layer::<f32>("", &Sel::All, &Sel::All).unwrap();
+    let order64: Vec<u64> = order.iter().map(|&c| c as u64).collect();
+    let sorted_ids: Vec<&str> = order.iter().map(|&c| cell_ids[c].as_str()).collect();
+    let genes = f.attr(Axis::Rows, "Gene").unwrap().as_strings().unwrap();
+    let (row_g, col_g) = (&f.graph_names(Axis::Rows)[0], &f.graph_names(Axis::Cols)[0]);
+    let (row_graph, col_graph) =
+        (f.graph(Axis::Rows, row_g).unwrap(), f.graph(Axis::Cols, col_g).unwrap());
     let mut seen = Vec::new();
+    let mut first_cols: Option<loomfile::View<f32>> = None;
     for b in f.scan::<f32>(Axis::Rows, opts).unwrap() {
         let b = b.unwrap();
         assert!(b.indexes.len() <= 3);
-        assert_eq!(b.view.cols, order.iter().map(|&c| c as u64).collect::<Vec<_>>());
+        assert_eq!(b.view.cols, order64);
+        // The other axis's attributes and graphs in key order, sliced once and shared by
+        // every batch; the scanned axis's sliced to the batch.
+        assert_eq!(b.view.col_attr("CellID").unwrap().as_strings().unwrap(), sorted_ids);
+        let g = &b.view.col_graphs.iter().find(|(n, _)| n == col_g).unwrap().1;
+        assert_eq!(*g, slice_graph(&col_graph, &order64));
+        let batch_genes: Vec<&str> =
+            b.indexes.iter().map(|&r| genes[r as usize].as_str()).collect();
+        assert_eq!(b.view.row_attr("Gene").unwrap().as_strings().unwrap(), batch_genes);
+        let g = &b.view.row_graphs.iter().find(|(n, _)| n == row_g).unwrap().1;
+        assert_eq!(*g, slice_graph(&row_graph, &b.indexes));
+        match &first_cols {
+            None => first_cols = Some(b.view.clone()),
+            Some(v) => {
+                assert!(std::sync::Arc::ptr_eq(&v.col_attrs, &b.view.col_attrs));
+                assert!(std::sync::Arc::ptr_eq(&v.col_graphs, &b.view.col_graphs));
+            }
+        }
         let m = b.view.layer("").unwrap();
         for (i, &r) in b.indexes.iter().enumerate() {
             for (j, &c) in order.iter().enumerate() {

@@ -401,6 +401,38 @@ impl File {
         a.into_py(py)
     }
 
+    /// Read a selection of a layer into `out`: a writable, C-ordered 2-D array of the
+    /// layer's dtype (float16 layers excepted) and of the selection's shape. The decoders
+    /// write straight into it: a scan reuses the arrays its caller has let go of instead of
+    /// page-faulting a new one per batch.
+    #[pyo3(signature = (name, rows, cols, out))]
+    fn read_into<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        rows: Option<&Bound<'py, PyAny>>,
+        cols: Option<&Bound<'py, PyAny>>,
+        out: &Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        let (rows, cols) = (sel::from_py(rows)?, sel::from_py(cols)?);
+        let t = self.with(py, |f| f.layer_dtype(name))?;
+        if t == NumType::Float16 {
+            return Err(PyValueError::new_err(format!(
+                "layer {name:?} is float16: read it with read(), which converts"
+            )));
+        }
+        with_type!(t, T => {
+            let mut arr: numpy::PyReadwriteArray2<'py, T> = out.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "out must be a writable 2-D array of the layer's dtype ({})",
+                    t.name()
+                ))
+            })?;
+            let mut view = arr.as_array_mut();
+            self.with(py, move |f| f.read_layer_into::<T>(name, &rows, &cols, &mut view))
+        })
+    }
+
     /// Store a dense 2-D array as layer `name` (in the array's dtype).
     fn set_layer(&self, py: Python<'_>, name: &str, array: &Bound<'_, PyAny>) -> PyResult<()> {
         let arr = prepare(array)?;

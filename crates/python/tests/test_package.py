@@ -129,3 +129,43 @@ def test_connect_validates_unless_told_not_to(tmp_path):
     with loomfile.connect(fn, "r", validate=False) as ds:
         assert ds.shape == (3, 4)
         np.testing.assert_array_equal(ds[:, :], np.arange(12, dtype=np.float32).reshape(3, 4))
+
+
+def test_scan_reuses_only_batches_the_caller_let_go_of(tmp_path):
+    """A scan decodes into the arrays of earlier batches nobody holds any more; a batch the
+    caller keeps (the view, its layer array or a slice of it) is never overwritten, and a
+    dropped batch is freed at once (no reference cycle waits for the garbage collector)."""
+    import gc
+    import weakref
+
+    rng = np.random.default_rng(7)
+    main = rng.integers(0, 50, size=(90, 70)).astype(np.float32)
+    fn = str(tmp_path / "reuse.loom")
+    loomfile.create(
+        fn,
+        {"": main, "u8": (main % 7).astype(np.uint8), "half": (main / 4).astype(np.float16)},
+        {"Gene": np.array([f"g{i}" for i in range(90)])},
+        {"CellID": np.array([f"c{j:03d}" for j in rng.permutation(70)])},
+    )
+    gc.disable()
+    try:
+        with loomfile.connect(fn) as ds:
+            full = {name: ds.layers[name][:, :] for name in ds.layers.keys()}
+            order = np.argsort(ds.ca["CellID"], kind="stable")
+            for axis in (0, 1):
+                kept, freed = [], []
+                for ix, sel, view in ds.scan(axis=axis, batch_size=16, key="CellID" if axis == 0 else None):
+                    for name, want in full.items():
+                        want = want[sel, :][:, order] if axis == 0 else want[:, sel]
+                        got = view.layers[name][:, :]
+                        assert got.dtype == want.dtype and np.array_equal(got, want), (axis, ix, name)
+                    if ix % 32 == 0:
+                        kept.append((sel, view.layers[""].values[:3]))  # a slice keeps its base
+                    freed.append(weakref.ref(view))
+                del view
+                assert all(r() is None for r in freed)
+                for sel, part in kept:
+                    want = full[""][sel, :][:, order] if axis == 0 else full[""][:, sel]
+                    assert np.array_equal(part, want[:3]), (axis, sel[:3])
+    finally:
+        gc.enable()

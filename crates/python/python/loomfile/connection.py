@@ -9,6 +9,7 @@ each other as two h5py processes would.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -209,14 +210,22 @@ class LoomConnection:
             dict((self.row_graphs if axis == 0 else self.col_graphs).items()) if i_graph_kind in what else {}
         )
 
+        # Arrays of earlier batches, per layer: one the caller no longer holds is decoded
+        # into again rather than page-faulting a fresh one per batch.
+        spent: Dict[str, List[np.ndarray]] = {name: [] for name in names}
         for ix, sel in _batches(idx, n, batch_size):
             item_sel = _index._as_range(sel.astype(np.uint64))
+            rows, cols = (item_sel, other_sel) if axis == 0 else (other_sel, item_sel)
+            shape = (sel.size, other_n) if axis == 0 else (other_n, sel.size)
             mem = {}
             for name in names:
-                if axis == 0:
-                    a = self._core.read(name, item_sel, other_sel)
+                a = _unshared(spent[name], shape)
+                if a is None:
+                    a = self._core.read(name, rows, cols)
                 else:
-                    a = self._core.read(name, other_sel, item_sel)
+                    self._core.read_into(name, rows, cols, a)
+                spent[name].append(a)
+                del spent[name][:-_KEEP_SPENT]
                 mem[name] = _mem_layer(name, a)
             i_attrs = AttributeManager(None, axis=axis, values={k: v[sel] for k, v in i_attrs_full.items()})
             i_graphs = GraphManager(None, axis=axis, graphs={k: slice_graph(g, sel) for k, g in i_graphs_full.items()})
@@ -425,6 +434,34 @@ def _hashable(f: Any) -> bool:
         return True
     except TypeError:
         return False
+
+
+# Earlier batch arrays kept per layer for reuse (the caller usually holds the last one).
+_KEEP_SPENT = 3
+
+
+def _refs(arrays: List[np.ndarray], i: int) -> int:
+    return sys.getrefcount(arrays[i])
+
+
+# What `_refs` reports for an array that only its list holds (measured, not assumed: the
+# interpreter's own count of temporary references varies between versions).
+_ALONE = _refs([np.empty(1)], 0)
+
+
+def _unshared(arrays: List[np.ndarray], shape: Tuple[int, int]) -> Optional[np.ndarray]:
+    """Take from ``arrays`` one of ``shape`` that nothing else references (no view, no
+    slice, no other name): overwriting it cannot change anything the caller can see.
+    float16 arrays are never reused (the engine reads them as float32)."""
+    for i in range(len(arrays)):
+        a = arrays[i]
+        if a.shape == shape and a.dtype != np.float16 and a.flags.writeable and a.flags.c_contiguous:
+            del a
+            if _refs(arrays, i) <= _ALONE:
+                return arrays.pop(i)
+        else:
+            del a
+    return None
 
 
 def _mem_layer(name: str, a: np.ndarray):

@@ -36,7 +36,13 @@ class LoomView:
         self.col_graphs = col_graphs
         self.attrs = file_attrs
         self.filename = filename
-        self.view = ViewManager(self)
+
+    @property
+    def view(self) -> "ViewManager":
+        """``view.view[rows, cols]``: a view of this view. Made on access rather than kept,
+        so a view is not in a reference cycle: a scan's batch (and its arrays) is freed as
+        soon as the caller lets go of it, not at the next garbage collection."""
+        return ViewManager(self)
 
     @property
     def shape(self):

@@ -132,7 +132,13 @@ fn sd(v: &[f64]) -> f64 {
 /// gathered as f64 and both functions applied, items in parallel.
 fn core_map(m: &Matrix, axis: CoreAxis) -> Vec<[f64; 2]> {
     let mut out = Vec::with_capacity(m.len(axis) as usize);
-    let mut scan = m.scan::<f32>(axis, CoreScan::default());
+    // The batches LoomFile::map scans: along columns one chunk column, 64 to 512 items (a
+    // short gather stride down the rows; view.rs MAP_COLUMN_BATCH).
+    let opts = match axis {
+        CoreAxis::Rows => CoreScan::default(),
+        CoreAxis::Cols => CoreScan::default().batch_size(m.tile_shape().1.clamp(64, 512) as usize),
+    };
+    let mut scan = m.scan::<f32>(axis, opts);
     while let Some(b) = scan.next() {
         let b = b.unwrap();
         let (k, len) = (b.items.len(), b.other_len);

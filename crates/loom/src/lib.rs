@@ -74,6 +74,7 @@ pub mod sniff;
 pub mod sparse;
 pub mod spec;
 pub mod stats;
+pub mod summary;
 pub mod text;
 pub mod timestamp;
 pub mod typed;
@@ -101,6 +102,7 @@ pub use ops::{MexOptions, MexReport, MexVersion, combine, combine_opened, import
 pub use refs::Refs;
 pub use spec::SpecVersion;
 pub use stats::AxisStats;
+pub use summary::{AttrSummary, Summary};
 pub use typed::LayerArray;
 pub use validate::Report;
 pub use view::{MapFn, Scan, ScanBatch, ScanOptions, View, ViewOptions};

@@ -175,6 +175,11 @@ impl LayerArray {
     pub fn to_f64(&self) -> Array2<f64> {
         each_layer!(self, a => a.mapv(|x| x as f64))
     }
+
+    /// Each value as text, row by row (Rust's shortest round-trip form: `3`, `0.25`).
+    pub(crate) fn texts(&self) -> Vec<Vec<String>> {
+        each_layer!(self, a => a.rows().into_iter().map(|r| r.iter().map(|x| x.to_string()).collect()).collect())
+    }
 }
 
 impl LoomFile {

@@ -433,6 +433,14 @@ impl File {
         })
     }
 
+    /// The file described for people (`LoomFile::summary`): its text and its HTML table.
+    fn summary(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        self.with(py, |f| {
+            let s = f.summary()?;
+            Ok((s.to_string(), s.to_html()))
+        })
+    }
+
     /// Store a dense 2-D array as layer `name` (in the array's dtype).
     fn set_layer(&self, py: Python<'_>, name: &str, array: &Bound<'_, PyAny>) -> PyResult<()> {
         let arr = prepare(array)?;

@@ -169,3 +169,29 @@ def test_scan_reuses_only_batches_the_caller_let_go_of(tmp_path):
                     assert np.array_equal(part, want[:3]), (axis, sel[:3])
     finally:
         gc.enable()
+
+
+def test_html_and_text_summary(tmp_path):
+    """The notebook display and ``loompy.to_html``: the corner under the column attributes,
+    beside the row attributes, text escaped (loompy writes attribute text into the HTML
+    as it is); views too."""
+    fn = str(tmp_path / "html.loom")
+    main = np.arange(12 * 15, dtype=np.float32).reshape(12, 15)
+    loomfile.create(
+        fn,
+        main,
+        {"Gene": np.array(["<b>x</b>"] + [f"g{i}" for i in range(11)])},
+        {"CellID": np.array([f"c{j}" for j in range(15)])},
+        file_attrs={"title": "demo"},
+    )
+    with loomfile.connect(fn, "r") as ds:
+        page = ds._repr_html_()
+        assert page == loomfile.to_html(ds) == ds.to_html()
+        assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+        assert "<th>CellID</th><td>c0</td>" in page and "<td>...</td>" in page
+        assert "<td>&lt;b&gt;x&lt;/b&gt;</td><td>0</td><td>1</td>" in page
+        text = ds.summary()
+        assert text.startswith("12 rows x 15 columns") and "global title: demo" in text
+        view = ds.view[:3, :4]
+        vpage = loomfile.to_html(view)
+        assert "<td>&lt;b&gt;x&lt;/b&gt;</td><td>0.0</td><td>1.0</td>" in vpage

@@ -37,9 +37,36 @@ loom_spec_version = "3.0.0"
 __all__ = [
     "AttributeManager", "GlobalAttributeManager", "GraphManager", "LayerManager", "LoomConnection",
     "LoomLayer", "LoomValidator", "LoomView", "MemoryLoomLayer", "MissingError", "ViewManager",
-    "combine", "connect", "create", "create_from_cellranger", "new", "timestamp",
+    "combine", "connect", "create", "create_from_cellranger", "new", "timestamp", "to_html",
     "loom_spec_version", "__version__",
 ]
+
+
+def to_html(ds: Any) -> str:
+    """loompy's ``to_html``: the 10 x 10 corner of a connection or a view, column attributes
+    above it and row attributes beside it (text escaped, unlike loompy)."""
+    if isinstance(ds, LoomConnection):
+        return ds.to_html()
+    import html
+
+    import numpy as np
+
+    n, m = ds.shape
+    r, c = min(n, 10), min(m, 10)
+    esc = lambda x: html.escape(str(x))  # noqa: E731
+    ras = [k for k in ds.ra.keys() if np.ndim(ds.ra[k]) == 1]
+    out = [f"<p>{n} rows x {m} columns</p><table>"]
+    for k in ds.ca.keys():
+        if np.ndim(ds.ca[k]) == 1:
+            cells = "".join(f"<td>{esc(v)}</td>" for v in ds.ca[k][:c])
+            out.append("<tr>" + "<td></td>" * max(len(ras) - 1, 0) + f"<th>{esc(k)}</th>{cells}</tr>")
+    out.append("<tr>" + "".join(f"<th>{esc(k)}</th>" for k in ras) + "</tr>")
+    corner = ds[:r, :c] if "" in ds.layers.keys() else np.zeros((0, 0))
+    for i in range(corner.shape[0]):
+        lead = "".join(f"<td>{esc(ds.ra[k][i])}</td>" for k in ras)
+        out.append("<tr>" + lead + "".join(f"<td>{esc(v)}</td>" for v in corner[i]) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 def timestamp() -> str:

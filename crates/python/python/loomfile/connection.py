@@ -82,10 +82,20 @@ class LoomConnection:
         return f"<LoomConnection {self.filename!r} ({state})>"
 
     def _repr_html_(self) -> str:
-        n, m = self.shape
-        head = self[: min(n, 10), : min(m, 10)] if n and m else np.zeros((0, 0))
-        rows = "".join("<tr>" + "".join(f"<td>{x}</td>" for x in r) + "</tr>" for r in head)
-        return f"<p>{self.filename}: {n} rows x {m} columns</p><table>{rows}</table>"
+        """The notebook display (loompy's ``to_html``): shape, layers, and the main matrix's
+        10 x 10 corner with the column attributes above it and the row attributes beside it."""
+        import html
+
+        return f"<p>{html.escape(self.filename)}</p>" + self._core.summary()[1]
+
+    def to_html(self) -> str:
+        """The same table as the notebook display."""
+        return self._repr_html_()
+
+    def summary(self) -> str:
+        """Shape, layers, attributes, graphs, global attributes and the main matrix's corner,
+        as text."""
+        return self._core.summary()[0]
 
     def close(self, suppress_warning: bool = False) -> None:
         """Commit and close; later calls do nothing."""

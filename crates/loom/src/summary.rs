@@ -285,6 +285,7 @@ impl Summary {
 
 /// Text for an HTML text node or attribute value.
 fn escape(s: &str) -> String {
+    // alloc: the length of a string already in memory
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

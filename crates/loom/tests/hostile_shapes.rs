@@ -93,6 +93,7 @@ fn exercise(f: &LoomFile) -> usize {
             .map(|_| ()),
     );
     note(f.chunk_refs().map(|_| ()));
+    note(f.summary().map(|s| drop(s.to_html())));
     note(loomfile::deep::deep_check(f.hdf5()).map(|_| ()).map_err(Error::from));
     let _ = f.validate(false);
     let _ = f.validate(true);

@@ -67,15 +67,26 @@ impl SparseParts {
     /// From the scan core's CSR (the whole layer): rows expanded from the offsets.
     pub fn of_csr<T: Element + Send + 'static>(c: loomfile_scan::Csr<T>) -> SparseParts {
         let n = c.nrows.max(c.ncols);
-        // alloc: c.values.len(), values already read
-        let mut row = Vec::with_capacity(c.values.len());
-        for (r, w) in c.indptr.windows(2).enumerate() {
-            row.extend(std::iter::repeat_n(r as u64, (w[1] - w[0]) as usize));
+        // Row indices expanded from the offsets straight in scipy's index dtype (no u64
+        // array to convert afterwards: half the memory to fault in for int32).
+        fn expand<I: Copy>(indptr: &[u64], len: usize, of: impl Fn(usize) -> I) -> Vec<I> {
+            // alloc: len = the number of values, already read
+            let mut row = Vec::with_capacity(len);
+            for (r, w) in indptr.windows(2).enumerate() {
+                row.extend(std::iter::repeat_n(of(r), (w[1] - w[0]) as usize));
+            }
+            row
         }
+        let len = c.values.len();
+        let row = if n <= i32::MAX as u64 {
+            Index::I32(expand(&c.indptr, len, |r| r as i32))
+        } else {
+            Index::I64(expand(&c.indptr, len, |r| r as i64))
+        };
         let data = c.values;
         SparseParts {
             shape: (c.nrows, c.ncols),
-            row: Index::new(row, n),
+            row,
             col: Index::from_u32(c.indices, n),
             data: Box::new(move |py| vec_to_py(py, data)),
         }

@@ -1,5 +1,5 @@
-//! The lock matrix against h5py/libhdf5: readers share, writers exclude, failures are
-//! immediate; `HDF5_USE_FILE_LOCKING=FALSE` turns locks off on both sides.
+//! The lock matrix against h5py/libhdf5: readers share, writers exclude, a conflict fails
+//! (after our short grace period); `HDF5_USE_FILE_LOCKING=FALSE` turns locks off on both sides.
 
 mod common;
 

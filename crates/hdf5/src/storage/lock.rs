@@ -15,7 +15,11 @@
 //!   that says how to proceed: `HDF5_USE_FILE_LOCKING=BEST_EFFORT` (write unlocked, with a
 //!   warning) or `FALSE` (no locks at all).
 //!
-//! A conflicting lock held by another process fails at once in every mode but `Off`.
+//! A conflicting lock fails in every mode but `Off`, after a short grace period
+//! ([`CONFLICT_GRACE`]): libhdf5 fails at once, but a program that spawns child processes
+//! while it closes a file can see its own lock for a moment, since the child holds a copy of
+//! the descriptor (and with it the `flock`) between `fork` and `exec`. A lock held by another
+//! program is still reported, a fraction of a second later.
 //! The locking call itself goes through a [`LockLayer`] ([`SystemLocks`] by default), so
 //! tests can stand in a file system that cannot lock.
 //!
@@ -80,6 +84,31 @@ impl LockLayer for SystemLocks {
     }
 }
 
+/// How long [`acquire`] retries a lock that another descriptor holds before it reports the
+/// conflict: long enough for a spawned child to reach `exec` (which closes the descriptors it
+/// inherited), short enough that nobody waits on a real conflict.
+pub const CONFLICT_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Try `kind` on `file` through `layer`, retrying a conflict (with doubling pauses from 1 ms)
+/// until [`CONFLICT_GRACE`] has passed.
+fn try_with_grace(
+    file: &File,
+    kind: LockKind,
+    layer: &dyn LockLayer,
+) -> std::result::Result<(), TryLockError> {
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match layer.try_lock(file, kind) {
+            Err(TryLockError::WouldBlock) if start.elapsed() < CONFLICT_GRACE => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(32));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// What [`acquire`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Acquired {
@@ -120,8 +149,8 @@ pub fn cannot_lock(e: &io::Error) -> bool {
         || matches!(e.raw_os_error(), Some(37) | Some(38) | Some(95) | Some(524))
 }
 
-/// Take the lock `kind` on `file` under `policy` through `layer`; non-blocking, like
-/// libhdf5. `what` names the file in messages.
+/// Take the lock `kind` on `file` under `policy` through `layer`; it does not wait for the
+/// lock beyond [`CONFLICT_GRACE`]. `what` names the file in messages.
 pub fn acquire(
     file: &File,
     kind: LockKind,
@@ -132,7 +161,7 @@ pub fn acquire(
     if policy == LockPolicy::Off || cfg!(target_family = "wasm") {
         return Ok(Acquired::Off);
     }
-    let e = match layer.try_lock(file, kind) {
+    let e = match try_with_grace(file, kind, layer) {
         Ok(()) => return Ok(Acquired::Held),
         Err(TryLockError::WouldBlock) => {
             return Err(Error::Locked(format!(
@@ -187,6 +216,20 @@ mod tests {
     #[derive(Debug)]
     struct Busy;
 
+    /// A lock that is busy for the first `n` tries (a child between `fork` and `exec`).
+    #[derive(Debug)]
+    struct BusyFor(std::sync::atomic::AtomicU32);
+
+    impl LockLayer for BusyFor {
+        fn try_lock(&self, _: &File, _: LockKind) -> std::result::Result<(), TryLockError> {
+            use std::sync::atomic::Ordering;
+            match self.0.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)) {
+                Ok(_) => Err(TryLockError::WouldBlock),
+                Err(_) => Ok(()),
+            }
+        }
+    }
+
     impl LockLayer for Busy {
         fn try_lock(&self, _: &File, _: LockKind) -> std::result::Result<(), TryLockError> {
             Err(TryLockError::WouldBlock)
@@ -220,10 +263,24 @@ mod tests {
         // Other failures of a writer's lock are errors under every policy but Off.
         let e = acquire(f, LockKind::Exclusive, LockPolicy::BestEffort, &Failing(13), "x.h5");
         assert!(e.is_err());
-        // A conflict fails for readers and writers alike.
+        // A conflict fails for readers and writers alike, after the grace period.
         for kind in [LockKind::Shared, LockKind::Exclusive] {
+            let start = std::time::Instant::now();
             let e = acquire(f, kind, LockPolicy::BestEffort, &Busy, "x.h5").unwrap_err();
             assert!(e.to_string().contains("conflicting lock"), "{e}");
+            assert!(start.elapsed() >= CONFLICT_GRACE);
+        }
+    }
+
+    #[test]
+    #[cfg(not(target_family = "wasm"))]
+    fn a_lock_released_within_the_grace_period_is_taken() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        for kind in [LockKind::Shared, LockKind::Exclusive] {
+            let layer = BusyFor(std::sync::atomic::AtomicU32::new(3));
+            let got = acquire(tmp.as_file(), kind, LockPolicy::Required, &layer, "x.h5").unwrap();
+            assert_eq!(got, Acquired::Held);
+            assert_eq!(layer.0.load(std::sync::atomic::Ordering::SeqCst), 0, "retried 3 times");
         }
     }
 }

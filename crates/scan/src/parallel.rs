@@ -81,3 +81,20 @@ pub fn for_each<I: Send>(items: Vec<I>, f: impl Fn(I) + Sync + Send) {
 pub fn for_each<I>(items: Vec<I>, f: impl Fn(I)) {
     items.into_iter().for_each(f)
 }
+
+/// Run `a` and `b`, at the same time when the pool has a thread to spare (one after the
+/// other without the `parallel` feature); both results are returned.
+#[cfg(feature = "parallel")]
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    rayon::join(a, b)
+}
+
+/// Run `a` and `b`, at the same time when the pool has a thread to spare (one after the
+/// other without the `parallel` feature); both results are returned.
+#[cfg(not(feature = "parallel"))]
+pub fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
+    (a(), b())
+}

@@ -66,7 +66,7 @@ use ndarray::{Array2, ArrayView2};
 /// # Ok::<(), loomfile::Error>(())
 /// ```
 pub struct Block<'a> {
-    inner: Box<dyn Source + 'a>,
+    inner: Box<dyn Source + Sync + 'a>,
 }
 
 impl std::fmt::Debug for Block<'_> {
@@ -119,7 +119,7 @@ impl Block<'_> {
 }
 
 /// Something that yields tiles of a matrix in a requested encoding.
-trait Source {
+trait Source: Sync {
     fn shape(&self) -> (u64, u64);
     fn dtype(&self) -> NumType;
     fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()>;

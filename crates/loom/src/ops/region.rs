@@ -1,5 +1,5 @@
 //! Writing a rectangular region of a chunked 2-D layer tile by tile, with memory bounded by
-//! one tile: tiles are aligned to the chunk grid, chunks the region covers completely are
+//! two tiles (the next one is read while the last one is written): tiles are aligned to the chunk grid, chunks the region covers completely are
 //! encoded in parallel and appended as they are, chunks it covers partly (the old edge chunk
 //! when columns are appended) go through the writer's read-merge-rewrite path. All-zero
 //! chunks are not stored at all where no chunk exists yet (they read as the fill value 0,
@@ -93,7 +93,7 @@ pub(crate) fn write_region(
     rows: (u64, u64),
     cols: (u64, u64),
     tile: (u64, u64),
-    mut fill: impl FnMut(u64, u64, u64, u64, &mut Vec<u8>) -> Result<()>,
+    mut fill: impl FnMut(u64, u64, u64, u64, &mut Vec<u8>) -> Result<()> + Send,
 ) -> Result<()> {
     let (r0, r1) = rows;
     let (c0, c1) = cols;
@@ -111,26 +111,46 @@ pub(crate) fn write_region(
     let tr = tile.0.max(1).div_ceil(cr) * cr;
     let tc = tile.1.max(1).div_ceil(cc) * cc;
     let es = t.enc.size();
-    let mut buf: Vec<u8> = Vec::new();
+    // The tiles in writing order.
+    let mut tiles = Vec::new();
     let mut ta = r0;
     while ta < r1 {
         let tb = r1.min((ta / tr + 1) * tr);
         let mut ca = c0;
         while ca < c1 {
             let cb = c1.min((ca / tc + 1) * tc);
-            buf.clear();
-            fill(ta, tb - ta, ca, cb - ca, &mut buf)?;
-            let (h, wd) = ((tb - ta) as usize, (cb - ca) as usize);
-            if buf.len() != h * wd * es {
-                return Err(Error::invalid(format!(
-                    "internal: tile of {} bytes for {h} x {wd} elements",
-                    buf.len()
-                )));
-            }
-            write_tile(w, t, (ta, tb), (ca, cb), &buf)?;
+            tiles.push(((ta, tb), (ca, cb)));
             ca = cb;
         }
         ta = tb;
+    }
+    let mut fill_tile = |(ta, tb): (u64, u64), (ca, cb): (u64, u64), buf: &mut Vec<u8>| {
+        buf.clear();
+        fill(ta, tb - ta, ca, cb - ca, buf)?;
+        let (h, wd) = ((tb - ta) as usize, (cb - ca) as usize);
+        if buf.len() != h * wd * es {
+            return Err(Error::invalid(format!(
+                "internal: tile of {} bytes for {h} x {wd} elements",
+                buf.len()
+            )));
+        }
+        Ok(())
+    };
+    // Tile k+1 is filled (its chunks read and decoded) while tile k is encoded and written,
+    // so neither half waits for the other's slowest chunk: two tiles in memory at a time.
+    let (mut buf, mut next) = (Vec::new(), Vec::new());
+    if let Some(&(rows, cols)) = tiles.first() {
+        fill_tile(rows, cols, &mut buf)?;
+    }
+    for (k, &(rows, cols)) in tiles.iter().enumerate() {
+        let ahead = tiles.get(k + 1).copied();
+        let (filled, written) = crate::parallel::join(
+            || ahead.map_or(Ok(()), |(r, c)| fill_tile(r, c, &mut next)),
+            || write_tile(w, t, rows, cols, &buf),
+        );
+        written?;
+        filled?;
+        std::mem::swap(&mut buf, &mut next);
     }
     Ok(())
 }

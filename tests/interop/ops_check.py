@@ -5,6 +5,9 @@ Usage:
     ops_check.py validate FILE...                       loompy.connect(f, 'r', validate=True)
     ops_check.py add_columns INPUT OURS K WORK          loompy add_columns on a copy vs ours
     ops_check.py combine OURS KEY WORK INPUT...         loompy.combine on the inputs vs ours
+    ops_check.py combine_faster OURS SKIP WORK (SEL INPUT)...
+                                                        loompy.combine_faster, columns SEL of each
+                                                        input, column attributes SKIP left out
     ops_check.py permute INPUT OURS COLS ROWS WORK      loompy permute on a copy vs ours
     ops_check.py mex DIR OURS WORK                      scipy mmread + create_from_cellranger vs ours
     ops_check.py loompy_add FILE K                      loompy add_columns on FILE (in place)
@@ -172,6 +175,26 @@ def combine(ours, key, work, inputs):
     validate([ours, out])
 
 
+def combine_faster(ours, skip, work, pairs):
+    out = os.path.join(work, "loompy_combine_faster.loom")
+    inputs, sels = pairs[1::2], []
+    for sel, path in zip(pairs[0::2], inputs):
+        if sel == "-":
+            sels.append(None)
+            continue
+        with h5py.File(path, "r") as f:
+            mask = np.zeros(f["matrix"].shape[1], dtype=bool)
+        mask[[int(x) for x in sel.split(",")]] = True
+        sels.append(mask)
+    skip_attrs = [] if skip == "-" else skip.split(",")
+    loompy.combine_faster(list(inputs), out, selections=sels, skip_attrs=skip_attrs)
+    with h5py.File(ours, "r") as a, h5py.File(out, "r") as b:
+        same_layers(a, b, "combine_faster")
+        same_attrs(a, b, "col_attrs", "combine_faster")
+        same_attrs(a, b, "row_attrs", "combine_faster")
+    validate([ours, out])
+
+
 def permute(inp, ours, cols, rows, work):
     cp = os.path.join(work, "loompy_permute.loom")
     shutil.copyfile(inp, cp)
@@ -318,6 +341,8 @@ def main():
         create(*args)
     elif cmd == "combine":
         combine(args[0], args[1], args[2], args[3:])
+    elif cmd == "combine_faster":
+        combine_faster(args[0], args[1], args[2], args[3:])
     elif cmd == "permute":
         permute(*args)
     elif cmd == "mex":

@@ -136,6 +136,52 @@ fn combine_matches_loompy_and_loompy_can_extend_our_output() {
     assert_eq!(after.attr(Axis::Rows, "Gene").unwrap(), before.attr(Axis::Rows, "Gene").unwrap());
 }
 
+/// loompy's `combine_faster`: some columns of each file (a mask, or all), one column
+/// attribute left out; the same layers and attributes as ours, value by value.
+#[test]
+fn combine_with_selections_matches_loompy_combine_faster() {
+    let d = tempfile::tempdir().unwrap();
+    let a = copy("medium.loom", d.path(), "a.loom");
+    let b = copy("medium.loom", d.path(), "b.loom");
+    {
+        let mut f = LoomFile::open_rw(&b).unwrap();
+        let ids: Vec<String> = (0..200).map(|j| format!("b_{j}")).collect();
+        f.set_attr(Axis::Cols, "CellID", &Values::strings(&ids)).unwrap();
+        f.close().unwrap();
+    }
+    let picks: Vec<u64> = (0..200).filter(|j| j % 3 == 1 || *j > 190).collect();
+    let ours = d.path().join("ours.loom");
+    let r = loomfile::ops::combine(
+        &[&a, &b],
+        &ours,
+        &CombineOptions {
+            selections: vec![Sel::Index(picks.clone()), Sel::All],
+            skip_attrs: vec!["ClusterID"],
+            batch_size: 64,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.shape, (300, picks.len() as u64 + 200));
+    assert_eq!(r.chunks_copied, 0, "a selection is never copied chunk by chunk");
+    let f = LoomFile::open(&ours).unwrap();
+    assert!(!f.has_attr(Axis::Cols, "ClusterID"));
+    let src = LoomFile::open(&a).unwrap();
+    let want = src.read_layer::<f32>("", &Sel::All, &Sel::Index(picks.clone())).unwrap();
+    let got = f.read_layer::<f32>("", &Sel::All, &Sel::Range(0, picks.len() as u64)).unwrap();
+    assert_eq!(got, want);
+    let join = picks.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+    check(&["combine_faster", s(&ours), "ClusterID", s(d.path()), &join, s(&a), "-", s(&b)]);
+    // A selection per file, or none: two for three files is refused.
+    let e = loomfile::ops::combine(
+        &[&a, &b, &a],
+        &d.path().join("bad.loom"),
+        &CombineOptions { selections: vec![Sel::All, Sel::All], ..Default::default() },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("2 column selections for 3 input files"), "{e}");
+}
+
 #[test]
 fn permute_matches_loompy() {
     let d = tempfile::tempdir().unwrap();

@@ -198,10 +198,7 @@ impl LoomFile {
     }
 
     fn fill<T: H5Type>(&mut self, main: LayerData<'_, T>, contents: &Contents<'_>) -> Result<()> {
-        let (r, c) = match &main {
-            LayerData::Dense(a) => (a.nrows() as u64, a.ncols() as u64),
-            LayerData::Sparse(s) => (s.rows, s.cols),
-        };
+        let (r, c) = main.shape();
         if r == 0 || c == 0 {
             return Err(Error::invalid("the main matrix must not be empty"));
         }

@@ -24,7 +24,7 @@
 use crate::attrs::check_name;
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
-use crate::sparse::{Coo, Csr};
+use crate::sparse::{Coo, Csc, Csr};
 use crate::spec::layer_chunks;
 use crate::timestamp;
 use crate::values::NumType;
@@ -278,6 +278,31 @@ pub enum LayerData<'a, T> {
     Dense(ArrayView2<'a, T>),
     /// A sparse matrix (rows compressed).
     Sparse(&'a Csr<T>),
+    /// A sparse matrix (columns compressed: scipy's `csc_matrix`, 10x Genomics' HDF5
+    /// matrices). Written band by band as it is when the rows of every column are sorted
+    /// ([`Csc::has_sorted_indices`]); otherwise converted to CSR first (one copy).
+    SparseCsc(&'a Csc<T>),
+}
+
+impl<T> LayerData<'_, T> {
+    /// The matrix's shape (rows, columns).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Csc, LayerData, ndarray::Array2};
+    /// let dense = Array2::<f32>::zeros((3, 2));
+    /// assert_eq!(LayerData::Dense(dense.view()).shape(), (3, 2));
+    /// let csc = Csc::<f32> { rows: 4, cols: 1, indptr: vec![0, 0], ..Default::default() };
+    /// assert_eq!(LayerData::SparseCsc(&csc).shape(), (4, 1));
+    /// ```
+    pub fn shape(&self) -> (u64, u64) {
+        match self {
+            LayerData::Dense(a) => (a.nrows() as u64, a.ncols() as u64),
+            LayerData::Sparse(s) => (s.rows, s.cols),
+            LayerData::SparseCsc(s) => (s.rows, s.cols),
+        }
+    }
 }
 
 /// The HDF5 path of a layer (`""` is the main matrix, `/matrix`).
@@ -643,10 +668,16 @@ impl LoomFile {
         if !name.is_empty() {
             check_name(name)?;
         }
-        let (r, c) = match &data {
-            LayerData::Dense(a) => (a.nrows() as u64, a.ncols() as u64),
-            LayerData::Sparse(s) => (s.rows, s.cols),
-        };
+        if let LayerData::Sparse(s) = &data {
+            s.check()?;
+        }
+        if let LayerData::SparseCsc(s) = &data {
+            s.check()?;
+            if !s.has_sorted_indices() {
+                return self.stage_layer_with(name, LayerData::Sparse(&s.to_csr()?), opts);
+            }
+        }
+        let (r, c) = data.shape();
         let new_file = self.shape == (0, 0) || (name.is_empty() && !self.exists("/matrix"));
         if !new_file && (r, c) != self.shape {
             return Err(Error::Shape {
@@ -691,6 +722,23 @@ impl LoomFile {
                         tmp.clear();
                         s.data[k].write_le(&mut tmp);
                         let at = base + (i as usize * c as usize + j) * es;
+                        out[at..at + es].copy_from_slice(&tmp);
+                    }
+                }
+            })?,
+            // Rows sorted in every column (checked above): a binary search per column.
+            LayerData::SparseCsc(s) => write_bands(w, &path, r, c, |start, rows, out| {
+                let es = T::datatype().size() as usize;
+                let base = out.len();
+                out.resize(base + rows as usize * c as usize * es, 0);
+                // alloc: es <= 16, a number type's size
+                let mut tmp = Vec::with_capacity(es);
+                for j in 0..c as usize {
+                    for k in s.sorted_rows_in(j, (start, start + rows)) {
+                        let i = (s.indices[k] - start) as usize;
+                        tmp.clear();
+                        s.data[k].write_le(&mut tmp);
+                        let at = base + (i * c as usize + j) * es;
                         out[at..at + es].copy_from_slice(&tmp);
                     }
                 }

@@ -87,7 +87,7 @@ pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
 pub use graphs::Graph;
 pub use layers::{LayerData, LayerInfo, LayerOptions, Sel, layer_path};
-pub use sparse::{Coo, Csr};
+pub use sparse::{Coo, Csc, Csr};
 pub use values::{Element, NumType, Values};
 
 // Everything a user names when calling the public API, at the root.

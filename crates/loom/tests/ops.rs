@@ -992,3 +992,59 @@ fn write_layer_block_stores_exactly_or_refuses() {
     assert_eq!(got[[0, 0]], 0.5);
     f.close().unwrap();
 }
+
+// ----- CSC input -----
+
+/// A matrix given as CSC (rows sorted in every column, and the same entries shuffled within
+/// their columns) is written by `create`, `set_layer` and `add_columns` exactly as the dense
+/// matrix is; a malformed CSC or CSR is refused with an error, never a panic.
+#[test]
+fn csc_layers_match_dense_in_every_write_path() {
+    use loomfile::{Contents, Csc, LayerData};
+    let d = tempfile::tempdir().unwrap();
+    // 150 x 70: several 64-row bands and 64-column chunks, about a fifth of the values set.
+    let dense = Array2::from_shape_fn((150, 70), |(i, j)| {
+        if (i * 7 + j * 3) % 5 == 0 { (i * 70 + j) as f32 + 0.25 } else { 0.0 }
+    });
+    let sorted: Csc<f32> = csr_from_dense(&dense).to_csc().unwrap();
+    assert!(sorted.has_sorted_indices());
+    let mut shuffled = sorted.clone();
+    for j in 0..70usize {
+        let (lo, hi) = (shuffled.indptr[j] as usize, shuffled.indptr[j + 1] as usize);
+        shuffled.indices[lo..hi].reverse();
+        shuffled.data[lo..hi].reverse();
+    }
+    assert!(!shuffled.has_sorted_indices());
+    for (k, csc) in [&sorted, &shuffled].into_iter().enumerate() {
+        let p = d.path().join(format!("csc{k}.loom"));
+        LoomFile::create(&p, LayerData::SparseCsc(csc), &Contents::default()).unwrap();
+        let mut f = LoomFile::open_rw(&p).unwrap();
+        assert_eq!(layer(&f, ""), as_f64(&dense), "create, CSC {k}");
+        f.set_layer("spliced", LayerData::SparseCsc(csc)).unwrap();
+        assert_eq!(layer(&f, "spliced"), as_f64(&dense), "set_layer, CSC {k}");
+        let blocks = [("", Block::from(csc)), ("spliced", Block::from(LayerData::SparseCsc(csc)))];
+        f.add_columns(&blocks, &[], &[], &FillValues::Auto).unwrap();
+        let twice = concatenate![Ax(1), as_f64(&dense), as_f64(&dense)];
+        assert_eq!(layer(&f, ""), twice, "add_columns, CSC {k}");
+        assert_eq!(layer(&f, "spliced"), twice, "add_columns, CSC {k}");
+        // Round trips between the three sparse forms.
+        assert_eq!(csc.to_csr().unwrap(), csr_from_dense(&dense));
+        let coo = csc.to_coo().to_csr().unwrap();
+        assert_eq!(coo, csr_from_dense(&dense));
+    }
+    // Malformed input: an error naming the problem, and the file is unchanged.
+    let p = d.path().join("csc0.loom");
+    let mut f = LoomFile::open_rw(&p).unwrap();
+    let mut bad = sorted.clone();
+    bad.indices[3] = 150;
+    let e = f.set_layer("bad", LayerData::SparseCsc(&bad)).unwrap_err();
+    assert!(e.to_string().contains("CSC indices out of range"), "{e}");
+    let e = f.add_columns(&[("", Block::from(&bad))], &[], &[], &FillValues::Auto).unwrap_err();
+    assert!(e.to_string().contains("CSC indices out of range"), "{e}");
+    let mut bad_csr = csr_from_dense(&dense);
+    bad_csr.indptr[5] = 1 << 40;
+    let e = f.set_layer("bad", LayerData::Sparse(&bad_csr)).unwrap_err();
+    assert!(e.to_string().contains("CSR indptr"), "{e}");
+    assert_eq!(f.shape(), (150, 140));
+    assert!(!f.layer_names().contains(&"bad".to_string()));
+}

@@ -109,7 +109,7 @@ fn fill(obj: Option<&Bound<'_, PyAny>>) -> PyResult<FillValues> {
 
 /// Combine loom files column-wise into a new file (rows aligned by `key`).
 #[pyfunction]
-#[pyo3(signature = (files, output, key=None, file_attrs=Vec::new(), batch_size=512, convert_attrs=false, fill_values=None, include_graphs=false))]
+#[pyo3(signature = (files, output, key=None, file_attrs=Vec::new(), batch_size=512, convert_attrs=false, fill_values=None, include_graphs=false, selections=None, skip_attrs=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub fn combine(
     py: Python<'_>,
@@ -121,6 +121,8 @@ pub fn combine(
     convert_attrs: bool,
     fill_values: Option<&Bound<'_, PyAny>>,
     include_graphs: bool,
+    selections: Option<Vec<Option<Vec<u64>>>>,
+    skip_attrs: Vec<String>,
 ) -> PyResult<()> {
     let attrs: Vec<(String, Values)> = file_attrs
         .into_iter()
@@ -135,6 +137,12 @@ pub fn combine(
             convert_attrs,
             fill_values: fv,
             include_graphs,
+            selections: selections
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.map_or(loomfile::Sel::All, loomfile::Sel::Index))
+                .collect(),
+            skip_attrs: skip_attrs.iter().map(String::as_str).collect(),
         };
         loomfile::ops::combine(&files, &output, &opts).map(|_| ()).py()
     })

@@ -108,6 +108,17 @@ def combine_with_key(lp, d):
 
 
 @snippet
+def combine_faster_with_selections(lp, d):
+    a = make(lp, d, "a.loom", n=40, m=30, extra_layers=True)
+    b = make(lp, d, "b.loom", n=40, m=20, extra_layers=True)
+    keep_a = np.zeros(30, dtype=bool)
+    keep_a[[1, 4, 5, 17, 29]] = True
+    output_filename = os.path.join(d, "faster.loom")
+    lp.combine_faster([a, b], output_filename, selections=[keep_a, None], skip_attrs=["PCA2"])
+    return contents(lp, output_filename)
+
+
+@snippet
 def cellranger(lp, d):
     import shutil
 

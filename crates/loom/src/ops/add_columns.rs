@@ -41,7 +41,7 @@ use super::{FillValues, Side, merge_columns};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::{LayerData, layer_path};
-use crate::sparse::Csr;
+use crate::sparse::{Csc, Csr};
 use crate::timestamp;
 use crate::values::{Element, NumType, Values};
 use loomfile_hdf5::Layout;
@@ -123,6 +123,10 @@ trait Source: Sync {
     fn shape(&self) -> (u64, u64);
     fn dtype(&self) -> NumType;
     fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()>;
+    /// Check the structure once, before any tile is asked for (sparse pointers and bounds).
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 struct Dense<'a, T>(ArrayView2<'a, T>);
@@ -159,6 +163,9 @@ impl<T: Element> Source for Sparse<'_, T> {
     fn dtype(&self) -> NumType {
         T::NUM
     }
+    fn check(&self) -> Result<()> {
+        self.0.check()
+    }
     fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
         let s = self.0;
         let from = Enc::le(T::NUM);
@@ -185,6 +192,62 @@ impl<T: Element> Source for Sparse<'_, T> {
     }
 }
 
+/// Columns compressed; `sorted`: the rows of every column are in order (a binary search
+/// finds a tile's rows), otherwise each tile filters its columns' entries.
+struct SparseCsc<'a, T> {
+    m: &'a Csc<T>,
+    sorted: bool,
+}
+
+impl<T: Element> Source for SparseCsc<'_, T> {
+    fn shape(&self) -> (u64, u64) {
+        (self.m.rows, self.m.cols)
+    }
+    fn dtype(&self) -> NumType {
+        T::NUM
+    }
+    fn check(&self) -> Result<()> {
+        self.m.check()
+    }
+    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
+        let s = self.m;
+        let from = Enc::le(T::NUM);
+        let es = to.size();
+        let base = out.len();
+        out.resize(base + (h * w) as usize * es, 0);
+        let (mut tmp, mut one) = (Vec::new(), Vec::new());
+        for j in c0..c0 + w {
+            let put = |k: usize, tmp: &mut Vec<u8>, one: &mut Vec<u8>, out: &mut Vec<u8>| {
+                tmp.clear();
+                one.clear();
+                s.data[k].write_le(tmp);
+                convert(tmp, from, to, one, &|| "new columns".to_string())?;
+                let at = base + (((s.indices[k] - r0) * w + j - c0) as usize) * es;
+                out[at..at + es].copy_from_slice(one);
+                Ok::<(), Error>(())
+            };
+            if self.sorted {
+                for k in s.sorted_rows_in(j as usize, (r0, r0 + h)) {
+                    put(k, &mut tmp, &mut one, out)?;
+                }
+            } else {
+                for k in s.indptr[j as usize] as usize..s.indptr[j as usize + 1] as usize {
+                    if (r0..r0 + h).contains(&s.indices[k]) {
+                        put(k, &mut tmp, &mut one, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'a, T: Element> From<&'a Csc<T>> for Block<'a> {
+    fn from(m: &'a Csc<T>) -> Self {
+        Block { inner: Box::new(SparseCsc { m, sorted: m.has_sorted_indices() }) }
+    }
+}
+
 impl<'a, T: Element> From<ArrayView2<'a, T>> for Block<'a> {
     fn from(a: ArrayView2<'a, T>) -> Self {
         Block { inner: Box::new(Dense(a)) }
@@ -208,6 +271,7 @@ impl<'a, T: Element> From<LayerData<'a, T>> for Block<'a> {
         match d {
             LayerData::Dense(a) => a.into(),
             LayerData::Sparse(s) => s.into(),
+            LayerData::SparseCsc(s) => s.into(),
         }
     }
 }
@@ -330,6 +394,9 @@ impl LoomFile {
             self.shape.0
         };
         for (name, b) in layers {
+            b.inner
+                .check()
+                .map_err(|e| Error::invalid(format!("new columns of layer {name:?}: {e}")))?;
             let (r, c) = b.shape();
             if r != n || c != k {
                 return Err(Error::Shape {

@@ -26,12 +26,12 @@
 //! ```
 
 use super::convert::{fill, repeat};
-use super::region::{RowMap, Target, read_tile, write_region};
+use super::region::{RowMap, Target, read_sel, read_tile, write_region};
 use super::{FillValues, Side, align_rows, is_bookkeeping_global, merge_columns};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::graphs::Graph;
-use crate::layers::layer_path;
+use crate::layers::{Sel, layer_path};
 use crate::timestamp;
 use crate::values::{NumType, Values};
 use loomfile_hdf5::Layout;
@@ -102,6 +102,10 @@ pub(crate) struct Append<'a> {
     pub batch_size: usize,
     pub convert_attrs: bool,
     pub include_graphs: bool,
+    /// Columns taken from each source (empty: all of every source; else one per source).
+    pub selections: &'a [Sel],
+    /// Column attributes of the sources not copied.
+    pub skip_attrs: &'a [&'a str],
 }
 
 /// What an append did.
@@ -161,6 +165,8 @@ impl LoomFile {
                 batch_size: opts.batch_size,
                 convert_attrs: opts.convert_attrs,
                 include_graphs: opts.include_graphs,
+                selections: &[],
+                skip_attrs: &[],
             },
         )
         .map(|_| ())
@@ -184,6 +190,25 @@ impl LoomFile {
                 return Err(Error::invalid(format!("input {} has no main matrix", i + 1)));
             }
         }
+        if !opts.selections.is_empty() && opts.selections.len() != sources.len() {
+            return Err(Error::invalid(format!(
+                "{} column selections for {} input files (one per file, or none)",
+                opts.selections.len(),
+                sources.len()
+            )));
+        }
+        // The columns taken from each source: None for all of them, in order.
+        let picks: Vec<Option<Vec<u64>>> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match opts.selections.get(i) {
+                None | Some(Sel::All) => Ok(None),
+                Some(sel) => sel
+                    .indices_within(s.shape().1, &s.limits())
+                    .map(Some)
+                    .map_err(|e| Error::invalid(format!("selection of input {}: {e}", i + 1))),
+            })
+            .collect::<Result<_>>()?;
         let base: &LoomFile = if fresh { first } else { self };
         let n = base.shape().0;
         let rowmaps: Vec<RowMap> = sources
@@ -234,7 +259,11 @@ impl LoomFile {
 
         // Columns.
         let m_self = if fresh { 0 } else { self.shape.1 };
-        let widths: Vec<u64> = sources.iter().map(|s| s.shape().1).collect();
+        let widths: Vec<u64> = sources
+            .iter()
+            .zip(&picks)
+            .map(|(s, p)| p.as_ref().map_or(s.shape().1, |p| p.len() as u64))
+            .collect();
         let total = m_self + widths.iter().sum::<u64>();
 
         // Global attributes turned into column attributes.
@@ -274,6 +303,16 @@ impl LoomFile {
         };
         for (i, (f, &cols)) in side_files.iter().zip(&side_cols).enumerate() {
             let mut attrs = f.all_attrs(Axis::Cols)?;
+            // The sides of the sources (after this file's own, when appending).
+            if let Some(k) = i.checked_sub(usize::from(!fresh)) {
+                attrs.retain(|(name, _)| !opts.skip_attrs.contains(&name.as_str()));
+                if let Some(p) = &picks[k] {
+                    let pos: Vec<usize> = p.iter().map(|&c| c as usize).collect();
+                    for (_, v) in attrs.iter_mut() {
+                        *v = v.select(&pos)?;
+                    }
+                }
+            }
             for name in &converted {
                 if attrs.iter().any(|(k, _)| k == name) {
                     continue;
@@ -311,8 +350,8 @@ impl LoomFile {
         let mut col_graphs: Vec<(String, Graph)> = Vec::new();
         let joined = |name: &str, start: Option<Graph>| -> Result<Graph> {
             let mut g = start.unwrap_or_default();
-            for (s, &off) in sources.iter().zip(&offsets) {
-                let h = s.graph(Axis::Cols, name)?;
+            for ((s, &off), p) in sources.iter().zip(&offsets).zip(&picks) {
+                let h = picked_graph(s, name, p.as_deref())?;
                 g.a.extend(h.a.iter().map(|&x| x + off));
                 g.b.extend(h.b.iter().map(|&x| x + off));
                 g.w.extend(h.w);
@@ -326,7 +365,7 @@ impl LoomFile {
                 let g = if opts.include_graphs && in_all(&name) {
                     joined(&name, None)?
                 } else {
-                    first.graph(Axis::Cols, &name)?
+                    picked_graph(first, &name, picks[0].as_deref())?
                 };
                 col_graphs.push((name, g));
             }
@@ -357,20 +396,27 @@ impl LoomFile {
                     let w = f.writer()?;
                     if fresh
                         && i == 0
+                        && picks[0].is_none()
                         && let Some(k) = copy_chunks(w, &t, &src, n, widths[0])?
                     {
                         report.chunks_copied += k;
                         continue;
                     }
                     let map = &rowmaps[i];
+                    let (pick, src_m) = (&picks[i], s.shape().1);
                     write_region(
                         w,
                         &t,
                         (0, n),
                         (off, off + widths[i]),
                         (n, batch),
-                        |r0, h, c0, wd, out| {
-                            read_tile(&planned, map, (r0, h), (c0 - off, wd), t.enc, out)
+                        |r0, h, c0, wd, out| match pick {
+                            None => read_tile(&planned, map, (r0, h), (c0 - off, wd), t.enc, out),
+                            Some(p) => {
+                                let at = (c0 - off) as usize;
+                                let cols = crate::view::compact(&p[at..at + wd as usize], src_m);
+                                read_sel(&planned, &map.select(r0, h), &cols, t.enc, out)
+                            }
                         },
                     )?;
                 }
@@ -409,6 +455,15 @@ impl LoomFile {
         })?;
         Ok(report)
     }
+}
+
+/// The column graph `name` of `f`, cut to the columns `pick` (renumbered in pick order).
+fn picked_graph(f: &LoomFile, name: &str, pick: Option<&[u64]>) -> Result<Graph> {
+    let g = f.graph(Axis::Cols, name)?;
+    Ok(match pick {
+        Some(p) => crate::view::slice_graph(&g, p),
+        None => g,
+    })
 }
 
 /// A file's global attributes, without bookkeeping entries.

@@ -41,6 +41,7 @@ use super::FillValues;
 use super::add_loom::Append;
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
+use crate::layers::Sel;
 use crate::values::Values;
 
 /// Options of [`combine`].
@@ -69,6 +70,20 @@ use crate::values::Values;
 /// let out = dir.path().join("out.loom");
 /// combine(&[&path, &copy], &out, &opts)?;
 /// assert_eq!(LoomFile::open(&out)?.global("title")?.as_string(), Some("combined"));
+///
+/// // loompy's combine_faster: some columns of each file, one attribute left out.
+/// use loomfile::{Axis, Sel};
+/// let opts = CombineOptions {
+///     selections: vec![Sel::from(vec![true, false, true]), Sel::from(vec![1u64])],
+///     skip_attrs: vec!["CellID"],
+///     ..Default::default()
+/// };
+/// let picked = dir.path().join("picked.loom");
+/// combine(&[&path, &copy], &picked, &opts)?;
+/// let f = LoomFile::open(&picked)?;
+/// assert_eq!(f.shape(), (4, 3));
+/// assert_eq!(f.read_row::<f32>("", 1, &Sel::All)?.to_vec(), [3.0, 5.0, 4.0]);
+/// assert!(!f.has_attr(Axis::Cols, "CellID"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -86,6 +101,14 @@ pub struct CombineOptions<'a> {
     /// Join column graphs present in every file block-diagonally (otherwise the first
     /// file's column graphs are kept as they are).
     pub include_graphs: bool,
+    /// The columns to take from each file (loompy's `combine_faster` `selections`): empty
+    /// for all columns of every file, or one [`Sel`] per file ([`Sel::All`] for all of
+    /// that file's columns; a mask, a range or indices in any order otherwise). Column
+    /// attributes and graphs follow the selection.
+    pub selections: Vec<Sel>,
+    /// Column attributes of the inputs left out of the output (loompy's `combine_faster`
+    /// `skip_attrs`).
+    pub skip_attrs: Vec<&'a str>,
 }
 
 impl Default for CombineOptions<'_> {
@@ -97,6 +120,8 @@ impl Default for CombineOptions<'_> {
             convert_attrs: false,
             fill_values: FillValues::Auto,
             include_graphs: false,
+            selections: Vec::new(),
+            skip_attrs: Vec::new(),
         }
     }
 }
@@ -272,6 +297,8 @@ pub fn combine_into(
             batch_size: opts.batch_size,
             convert_attrs: opts.convert_attrs,
             include_graphs: opts.include_graphs,
+            selections: &opts.selections,
+            skip_attrs: &opts.skip_attrs,
         },
     )?;
     Ok(CombineReport {

@@ -95,6 +95,84 @@ impl Default for AddLoomOptions<'_> {
     }
 }
 
+/// Chained setters, for building options step by step (the fields are public as well).
+impl<'a> AddLoomOptions<'a> {
+    /// The defaults: rows in the same order, attributes filled, 512-column batches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::AddLoomOptions;
+    /// let opts = AddLoomOptions::new().key("Accession").batch_size(256).include_graphs(true);
+    /// assert_eq!((opts.key, opts.batch_size, opts.include_graphs), (Some("Accession"), 256, true));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Align the other file's rows with this one by this row attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::AddLoomOptions::new().key("Gene").key, Some("Gene"));
+    /// ```
+    pub fn key(mut self, name: &'a str) -> Self {
+        self.key = Some(name);
+        self
+    }
+
+    /// What to do with column attributes present on one side only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{AddLoomOptions, FillValues};
+    /// let opts = AddLoomOptions::new().fill_values(FillValues::Drop);
+    /// assert!(matches!(opts.fill_values, FillValues::Drop));
+    /// ```
+    pub fn fill_values(mut self, fill: FillValues) -> Self {
+        self.fill_values = fill;
+        self
+    }
+
+    /// Columns read and written per batch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::AddLoomOptions::new().batch_size(64).batch_size, 64);
+    /// ```
+    pub fn batch_size(mut self, columns: usize) -> Self {
+        self.batch_size = columns;
+        self
+    }
+
+    /// Turn global attributes that differ between the files into column attributes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(loomfile::AddLoomOptions::new().convert_attrs(true).convert_attrs);
+    /// ```
+    pub fn convert_attrs(mut self, yes: bool) -> Self {
+        self.convert_attrs = yes;
+        self
+    }
+
+    /// Join the column graphs present in both files block-diagonally.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(loomfile::AddLoomOptions::new().include_graphs(true).include_graphs);
+    /// ```
+    pub fn include_graphs(mut self, yes: bool) -> Self {
+        self.include_graphs = yes;
+        self
+    }
+}
+
 /// How to append a list of files.
 pub(crate) struct Append<'a> {
     pub key: Option<&'a str>,

@@ -126,6 +126,133 @@ impl Default for CombineOptions<'_> {
     }
 }
 
+/// Chained setters, for building options step by step (the fields are public as well).
+impl<'a> CombineOptions<'a> {
+    /// The defaults: all columns of every file, rows in the same order, 512-column batches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{CombineOptions, FillValues, Sel};
+    /// let opts = CombineOptions::new()
+    ///     .key("Accession")
+    ///     .batch_size(1024)
+    ///     .select(Sel::All)
+    ///     .select(Sel::from(vec![true, false]))
+    ///     .skip_attr("Barcode")
+    ///     .fill_values(FillValues::Drop);
+    /// assert_eq!(opts.key, Some("Accession"));
+    /// assert_eq!((opts.batch_size, opts.selections.len()), (1024, 2));
+    /// assert_eq!(opts.skip_attrs, ["Barcode"]);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Align the rows of every file with the first one by this row attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::CombineOptions::new().key("Gene").key, Some("Gene"));
+    /// ```
+    pub fn key(mut self, name: &'a str) -> Self {
+        self.key = Some(name);
+        self
+    }
+
+    /// Add one global attribute of the output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{CombineOptions, Values};
+    /// let opts = CombineOptions::new().file_attr("title", Values::from("pooled"));
+    /// assert_eq!(opts.file_attrs[0].0, "title");
+    /// ```
+    pub fn file_attr(mut self, name: &'a str, value: Values) -> Self {
+        self.file_attrs.push((name, value));
+        self
+    }
+
+    /// Columns per batch (rounded up to whole chunks).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::CombineOptions::new().batch_size(64).batch_size, 64);
+    /// ```
+    pub fn batch_size(mut self, columns: usize) -> Self {
+        self.batch_size = columns;
+        self
+    }
+
+    /// Turn global attributes that differ between the files into column attributes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(loomfile::CombineOptions::new().convert_attrs(true).convert_attrs);
+    /// ```
+    pub fn convert_attrs(mut self, yes: bool) -> Self {
+        self.convert_attrs = yes;
+        self
+    }
+
+    /// What to do with column attributes missing from some files.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{CombineOptions, FillValues};
+    /// let opts = CombineOptions::new().fill_values(FillValues::Drop);
+    /// assert!(matches!(opts.fill_values, FillValues::Drop));
+    /// ```
+    pub fn fill_values(mut self, fill: FillValues) -> Self {
+        self.fill_values = fill;
+        self
+    }
+
+    /// Join the column graphs present in every file block-diagonally.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(loomfile::CombineOptions::new().include_graphs(true).include_graphs);
+    /// ```
+    pub fn include_graphs(mut self, yes: bool) -> Self {
+        self.include_graphs = yes;
+        self
+    }
+
+    /// The columns of the next file (call once per file, in file order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{CombineOptions, Sel};
+    /// let opts = CombineOptions::new().select(Sel::from(0..10)).select(Sel::All);
+    /// assert_eq!(opts.selections, [Sel::Range(0, 10), Sel::All]);
+    /// ```
+    pub fn select(mut self, columns: Sel) -> Self {
+        self.selections.push(columns);
+        self
+    }
+
+    /// Leave this column attribute of the inputs out of the output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = loomfile::CombineOptions::new().skip_attr("_X").skip_attr("_Y");
+    /// assert_eq!(opts.skip_attrs, ["_X", "_Y"]);
+    /// ```
+    pub fn skip_attr(mut self, name: &'a str) -> Self {
+        self.skip_attrs.push(name);
+        self
+    }
+}
+
 /// What [`combine`] wrote.
 ///
 /// # Examples

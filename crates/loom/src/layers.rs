@@ -1,9 +1,10 @@
 //! Layers: the main matrix (named `""`, stored at `/matrix`) and named layers under
 //! `/layers`. Reads take any selection on both axes at once (ranges, index lists in any order
 //! with repeats, boolean masks); writes take dense arrays, sparse matrices (never densified
-//! as a whole: one band of 64 rows at a time) or a dtype for an empty layer. Layers are
-//! written as loompy 3.0.8 writes them: chunks `(min(64, N), min(64, M))`, gzip 2,
-//! maxshape `(N, unlimited)`, fill 0.
+//! as a whole: two bands of one chunk row each at a time) or a dtype for an empty layer.
+//! Layers are written as loompy 3.0.8 writes them: chunks `(min(64, N), min(64, M))`,
+//! gzip 2, maxshape `(N, unlimited)`, fill 0, except that all-zero chunks are not stored
+//! (they read as the fill value, 0, in every HDF5 reader).
 //!
 //! # Examples
 //!
@@ -24,13 +25,13 @@
 use crate::attrs::check_name;
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
+use crate::ops::region::{Target, write_region};
 use crate::sparse::{Coo, Csc, Csr};
 use crate::spec::layer_chunks;
 use crate::timestamp;
 use crate::values::NumType;
 use loomfile_hdf5::Layout;
-use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::{DatasetSpec, H5Type, Selection, Writer};
+use loomfile_hdf5::{DatasetSpec, H5Type, Selection};
 use ndarray::{Array2, ArrayView2};
 
 /// A selection along one axis.
@@ -699,50 +700,62 @@ impl LoomFile {
             w.delete(&path)?;
         }
         w.create_dataset(&path, opts.spec(dtype, r, c))?;
+        // Row bands of whole chunks, the next band filled while the last one is encoded;
+        // all-zero chunks are left unstored (they read as the fill value 0).
+        let t = Target::of(w, &path, true)?;
+        let es = t.enc.size();
+        let band = (t.chunk.0, c);
         match data {
-            LayerData::Dense(a) => write_bands(w, &path, r, c, |start, rows, out| {
-                for i in 0..rows {
-                    let row = a.row((start + i) as usize);
-                    for &x in row.iter() {
-                        x.write_le(out);
+            LayerData::Dense(a) => {
+                write_region(w, &t, (0, r), (0, c), band, |r0, h, c0, wd, out| {
+                    for i in r0..r0 + h {
+                        let row = a.row(i as usize);
+                        for j in c0..c0 + wd {
+                            row[j as usize].write_le(out);
+                        }
                     }
-                }
-            })?,
-            LayerData::Sparse(s) => write_bands(w, &path, r, c, |start, rows, out| {
-                let es = T::datatype().size() as usize;
-                let base = out.len();
-                out.resize(base + rows as usize * c as usize * es, 0);
-                // alloc: es <= 16, a number type's size
-                let mut tmp = Vec::with_capacity(es);
-                for i in 0..rows {
-                    let row = (start + i) as usize;
-                    let (lo, hi) = (s.indptr[row] as usize, s.indptr[row + 1] as usize);
-                    for k in lo..hi {
-                        let j = s.indices[k] as usize;
-                        tmp.clear();
-                        s.data[k].write_le(&mut tmp);
-                        let at = base + (i as usize * c as usize + j) * es;
-                        out[at..at + es].copy_from_slice(&tmp);
+                    Ok(())
+                })?
+            }
+            LayerData::Sparse(s) => {
+                write_region(w, &t, (0, r), (0, c), band, |r0, h, c0, wd, out| {
+                    let base = out.len();
+                    out.resize(base + (h * wd) as usize * es, 0);
+                    // alloc: es <= 16, a number type's size
+                    let mut one = Vec::with_capacity(es);
+                    for i in 0..h {
+                        let row = (r0 + i) as usize;
+                        for k in s.indptr[row] as usize..s.indptr[row + 1] as usize {
+                            let j = s.indices[k];
+                            if (c0..c0 + wd).contains(&j) {
+                                one.clear();
+                                s.data[k].write_le(&mut one);
+                                let at = base + ((i * wd + j - c0) as usize) * es;
+                                out[at..at + es].copy_from_slice(&one);
+                            }
+                        }
                     }
-                }
-            })?,
+                    Ok(())
+                })?
+            }
             // Rows sorted in every column (checked above): a binary search per column.
-            LayerData::SparseCsc(s) => write_bands(w, &path, r, c, |start, rows, out| {
-                let es = T::datatype().size() as usize;
-                let base = out.len();
-                out.resize(base + rows as usize * c as usize * es, 0);
-                // alloc: es <= 16, a number type's size
-                let mut tmp = Vec::with_capacity(es);
-                for j in 0..c as usize {
-                    for k in s.sorted_rows_in(j, (start, start + rows)) {
-                        let i = (s.indices[k] - start) as usize;
-                        tmp.clear();
-                        s.data[k].write_le(&mut tmp);
-                        let at = base + (i * c as usize + j) * es;
-                        out[at..at + es].copy_from_slice(&tmp);
+            LayerData::SparseCsc(s) => {
+                write_region(w, &t, (0, r), (0, c), band, |r0, h, c0, wd, out| {
+                    let base = out.len();
+                    out.resize(base + (h * wd) as usize * es, 0);
+                    // alloc: es <= 16, a number type's size
+                    let mut one = Vec::with_capacity(es);
+                    for j in c0..c0 + wd {
+                        for k in s.sorted_rows_in(j as usize, (r0, r0 + h)) {
+                            one.clear();
+                            s.data[k].write_le(&mut one);
+                            let at = base + (((s.indices[k] - r0) * wd + j - c0) as usize) * es;
+                            out[at..at + es].copy_from_slice(&one);
+                        }
                     }
-                }
-            })?,
+                    Ok(())
+                })?
+            }
         }
         if name.is_empty() {
             self.shape = (r, c);
@@ -904,54 +917,4 @@ pub(crate) fn layer_spec(dtype: NumType, rows: u64, cols: u64) -> DatasetSpec {
     DatasetSpec::chunked(dtype.datatype(), &[rows, cols], &[cr, cc])
         .max_shape(&[Some(rows), None])
         .gzip(2)
-}
-
-/// Write a layer band by band (64 rows at a time, so memory stays at one band): `fill(start,
-/// rows, out)` appends `rows` full rows of little-endian elements starting at row `start`.
-/// Chunks of a band are encoded in parallel when the `parallel` feature is on.
-pub(crate) fn write_bands(
-    w: &mut Writer,
-    path: &str,
-    rows: u64,
-    cols: u64,
-    mut fill: impl FnMut(u64, u64, &mut Vec<u8>),
-) -> Result<()> {
-    let chunk = w.chunk_shape(path)?.ok_or_else(|| Error::invalid("layers are chunked"))?;
-    let (cr, cc) = (chunk[0], chunk[1]);
-    let es = w.dtype(path)?.size() as usize;
-    let pipeline = w.pipeline(path)?;
-    let mut band = Vec::new();
-    let mut start = 0u64;
-    while start < rows {
-        let h = cr.min(rows - start);
-        band.clear();
-        fill(start, h, &mut band);
-        let ncols = cols.div_ceil(cc);
-        let jobs: Vec<u64> = (0..ncols).collect();
-        let encode = |enc: &mut Option<ChunkEncoder>, j: &u64| -> Result<Vec<u8>> {
-            let j = *j;
-            let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
-            let c0 = j * cc;
-            let wdt = cc.min(cols - c0) as usize;
-            // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
-            let mut buf = vec![0u8; (cr * cc) as usize * es];
-            for i in 0..h as usize {
-                let src = (i * cols as usize + c0 as usize) * es;
-                let dst = i * cc as usize * es;
-                buf[dst..dst + wdt * es].copy_from_slice(&band[src..src + wdt * es]);
-            }
-            let mut out = Vec::new();
-            enc.encode(&pipeline, &buf, &mut out);
-            Ok(out)
-        };
-        let encoded: Vec<Vec<u8>> =
-            crate::parallel::map_init(&jobs, || ChunkEncoder::new(&pipeline).ok(), encode)
-                .into_iter()
-                .collect::<Result<_>>()?;
-        for (j, bytes) in encoded.iter().enumerate() {
-            w.write_encoded_chunk(path, &[start, j as u64 * cc], bytes, 0)?;
-        }
-        start += h;
-    }
-    Ok(())
 }

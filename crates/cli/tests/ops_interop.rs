@@ -175,7 +175,7 @@ fn combine_with_selections_matches_loompy_combine_faster() {
     // A selection per file, or none: two for three files is refused.
     let e = loomfile::ops::combine(
         &[&a, &b, &a],
-        &d.path().join("bad.loom"),
+        d.path().join("bad.loom"),
         &CombineOptions { selections: vec![Sel::All, Sel::All], ..Default::default() },
     )
     .unwrap_err();

@@ -1,10 +1,10 @@
 //! Layers: the main matrix (named `""`, stored at `/matrix`) and named layers under
 //! `/layers`. Reads take any selection on both axes at once (ranges, index lists in any order
 //! with repeats, boolean masks); writes take dense arrays, sparse matrices (never densified
-//! as a whole: two bands of one chunk row each at a time) or a dtype for an empty layer.
-//! Layers are written as loompy 3.0.8 writes them: chunks `(min(64, N), min(64, M))`,
-//! gzip 2, maxshape `(N, unlimited)`, fill 0, except that all-zero chunks are not stored
-//! (they read as the fill value, 0, in every HDF5 reader).
+//! as a whole: two bands of one chunk row, at most ~32 MiB each, at a time) or a dtype for
+//! an empty layer. Layers are written as loompy 3.0.8 writes them: chunks
+//! `(min(64, N), min(64, M))`, gzip 2, maxshape `(N, unlimited)`, fill 0, except that
+//! all-zero chunks are not stored (they read as the fill value, 0, in every HDF5 reader).
 //!
 //! # Examples
 //!
@@ -25,7 +25,7 @@
 use crate::attrs::check_name;
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
-use crate::ops::region::{Target, write_region};
+use crate::ops::region::{Target, band_cols, write_region};
 use crate::sparse::{Coo, Csc, Csr};
 use crate::spec::layer_chunks;
 use crate::timestamp;
@@ -700,11 +700,12 @@ impl LoomFile {
             w.delete(&path)?;
         }
         w.create_dataset(&path, opts.spec(dtype, r, c))?;
-        // Row bands of whole chunks, the next band filled while the last one is encoded;
-        // all-zero chunks are left unstored (they read as the fill value 0).
+        // Bands of one chunk row (split into about 32 MiB pieces when very wide), the next
+        // filled while the last one is encoded; all-zero chunks are left unstored (they read
+        // as the fill value 0).
         let t = Target::of(w, &path, true)?;
         let es = t.enc.size();
-        let band = (t.chunk.0, c);
+        let band = (t.chunk.0, band_cols(&t, t.chunk.0));
         match data {
             LayerData::Dense(a) => {
                 write_region(w, &t, (0, r), (0, c), band, |r0, h, c0, wd, out| {

@@ -66,7 +66,7 @@ use ndarray::{Array2, ArrayView2};
 /// # Ok::<(), loomfile::Error>(())
 /// ```
 pub struct Block<'a> {
-    inner: Box<dyn Source + Sync + 'a>,
+    inner: Box<dyn Source + 'a>,
 }
 
 impl std::fmt::Debug for Block<'_> {

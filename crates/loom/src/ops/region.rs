@@ -1,7 +1,8 @@
 //! Writing a rectangular region of a chunked 2-D layer tile by tile, with memory bounded by
-//! two tiles (the next one is read while the last one is written): tiles are aligned to the chunk grid, chunks the region covers completely are
-//! encoded in parallel and appended as they are, chunks it covers partly (the old edge chunk
-//! when columns are appended) go through the writer's read-merge-rewrite path. All-zero
+//! two tiles (the next one is read while the last one is written): tiles are aligned to the
+//! chunk grid, chunks the region covers completely are encoded in parallel and appended as
+//! they are, chunks it covers partly (the old edge chunk when columns are appended) go
+//! through the writer's read-merge-rewrite path. All-zero
 //! chunks are not stored at all where no chunk exists yet (they read as the fill value 0,
 //! as HDF5 specifies), which keeps sparse data small.
 
@@ -111,19 +112,19 @@ pub(crate) fn write_region(
     let tr = tile.0.max(1).div_ceil(cr) * cr;
     let tc = tile.1.max(1).div_ceil(cc) * cc;
     let es = t.enc.size();
-    // The tiles in writing order.
-    let mut tiles = Vec::new();
-    let mut ta = r0;
-    while ta < r1 {
-        let tb = r1.min((ta / tr + 1) * tr);
-        let mut ca = c0;
-        while ca < c1 {
-            let cb = c1.min((ca / tc + 1) * tc);
-            tiles.push(((ta, tb), (ca, cb)));
-            ca = cb;
+    // The tiles in writing order (row by row of tiles), one after the other.
+    type Tile = ((u64, u64), (u64, u64));
+    let first_cols = (c0, c1.min((c0 / tc + 1) * tc));
+    let first: Tile = ((r0, r1.min((r0 / tr + 1) * tr)), first_cols);
+    let after = |((ta, tb), (_, cb)): Tile| -> Option<Tile> {
+        if cb < c1 {
+            Some(((ta, tb), (cb, c1.min((cb / tc + 1) * tc))))
+        } else if tb < r1 {
+            Some(((tb, r1.min((tb / tr + 1) * tr)), first_cols))
+        } else {
+            None
         }
-        ta = tb;
-    }
+    };
     let mut fill_tile = |(ta, tb): (u64, u64), (ca, cb): (u64, u64), buf: &mut Vec<u8>| {
         buf.clear();
         fill(ta, tb - ta, ca, cb - ca, buf)?;
@@ -139,11 +140,10 @@ pub(crate) fn write_region(
     // Tile k+1 is filled (its chunks read and decoded) while tile k is encoded and written,
     // so neither half waits for the other's slowest chunk: two tiles in memory at a time.
     let (mut buf, mut next) = (Vec::new(), Vec::new());
-    if let Some(&(rows, cols)) = tiles.first() {
-        fill_tile(rows, cols, &mut buf)?;
-    }
-    for (k, &(rows, cols)) in tiles.iter().enumerate() {
-        let ahead = tiles.get(k + 1).copied();
+    fill_tile(first.0, first.1, &mut buf)?;
+    let mut tile = Some(first);
+    while let Some((rows, cols)) = tile {
+        let ahead = after((rows, cols));
         let (filled, written) = crate::parallel::join(
             || ahead.map_or(Ok(()), |(r, c)| fill_tile(r, c, &mut next)),
             || write_tile(w, t, rows, cols, &buf),
@@ -151,6 +151,7 @@ pub(crate) fn write_region(
         written?;
         filled?;
         std::mem::swap(&mut buf, &mut next);
+        tile = ahead;
     }
     Ok(())
 }

@@ -328,6 +328,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     },
                 );
             }
+            // Batches handed back once used (Scan::recycle on both sides): no fresh arrays.
+            for (ax, core_ax, name) in [(Axis::Rows, CoreAxis::Rows, "0"), (Axis::Cols, CoreAxis::Cols, "1")] {
+                let opts = ScanOptions {
+                    batch_size: 512,
+                    view: ViewOptions { layers: Some(vec![String::new()]), attrs: false, graphs: false },
+                    ..ScanOptions::default()
+                };
+                row(
+                    &format!("LoomFile::scan axis {name}, batch 512, recycled"),
+                    "Matrix::scan, the same 512-item batches, recycled",
+                    // The same task as loompy's scan (which allocates every batch).
+                    &format!("scan axis {name}, fresh batches"),
+                    &mut || {
+                        let mut scan = file.scan::<f32>(ax, opts.clone()).unwrap();
+                        while let Some(b) = scan.next() {
+                            let b = std::hint::black_box(b.unwrap());
+                            scan.recycle(b);
+                        }
+                    },
+                    &mut || {
+                        let o = CoreScan::default().batch_size(512).max_batch_bytes(0);
+                        let mut scan = m.scan::<f32>(core_ax, o);
+                        while let Some(b) = scan.next() {
+                            let b = std::hint::black_box(b.unwrap());
+                            scan.recycle(b);
+                        }
+                    },
+                );
+            }
         }
         if want("sparse") {
             row(

@@ -248,3 +248,44 @@ fn read_into_and_range_views_match_index_reads() {
     let main = f.read_layer::<f32>("", &Sel::Range(64, 200), &Sel::All).unwrap();
     assert_eq!(ranged.layer(""), Some(&main));
 }
+
+/// A scan whose batches are handed back with `Scan::recycle` gives the same views as one
+/// whose batches are dropped, on both axes, every layer, items reordered and the last batch
+/// shorter; same-size batches decode into the recycled arrays.
+#[test]
+fn recycled_scan_batches_equal_fresh_ones() {
+    let f = medium();
+    for axis in [Axis::Rows, Axis::Cols] {
+        let n = if axis == Axis::Rows { 300u64 } else { 200 };
+        let items: Vec<u64> = (0..n).map(|i| (i * 37 + 5) % n).collect();
+        let opts = || ScanOptions {
+            items: Some(items.clone()),
+            batch_size: 48,
+            view: ViewOptions { attrs: false, graphs: false, ..ViewOptions::default() },
+            ..ScanOptions::default()
+        };
+        let fresh: Vec<_> = f.scan::<f64>(axis, opts()).unwrap().map(|b| b.unwrap()).collect();
+        let mut scan = f.scan::<f64>(axis, opts()).unwrap();
+        let (mut k, mut reused) = (0, 0);
+        let mut seen = std::collections::HashSet::new();
+        let mut hogs = Vec::new();
+        while let Some(b) = scan.next() {
+            let b = b.unwrap();
+            assert_eq!(b.indexes, fresh[k].indexes);
+            assert_eq!(b.view.layers, fresh[k].view.layers, "{axis:?} batch {k}");
+            assert!(b.view.layers.len() >= 2, "both layers of medium.loom");
+            for (_, a) in &b.view.layers {
+                reused += usize::from(!seen.insert(a.as_ptr() as usize));
+            }
+            let sizes: Vec<usize> = b.view.layers.iter().map(|(_, a)| a.len()).collect();
+            scan.recycle(b);
+            // Blocks the allocator could hand out again are taken, so a batch that did not
+            // reuse its predecessor's arrays would get new addresses.
+            // alloc: one batch's size per layer, a test's hold
+            hogs.extend(sizes.into_iter().map(Vec::<f64>::with_capacity));
+            k += 1;
+        }
+        assert_eq!(k, fresh.len());
+        assert!(reused >= 2 * (k - 2), "{axis:?}: only {reused} arrays reused over {k} batches");
+    }
+}

@@ -92,7 +92,8 @@ fn chunk_seeds(d: &loomfile_hdf5::Dataset, seeds: &mut Seeds) {
         return;
     }
     let Ok(map) = d.chunks() else { return };
-    for e in map.entries.iter().take(4) {
+    let Ok(entries) = map.entries() else { return };
+    for e in entries.iter().take(4) {
         let mut stored = vec![0u8; e.size.min(1 << 20) as usize];
         if d.file().source().read_into(e.address, &mut stored, "chunk").is_err() {
             continue;

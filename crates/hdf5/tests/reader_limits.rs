@@ -194,8 +194,8 @@ fn bomb_file(shuffle: bool, bomb: &[u8]) -> (Vec<u8>, usize) {
     let f = File::from_bytes(bytes.clone()).unwrap();
     let d = f.dataset("/bomb").unwrap();
     let map = d.chunks().unwrap();
-    assert_eq!(map.entries.len(), 1);
-    let e = map.entries[0].clone();
+    assert_eq!(map.entries().unwrap().len(), 1);
+    let e = map.entries().unwrap()[0].clone();
     assert!(bomb.len() as u64 <= e.size, "bomb {} > slot {}", bomb.len(), e.size);
     bytes[e.address as usize..e.address as usize + bomb.len()].copy_from_slice(bomb);
     // The v1 B-tree key of the chunk: size (u32), filter mask (u32), offsets (2 x u64).
@@ -228,7 +228,7 @@ fn decompression_bombs_fail_within_the_chunk_budget() {
         {
             let f = File::from_bytes(bytes.clone()).unwrap();
             let d = f.dataset("/bomb").unwrap();
-            let e = d.chunks().unwrap().entries[0].clone();
+            let e = d.chunks().unwrap().entries().unwrap()[0].clone();
             let mut out = vec![0u8; chunk_bytes];
             let mut raw = Vec::new();
             let r = d.decode_chunk(&e, &mut ChunkDecoder::new(), &mut raw, &mut out);

@@ -346,7 +346,7 @@ fn large_structures_round_trip_and_edit() {
     w.commit().unwrap();
     model::check(&File::from_bytes(st.to_vec()).unwrap(), &model).unwrap();
     let f = File::from_bytes(st.to_vec()).unwrap();
-    assert_eq!(f.dataset("/chunks").unwrap().chunks().unwrap().entries.len(), 5200);
+    assert_eq!(f.dataset("/chunks").unwrap().chunks().unwrap().entries().unwrap().len(), 5200);
 
     let dynst: Arc<dyn WriteAt> = st.clone();
     let mut w = Writer::open_in(dynst).unwrap();

@@ -156,7 +156,11 @@ fn check_dataset(path: &str, d: &Dataset, report: &mut DeepReport) {
         Ok(m) => m,
         Err(e) => return report.damaged.push(whole(format!("chunk index: {e}"))),
     };
-    if map.entries.is_empty() {
+    let entries = match map.entries() {
+        Ok(e) => e,
+        Err(e) => return report.damaged.push(whole(format!("chunk index: {e}"))),
+    };
+    if entries.is_empty() {
         return;
     }
     let limits = d.file().source().limits;
@@ -175,9 +179,8 @@ fn check_dataset(path: &str, d: &Dataset, report: &mut DeepReport) {
     let (decoded, damaged) = {
         use rayon::prelude::*;
         let tasks = rayon::current_num_threads().clamp(1, (DEEP_MEMORY / size.max(1)).max(1));
-        let per_task = map.entries.len().div_ceil(tasks).max(1);
-        let parts: Vec<(u64, Vec<Damage>)> = map
-            .entries
+        let per_task = entries.len().div_ceil(tasks).max(1);
+        let parts: Vec<(u64, Vec<Damage>)> = entries
             .par_chunks(per_task)
             .map(|entries| decode_chunks(path, d, &chunk_shape, entries, size))
             .collect();
@@ -188,7 +191,7 @@ fn check_dataset(path: &str, d: &Dataset, report: &mut DeepReport) {
         (decoded, damaged)
     };
     #[cfg(not(feature = "parallel"))]
-    let (decoded, damaged) = decode_chunks(path, d, &chunk_shape, &map.entries, size);
+    let (decoded, damaged) = decode_chunks(path, d, &chunk_shape, entries, size);
     report.chunks += decoded;
     report.damaged.extend(damaged);
 }

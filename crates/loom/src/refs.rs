@@ -317,7 +317,7 @@ fn numeric(d: &Dataset, path: &str, dims: Vec<String>) -> std::result::Result<Ar
                 }
             }
             let map = d.chunks().map_err(|e| e.to_string())?;
-            for e in &map.entries {
+            for e in map.entries().map_err(|e| e.to_string())? {
                 if e.filter_mask != 0 {
                     return Err("a chunk is stored with a filter skipped".into());
                 }

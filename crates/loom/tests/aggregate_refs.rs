@@ -87,8 +87,8 @@ fn refs_point_at_every_stored_chunk() {
     assert_eq!(matrix.chunks, ds.chunk_shape().unwrap()[..2].to_vec());
     assert_eq!(matrix.dtype, "<f4");
     assert_eq!(matrix.compressor, Some(Codec::Zlib { level: 2 }));
-    assert_eq!(matrix.chunk_refs.len(), chunks.entries.len());
-    for e in &chunks.entries {
+    assert_eq!(matrix.chunk_refs.len(), chunks.entries().unwrap().len());
+    for e in chunks.entries().unwrap() {
         let key = format!("{}.{}", e.offset[0] / matrix.chunks[0], e.offset[1] / matrix.chunks[1]);
         let want = ChunkRef::Range { key, offset: e.address, size: e.size };
         assert!(matrix.chunk_refs.contains(&want), "{want:?}");

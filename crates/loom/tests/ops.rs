@@ -546,8 +546,8 @@ fn combine_copies_the_first_files_chunks_when_layouts_agree() {
     let a = copy("medium.loom", d.path(), "a.loom");
     let (m0, s0, n_chunks) = {
         let f = LoomFile::open(&a).unwrap();
-        let n = f.layer_dataset("").unwrap().chunks().unwrap().entries.len()
-            + f.layer_dataset("spliced").unwrap().chunks().unwrap().entries.len();
+        let n = f.layer_dataset("").unwrap().chunks().unwrap().entries().unwrap().len()
+            + f.layer_dataset("spliced").unwrap().chunks().unwrap().entries().unwrap().len();
         (layer(&f, ""), layer(&f, "spliced"), n as u64)
     };
     let out = d.path().join("out.loom");

@@ -128,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = file.source().base as usize;
     let chunk_bytes = ds.geometry().map(|g| g.chunk_bytes as usize).unwrap_or(0);
     let stored: Vec<&[u8]> = chunks
-        .entries
+        .entries()?
         .iter()
         .map(|e| &bytes[base + e.address as usize..base + (e.address + e.size) as usize])
         .collect();

@@ -164,7 +164,7 @@ impl Matrix {
         let mut out: Vec<Option<Stored<'a>>> = Vec::with_capacity(tiles.len());
         let mut zero_copy = None;
         for &(i, j) in tiles {
-            let Some(entry) = self.entry(i, j) else {
+            let Some(entry) = self.entry(i, j)? else {
                 out.push(None);
                 continue;
             };

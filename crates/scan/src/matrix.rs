@@ -279,11 +279,12 @@ impl Matrix {
         Ok(())
     }
 
-    /// The stored chunk at tile (i, j), if allocated (chunked data only).
-    pub(crate) fn entry(&self, i: u64, j: u64) -> Option<&ChunkEntry> {
+    /// The stored chunk at tile (i, j), if allocated (chunked data only); an error when the
+    /// index is read on demand and its part on the way is damaged.
+    pub(crate) fn entry(&self, i: u64, j: u64) -> Result<Option<&ChunkEntry>> {
         match &self.store {
-            Store::Chunked { map, .. } => map.get(&[i, j]),
-            _ => None,
+            Store::Chunked { map, .. } => map.get(&[i, j]).at(self.ds.path()),
+            _ => Ok(None),
         }
     }
 }

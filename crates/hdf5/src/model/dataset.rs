@@ -14,7 +14,7 @@ use crate::raw::messages::dataspace::Dataspace;
 use crate::raw::messages::datatype::Datatype;
 use crate::raw::messages::fill_value::FillValue;
 use crate::raw::messages::filter_pipeline::FilterPipeline;
-use crate::raw::messages::layout::Layout;
+use crate::raw::messages::layout::{ChunkIndex, Layout};
 use crate::raw::messages::shared::SharedRef;
 use crate::raw::object_header::{ObjectHeader, flag, kind};
 use crate::{Error, Result, ResultExt};
@@ -238,16 +238,29 @@ impl Dataset {
         Ok(())
     }
 
-    /// Every allocated chunk, in index order (chunked datasets; empty otherwise).
+    /// The allocated chunks (chunked datasets; none otherwise): a lookup by grid
+    /// coordinates and the list in index order. Over storage whose reads are costly
+    /// ([`ReadAt::is_remote`](crate::storage::ReadAt::is_remote)) a v1 B-tree index is read
+    /// on demand by [`ChunkMap::get`], and whole only when [`ChunkMap::entries`] is asked.
     pub fn chunks(&self) -> Result<Arc<ChunkMap>> {
         if let Some(m) = self.chunk_map.get() {
             return Ok(m.clone());
         }
         self.check_readable()?;
+        let src = &self.file.inner.src;
+        let k = self.file.inner.superblock.indexed_storage_k;
         let entries: Vec<ChunkEntry> = match (&self.layout, self.geometry()) {
+            // Costly reads: a v1 B-tree is descended per lookup, not read whole.
+            (
+                Layout::Chunked { index: ChunkIndex::BTreeV1, address: Some(root), .. },
+                Some(geo),
+            ) if src.storage().is_remote() => {
+                let map = Arc::new(ChunkMap::lazy(src.clone(), *root, geo, k));
+                let _ = self.chunk_map.set(map.clone());
+                return Ok(map);
+            }
             (Layout::Chunked { index, address, .. }, Some(geo)) => {
-                let k = self.file.inner.superblock.indexed_storage_k;
-                chunks::entries(&self.file.inner.src, index, *address, &geo, k).at(&self.path)?
+                chunks::entries(src, index, *address, &geo, k).at(&self.path)?
             }
             _ => Vec::new(),
         };
@@ -263,7 +276,9 @@ impl Dataset {
             Layout::Compact { data } => data.len() as u64,
             Layout::Contiguous { address: Some(_), size } => *size,
             Layout::Contiguous { address: None, .. } => 0,
-            Layout::Chunked { .. } => self.chunks()?.entries.iter().map(|e| e.size).sum(),
+            Layout::Chunked { .. } => {
+                self.chunks()?.entries().at(&self.path)?.iter().map(|e| e.size).sum()
+            }
             Layout::Virtual => 0,
         })
     }

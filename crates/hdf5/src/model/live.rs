@@ -377,7 +377,7 @@ impl Walk<'_> {
                         }
                     }
                     (ChunkIndex::Single { .. } | ChunkIndex::Implicit, Some(_)) => {
-                        for c in &ds.chunks()?.entries {
+                        for c in ds.chunks()?.entries()? {
                             self.add(c.address, c.size)?;
                         }
                     }

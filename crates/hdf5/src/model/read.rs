@@ -200,7 +200,7 @@ pub fn read_selection(ds: &Dataset, sel: &[Selection]) -> Result<(Vec<u8>, Vec<u
             let mut decoder = ChunkDecoder::new();
             let mut raw = Vec::new();
             scatter(&axes, chunk, &shape, es, &mut out, &out_shape, |coords, buf| {
-                let Some(entry) = map.get(coords) else {
+                let Some(entry) = map.get(coords)? else {
                     return Ok(false);
                 };
                 buf.clear();

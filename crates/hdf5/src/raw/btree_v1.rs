@@ -241,6 +241,35 @@ pub fn chunks(src: &Source, root: u64, rank: usize, k: u16) -> Result<Vec<(Chunk
     Ok(out)
 }
 
+/// One node of a chunk B-tree, decoded for a lookup: its level, and for each child the
+/// chunk offset of the key before it (the first chunk of the child's subtree), the child's
+/// address, and, in a leaf, the stored size and filter mask of the chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkNode {
+    /// 0 for a leaf, whose children are chunks.
+    pub level: u8,
+    /// Key and child address per entry, in key order.
+    pub entries: Vec<(ChunkKey, u64)>,
+}
+
+/// Read the chunk node at `addr` alone (lookups descend one path instead of walking the
+/// tree). `rank` excludes the element-size dimension.
+pub fn chunk_node(src: &Source, addr: u64, rank: usize, k: u16) -> Result<ChunkNode> {
+    let max_entries = (2 * k as usize).max(64).min(u16::MAX as usize);
+    let (h, body, body_addr) = read_node(src, addr, CHUNK, rank + 1, max_entries)?;
+    let n = h.entries_used as usize;
+    let b: ChunkNodeBody = binary::parse(&body, body_addr, WHAT, (src.sizes, rank, n))?;
+    let entries = b
+        .entries
+        .into_iter()
+        .map(|e| {
+            let k = e.key;
+            (ChunkKey { size: k.size, filter_mask: k.filter_mask, offset: k.offset }, e.child.0)
+        })
+        .collect();
+    Ok(ChunkNode { level: h.level, entries })
+}
+
 /// One pass over a tree for the space map: the extent of every node, and every leaf child
 /// with its extent (`node_type` 0: symbol table nodes, whose size the caller knows, so 0;
 /// 1: chunks, sized by their keys). `rank` excludes the element-size dimension. A node

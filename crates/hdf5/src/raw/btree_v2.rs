@@ -629,20 +629,20 @@ pub(crate) mod tests {
         let summary = |e: &crate::ChunkEntry| (e.offset.clone(), e.address, e.size, e.filter_mask);
         let d = f.dataset("/bt2").unwrap();
         let map = d.chunks().unwrap();
-        assert_eq!(map.entries.len(), 400);
-        assert_eq!(summary(map.get(&[0, 1]).unwrap()), (vec![0, 2], 2056, 8, 0));
-        assert_eq!(summary(map.get(&[19, 19]).unwrap()), (vec![38, 38], 15480, 8, 0));
+        assert_eq!(map.entries().unwrap().len(), 400);
+        assert_eq!(summary(map.get(&[0, 1]).unwrap().unwrap()), (vec![0, 2], 2056, 8, 0));
+        assert_eq!(summary(map.get(&[19, 19]).unwrap().unwrap()), (vec![38, 38], 15480, 8, 0));
         assert_eq!(d.read::<i16>().unwrap(), (0..1600).collect::<Vec<i16>>());
         let gz = f.dataset("/bt2_gzip").unwrap();
         let map = gz.chunks().unwrap();
-        assert_eq!(map.entries.len(), 16);
-        assert_eq!(summary(map.get(&[0, 1]).unwrap()), (vec![0, 3], 15521, 36, 0));
-        assert_eq!(summary(map.get(&[3, 3]).unwrap()), (vec![9, 9], 15977, 18, 0));
+        assert_eq!(map.entries().unwrap().len(), 16);
+        assert_eq!(summary(map.get(&[0, 1]).unwrap().unwrap()), (vec![0, 3], 15521, 36, 0));
+        assert_eq!(summary(map.get(&[3, 3]).unwrap().unwrap()), (vec![9, 9], 15977, 18, 0));
         assert_eq!(gz.read::<f64>().unwrap(), (0..100).map(f64::from).collect::<Vec<_>>());
         let sparse = f.dataset("/bt2_sparse").unwrap();
         let map = sparse.chunks().unwrap();
-        assert_eq!(map.entries.len(), 2);
-        assert_eq!(summary(map.get(&[4, 3]).unwrap()), (vec![16, 12], 16059, 64, 0));
+        assert_eq!(map.entries().unwrap().len(), 2);
+        assert_eq!(summary(map.get(&[4, 3]).unwrap().unwrap()), (vec![16, 12], 16059, 64, 0));
         assert_eq!(sparse.read::<i32>().unwrap().iter().map(|&v| v as i64).sum::<i64>(), 4168);
     }
 

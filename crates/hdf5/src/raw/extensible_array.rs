@@ -702,17 +702,17 @@ mod tests {
         let summary = |e: &crate::ChunkEntry| (e.offset.clone(), e.address, e.size, e.filter_mask);
         let d = f.dataset("/ea_1d").unwrap();
         let map = d.chunks().unwrap();
-        assert_eq!(map.entries.len(), 1250);
-        assert_eq!(summary(map.get(&[1249]).unwrap()), (vec![4996], 15478, 4, 0));
+        assert_eq!(map.entries().unwrap().len(), 1250);
+        assert_eq!(summary(map.get(&[1249]).unwrap().unwrap()), (vec![4996], 15478, 4, 0));
         let want: Vec<u8> = (0..5000).map(|i| (i % 251) as u8).collect();
         assert_eq!(d.read::<u8>().unwrap(), want);
         let d = f.dataset("/ea_2d").unwrap();
         let map = d.chunks().unwrap();
-        assert_eq!(map.entries.len(), 30);
-        assert_eq!(summary(map.get(&[14, 1]).unwrap()), (vec![28, 3], 21524, 24, 0));
+        assert_eq!(map.entries().unwrap().len(), 30);
+        assert_eq!(summary(map.get(&[14, 1]).unwrap().unwrap()), (vec![28, 3], 21524, 24, 0));
         assert_eq!(d.read::<f32>().unwrap(), (0..180).map(|i| i as f32).collect::<Vec<_>>());
         let d = f.dataset("/ea_sparse").unwrap();
-        let got: Vec<_> = d.chunks().unwrap().entries.iter().map(summary).collect();
+        let got: Vec<_> = d.chunks().unwrap().entries().unwrap().iter().map(summary).collect();
         assert_eq!(
             got,
             vec![(vec![0], 25774, 20, 0), (vec![100], 25794, 20, 0), (vec![195], 25814, 20, 0)]
@@ -722,7 +722,7 @@ mod tests {
         let d = f.dataset("/ea_grown").unwrap();
         assert_eq!(d.read::<i32>().unwrap(), (0..370).collect::<Vec<i32>>());
         let d = f.dataset("/ea_gzip").unwrap();
-        assert_eq!(d.chunks().unwrap().entries.len(), 100);
+        assert_eq!(d.chunks().unwrap().entries().unwrap().len(), 100);
         assert_eq!(d.read::<i16>().unwrap(), (0..400).collect::<Vec<i16>>());
     }
 

@@ -49,6 +49,13 @@ pub trait ReadAt: Send + Sync {
     fn bytes_at(&self, _offset: u64, _len: usize) -> Option<&[u8]> {
         None
     }
+
+    /// True when each read is costly (a file in a web page read through JS, a range request
+    /// over the network): the engine then reads a chunk index on demand, one path per chunk
+    /// asked for, instead of whole when a dataset is first read. False by default.
+    fn is_remote(&self) -> bool {
+        false
+    }
 }
 
 /// Positional writes, for the writer and the editor.
@@ -70,6 +77,9 @@ impl<T: ReadAt + ?Sized> ReadAt for std::sync::Arc<T> {
     }
     fn bytes_at(&self, offset: u64, len: usize) -> Option<&[u8]> {
         (**self).bytes_at(offset, len)
+    }
+    fn is_remote(&self) -> bool {
+        (**self).is_remote()
     }
 }
 

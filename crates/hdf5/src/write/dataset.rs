@@ -152,7 +152,7 @@ pub(super) fn load(file: &File, header: &ObjectHeader, path: &str) -> Result<Dat
         }
         Layout::Chunked { chunk, .. } => {
             let map = ds.chunks()?;
-            let entries = map.entries.iter().map(|e| (e.offset.clone(), e.clone())).collect();
+            let entries = map.entries()?.iter().map(|e| (e.offset.clone(), e.clone())).collect();
             Storage::Chunked { chunk: chunk.clone(), entries }
         }
         Layout::Virtual => return Err(Error::unsupported("editing a virtual dataset").at(path)),

@@ -182,7 +182,7 @@ fn copy_dataset(
             let mut raw = Vec::new();
             // alloc: chunk size, under max_chunk_bytes (check_readable in ds.chunks() above)
             let mut decoded = vec![0u8; geo.chunk_bytes as usize];
-            for e in &map.entries {
+            for e in map.entries()? {
                 if copy_raw {
                     // The stored size is the file's claim: in the file before room is taken.
                     src.check_range(e.address, e.size, "chunk").at(ds.path())?;

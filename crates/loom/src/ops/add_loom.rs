@@ -580,7 +580,7 @@ fn copy_chunks(
     let source = src.file().source();
     let mut raw = Vec::new();
     let mut copied = 0;
-    for e in &map.entries {
+    for e in map.entries()? {
         if e.offset.len() != 2 || e.offset[0] >= n || e.offset[1] >= m {
             continue;
         }

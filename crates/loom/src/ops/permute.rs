@@ -137,7 +137,7 @@ impl LoomFile {
             let mut t = Target::of(w, &path, fill_is_zero(&ds))?;
             t.existing = ds
                 .chunks()?
-                .entries
+                .entries()?
                 .iter()
                 .filter(|e| e.offset.len() == 2)
                 .map(|e| (e.offset[0], e.offset[1]))

@@ -304,7 +304,7 @@ pub(crate) fn read_sel(
 /// True if the dataset stores no chunk at all (an empty layer: everything is the fill value).
 pub(crate) fn no_chunks(ds: &Dataset) -> Result<bool> {
     Ok(match ds.layout() {
-        Layout::Chunked { .. } => ds.chunks()?.entries.is_empty(),
+        Layout::Chunked { .. } => ds.chunks()?.entries()?.is_empty(),
         Layout::Contiguous { address: None, .. } => true,
         _ => false,
     })

@@ -1,7 +1,9 @@
 // The viewer's page logic: picks or receives a dropped file, hands it to the worker, and draws
 // the summary, the attribute table, a gene's histogram and the embedding scatter.
 // Test hooks: #summary gets data-shape="ROWS,COLS" and data-info (the `loom info --json`
-// text) once a file is open; #error carries a one-line message when something fails.
+// text, with the layers' stored_bytes and dead_bytes null: they need every chunk's entry)
+// once a file is open; the #sizes-go button measures those two and puts them in the
+// summary's data-sizes; #error carries a one-line message when something fails.
 
 const worker = new Worker('worker.js', { type: 'module' });
 const pending = new Map();
@@ -77,10 +79,28 @@ function renderSummary(file, info, infoText) {
     <tr><th>column attributes</th><td>${list(info.col_attrs, (a) => `${esc(a.name)} <small>${esc(a.dtype)}</small>`)}</td></tr>
     <tr><th>row graphs</th><td>${list(info.row_graphs, (g) => `${esc(g.name)} (${g.edges} edges)`)}</td></tr>
     <tr><th>column graphs</th><td>${list(info.col_graphs, (g) => `${esc(g.name)} (${g.edges} edges)`)}</td></tr>
+    <tr><th>storage</th><td id="sizes">${(file.size / 1e6).toFixed(2)} MB in the file <button id="sizes-go" title="reads every chunk index of the file">measure per layer</button></td></tr>
   </table>`;
+  $('sizes-go').onclick = showSizes;
   s.dataset.shape = `${n},${m}`;
   s.dataset.info = infoText;
   s.hidden = false;
+}
+
+async function showSizes() {
+  const s = $('summary');
+  $('sizes-go').disabled = true;
+  try {
+    const r = await call('sizes');
+    const sizes = JSON.parse(r);
+    const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
+    const parts = Object.entries(sizes.layers).map(([k, v]) => `${esc(k || '(main)')} ${mb(v)}`);
+    if (sizes.dead_bytes !== null) parts.push(`${mb(sizes.dead_bytes)} unused`);
+    $('sizes').textContent = parts.join(', ');
+    s.dataset.sizes = r;
+  } catch (e) {
+    showError(e.message);
+  }
 }
 
 function cell(v) {
@@ -227,6 +247,7 @@ async function drawScatter() {
   const g = c.getContext('2d');
   const n = e.x.length;
   const col = await colours(n);
+  const t0 = performance.now();
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
   for (let i = 0; i < n; i++) {
     const x = e.x[i], y = e.y[i];
@@ -250,6 +271,10 @@ async function drawScatter() {
     }
   }
   g.putImageData(img, 0, 0);
+  // Test hooks: points drawn, and the time to draw them (colours already at hand).
+  c.dataset.points = String(n);
+  c.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  c.dataset.colouredBy = $('color-by').value === '__gene' ? `gene ${state.gene ? state.gene.name : ''}` : $('color-by').value;
 }
 
 $('file').addEventListener('change', (ev) => { const f = ev.target.files[0]; if (f) openFile(f); });

@@ -46,6 +46,7 @@ self.onmessage = async (ev) => {
         result = { values: Array.from(v), ms: performance.now() - t, bytesRead: loom.bytes_read() };
         break;
       }
+      case 'sizes': result = loom.sizes(); break;
       case 'colAttr': result = JSON.parse(loom.attribute('col', args.name)); break;
       case 'attributes': result = JSON.parse(loom.attributes(args.axis)); break;
       default: throw new Error(`unknown command ${cmd}`);

@@ -2,9 +2,13 @@
 `python -m http.server` on a free port, open every fixture loom file (fixtures/loom and the
 .loom files of fixtures/writers and fixtures/real-world) through the page's file input in headless Chromium (Debian's
 /usr/bin/chromium driven by /usr/bin/chromedriver), and check that #summary's data-info equals
-`loom info --json` and data-shape its shape; a file that is not a loom file must set #error.
-Then what a user does on an open file: search the attribute table, show a gene's histogram,
-and drop a second file on the page. Screenshots go to the --shots directory."""
+`loom info --json` (the layers' stored_bytes and dead_bytes left null: they need every chunk's
+entry, so the page measures them on demand) and data-shape its shape, then that the #sizes-go
+button puts loom's stored_bytes and dead_bytes in data-sizes; a file that is not a loom file
+must set #error. Then what a user does on an open file: search the attribute table, show a
+gene's histogram, and drop a second file on the page. Last, with --big, a large generated
+file (crates/loom/examples/big_loom.rs): it must open reading under 5 MB, show its summary in
+under 1 s and one gene's vector in under 200 ms. Screenshots go to the --shots directory."""
 
 import argparse
 import json
@@ -71,6 +75,75 @@ def loom_info(loom, path):
     if r.returncode != 0:
         return None, r.stderr.strip()
     return json.loads(r.stdout), None
+
+
+def summary_of(info):
+    """`loom info --json` as the page shows it on opening: no per-layer sizes, no dead bytes."""
+    s = json.loads(json.dumps(info))
+    for layer in s["layers"]:
+        layer["stored_bytes"] = None
+    s["dead_bytes"] = None
+    return s
+
+
+def sizes_in_page(d):
+    """Click #sizes-go and return the data-sizes object."""
+    d.find_element(By.ID, "sizes-go").click()
+    WebDriverWait(d, 60).until(
+        lambda drv: drv.find_element(By.ID, "summary").get_attribute("data-sizes") is not None
+        or drv.find_element(By.ID, "error").text
+    )
+    got = d.find_element(By.ID, "summary").get_attribute("data-sizes")
+    return json.loads(got) if got else {"error": d.find_element(By.ID, "error").text}
+
+
+def big_file(d, url, path, shots):
+    """The large generated file: bytes read to open it, time to the summary, one gene."""
+    size = path.stat().st_size
+    t = time.time()
+    info, shape, err = open_in_page(d, url, path, timeout=120)
+    if info is None:
+        return [f"{path.name}: did not open: {err}"]
+    ms, nread = open_stats(d)
+    problems = []
+    got = json.loads(info)
+    print(f"     {path.name}: {size / 1e9:.2f} GB, shape {shape}, summary in {float(ms):.0f} ms "
+          f"(page {1000 * (time.time() - t):.0f} ms), {int(nread) / 1e6:.2f} MB read")
+    if int(nread) >= 5_000_000:
+        problems.append(f"{path.name}: {int(nread)} bytes read to open (limit 5 MB)")
+    if float(ms) >= 1000:
+        problems.append(f"{path.name}: summary after {float(ms):.0f} ms (limit 1 s)")
+    if "X_umap" not in {c["name"] for c in got["col_attrs"]}:
+        problems.append(f"{path.name}: no X_umap among {got['col_attrs']}")
+    gene = d.find_element(By.ID, "gene")
+    gene.clear()
+    gene.send_keys("Gene00042")
+    d.find_element(By.ID, "gene-go").click()
+    n_cols = got["shape"][1]
+    WebDriverWait(d, 60).until(
+        lambda drv: drv.find_element(By.ID, "gene-status").text.startswith(f"{n_cols} values")
+        or drv.find_element(By.ID, "error").text
+    )
+    status = d.find_element(By.ID, "gene-status").text
+    print(f"     {path.name}: gene Gene00042: {status}")
+    try:
+        gene_ms = float(status.split(" in ")[1].split(" ms")[0])
+    except (IndexError, ValueError):
+        return problems + [f"{path.name}: gene: {status!r} {d.find_element(By.ID, 'error').text!r}"]
+    if gene_ms >= 200:
+        problems.append(f"{path.name}: one gene in {gene_ms} ms (limit 200 ms)")
+    # The UMAP scatter, redrawn coloured by that gene: every cell a point, drawn smoothly.
+    WebDriverWait(d, 60).until(
+        lambda drv: drv.find_element(By.ID, "scatter").get_attribute("data-coloured-by") == "gene Gene00042"
+        and drv.find_element(By.ID, "scatter").get_attribute("data-points") == str(n_cols)
+    )
+    draw_ms = float(d.find_element(By.ID, "scatter").get_attribute("data-draw-ms"))
+    print(f"     {path.name}: scatter of {n_cols} cells coloured by the gene drawn in {draw_ms:.0f} ms")
+    if draw_ms >= 250:
+        problems.append(f"{path.name}: scatter of {n_cols} points took {draw_ms} ms")
+    time.sleep(0.5)
+    d.save_screenshot(str(shots / f"{path.stem}.png"))
+    return problems
 
 
 def open_in_page(d, url, path, timeout=60):
@@ -158,7 +231,7 @@ def interactions(d, url, loom, first, second):
         lambda drv: drv.find_element(By.ID, "summary").get_attribute("data-info") not in (None, info)
     )
     got2 = json.loads(d.find_element(By.ID, "summary").get_attribute("data-info"))
-    if got2 != want2:
+    if got2 != summary_of(want2):
         problems.append(f"dropped {second.name}: page shows {got2}, loom info {want2}")
     return problems
 
@@ -168,6 +241,7 @@ def main():
     ap.add_argument("--web", required=True)
     ap.add_argument("--loom", required=True)
     ap.add_argument("--shots", required=True)
+    ap.add_argument("--big", help="a large generated loom file (crates/loom/examples/big_loom.rs)")
     a = ap.parse_args()
     shots = Path(a.shots)
     shots.mkdir(parents=True, exist_ok=True)
@@ -198,7 +272,7 @@ def main():
                 else:
                     got = json.loads(info)
                     want_shape = f"{want['shape'][0]},{want['shape'][1]}"
-                    ok = got == want and shape == want_shape
+                    ok = got == summary_of(want) and shape == want_shape
                     emb = {"_X", "Embedding", "X_umap", "tSNE", "TSNE"} & {c["name"] for c in want["col_attrs"]}
                     if emb:
                         # The scatter must be drawn for files with an embedding.
@@ -207,6 +281,11 @@ def main():
                         )
                     ms, nread = open_stats(d)
                     msg = (f"shape {shape}, opened in {ms} ms reading {nread} bytes" + (f", embedding {sorted(emb)} drawn" if emb else "")) if ok else f"differs from loom info --json:\n  page {info}\n  loom {json.dumps(want)}"
+                    if ok:
+                        sizes = sizes_in_page(d)
+                        want_sizes = {"layers": {l["name"]: l["stored_bytes"] for l in want["layers"]}, "dead_bytes": want["dead_bytes"]}
+                        if sizes != want_sizes:
+                            ok, msg = False, f"sizes: page {sizes}, loom {want_sizes}"
                 if want is not None and info is not None:
                     time.sleep(0.5)  # let the histogram and scatter draw
                 d.save_screenshot(str(shots / f"{f.stem}.png"))
@@ -220,6 +299,13 @@ def main():
             print(f"{'ok  ' if not problems else 'FAIL'} search, histogram and drop ({first.name}, {second.name})")
             if problems:
                 failures.append("interactions")
+            if a.big:
+                problems = big_file(d, url, Path(a.big).resolve(), shots)
+                for p in problems:
+                    print(f"FAIL {p}")
+                print(f"{'ok  ' if not problems else 'FAIL'} {Path(a.big).name}: large file read lazily")
+                if problems:
+                    failures.append(Path(a.big).name)
         finally:
             d.quit()
             proc.kill()

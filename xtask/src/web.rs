@@ -1,12 +1,15 @@
 //! `cargo xtask web [--test]`: the browser viewer. Builds `crates/wasm` for
 //! wasm32-unknown-unknown (std from source, as `portability` does, through
 //! `ci/xbuild/xbuild-wasm.sh`), runs wasm-bindgen (the CLI of the same version as the
-//! `wasm-bindgen` crate in Cargo.lock, installed once into `target/tools`), and copies `web/`
+//! `wasm-bindgen` crate in Cargo.lock, installed once into `target/tools`) and binaryen's
+//! `wasm-opt -Oz` (npm's binaryen, pinned, installed once into `target/tools`), and copies `web/`
 //! with the generated package into `target/web/`, ready to serve as static files.
 //! `--test` then runs `tests/web/browser.py` in headless Chromium (Debian's `chromium` and
 //! `chromium-driver`, installed with apt-get if missing; selenium from `tests/web/requirements.txt`
 //! in `target/webvenv`): every fixture loom file opened by the page must show what
-//! `loom info --json` prints; screenshots go to `target/web-shots/`.
+//! `loom info --json` prints, and a generated 1 GB file (`crates/loom/examples/big_loom.rs`,
+//! kept in `target/web-data/` while its generator is unchanged) must open reading under 5 MB;
+//! screenshots go to `target/web-shots/`.
 
 use crate::{util, venv};
 use std::path::{Path, PathBuf};
@@ -95,6 +98,7 @@ fn build() -> Result<(), String> {
     })?;
     copy_dir(&root.join("web"), &out)?;
     let bg = pkg.join("loomfile_wasm_bg.wasm");
+    util::timed("wasm-opt -Oz", || wasm_opt(&bg))?;
     let raw = std::fs::metadata(&bg).map_err(|e| format!("{}: {e}", bg.display()))?.len();
     let gz = gzip_size(&bg)?;
     println!(
@@ -112,6 +116,61 @@ fn build() -> Result<(), String> {
         ));
     }
     println!("web: serve it with `python3 -m http.server -d {} 8000`", out.display());
+    Ok(())
+}
+
+/// binaryen's npm package, pinned: Debian's `binaryen` (108) is too old for the module
+/// wasm-bindgen writes (its output fails in Chromium: "WebAssembly.Table.set(): Argument 1
+/// is invalid for table").
+const BINARYEN: &str = "binaryen@132.0.0";
+
+/// Shrink the module in place with `wasm-opt -Oz` from [`BINARYEN`], installed with npm into
+/// `target/tools/binaryen` once (Debian's `npm` installed with apt-get if missing). The
+/// features are the ones rustc's wasm32 target turns on.
+fn wasm_opt(wasm: &Path) -> Result<(), String> {
+    let root = util::root();
+    let prefix = target_dir().join("tools/binaryen");
+    let exe = prefix.join("node_modules/.bin/wasm-opt");
+    let stamp = prefix.join("installed");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(BINARYEN) {
+        if Command::new("npm").arg("--version").output().is_err() {
+            util::timed("apt-get install npm", || {
+                let env = [("DEBIAN_FRONTEND", "noninteractive")];
+                let args = ["install", "-y", "-qq", "--no-install-recommends", "nodejs", "npm"];
+                util::run("apt-get", &args, &root, &env).or_else(|_| {
+                    util::run("apt-get", &["update", "-qq"], &root, &env)?;
+                    util::run("apt-get", &args, &root, &env)
+                })
+            })?;
+        }
+        std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+        let p = prefix.to_string_lossy();
+        let args = ["install", "--prefix", &p, "--no-audit", "--no-fund", "--silent", BINARYEN];
+        util::timed("npm install binaryen", || util::run("npm", &args, &root, &[]))?;
+        std::fs::write(&stamp, BINARYEN).map_err(|e| format!("{}: {e}", stamp.display()))?;
+    }
+    let before = std::fs::metadata(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?.len();
+    let tmp = wasm.with_extension("opt.wasm");
+    util::run(
+        &exe.to_string_lossy(),
+        &[
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-multivalue",
+            "--enable-reference-types",
+            &wasm.to_string_lossy(),
+            "-o",
+            &tmp.to_string_lossy(),
+        ],
+        &root,
+        &[],
+    )?;
+    std::fs::rename(&tmp, wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let after = std::fs::metadata(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?.len();
+    println!("web: wasm-opt -Oz: {:.2} MB -> {:.2} MB", before as f64 / 1e6, after as f64 / 1e6);
     Ok(())
 }
 
@@ -221,6 +280,8 @@ fn browser_tests() -> Result<(), String> {
     })?;
     let loom = target.join("release/loom");
     let shots = target.join("web-shots");
+    let big =
+        util::timed("1 GB loompy-layout file (big_loom example)", || big_file(&root, &target))?;
     util::run(
         &py.to_string_lossy(),
         &[
@@ -231,8 +292,42 @@ fn browser_tests() -> Result<(), String> {
             &loom.to_string_lossy(),
             "--shots",
             &shots.to_string_lossy(),
+            "--big",
+            &big.to_string_lossy(),
         ],
         &root,
         &[],
     )
+}
+
+/// The large file of the browser test, written by the `big_loom` example unless a file from
+/// the same generator source is there already.
+fn big_file(root: &Path, target: &Path) -> Result<PathBuf, String> {
+    use std::hash::{Hash, Hasher};
+    let source = std::fs::read(root.join("crates/loom/examples/big_loom.rs"))
+        .map_err(|e| format!("big_loom.rs: {e}"))?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    let dir = target.join("web-data");
+    let path = dir.join(format!("big-{:016x}.loom", h.finish()));
+    if path.exists() {
+        return Ok(path);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let part = dir.join("big.loom.part");
+    util::cargo(&[
+        "run",
+        "--release",
+        "-q",
+        "-p",
+        "loomfile",
+        "--example",
+        "big_loom",
+        "--",
+        &part.to_string_lossy(),
+        "1000",
+    ])?;
+    std::fs::rename(&part, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }

@@ -58,10 +58,44 @@ impl LoomFile {
     /// The `loom info --json` object: spec version, shape, layers, attributes, graphs,
     /// global attributes, the members beyond the spec and the dead bytes.
     pub fn info_json(&self) -> Result<J> {
+        self.info_object(true)
+    }
+
+    /// The same object from the file's metadata alone: `stored_bytes` of every layer and
+    /// `dead_bytes` are null, since they sum every chunk's entry of every index. What a
+    /// viewer shows first for a large file read through a slow source (the browser
+    /// package does).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use loomfile::{Contents, LayerData, LoomFile, Values, ndarray::Array2};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("ds.loom");
+    /// # let m = Array2::from_shape_fn((4, 3), |(i, j)| (i * 3 + j) as f32);
+    /// # let contents = Contents {
+    /// #     row_attrs: vec![("Gene", Values::from(vec!["a", "b", "c", "d"]))],
+    /// #     col_attrs: vec![("CellID", Values::from(vec!["x", "y", "z"]))],
+    /// #     file_attrs: vec![],
+    /// # };
+    /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+    /// let f = LoomFile::open(&path)?;
+    /// let (full, summary) = (f.info_json()?, f.info_json_summary()?);
+    /// assert!(full["layers"][0]["stored_bytes"].as_u64().unwrap() > 0);
+    /// assert!(summary["layers"][0]["stored_bytes"].is_null());
+    /// assert_eq!(full["shape"], summary["shape"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn info_json_summary(&self) -> Result<J> {
+        self.info_object(false)
+    }
+
+    fn info_object(&self, sizes: bool) -> Result<J> {
         let mut layers = Vec::new();
         for name in self.layer_names() {
-            let i = self.layer_info(&name)?;
-            layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": i.stored_bytes}));
+            let (i, d) = self.layer_summary(&name)?;
+            let stored = if sizes { json!(d.storage_size()?) } else { J::Null };
+            layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": stored}));
         }
         let mut globals = Map::new();
         for name in self.global_names() {
@@ -81,7 +115,7 @@ impl LoomFile {
             "other": self.other_members().iter().map(|o| json!({"path": o.path, "type": o.kind.name()})).collect::<Vec<_>>(),
             // Bytes no committed structure uses (`loom compact` drops them); null when the
             // space map does not cover the file (see `File::space_usage`).
-            "dead_bytes": self.hdf5().space_usage().ok().map(|u| u.dead_bytes),
+            "dead_bytes": if sizes { self.hdf5().space_usage().ok().map(|u| u.dead_bytes) } else { None },
         }))
     }
 

@@ -429,6 +429,14 @@ impl LoomFile {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn layer_info(&self, name: &str) -> Result<LayerInfo> {
+        let (mut info, d) = self.layer_summary(name)?;
+        info.stored_bytes = d.storage_size()?;
+        Ok(info)
+    }
+
+    /// [`LoomFile::layer_info`] from the layer's metadata alone (`stored_bytes` left 0: it
+    /// sums every chunk's entry), with the layer's dataset.
+    pub(crate) fn layer_summary(&self, name: &str) -> Result<(LayerInfo, loomfile_hdf5::Dataset)> {
         let d = self.layer_dataset(name)?;
         let chunks = match d.layout() {
             Layout::Chunked { chunk, .. } => Some(chunk.clone()),
@@ -439,15 +447,16 @@ impl LoomFile {
             2 | 3 => None,
             _ => Some(f.label()),
         });
-        Ok(LayerInfo {
+        let info = LayerInfo {
             name: name.to_string(),
             dtype: NumType::of(d.dtype())
                 .map(|t| t.name().to_string())
                 .unwrap_or_else(|| "other".into()),
             chunks,
             compression,
-            stored_bytes: d.storage_size()?,
-        })
+            stored_bytes: 0,
+        };
+        Ok((info, d))
     }
 
     /// Read a selection of a layer, converted to `T`.

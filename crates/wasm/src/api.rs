@@ -43,9 +43,25 @@ impl Loom {
         Ok(Loom { file, source })
     }
 
-    /// The `loom info --json` object, as JSON text.
+    /// The `loom info --json` object, as JSON text, without the two figures that need every
+    /// chunk's entry (`stored_bytes` of each layer and `dead_bytes` are null): opening a
+    /// large file reads its metadata only. [`Loom::sizes`] measures them.
     pub fn info(&self) -> Result<String, JsError> {
-        Ok(self.file.info_json().map_err(err)?.to_string())
+        Ok(self.file.info_json_summary().map_err(err)?.to_string())
+    }
+
+    /// The figures [`Loom::info`] leaves out, `{"layers": {name: stored_bytes}, "dead_bytes"}`,
+    /// as JSON text: this reads every chunk index of the file whole.
+    pub fn sizes(&self) -> Result<String, JsError> {
+        let mut layers = Map::new();
+        for name in self.file.layer_names() {
+            layers.insert(
+                name.clone(),
+                json!(self.file.layer_info(&name).map_err(err)?.stored_bytes),
+            );
+        }
+        let dead = self.file.hdf5().space_usage().ok().map(|u| u.dead_bytes);
+        Ok(json!({"layers": layers, "dead_bytes": dead}).to_string())
     }
 
     /// `[rows, columns]`.

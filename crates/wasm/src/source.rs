@@ -8,9 +8,11 @@ use std::io;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Block size of the cache for small reads.
-const BLOCK: u64 = 64 * 1024;
+const BLOCK: u64 = 16 * 1024;
+/// Reads longer than this (chunks, mostly) go straight to the function, uncached.
+const DIRECT: u64 = 4 * 1024;
 /// Blocks kept (16 MiB); the cache is emptied when full.
-const MAX_BLOCKS: usize = 256;
+const MAX_BLOCKS: usize = 1024;
 
 /// A JS read function as a [`ReadAt`].
 pub struct JsSource {
@@ -84,6 +86,12 @@ impl ReadAt for JsSource {
         Ok(self.size)
     }
 
+    /// Every read is a call into JS and a slice of the user's file: chunk indexes are read
+    /// on demand, one path per chunk asked for.
+    fn is_remote(&self) -> bool {
+        true
+    }
+
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         let end =
             offset.checked_add(buf.len() as u64).filter(|&e| e <= self.size).ok_or_else(|| {
@@ -97,7 +105,7 @@ impl ReadAt for JsSource {
                 )
             })?;
         let mut state = self.state.borrow_mut();
-        if buf.len() as u64 > BLOCK / 2 {
+        if buf.len() as u64 > DIRECT {
             return self.fetch(&mut state, offset, buf);
         }
         let mut pos = offset;

@@ -266,6 +266,58 @@ impl Default for ViewOptions {
     }
 }
 
+impl ViewOptions {
+    /// Every layer, the attributes and the graphs (the default), to narrow with the setters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = loomfile::ViewOptions::new().layers(&[""]).graphs(false);
+    /// assert_eq!(opts.layers, Some(vec![String::new()]));
+    /// assert!(opts.attrs && !opts.graphs);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Load only these layers (`""` is the main matrix).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let opts = loomfile::ViewOptions::new().layers(&["", "spliced"]);
+    /// assert_eq!(opts.layers.unwrap(), ["", "spliced"]);
+    /// ```
+    pub fn layers<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.layers = Some(names.iter().map(|s| s.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Load the row, column and global attributes, or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!loomfile::ViewOptions::new().attrs(false).attrs);
+    /// ```
+    pub fn attrs(mut self, load: bool) -> Self {
+        self.attrs = load;
+        self
+    }
+
+    /// Load the graphs, or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!loomfile::ViewOptions::new().graphs(false).graphs);
+    /// ```
+    pub fn graphs(mut self, load: bool) -> Self {
+        self.graphs = load;
+        self
+    }
+}
+
 /// Options of [`LoomFile::scan`].
 ///
 /// # Examples
@@ -314,6 +366,71 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions { items: None, batch_size: 512, key: None, view: ViewOptions::default() }
+    }
+}
+
+impl ScanOptions {
+    /// Every item, 512 per batch, no key, whole views (the default), to change with the
+    /// setters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{ScanOptions, ViewOptions};
+    /// let opts = ScanOptions::new().batch_size(64).key("CellID").view(ViewOptions::new().layers(&[""]));
+    /// assert_eq!((opts.batch_size, opts.key.as_deref()), (64, Some("CellID")));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Visit these items of the scanned axis, in this order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::ScanOptions::new().items(vec![3, 1]).items, Some(vec![3, 1]));
+    /// ```
+    pub fn items(mut self, items: Vec<u64>) -> Self {
+        self.items = Some(items);
+        self
+    }
+
+    /// Items per batch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::ScanOptions::new().batch_size(100).batch_size, 100);
+    /// ```
+    pub fn batch_size(mut self, items: usize) -> Self {
+        self.batch_size = items;
+        self
+    }
+
+    /// Order the other axis by this attribute (loompy's `key`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::ScanOptions::new().key("Gene").key.as_deref(), Some("Gene"));
+    /// ```
+    pub fn key(mut self, attr: &str) -> Self {
+        self.key = Some(attr.to_string());
+        self
+    }
+
+    /// What each batch's view holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{ScanOptions, ViewOptions};
+    /// assert!(!ScanOptions::new().view(ViewOptions::new().attrs(false)).view.attrs);
+    /// ```
+    pub fn view(mut self, view: ViewOptions) -> Self {
+        self.view = view;
+        self
     }
 }
 

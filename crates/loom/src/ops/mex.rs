@@ -148,6 +148,110 @@ pub struct MexOptions<'a> {
     pub sort_memory: Option<usize>,
 }
 
+impl<'a> MexOptions<'a> {
+    /// Loompy's defaults, to change with the setters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{MexOptions, NumType};
+    /// let opts = MexOptions::new().sample_id("s1").dtype(NumType::Int32).gex_only(true);
+    /// assert_eq!((opts.sample_id, opts.dtype, opts.gex_only), (Some("s1"), Some(NumType::Int32), true));
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The sample id of `CellID` (`<sample>:<barcode>`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::MexOptions::new().sample_id("pbmc").sample_id, Some("pbmc"));
+    /// ```
+    pub fn sample_id(mut self, id: &'a str) -> Self {
+        self.sample_id = Some(id);
+        self
+    }
+
+    /// The genome folder to read (Cell Ranger 2 layouts with several).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::MexOptions::new().genome("GRCh38").genome, Some("GRCh38"));
+    /// ```
+    pub fn genome(mut self, genome: &'a str) -> Self {
+        self.genome = Some(genome);
+        self
+    }
+
+    /// The main matrix's element type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{MexOptions, NumType};
+    /// assert_eq!(MexOptions::new().dtype(NumType::UInt16).dtype, Some(NumType::UInt16));
+    /// ```
+    pub fn dtype(mut self, t: NumType) -> Self {
+        self.dtype = Some(t);
+        self
+    }
+
+    /// One more global attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{MexOptions, Values};
+    /// let opts = MexOptions::new().file_attr("title", Values::from("run 7"));
+    /// assert_eq!(opts.file_attrs[0].0, "title");
+    /// ```
+    pub fn file_attr(mut self, name: &'a str, value: Values) -> Self {
+        self.file_attrs.push((name, value));
+        self
+    }
+
+    /// Keep only `Gene Expression` features.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(loomfile::MexOptions::new().gex_only(true).gex_only);
+    /// ```
+    pub fn gex_only(mut self, only: bool) -> Self {
+        self.gex_only = only;
+        self
+    }
+
+    /// Chunks and compression of the main matrix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{LayerOptions, MexOptions};
+    /// let opts = MexOptions::new().layer(LayerOptions { chunks: (128, 128), gzip: Some(4) });
+    /// assert_eq!(opts.layer.chunks, (128, 128));
+    /// ```
+    pub fn layer(mut self, layer: LayerOptions) -> Self {
+        self.layer = layer;
+        self
+    }
+
+    /// Bytes of the buffer that sorts the matrix entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::MexOptions::new().sort_memory(1 << 20).sort_memory, Some(1 << 20));
+    /// ```
+    pub fn sort_memory(mut self, bytes: usize) -> Self {
+        self.sort_memory = Some(bytes);
+        self
+    }
+}
+
 /// What [`import_mex`] read and wrote.
 ///
 /// # Examples

@@ -195,6 +195,40 @@ def combine_faster(ours, skip, work, pairs):
     validate([ours, out])
 
 
+def combine_rows(ours, key, inputs):
+    """loompy has no row-wise combine: the expected file is built from loompy's reads of the
+    inputs with numpy (columns in the first file's order by `key`, rows stacked), and compared
+    with loompy's read of ours, which must validate."""
+    conns = [loompy.connect(p, "r", validate=False) for p in inputs]
+    try:
+        first = conns[0]
+        orders = []
+        for ds in conns:
+            if key == "-":
+                orders.append(np.arange(ds.shape[1]))
+            else:
+                pos = {v: j for j, v in enumerate(ds.ca[key])}
+                orders.append(np.array([pos[v] for v in first.ca[key]]))
+        common = [k for k in first.layers.keys() if all(k in ds.layers.keys() for ds in conns)]
+        with loompy.connect(ours, "r", validate=True) as out:
+            check(sorted(out.layers.keys()) == sorted(common),
+                  f"combine_rows: layers {sorted(out.layers.keys())} vs {sorted(common)}")
+            for k in common:
+                want = np.vstack([ds.layers[k][:, :][:, o] for ds, o in zip(conns, orders)])
+                got = out.layers[k][:, :]
+                check(got.shape == want.shape and np.array_equal(got, want),
+                      f"combine_rows: layer {k!r} differs ({got.shape} vs {want.shape})")
+            for k in first.ra.keys():
+                if all(k in ds.ra.keys() for ds in conns):
+                    want = np.concatenate([ds.ra[k] for ds in conns])
+                    check(np.array_equal(out.ra[k], want), f"combine_rows: row attribute {k} differs")
+            for k in first.ca.keys():
+                check(np.array_equal(out.ca[k], first.ca[k]), f"combine_rows: column attribute {k} differs")
+    finally:
+        for ds in conns:
+            ds.close()
+
+
 def permute(inp, ours, cols, rows, work):
     cp = os.path.join(work, "loompy_permute.loom")
     shutil.copyfile(inp, cp)
@@ -343,6 +377,8 @@ def main():
         combine(args[0], args[1], args[2], args[3:])
     elif cmd == "combine_faster":
         combine_faster(args[0], args[1], args[2], args[3:])
+    elif cmd == "combine_rows":
+        combine_rows(args[0], args[1], args[2:])
     elif cmd == "permute":
         permute(*args)
     elif cmd == "mex":

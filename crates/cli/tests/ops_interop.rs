@@ -2,7 +2,8 @@
 //! `add_columns`, `combine` and `permute` run by both on copies of the same inputs and
 //! compared value by value (h5py reads both outputs; strings that loompy rewrites are
 //! compared in loompy's lossy form); MEX import against `scipy.io.mmread` and loompy's
-//! `create_from_cellranger`; every file we write opens with `loompy.connect(validate=True)`;
+//! `create_from_cellranger`; `combine_rows`, which loompy lacks, against numpy over loompy's
+//! reads of the inputs; every file we write opens with `loompy.connect(validate=True)`;
 //! loompy's `add_columns` works on a file we wrote, and we read its result.
 
 mod common;
@@ -180,6 +181,45 @@ fn combine_with_selections_matches_loompy_combine_faster() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("2 column selections for 3 input files"), "{e}");
+}
+
+#[test]
+fn combine_rows_matches_loompy_reads() {
+    let d = tempfile::tempdir().unwrap();
+    let a = copy("medium.loom", d.path(), "a.loom");
+    // The same cells in another order, and a layer of its own (left out of the output).
+    let b = copy("medium.loom", d.path(), "b.loom");
+    {
+        let mut f = LoomFile::open_rw(&b).unwrap();
+        let m = f.shape().1;
+        let cols: Vec<u64> = (0..m).map(|j| (j * 7 + 3) % m).collect();
+        f.permute(&cols, Axis::Cols).unwrap();
+        let extra = Array2::<f32>::ones((f.shape().0 as usize, m as usize));
+        f.set_layer("extra", loomfile::LayerData::Dense(extra.view())).unwrap();
+        f.close().unwrap();
+    }
+    let ours = d.path().join("rows.loom");
+    let opts = loomfile::CombineRowsOptions::new().key("CellID");
+    let r = loomfile::combine_rows(&[&a, &b, &a], &ours, &opts).unwrap();
+    assert_eq!(r.shape, (900, 200));
+    assert_eq!(r.layers_dropped, ["extra"]);
+    // Rows 300..600 are b's, in a's column order: a's rows again.
+    let f = LoomFile::open(&ours).unwrap();
+    let top = f.read_layer::<f32>("", &Sel::Range(0, 300), &Sel::All).unwrap();
+    let mid = f.read_layer::<f32>("", &Sel::Range(300, 600), &Sel::All).unwrap();
+    assert_eq!(top, mid);
+    check(&["combine_rows", s(&ours), "CellID", s(&a), s(&b), s(&a)]);
+    // Without a key the columns must already be in the same order: b's are not, and its
+    // values land as they are, so rows 300..600 differ from a's.
+    let plain = d.path().join("plain.loom");
+    loomfile::combine_rows(&[&a, &b], &plain, &loomfile::CombineRowsOptions::new()).unwrap();
+    let f = LoomFile::open(&plain).unwrap();
+    assert_ne!(f.read_layer::<f32>("", &Sel::Range(300, 600), &Sel::All).unwrap(), top);
+    check(&["combine_rows", s(&plain), "-", s(&a), s(&b)]);
+    // Files with other cells are refused, naming the key value.
+    let other = copy("rich_v3.loom", d.path(), "other.loom");
+    let e = loomfile::combine_rows(&[&a, &other], d.path().join("bad.loom"), &opts).unwrap_err();
+    assert!(e.to_string().contains("CellID"), "{e}");
 }
 
 #[test]

@@ -94,11 +94,13 @@ pub use values::{Element, NumType, Values};
 pub use catalog::{MemberKind, Other};
 pub use changes::Changes;
 pub use ops::{
-    AddLoomOptions, Aggregation, Block, CombineOptions, CombineReport, FillValues, SubsetReport,
-    combine_into, subset_into,
+    AddLoomOptions, Aggregation, Block, CombineOptions, CombineReport, CombineRowsOptions,
+    FillValues, SubsetReport, combine_into, combine_rows_into, subset_into,
 };
 #[cfg(feature = "fs")]
-pub use ops::{MexOptions, MexReport, MexVersion, combine, combine_opened, import_mex, subset};
+pub use ops::{
+    MexOptions, MexReport, MexVersion, combine, combine_opened, combine_rows, import_mex, subset,
+};
 pub use refs::Refs;
 pub use spec::SpecVersion;
 pub use stats::AxisStats;

@@ -37,7 +37,7 @@
 
 use super::convert::{Enc, convert};
 use super::region::{RowMap, Target, band_cols, fill_is_zero, read_tile, write_region};
-use super::{FillValues, Side, merge_columns};
+use super::{FillValues, Side, merge_attrs};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::{LayerData, layer_path};
@@ -457,7 +457,7 @@ impl LoomFile {
                 attrs: col_attrs.iter().map(|(a, v)| (a.to_string(), v.clone())).collect(),
             },
         ];
-        let merged = merge_columns(&sides, fill_values)?;
+        let merged = merge_attrs(Axis::Cols, &sides, fill_values)?;
         let ts = timestamp::now();
         self.atomically(|f| {
             if is_new {

@@ -27,7 +27,7 @@
 
 use super::convert::{fill, repeat};
 use super::region::{RowMap, Target, read_sel, read_tile, write_region};
-use super::{FillValues, Side, align_rows, is_bookkeeping_global, merge_columns};
+use super::{FillValues, Side, align, is_bookkeeping_global, merge_attrs};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::graphs::Graph;
@@ -292,7 +292,7 @@ impl LoomFile {
         let rowmaps: Vec<RowMap> = sources
             .iter()
             .map(|s| {
-                Ok(match align_rows(base, s, opts.key)? {
+                Ok(match align(base, s, Axis::Rows, opts.key)? {
                     Some(v) => RowMap::Order(v),
                     None => RowMap::Same,
                 })
@@ -411,7 +411,7 @@ impl LoomFile {
             }
             side_list.push(Side { cols: cols as usize, attrs });
         }
-        let merged = merge_columns(&side_list, opts.fill_values)?;
+        let merged = merge_attrs(Axis::Cols, &side_list, opts.fill_values)?;
         report.converted_globals = converted.clone();
 
         // Graphs.

@@ -55,6 +55,7 @@ pub mod add_columns;
 pub mod add_loom;
 pub mod aggregate;
 pub mod combine;
+pub mod combine_rows;
 pub(crate) mod convert;
 #[cfg(feature = "fs")]
 pub(crate) mod coo_sort;
@@ -72,6 +73,9 @@ pub use aggregate::Aggregation;
 pub use combine::{CombineOptions, CombineReport, combine_into};
 #[cfg(feature = "fs")]
 pub use combine::{combine, combine_opened};
+#[cfg(feature = "fs")]
+pub use combine_rows::combine_rows;
+pub use combine_rows::{CombineRowsOptions, combine_rows_into};
 #[cfg(feature = "fs")]
 pub use mex::{MexOptions, MexReport, MexVersion, import_mex};
 #[cfg(feature = "fs")]
@@ -137,22 +141,35 @@ impl FillValues {
     }
 }
 
-/// One side of a column concatenation: its number of columns and its column attributes.
+/// One side of a concatenation along an axis: its number of items and its attributes of
+/// that axis.
 pub(crate) struct Side {
     pub cols: usize,
     pub attrs: Vec<(String, Values)>,
 }
 
-/// The column attributes after concatenating `sides` in order: every name that appears on
-/// any side (or on all sides with [`FillValues::Drop`]), promoted to a common type, with
-/// fill values where a side lacks it. Trailing shapes must agree.
-pub(crate) fn merge_columns(sides: &[Side], fv: &FillValues) -> Result<Vec<(String, Values)>> {
+/// "row" or "column".
+fn item_word(axis: Axis) -> &'static str {
+    match axis {
+        Axis::Rows => "row",
+        Axis::Cols => "column",
+    }
+}
+
+/// The attributes of `axis` after concatenating `sides` in order along it: every name that
+/// appears on any side (or on all sides with [`FillValues::Drop`]), promoted to a common
+/// type, with fill values where a side lacks it. Trailing shapes must agree.
+pub(crate) fn merge_attrs(
+    axis: Axis,
+    sides: &[Side],
+    fv: &FillValues,
+) -> Result<Vec<(String, Values)>> {
     let mut names: Vec<String> = Vec::new();
     for s in sides {
         for (k, v) in &s.attrs {
             if v.shape().is_empty() || v.len() != s.cols {
                 return Err(Error::Shape {
-                    what: format!("column attribute {k:?}"),
+                    what: format!("{} attribute {k:?}", item_word(axis)),
                     expected: vec![s.cols as u64],
                     got: v.shape().iter().map(|&d| d as u64).collect(),
                 });
@@ -171,7 +188,7 @@ pub(crate) fn merge_columns(sides: &[Side], fv: &FillValues) -> Result<Vec<(Stri
         if *fv == FillValues::Drop && present.len() < sides.len() {
             continue;
         }
-        let what = format!("column attribute {name:?}");
+        let what = format!("{} attribute {name:?}", item_word(axis));
         let first = present[0];
         let trailing = &first.shape()[1..];
         let mut kind: Kind = kind_of(first);
@@ -221,11 +238,12 @@ impl std::fmt::Display for KeyVal {
     }
 }
 
-fn key_values(f: &LoomFile, key: &str, which: &str) -> Result<Vec<KeyVal>> {
-    let v = f.attr(Axis::Rows, key)?;
+fn key_values(f: &LoomFile, axis: Axis, key: &str, which: &str) -> Result<Vec<KeyVal>> {
+    let v = f.attr(axis, key)?;
     if v.shape().len() != 1 {
         return Err(Error::invalid(format!(
-            "key {key:?} in {which} must be a 1-D row attribute, not of shape {:?}",
+            "key {key:?} in {which} must be a 1-D {} attribute, not of shape {:?}",
+            item_word(axis),
             v.shape()
         )));
     }
@@ -246,28 +264,31 @@ fn key_values(f: &LoomFile, key: &str, which: &str) -> Result<Vec<KeyVal>> {
         .collect())
 }
 
-/// Row alignment of `other` to `base` by the row attribute `key`: `Some(v)` with
-/// `v[i]` = the row of `other` holding `base`'s key of row `i`; `None` when the rows are
-/// already in the same order. Keys must be unique and the same set in both files.
-pub(crate) fn align_rows(
+/// Alignment of `other`'s items of `axis` to `base`'s by the attribute `key`: `Some(v)`
+/// with `v[i]` = the item of `other` holding `base`'s key of item `i`; `None` when the items
+/// are already in the same order. Keys must be unique and the same set in both files.
+pub(crate) fn align(
     base: &LoomFile,
     other: &LoomFile,
+    axis: Axis,
     key: Option<&str>,
 ) -> Result<Option<Vec<u64>>> {
-    let (n, n2) = (base.shape().0, other.shape().0);
+    let word = item_word(axis);
+    let len = |f: &LoomFile| if axis == Axis::Rows { f.shape().0 } else { f.shape().1 };
+    let (n, n2) = (len(base), len(other));
     let Some(key) = key else {
         if n != n2 {
             return Err(Error::invalid(format!(
-                "the files have {n} and {n2} rows (give a key to align rows)"
+                "the files have {n} and {n2} {word}s (give a key to align {word}s)"
             )));
         }
         return Ok(None);
     };
-    let a = key_values(base, key, "this file")?;
-    let b = key_values(other, key, "the other file")?;
+    let a = key_values(base, axis, key, "this file")?;
+    let b = key_values(other, axis, key, "the other file")?;
     if a.len() != b.len() {
         return Err(Error::invalid(format!(
-            "key {key:?}: the files have {} and {} rows",
+            "key {key:?}: the files have {} and {} {word}s",
             a.len(),
             b.len()
         )));
@@ -295,7 +316,7 @@ pub(crate) fn align_rows(
             Some(&j) => order.push(j),
             None => {
                 return Err(Error::invalid(format!(
-                    "key {key:?}: value {k} is missing from the other file (the row keys must be the same set)"
+                    "key {key:?}: value {k} is missing from the other file (the {word} keys must be the same set)"
                 )));
             }
         }

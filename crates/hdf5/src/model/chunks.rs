@@ -206,13 +206,13 @@ struct LazyTree {
 }
 
 /// A node of a [`LazyTree`]: the first chunk offset under each child and the children's
-/// addresses; a leaf's children are chunks, checked like the entries of [`entries`]
-/// (`None` for a chunk beyond the current extent).
+/// addresses; a leaf's children are chunks, checked like the entries of [`entries`] (those
+/// beyond the current extent left out) and sorted by offset for binary search.
 struct Node {
     level: u8,
     keys: Vec<Vec<u64>>,
     children: Vec<u64>,
-    chunks: Vec<Option<ChunkEntry>>,
+    chunks: Vec<ChunkEntry>,
 }
 
 impl std::fmt::Debug for ChunkMap {
@@ -329,7 +329,8 @@ impl LazyTree {
     /// node, the last child whose first key is not past the chunk's offset. Levels must
     /// fall by one per step, so a damaged tree cannot loop.
     fn find(&self, coords: &[u64]) -> Result<Option<&ChunkEntry>> {
-        let offset: Vec<u64> = coords.iter().zip(&self.geo.chunk).map(|(c, k)| c * k).collect();
+        let offset: Vec<u64> =
+            coords.iter().zip(&self.geo.chunk).map(|(c, k)| c.saturating_mul(*k)).collect();
         let mut addr = self.root;
         let mut expect: Option<u8> = None;
         loop {
@@ -344,8 +345,8 @@ impl LazyTree {
                 ));
             }
             if node.level == 0 {
-                let hit = node.chunks.iter().flatten().find(|e| e.offset == offset);
-                return Ok(hit);
+                let hit = node.chunks.binary_search_by(|e| e.offset.cmp(&offset)).ok();
+                return Ok(hit.and_then(|i| node.chunks.get(i)));
             }
             let after = node.keys.partition_point(|k| *k <= offset);
             let Some(i) = after.checked_sub(1) else { return Ok(None) };
@@ -387,20 +388,20 @@ impl LazyTree {
                     size: key.size as u64,
                     filter_mask: key.filter_mask,
                 };
-                let e = checked(e, &self.geo)?;
-                if let Some(e) = &e
-                    && node.chunks.iter().flatten().any(|o| o.offset == e.offset)
-                {
-                    return Err(Error::malformed(
-                        "chunk index",
-                        e.address,
-                        format!("chunk {:?} listed twice", e.offset),
-                    ));
+                if let Some(e) = checked(e, &self.geo)? {
+                    node.chunks.push(e);
                 }
-                node.chunks.push(e);
             }
             node.keys.push(key.offset);
             node.children.push(child);
+        }
+        node.chunks.sort_unstable_by(|a, b| a.offset.cmp(&b.offset));
+        if let Some(w) = node.chunks.windows(2).find(|w| w[0].offset == w[1].offset) {
+            return Err(Error::malformed(
+                "chunk index",
+                w[1].address,
+                format!("chunk {:?} listed twice", w[1].offset),
+            ));
         }
         Ok(self.nodes.insert(addr, Box::new(node)))
     }

@@ -451,9 +451,9 @@ impl LoomFile {
         }
         let m = if is_new { 0 } else { self.shape.1 };
         let sides = [
-            Side { cols: m as usize, attrs: self.all_attrs(Axis::Cols)? },
+            Side { items: m as usize, attrs: self.all_attrs(Axis::Cols)? },
             Side {
-                cols: k as usize,
+                items: k as usize,
                 attrs: col_attrs.iter().map(|(a, v)| (a.to_string(), v.clone())).collect(),
             },
         ];

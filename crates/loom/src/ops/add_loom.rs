@@ -409,7 +409,7 @@ impl LoomFile {
                 };
                 attrs.push((name.clone(), v));
             }
-            side_list.push(Side { cols: cols as usize, attrs });
+            side_list.push(Side { items: cols as usize, attrs });
         }
         let merged = merge_attrs(Axis::Cols, &side_list, opts.fill_values)?;
         report.converted_globals = converted.clone();

@@ -1,6 +1,6 @@
 //! Combining loom files along rows: files that hold different genes (rows) of the same
 //! cells (columns), stacked in order into a new spec-3 file that appears atomically. loompy
-//! has no counterpart; it is the column-wise [`combine`](super::combine) turned on its side:
+//! has no counterpart; it is the column-wise [`combine`](mod@super::combine) turned on its side:
 //!
 //! - columns follow the first file; the others are aligned to it by the column attribute
 //!   `key` (unique values, the same set in every file) or must already be in the same order;
@@ -8,8 +8,8 @@
 //!   inputs;
 //! - row attributes are concatenated, attributes missing from a file filled as
 //!   [`FillValues`] says; row graphs present in every file are joined block-diagonally;
-//! - column attributes, column graphs and global attributes come from the first file (the
-//!   output gets a new `CreationDate`; `file_attrs` override);
+//! - column attributes, column graphs and global attributes come from the first file
+//!   (`file_attrs` add to and override the globals);
 //! - memory: one tile of one layer at a time (1,024 rows by a band of columns), read from
 //!   the inputs it spans, plus the row attributes.
 //!
@@ -47,7 +47,6 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::add_loom::globals_of;
 use super::convert::promote_num;
 use super::region::{Target, band_cols, read_sel, write_region};
 use super::{FillValues, Side, align, merge_attrs};
@@ -182,7 +181,7 @@ pub fn combine_rows<P: AsRef<std::path::Path>>(
         })
         .collect::<Result<_>>()?;
     let first = inputs.first().ok_or_else(|| Error::invalid("combine_rows needs an input file"))?;
-    let mut globals = globals_of(first)?;
+    let mut globals = super::add_loom::globals_of(first)?;
     for (k, v) in &opts.file_attrs {
         globals.retain(|(g, _)| g != k);
         globals.push((k.to_string(), v.clone()));
@@ -289,7 +288,7 @@ pub fn combine_rows_into(
         f.shape = (total, nc);
         let sides = inputs
             .iter()
-            .map(|g| Ok(Side { cols: g.shape().0 as usize, attrs: g.all_attrs(Axis::Rows)? }))
+            .map(|g| Ok(Side { items: g.shape().0 as usize, attrs: g.all_attrs(Axis::Rows)? }))
             .collect::<Result<Vec<_>>>()?;
         for (name, v) in merge_attrs(Axis::Rows, &sides, &opts.fill_values)? {
             f.stage_attr(Axis::Rows, &name, &v)?;
@@ -307,6 +306,12 @@ pub fn combine_rows_into(
             let mut joined = Graph::default();
             for (g, &shift) in inputs.iter().zip(&starts) {
                 let part = g.graph(Axis::Rows, &name)?;
+                let n = g.shape().0;
+                if part.a.iter().chain(&part.b).any(|&v| v >= n) {
+                    return Err(Error::invalid(format!(
+                        "row graph {name:?}: a vertex past the {n} rows of its file"
+                    )));
+                }
                 joined.a.extend(part.a.iter().map(|&v| v + shift));
                 joined.b.extend(part.b.iter().map(|&v| v + shift));
                 joined.w.extend(part.w);

@@ -144,7 +144,7 @@ impl FillValues {
 /// One side of a concatenation along an axis: its number of items and its attributes of
 /// that axis.
 pub(crate) struct Side {
-    pub cols: usize,
+    pub items: usize,
     pub attrs: Vec<(String, Values)>,
 }
 
@@ -167,10 +167,10 @@ pub(crate) fn merge_attrs(
     let mut names: Vec<String> = Vec::new();
     for s in sides {
         for (k, v) in &s.attrs {
-            if v.shape().is_empty() || v.len() != s.cols {
+            if v.shape().is_empty() || v.len() != s.items {
                 return Err(Error::Shape {
                     what: format!("{} attribute {k:?}", item_word(axis)),
-                    expected: vec![s.cols as u64],
+                    expected: vec![s.items as u64],
                     got: v.shape().iter().map(|&d| d as u64).collect(),
                 });
             }
@@ -211,7 +211,7 @@ pub(crate) fn merge_attrs(
         for (s, m) in sides.iter().zip(&lookup) {
             parts.push(match m.get(name.as_str()) {
                 Some(v) => cast(v, &kind, &what)?,
-                None => fill(&template, s.cols, fv.scalar(&name), &what)?,
+                None => fill(&template, s.items, fv.scalar(&name), &what)?,
             });
         }
         out.push((name, concat_all(&parts)?));

@@ -12,6 +12,12 @@ Usage:
     ops_check.py mex DIR OURS WORK                      scipy mmread + create_from_cellranger vs ours
     ops_check.py loompy_add FILE K                      loompy add_columns on FILE (in place)
     ops_check.py subset INPUT OURS ROWS COLS            numpy fancy indexing of INPUT vs ours
+    ops_check.py create_from_tsv OURS TSV REF COLMETA SAMPLE WORK
+                                                        loompy.create_from_tsv vs ours (REF and
+                                                        COLMETA "-" for none)
+    ops_check.py create_from_mtx OURS SAMPLE GENES BARCODES TRANSPOSED WORK (NAME PATH)...
+                                                        loompy.create_from_matrix_market vs ours
+                                                        (NAME "main" is the layer "")
 
 COLS/ROWS are comma-separated orderings ("-" for none). Every comparison reads both files
 with h5py (loompy's own readers drop non-ASCII text); where loompy itself is lossy (it
@@ -354,6 +360,60 @@ def subset(inp, ours, rows, cols):
     validate([ours])
 
 
+def same_values(ours, theirs, what):
+    """Every layer and attribute of `theirs` equals ours by value (loompy keeps metadata as
+    text and stores int64 / float32 where we may choose another width): numbers compare as
+    numbers, text as text, and a number of ours against loompy's text as that text's value."""
+    lo, lt = layers(ours), layers(theirs)
+    check(sorted(lo) == sorted(lt), f"{what}: layers {sorted(lo)} vs {sorted(lt)}")
+    for k in lt:
+        if k in lo:
+            a, b = lo[k][()], lt[k][()]
+            check(a.shape == b.shape and np.array_equal(a.astype(np.float64), b.astype(np.float64)),
+                  f"{what}: layer {k!r} differs ({a.dtype} {a.shape} vs {b.dtype} {b.shape})")
+    for group in ("row_attrs", "col_attrs"):
+        check(sorted(ours[group]) == sorted(theirs[group]),
+              f"{what}: {group} {sorted(ours[group])} vs {sorted(theirs[group])}")
+        for k in theirs[group]:
+            if k not in ours[group]:
+                continue
+            a, b = attr(ours, f"{group}/{k}"), attr(theirs, f"{group}/{k}")
+            if b.dtype == object and a.dtype != object:
+                a, b = a.astype(np.float64), np.array([float(x) for x in b])
+            check(np.array_equal(a, b), f"{what}: {group}/{k} differs: {list(a[:5])} vs {list(b[:5])}")
+    for k in theirs["attrs"]:
+        if k not in ("CreationDate", "LOOM_SPEC_VERSION", "last_modified"):
+            check(k in ours["attrs"] and attr(ours, f"attrs/{k}") == attr(theirs, f"attrs/{k}"),
+                  f"{what}: global {k}")
+
+
+def create_from_tsv(ours, tsv, ref, colmeta, sample, work):
+    theirs = os.path.join(work, "loompy_from_tsv.loom")
+    kw = {"sample_id": sample, "file_attrs": {"title": "tsv import"}}
+    if ref != "-":
+        kw["row_metadata_loomfile"] = ref
+    if colmeta != "-":
+        kw["col_metadata_tsv"] = colmeta
+    import contextlib
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        loompy.create_from_tsv(theirs, tsv, **kw)
+    with h5py.File(ours, "r") as a, h5py.File(theirs, "r") as b:
+        same_values(a, b, "create_from_tsv")
+    validate([ours])
+
+
+def create_from_mtx(ours, sample, genes, barcodes, transposed, work, pairs):
+    theirs = os.path.join(work, "loompy_from_mtx.loom")
+    paths = {("" if n == "main" else n): p for n, p in zip(pairs[::2], pairs[1::2])}
+    loompy.create_from_matrix_market(theirs, sample, paths, genes, barcodes,
+                                     file_attrs={"title": "mtx import"},
+                                     matrix_transposed=transposed == "1")
+    with h5py.File(ours, "r") as a, h5py.File(theirs, "r") as b:
+        same_values(a, b, "create_from_matrix_market")
+    validate([ours])
+
+
 def loompy_add(path, k):
     k = int(k)
     with loompy.connect(path, validate=True) as ds:
@@ -385,6 +445,10 @@ def main():
         mex(*args)
     elif cmd == "subset":
         subset(*args)
+    elif cmd == "create_from_tsv":
+        create_from_tsv(*args)
+    elif cmd == "create_from_mtx":
+        create_from_mtx(args[0], args[1], args[2], args[3], args[4], args[5], args[6:])
     elif cmd == "loompy_add":
         loompy_add(*args)
     else:

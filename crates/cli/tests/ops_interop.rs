@@ -3,7 +3,8 @@
 //! compared value by value (h5py reads both outputs; strings that loompy rewrites are
 //! compared in loompy's lossy form); MEX import against `scipy.io.mmread` and loompy's
 //! `create_from_cellranger`; `combine_rows`, which loompy lacks, against numpy over loompy's
-//! reads of the inputs; every file we write opens with `loompy.connect(validate=True)`;
+//! reads of the inputs; `create_from_tsv` and `create_from_matrix_market` against loompy's
+//! importers of the same text; every file we write opens with `loompy.connect(validate=True)`;
 //! loompy's `add_columns` works on a file we wrote, and we read its result.
 
 mod common;
@@ -292,4 +293,136 @@ fn every_output_validates_with_loompy() {
     .unwrap();
     f.close().unwrap();
     check(&["validate", s(&a), s(&n)]);
+}
+
+/// Write `text` to `dir/name`, returning the path.
+fn put(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn create_from_tsv_matches_loompy() {
+    use loomfile::formats::{TsvImport, create_from_tsv};
+    let d = tempfile::tempdir().unwrap();
+    // A reference loom file: its genes in their order, loompy's five row attributes.
+    let reference = d.path().join("ref.loom");
+    let acc = ["E1", "E2", "E3", "E4", "E5"];
+    let contents = Contents {
+        row_attrs: vec![
+            ("Accession", Values::from(acc.to_vec())),
+            ("Gene", Values::from(vec!["Actb", "Gapdh", "Sox2", "Nes", "Xist"])),
+            ("Chromosome", Values::from(vec!["7", "6", "3", "3", "X"])),
+            ("Start", Values::from(vec![10i64, 20, 30, 40, 50])),
+        ],
+        col_attrs: vec![("CellID", Values::from(vec!["a", "b"]))],
+        file_attrs: vec![],
+    };
+    let zeros = Array2::<f32>::zeros((5, 2));
+    LoomFile::create(&reference, loomfile::LayerData::Dense(zeros.view()), &contents).unwrap();
+    // R's write.table layout (no corner label, quoted names); E9 has no match, E2 is given
+    // twice (the last line wins, its zeros included), E4 and E5 are missing (zeros).
+    let tsv = put(
+        d.path(),
+        "m.tsv",
+        "\"c1\"\t\"c2\"\t\"c3\"\n\"E3\"\t1\t0\t2.5\n\"E2\"\t4\t4\t4\nE9\t7\t7\t7\n\"E2\"\t0\t5\t0\nE1\t0.25\t0\t9\n",
+    );
+    let meta = put(
+        d.path(),
+        "cells.tsv",
+        "CellID\tnGenes\tpercent\tbatch\nS_c1\t10\t0.5\tx\nS_c2\t20\t0.25\ty\nS_c3\t30\t1\tx\n",
+    );
+    let ours = d.path().join("ours_ref.loom");
+    let opts = TsvImport::new()
+        .sample_id("S_")
+        .row_metadata(&reference, "Accession")
+        .col_metadata(&meta, b'\t')
+        .file_attr("title", Values::from("tsv import"));
+    let report = create_from_tsv(&ours, &tsv, &opts).unwrap();
+    assert_eq!(report.shape, (5, 3));
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(report.warnings[0].starts_with("no match for 1 of 5"), "{:?}", report.warnings);
+    let f = LoomFile::open(&ours).unwrap();
+    let m = f.read_layer::<f32>("", &Sel::All, &Sel::All).unwrap();
+    let want = ndarray::array![
+        [0.25f32, 0.0, 9.0],
+        [0.0, 5.0, 0.0],
+        [1.0, 0.0, 2.5],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]
+    ];
+    assert_eq!(m, want);
+    assert_eq!(f.attr(Axis::Cols, "nGenes").unwrap(), Values::from_vec(vec![10i64, 20, 30]));
+    check(&["create_from_tsv", s(&ours), s(&tsv), s(&reference), s(&meta), "S_", s(d.path())]);
+    // Without a reference: the text's genes in its order; a header with a corner label.
+    let plain = put(d.path(), "p.tsv", "gene\tc1\tc2\nActb\t1\t0\nSox2\t0\t3\n");
+    let ours = d.path().join("ours_plain.loom");
+    let opts = TsvImport::new().file_attr("title", Values::from("tsv import"));
+    create_from_tsv(&ours, &plain, &opts).unwrap();
+    check(&["create_from_tsv", s(&ours), s(&plain), "-", "-", "", s(d.path())]);
+    // A metadata table that does not follow the matrix fails, naming the file and line.
+    let bad = put(d.path(), "bad.tsv", "CellID\tn\nS_c1\t1\nS_c3\t2\nS_c2\t3\n");
+    let e = create_from_tsv(
+        d.path().join("bad.loom"),
+        &tsv,
+        &TsvImport::new().sample_id("S_").col_metadata(&bad, b'\t'),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("bad.tsv") && e.contains("line 3"), "{e}");
+    assert!(!d.path().join("bad.loom").exists());
+}
+
+#[test]
+fn create_from_matrix_market_matches_loompy() {
+    use loomfile::formats::{MtxImport, create_from_matrix_market};
+    let d = tempfile::tempdir().unwrap();
+    let head = "%%MatrixMarket matrix coordinate integer general\n";
+    // Cells x genes (transposed): 4 cells, 3 genes; a duplicate entry adds up.
+    let sp = put(d.path(), "s.mtx", &format!("{head}4 3 4\n1 1 4\n4 3 2\n2 2 1\n2 2 6\n"));
+    let un = put(d.path(), "u.mtx", &format!("{head}4 3 2\n1 1 1\n3 2 9\n"));
+    let genes = put(d.path(), "genes.tsv", "ENSG1\tActb\nENSG2\tGapdh\nENSG3\tSox2\n");
+    let bcs = put(d.path(), "barcodes.tsv", "AAAC\nAAAG\nAAAT\nAACC\n");
+    let ours = d.path().join("ours_sum.loom");
+    let layers = [("spliced", &sp), ("unspliced", &un)];
+    let opts = MtxImport::new().transposed(true).file_attr("title", Values::from("mtx import"));
+    let report = create_from_matrix_market(&ours, "s1", &layers, &genes, &bcs, &opts).unwrap();
+    assert_eq!((report.shape, report.nnz), ((3, 4), Some(4)));
+    let f = LoomFile::open(&ours).unwrap();
+    let main = f.read_layer::<i64>("", &Sel::All, &Sel::All).unwrap();
+    assert_eq!(main, ndarray::array![[5i64, 0, 0, 0], [0, 7, 9, 0], [0, 0, 0, 2]]);
+    let (gs, bs, ss, us) = (s(&genes), s(&bcs), s(&sp), s(&un));
+    check(&[
+        "create_from_mtx",
+        s(&ours),
+        "s1",
+        gs,
+        bs,
+        "1",
+        s(d.path()),
+        "spliced",
+        ss,
+        "unspliced",
+        us,
+    ]);
+    // A main matrix given, a real layer beside it, genes x cells as stored.
+    let real = put(
+        d.path(),
+        "r.mtx",
+        "%%MatrixMarket matrix coordinate real general\n3 4 2\n1 2 0.5\n3 4 1.25\n",
+    );
+    let main = put(d.path(), "m.mtx", &format!("{head}3 4 2\n2 1 3\n1 4 8\n"));
+    let ours = d.path().join("ours_main.loom");
+    let layers = [("ratio", &real), ("", &main)];
+    let opts = MtxImport::new().file_attr("title", Values::from("mtx import"));
+    create_from_matrix_market(&ours, "s2", &layers, &genes, &bcs, &opts).unwrap();
+    let (rs, ms) = (s(&real), s(&main));
+    check(&["create_from_mtx", s(&ours), "s2", gs, bs, "0", s(d.path()), "ratio", rs, "main", ms]);
+    // Lists that do not match the matrix are refused, naming the file.
+    let short = put(d.path(), "short.tsv", "ENSG1\tActb\n");
+    let e = create_from_matrix_market(d.path().join("x.loom"), "s", &layers, &short, &bcs, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the gene and barcode lists give 1 x 4"), "{e}");
 }

@@ -31,6 +31,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file::File>()?;
     m.add_function(wrap_pyfunction!(ops::combine, m)?)?;
     m.add_function(wrap_pyfunction!(ops::import_cellranger, m)?)?;
+    m.add_function(wrap_pyfunction!(ops::create_from_tsv, m)?)?;
+    m.add_function(wrap_pyfunction!(ops::create_from_matrix_market, m)?)?;
     m.add_function(wrap_pyfunction!(ops::subset, m)?)?;
     m.add_function(wrap_pyfunction!(ops::validate, m)?)?;
     m.add_function(wrap_pyfunction!(ops::timestamp, m)?)?;

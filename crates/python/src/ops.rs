@@ -175,6 +175,99 @@ pub fn import_cellranger(
     })
 }
 
+/// Global attributes from Python values.
+fn engine_attrs(file_attrs: Vec<(String, Bound<'_, PyAny>)>) -> PyResult<Vec<(String, Values)>> {
+    file_attrs.into_iter().map(|(k, v)| Ok((k, crate::values::from_py(&v)?))).collect()
+}
+
+/// One byte of a delimiter argument.
+fn delim_byte(d: &str) -> PyResult<u8> {
+    match d.as_bytes() {
+        [b] => Ok(*b),
+        _ => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "the delimiter must be one byte, not {d:?}"
+        ))),
+    }
+}
+
+/// loompy's `create_from_tsv`; returns the report's warnings.
+#[pyfunction]
+#[pyo3(signature = (out_file, tsv_file, row_metadata_loomfile=None, row_metadata_attr="Accession".to_string(), delim="\t".to_string(), dtype="float32".to_string(), sample_id=String::new(), file_attrs=Vec::new(), col_metadata_tsv=None, metadata_delim="\t".to_string()))]
+#[allow(clippy::too_many_arguments)]
+pub fn create_from_tsv(
+    py: Python<'_>,
+    out_file: PathBuf,
+    tsv_file: PathBuf,
+    row_metadata_loomfile: Option<PathBuf>,
+    row_metadata_attr: String,
+    delim: String,
+    dtype: String,
+    sample_id: String,
+    file_attrs: Vec<(String, Bound<'_, PyAny>)>,
+    col_metadata_tsv: Option<PathBuf>,
+    metadata_delim: String,
+) -> PyResult<Vec<String>> {
+    let dtype = loomfile::NumType::parse(&dtype).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("unknown dtype {dtype:?}"))
+    })?;
+    let opts = loomfile::formats::TsvImport {
+        delim: delim_byte(&delim)?,
+        dtype,
+        sample_id,
+        row_metadata_loom: row_metadata_loomfile,
+        row_metadata_attr,
+        col_metadata: col_metadata_tsv,
+        metadata_delim: delim_byte(&metadata_delim)?,
+        file_attrs: engine_attrs(file_attrs)?,
+        ..Default::default()
+    };
+    py.detach(move || {
+        let r = loomfile::formats::create_from_tsv(&out_file, &tsv_file, &opts).py()?;
+        Ok(r.warnings)
+    })
+}
+
+/// loompy's `create_from_matrix_market`; returns the report's warnings.
+#[pyfunction]
+#[pyo3(signature = (out_file, sample_id, layer_paths, row_metadata_path, column_metadata_path, delim="\t".to_string(), skip_row_headers=false, skip_column_headers=false, file_attrs=Vec::new(), matrix_transposed=false))]
+#[allow(clippy::too_many_arguments)]
+pub fn create_from_matrix_market(
+    py: Python<'_>,
+    out_file: PathBuf,
+    sample_id: String,
+    layer_paths: Vec<(String, PathBuf)>,
+    row_metadata_path: PathBuf,
+    column_metadata_path: PathBuf,
+    delim: String,
+    skip_row_headers: bool,
+    skip_column_headers: bool,
+    file_attrs: Vec<(String, Bound<'_, PyAny>)>,
+    matrix_transposed: bool,
+) -> PyResult<Vec<String>> {
+    let opts = loomfile::formats::MtxImport {
+        delim: delim_byte(&delim)?,
+        skip_row_header: skip_row_headers,
+        skip_col_header: skip_column_headers,
+        matrix_transposed,
+        file_attrs: engine_attrs(file_attrs)?,
+        ..Default::default()
+    };
+    py.detach(move || {
+        let layers: Vec<(&str, &PathBuf)> =
+            layer_paths.iter().map(|(n, p)| (n.as_str(), p)).collect();
+        let r = loomfile::formats::create_from_matrix_market(
+            &out_file,
+            &sample_id,
+            &layers,
+            &row_metadata_path,
+            &column_metadata_path,
+            &opts,
+        )
+        .py()?;
+        Ok(r.warnings)
+    })
+}
+
 /// Copy a selection of rows and columns of `src` into a new loom file at `output`.
 #[pyfunction]
 #[pyo3(signature = (src, output, rows=None, cols=None))]

@@ -18,7 +18,10 @@
 //! | `h5ad` | [`h5ad::to_loom`] |
 //!
 //! and from loom: [`mtx::from_loom`], [`tsv::from_loom`], [`h5ad::from_loom`]. [`convert`]
-//! dispatches on a pair of [`Format`]s.
+//! dispatches on a pair of [`Format`]s. loompy's importers with their options are
+//! [`create_from_tsv`] (a reference loom file for the genes, cell metadata, a sample prefix)
+//! and [`create_from_matrix_market`] (several layers, metadata lists, transposed input);
+//! 10x folders are [`crate::import_mex`] (loompy's `create_from_cellranger`).
 //!
 //! ## Names of rows and columns
 //!
@@ -56,6 +59,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod create_from;
 pub mod h5ad;
 pub mod mex;
 pub mod mtx;
@@ -63,6 +67,8 @@ pub(crate) mod stored_sparse;
 pub mod tenx_h5;
 pub mod tsv;
 pub(crate) mod util;
+
+pub use create_from::{MtxImport, TsvImport, create_from_matrix_market, create_from_tsv};
 
 use crate::error::{Error, Result};
 use crate::layers::LayerOptions;

@@ -29,16 +29,31 @@ fn is_missing(s: &str) -> bool {
     t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan")
 }
 
-struct Scan {
-    header: Vec<String>,
-    corner: bool,
-    rows: u64,
-    cols: u64,
-    ints: bool,
-    wide: bool,
+/// What the first pass over the text found.
+pub(super) struct Scan {
+    /// The header line's fields.
+    pub(super) header: Vec<String>,
+    /// The header starts with a corner label (as many fields as the data lines).
+    pub(super) corner: bool,
+    /// The row id (first field) of every data line.
+    pub(super) ids: Vec<String>,
+    pub(super) rows: u64,
+    pub(super) cols: u64,
+    /// Every value is an integer.
+    pub(super) ints: bool,
+    /// Some integer needs 64 bits.
+    pub(super) wide: bool,
 }
 
-fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
+impl Scan {
+    /// The column ids: the header without its corner label.
+    pub(super) fn cells(&self) -> &[String] {
+        if self.corner { &self.header[1..] } else { &self.header }
+    }
+}
+
+/// The first pass: count, type and check the values, keep the row ids.
+pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
     let mut r = open_text(input, opts, "scanning text")?;
     let mut line = String::new();
     let mut fields = Vec::new();
@@ -51,6 +66,7 @@ fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
     let header = fields.clone();
     let (mut rows, mut width) = (0u64, None::<usize>);
     let (mut ints, mut wide) = (true, false);
+    let mut ids = Vec::new();
     let mut lineno = 1u64;
     while next_line(&mut *r, &mut line).map_err(io)? {
         lineno += 1;
@@ -80,6 +96,7 @@ fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
                 return Err(err(format!("line {lineno}: {t:?} is not a number")));
             }
         }
+        ids.push(fields[0].clone());
         rows += 1;
     }
     opts.end();
@@ -100,10 +117,11 @@ fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
             )));
         }
     };
-    Ok(Scan { header, corner, rows, cols, ints, wide })
+    Ok(Scan { header, corner, ids, rows, cols, ints, wide })
 }
 
-fn parse_value<T: Num>(s: &str, ints: bool) -> Option<T> {
+/// A value of the text: exact for integer text, through f64 otherwise (missing: NaN).
+pub(super) fn parse_value<T: Num>(s: &str, ints: bool) -> Option<T> {
     let t = s.trim();
     if ints {
         t.parse::<i64>().ok().map(T::from_i64)
@@ -114,9 +132,11 @@ fn parse_value<T: Num>(s: &str, ints: bool) -> Option<T> {
     }
 }
 
-fn write_loom<T: Num>(
+/// The second pass: stage the text's values as layer `""` of `f`, one band of rows at a
+/// time, in the order of the text.
+pub(super) fn stage_matrix<T: Num>(
+    f: &mut LoomFile,
     input: &Path,
-    output: &Path,
     delim: u8,
     s: &Scan,
     opts: &ConvertOptions,
@@ -125,10 +145,7 @@ fn write_loom<T: Num>(
     let mut line = String::new();
     let mut fields = Vec::new();
     next_line(&mut *r, &mut line).map_err(io).at(input)?;
-    // alloc: rows counted by the first pass over the text input
-    let mut ids: Vec<String> = Vec::with_capacity(s.rows as usize);
     let mut lineno = 1u64;
-    let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
     let res = f.stage_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
         let mut got = 0;
         while got < n {
@@ -144,7 +161,6 @@ fn write_loom<T: Num>(
                 return Err(Error::invalid(format!("line {lineno}: field count changed")))
                     .at(input);
             }
-            ids.push(std::mem::take(&mut fields[0]));
             for v in &fields[1..] {
                 out.push(parse_value::<T>(v, s.ints).ok_or_else(|| {
                     at_file(input)(Error::invalid(format!("line {lineno}: bad value {v:?}")))
@@ -155,10 +171,20 @@ fn write_loom<T: Num>(
         Ok(())
     });
     opts.end();
-    res.map_err(at_file(output))?;
-    let cells: Vec<String> = if s.corner { s.header[1..].to_vec() } else { s.header.clone() };
-    f.stage_attr(Axis::Rows, "Gene", &Values::strings(&ids)).at(output)?;
-    f.stage_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(output)?;
+    res
+}
+
+fn write_loom<T: Num>(
+    input: &Path,
+    output: &Path,
+    delim: u8,
+    s: &Scan,
+    opts: &ConvertOptions,
+) -> Result<()> {
+    let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
+    stage_matrix::<T>(&mut f, input, delim, s, opts).map_err(at_file(output))?;
+    f.stage_attr(Axis::Rows, "Gene", &Values::strings(&s.ids)).at(output)?;
+    f.stage_attr(Axis::Cols, "CellID", &Values::strings(s.cells())).at(output)?;
     f.commit().at(output)?;
     f.close().at(output)
 }

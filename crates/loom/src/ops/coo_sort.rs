@@ -82,6 +82,8 @@ pub struct CooSorter {
     cap: usize,
     spill: Option<PathBuf>,
     runs: Vec<Run>,
+    /// Swap row and column of every pushed entry.
+    transpose: bool,
 }
 
 impl CooSorter {
@@ -95,7 +97,15 @@ impl CooSorter {
             cap,
             spill: spill_dir.map(Path::to_path_buf),
             runs: Vec::new(),
+            transpose: false,
         }
+    }
+
+    /// This sorter swaps the row and the column of every entry pushed: it sorts the
+    /// transposed matrix.
+    pub fn transposed(mut self) -> CooSorter {
+        self.transpose = true;
+        self
     }
 
     /// A sorter with a buffer of exactly `entries` entries (tests of the spilling paths).
@@ -105,7 +115,10 @@ impl CooSorter {
     }
 
     /// Add an entry.
-    pub fn push(&mut self, e: Entry) -> Result<()> {
+    pub fn push(&mut self, mut e: Entry) -> Result<()> {
+        if self.transpose {
+            std::mem::swap(&mut e.row, &mut e.col);
+        }
         if self.buf.len() >= self.cap && self.spill.is_some() {
             self.spill_run()?;
         }

@@ -1,7 +1,8 @@
 """loomfile: Loom files with loompy's API, on a pure-Rust engine.
 
 ``import loomfile as loompy`` runs loompy code: :func:`connect`, :func:`new`, :func:`create`,
-:func:`combine`, :func:`combine_faster`, :func:`create_from_cellranger` and :class:`LoomConnection` (layers, ``ra``,
+:func:`combine`, :func:`combine_faster`, :func:`create_from_cellranger`, :func:`create_from_tsv`,
+:func:`create_from_matrix_market` and :class:`LoomConnection` (layers, ``ra``,
 ``ca``, ``attrs``, graphs, views, ``scan``, ``map``, ``sparse``, ``add_columns``,
 ``add_loom``, ``permute``, ``aggregate``). No libhdf5 or h5py is needed: the engine reads
 and writes HDF5 itself, decodes in parallel and releases the GIL while it works. Results are
@@ -37,7 +38,8 @@ loom_spec_version = "3.0.0"
 __all__ = [
     "AttributeManager", "GlobalAttributeManager", "GraphManager", "LayerManager", "LoomConnection",
     "LoomLayer", "LoomValidator", "LoomView", "MemoryLoomLayer", "MissingError", "ViewManager",
-    "combine", "combine_faster", "connect", "create", "create_from_cellranger", "new", "timestamp", "to_html",
+    "combine", "combine_faster", "connect", "create", "create_from_cellranger", "create_from_matrix_market",
+    "create_from_tsv", "new", "timestamp", "to_html",
     "loom_spec_version", "__version__",
 ]
 
@@ -243,6 +245,56 @@ def create_from_cellranger(
             keep = np.flatnonzero(np.isin(ds.ca.CellID, np.asarray(list(selected_cellids), dtype=object)))
         _core.subset(full, out, None, keep.astype(np.uint64))
     return out
+
+
+def create_from_tsv(
+    out_file: Any,
+    tsv_file: Any,
+    row_metadata_loomfile: Any = None,
+    row_metadata_attr: str = "Accession",
+    delim: str = "\t",
+    dtype: str = "float32",
+    sample_id: str = "",
+    file_attrs: Optional[Dict[str, Any]] = None,
+    col_metadata_tsv: Any = None,
+    metadata_delim: str = "\t",
+) -> None:
+    """loompy's ``create_from_tsv``, streaming (the matrix is never held whole): genes from
+    ``row_metadata_loomfile`` when given (matched by ``row_metadata_attr``), cell ids
+    prefixed by ``sample_id``, cell attributes from ``col_metadata_tsv``. Prints loompy's
+    summary line. Unlike loompy, metadata columns of numbers are stored as numbers."""
+    warnings = _core.create_from_tsv(
+        os.fspath(out_file), os.fspath(tsv_file),
+        None if row_metadata_loomfile is None else os.fspath(row_metadata_loomfile),
+        row_metadata_attr, delim, str(np.dtype(dtype)), sample_id, _file_attrs(file_attrs),
+        None if col_metadata_tsv is None else os.fspath(col_metadata_tsv), metadata_delim,
+    )
+    for w in warnings:
+        print(w)
+
+
+def create_from_matrix_market(
+    out_file: Any,
+    sample_id: str,
+    layer_paths: Dict[str, Any],
+    row_metadata_path: Any,
+    column_metadata_path: Any,
+    delim: str = "\t",
+    skip_row_headers: bool = False,
+    skip_colums_headers: bool = False,
+    file_attrs: Optional[Dict[str, Any]] = None,
+    matrix_transposed: bool = False,
+) -> None:
+    """loompy's ``create_from_matrix_market``, streaming: one layer per ``.mtx`` file (the
+    main layer ``""`` is the sum of the others when not given). Unlike loompy, ``delim`` and
+    the header-skipping flags are honoured (loompy ignores them; its misspelt
+    ``skip_colums_headers`` keyword is kept)."""
+    _core.create_from_matrix_market(
+        os.fspath(out_file), sample_id, [(k, os.fspath(v)) for k, v in layer_paths.items()],
+        os.fspath(row_metadata_path), os.fspath(column_metadata_path), delim,
+        bool(skip_row_headers), bool(skip_colums_headers), _file_attrs(file_attrs),
+        bool(matrix_transposed),
+    )
 
 
 class LoomValidator:

@@ -104,6 +104,30 @@ def import_cellranger(
     sample_id: Optional[str] = None,
     file_attrs: List[Tuple[str, _ValueIn]] = ...,
 ) -> str: ...
+def create_from_tsv(
+    out_file: _Path,
+    tsv_file: _Path,
+    row_metadata_loomfile: Optional[_Path] = None,
+    row_metadata_attr: str = "Accession",
+    delim: str = "\t",
+    dtype: str = "float32",
+    sample_id: str = "",
+    file_attrs: List[Tuple[str, _ValueIn]] = ...,
+    col_metadata_tsv: Optional[_Path] = None,
+    metadata_delim: str = "\t",
+) -> List[str]: ...
+def create_from_matrix_market(
+    out_file: _Path,
+    sample_id: str,
+    layer_paths: List[Tuple[str, _Path]],
+    row_metadata_path: _Path,
+    column_metadata_path: _Path,
+    delim: str = "\t",
+    skip_row_headers: bool = False,
+    skip_column_headers: bool = False,
+    file_attrs: List[Tuple[str, _ValueIn]] = ...,
+    matrix_transposed: bool = False,
+) -> List[str]: ...
 def subset(src: _Path, output: _Path, rows: _Sel = None, cols: _Sel = None) -> None: ...
 def validate(path: _Path, strict: bool = False) -> Tuple[List[str], List[str]]: ...
 def timestamp() -> str: ...

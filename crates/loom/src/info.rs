@@ -93,9 +93,9 @@ impl LoomFile {
     fn info_object(&self, sizes: bool) -> Result<J> {
         let mut layers = Vec::new();
         for name in self.layer_names() {
-            let (i, d) = self.layer_summary(&name)?;
-            let stored = if sizes { json!(d.storage_size()?) } else { J::Null };
-            layers.push(json!({"name": i.name, "dtype": i.dtype, "chunks": i.chunks, "compression": i.compression, "stored_bytes": stored}));
+            let m = self.layer_meta(&name)?;
+            let stored = if sizes { json!(m.dataset.storage_size()?) } else { J::Null };
+            layers.push(json!({"name": name, "dtype": m.dtype, "chunks": m.chunks, "compression": m.compression, "stored_bytes": stored}));
         }
         let mut globals = Map::new();
         for name in self.global_names() {

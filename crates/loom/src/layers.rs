@@ -168,6 +168,14 @@ pub struct LayerInfo {
     pub stored_bytes: u64,
 }
 
+/// A layer's metadata: [`LayerInfo`] without the size, and the dataset to measure it.
+pub(crate) struct LayerMeta {
+    pub(crate) dtype: String,
+    pub(crate) chunks: Option<Vec<u64>>,
+    pub(crate) compression: Option<String>,
+    pub(crate) dataset: loomfile_hdf5::Dataset,
+}
+
 /// How a layer is stored: chunk shape (clipped to the matrix) and gzip level. The default is
 /// what loompy writes: chunks `(64, 64)`, gzip 2.
 ///
@@ -429,14 +437,19 @@ impl LoomFile {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn layer_info(&self, name: &str) -> Result<LayerInfo> {
-        let (mut info, d) = self.layer_summary(name)?;
-        info.stored_bytes = d.storage_size()?;
-        Ok(info)
+        let m = self.layer_meta(name)?;
+        Ok(LayerInfo {
+            name: name.to_string(),
+            stored_bytes: m.dataset.storage_size()?,
+            dtype: m.dtype,
+            chunks: m.chunks,
+            compression: m.compression,
+        })
     }
 
-    /// [`LoomFile::layer_info`] from the layer's metadata alone (`stored_bytes` left 0: it
-    /// sums every chunk's entry), with the layer's dataset.
-    pub(crate) fn layer_summary(&self, name: &str) -> Result<(LayerInfo, loomfile_hdf5::Dataset)> {
+    /// What [`LoomFile::layer_info`] tells from the layer's metadata alone (its size sums
+    /// every chunk's entry, so it is left to the caller).
+    pub(crate) fn layer_meta(&self, name: &str) -> Result<LayerMeta> {
         let d = self.layer_dataset(name)?;
         let chunks = match d.layout() {
             Layout::Chunked { chunk, .. } => Some(chunk.clone()),
@@ -447,16 +460,14 @@ impl LoomFile {
             2 | 3 => None,
             _ => Some(f.label()),
         });
-        let info = LayerInfo {
-            name: name.to_string(),
+        Ok(LayerMeta {
             dtype: NumType::of(d.dtype())
                 .map(|t| t.name().to_string())
                 .unwrap_or_else(|| "other".into()),
             chunks,
             compression,
-            stored_bytes: 0,
-        };
-        Ok((info, d))
+            dataset: d,
+        })
     }
 
     /// Read a selection of a layer, converted to `T`.

@@ -325,18 +325,7 @@ pub fn combine<P: AsRef<std::path::Path>>(
         return Err(Error::invalid("combine needs at least one input file"));
     }
     let out = out.as_ref();
-    let inputs: Vec<LoomFile> = files
-        .iter()
-        .map(|p| {
-            if same_file(p.as_ref(), out) {
-                return Err(Error::invalid(format!(
-                    "{} is both an input and the output",
-                    out.display()
-                )));
-            }
-            LoomFile::open(p)
-        })
-        .collect::<Result<_>>()?;
+    let inputs = super::open_inputs(files, out)?;
     let refs: Vec<&LoomFile> = inputs.iter().collect();
     combine_opened(&refs, out, opts)
 }
@@ -374,14 +363,6 @@ pub fn combine_opened(
     let report = combine_into(&mut f, inputs, opts)?;
     f.close()?;
     Ok(report)
-}
-
-#[cfg(feature = "fs")]
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// [`combine`] into an empty file from [`LoomFile::new`] or [`LoomFile::new_in`] (committed,

@@ -166,20 +166,7 @@ pub fn combine_rows<P: AsRef<std::path::Path>>(
     opts: &CombineRowsOptions<'_>,
 ) -> Result<super::CombineReport> {
     let out = out.as_ref();
-    let inputs: Vec<LoomFile> = files
-        .iter()
-        .map(|p| {
-            let same =
-                matches!((p.as_ref().canonicalize(), out.canonicalize()), (Ok(a), Ok(b)) if a == b);
-            if same {
-                return Err(Error::invalid(format!(
-                    "{} is both an input and the output",
-                    out.display()
-                )));
-            }
-            LoomFile::open(p)
-        })
-        .collect::<Result<_>>()?;
+    let inputs = super::open_inputs(files, out)?;
     let first = inputs.first().ok_or_else(|| Error::invalid("combine_rows needs an input file"))?;
     let mut globals = super::add_loom::globals_of(first)?;
     for (k, v) in &opts.file_attrs {
@@ -254,9 +241,6 @@ pub fn combine_rows_into(
                 dropped.push(n);
             }
         }
-    }
-    if !kept.iter().any(|n| n.is_empty()) {
-        return Err(Error::invalid("an input has no main matrix"));
     }
     out.atomically(|f| {
         for name in &kept {

@@ -328,6 +328,28 @@ pub(crate) fn align(
 }
 
 /// Global attribute names that are bookkeeping, never converted or copied.
+/// Open the input files of an operation that writes a new file at `out`, refusing an input
+/// that is `out` itself (the output would replace what is being read).
+#[cfg(feature = "fs")]
+pub(crate) fn open_inputs<P: AsRef<std::path::Path>>(
+    files: &[P],
+    out: &std::path::Path,
+) -> Result<Vec<LoomFile>> {
+    let out_real = out.canonicalize().ok();
+    files
+        .iter()
+        .map(|p| {
+            if out_real.is_some() && p.as_ref().canonicalize().ok() == out_real {
+                return Err(Error::invalid(format!(
+                    "{} is both an input and the output",
+                    out.display()
+                )));
+            }
+            LoomFile::open(p)
+        })
+        .collect()
+}
+
 pub(crate) fn is_bookkeeping_global(name: &str) -> bool {
     matches!(name, "LOOM_SPEC_VERSION" | "last_modified")
 }

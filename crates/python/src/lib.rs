@@ -30,6 +30,7 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<file::File>()?;
     m.add_function(wrap_pyfunction!(ops::combine, m)?)?;
+    m.add_function(wrap_pyfunction!(ops::combine_rows, m)?)?;
     m.add_function(wrap_pyfunction!(ops::import_cellranger, m)?)?;
     m.add_function(wrap_pyfunction!(ops::create_from_tsv, m)?)?;
     m.add_function(wrap_pyfunction!(ops::create_from_matrix_market, m)?)?;

@@ -148,6 +148,30 @@ pub fn combine(
     })
 }
 
+/// Stack loom files holding different genes of the same cells row-wise into a new file
+/// (columns aligned to the first file's by `key`).
+#[pyfunction]
+#[pyo3(signature = (files, output, key=None, file_attrs=Vec::new(), fill_values=None))]
+pub fn combine_rows(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    output: PathBuf,
+    key: Option<String>,
+    file_attrs: Vec<(String, Bound<'_, PyAny>)>,
+    fill_values: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let attrs = engine_attrs(file_attrs)?;
+    let fv = fill(fill_values)?;
+    py.detach(move || {
+        let opts = loomfile::CombineRowsOptions {
+            key: key.as_deref(),
+            file_attrs: attrs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
+            fill_values: fv,
+        };
+        loomfile::combine_rows(&files, &output, &opts).map(|_| ()).py()
+    })
+}
+
 /// Import a 10x Genomics Cell Ranger output (MEX folder) into a loom file; returns its path.
 #[pyfunction]
 #[pyo3(signature = (folder, output, genome=None, sample_id=None, file_attrs=Vec::new()))]

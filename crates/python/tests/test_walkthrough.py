@@ -493,3 +493,25 @@ def test_cellranger_selected_cellids(tmp_path, loomfile_mod):
     with loomfile_mod.connect(path, "r") as ds:
         assert list(ds.ca.CellID) == list(keep)
         np.testing.assert_array_equal(ds[:, :], m[:, ::3])
+
+
+def test_combine_rows_stacks_genes(tmp_path, loompy_mod, loomfile_mod):
+    """``combine_rows`` (loompy has none): the second file's columns, shuffled, are put back
+    in the first file's order by ``key``; its matrix, read with loompy, lands under the
+    first's; row attributes are concatenated."""
+    a = make(loompy_mod, str(tmp_path), "a.loom", n=12, m=9, extra_layers=True)
+    b = make(loompy_mod, str(tmp_path), "b2.loom", n=8, m=9, extra_layers=True)
+    with loompy_mod.connect(b) as ds:
+        ds.permute(np.array([4, 0, 8, 2, 6, 1, 3, 5, 7]), axis=1)
+    out = str(tmp_path / "rows.loom")
+    loomfile_mod.combine_rows([a, b], out, key="CellID", file_attrs={"title": "stacked"})
+    with loompy_mod.connect(a, "r", validate=False) as da, loompy_mod.connect(b, "r", validate=False) as db:
+        order = [list(db.ca.CellID).index(c) for c in da.ca.CellID]
+        want = {k: np.vstack([da.layers[k][:, :], db.layers[k][:, :][:, order]]) for k in da.layers.keys()}
+        genes = list(da.ra.Gene) + list(db.ra.Gene)
+    with loompy_mod.connect(out, "r", validate=True) as ds:
+        assert ds.shape == (20, 9)
+        assert ds.attrs.title == "stacked"
+        assert list(ds.ra.Gene) == genes
+        for k, v in want.items():
+            np.testing.assert_array_equal(ds.layers[k][:, :], v, err_msg=k)

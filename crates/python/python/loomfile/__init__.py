@@ -1,7 +1,7 @@
 """loomfile: Loom files with loompy's API, on a pure-Rust engine.
 
 ``import loomfile as loompy`` runs loompy code: :func:`connect`, :func:`new`, :func:`create`,
-:func:`combine`, :func:`combine_faster`, :func:`create_from_cellranger`, :func:`create_from_tsv`,
+:func:`combine`, :func:`combine_faster`, :func:`combine_rows`, :func:`create_from_cellranger`, :func:`create_from_tsv`,
 :func:`create_from_matrix_market` and :class:`LoomConnection` (layers, ``ra``,
 ``ca``, ``attrs``, graphs, views, ``scan``, ``map``, ``sparse``, ``add_columns``,
 ``add_loom``, ``permute``, ``aggregate``). No libhdf5 or h5py is needed: the engine reads
@@ -38,7 +38,7 @@ loom_spec_version = "3.0.0"
 __all__ = [
     "AttributeManager", "GlobalAttributeManager", "GraphManager", "LayerManager", "LoomConnection",
     "LoomLayer", "LoomValidator", "LoomView", "MemoryLoomLayer", "MissingError", "ViewManager",
-    "combine", "combine_faster", "connect", "create", "create_from_cellranger", "create_from_matrix_market",
+    "combine", "combine_faster", "combine_rows", "connect", "create", "create_from_cellranger", "create_from_matrix_market",
     "create_from_tsv", "new", "timestamp", "to_html",
     "loom_spec_version", "__version__",
 ]
@@ -218,6 +218,29 @@ def combine_faster(
         False,
         sels,
         list(skip_attrs or []),
+    )
+
+
+def combine_rows(
+    files: Sequence[Any],
+    output_file: Any,
+    key: Optional[str] = None,
+    file_attrs: Optional[Dict[str, Any]] = None,
+    *,
+    fill_values: Any = None,
+) -> None:
+    """Stack files that hold different genes of the same cells into a new file, row-wise
+    (loompy has no such function). Columns follow the first file, the others aligned to it
+    by the column attribute ``key`` (without a key they must already be in the same order);
+    layers present in every file are kept, type-promoted; row attributes missing from some
+    file are filled; streaming, the output appears when complete."""
+    _core.combine_rows(
+        [os.fspath(f) for f in files],
+        os.fspath(output_file),
+        key,
+        _file_attrs(file_attrs),
+        fill_values if fill_values is None or isinstance(fill_values, str)
+        else [(k, _values.to_engine(v, scalar_ok=True)) for k, v in dict(fill_values).items()],
     )
 
 

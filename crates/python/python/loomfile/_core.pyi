@@ -104,6 +104,13 @@ def import_cellranger(
     sample_id: Optional[str] = None,
     file_attrs: List[Tuple[str, _ValueIn]] = ...,
 ) -> str: ...
+def combine_rows(
+    files: List[_Path],
+    output: _Path,
+    key: Optional[str] = None,
+    file_attrs: List[Tuple[str, _ValueIn]] = ...,
+    fill_values: Any = None,
+) -> None: ...
 def create_from_tsv(
     out_file: _Path,
     tsv_file: _Path,

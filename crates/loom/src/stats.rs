@@ -104,6 +104,6 @@ impl LoomFile {
         let m = self.matrix(layer)?;
         let (rows, cols) = m.shape();
         self.check_area(&crate::layers::layer_path(layer), "statistics over", rows, cols)?;
-        Ok(m.stats(axis.into())?.into())
+        Ok(m.stats(axis)?.into())
     }
 }

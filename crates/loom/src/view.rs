@@ -829,8 +829,8 @@ fn map_items<T: H5Type + Into<f64>>(
     let nf = fs.len();
     let mut out: Vec<Vec<f64>> =
         // alloc: items x functions under max_read_bytes (checked in map above)
-        fs.iter().map(|_| Vec::with_capacity(m.len(axis.into()) as usize)).collect();
-    let mut scan = m.scan::<T>(axis.into(), map_scan_options(m, axis, other));
+        fs.iter().map(|_| Vec::with_capacity(m.len(axis) as usize)).collect();
+    let mut scan = m.scan::<T>(axis, map_scan_options(m, axis, other));
     while let Some(batch) = scan.next() {
         let b = batch?;
         let (k, len) = (b.items.len(), b.other_len);

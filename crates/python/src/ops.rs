@@ -231,7 +231,7 @@ pub fn create_from_tsv(
     col_metadata_tsv: Option<PathBuf>,
     metadata_delim: String,
 ) -> PyResult<Vec<String>> {
-    let dtype = loomfile::NumType::parse(&dtype).ok_or_else(|| {
+    let dtype = NumType::parse(&dtype).ok_or_else(|| {
         pyo3::exceptions::PyValueError::new_err(format!("unknown dtype {dtype:?}"))
     })?;
     let opts = loomfile::formats::TsvImport {

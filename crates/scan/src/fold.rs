@@ -2,9 +2,10 @@
 //! into per-group accumulators that are combined left to right in band order (so results
 //! do not depend on the thread count).
 
+use crate::axis::Axis;
 use crate::convert::{self, Conv};
 use crate::fetch::{View, Worker};
-use crate::matrix::{Axis, Matrix, Store};
+use crate::matrix::{Matrix, Store};
 use crate::parallel;
 use loomfile_hdf5::{H5Type, Result};
 use std::ops::Range;

@@ -62,6 +62,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod axis;
 mod cache;
 mod convert;
 mod fetch;
@@ -75,10 +76,11 @@ mod sparse;
 mod stats;
 mod stream;
 
+pub use axis::Axis;
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use fold::Tile;
 pub use loomfile_hdf5::{Error, H5Type, Result, Selection};
-pub use matrix::{Axis, Matrix};
+pub use matrix::Matrix;
 pub use scan::{Batch, DEFAULT_MAX_BATCH_BYTES, Scan, ScanOptions};
 pub use sparse::{Coo, Csr, Nonzeros};
 pub use stats::Stats;

@@ -1,48 +1,13 @@
 //! The matrix: a 2-D numeric dataset with its storage resolved once into a tile grid (the
 //! chunk grid, or virtual tiles for contiguous, compact and never-written data).
 
+use crate::axis::Axis;
 use crate::cache::{ChunkCache, DEFAULT_CACHE_BYTES};
 use crate::fetch::Pool;
 use loomfile_hdf5::ChunkEntry;
 use loomfile_hdf5::Layout;
 use loomfile_hdf5::{ChunkMap, Dataset, Datatype, Error, NumKind, Result, ResultExt, Selection};
 use std::sync::Arc;
-
-/// An axis of the matrix: rows (loom: genes, axis 0) or columns (loom: cells, axis 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Axis {
-    /// Axis 0: rows.
-    Rows,
-    /// Axis 1: columns.
-    Cols,
-}
-
-impl Axis {
-    /// The axis numbered as numpy and loompy number them (0 rows, 1 columns).
-    pub fn from_index(axis: usize) -> Result<Axis> {
-        match axis {
-            0 => Ok(Axis::Rows),
-            1 => Ok(Axis::Cols),
-            n => Err(Error::invalid(format!("axis {n} of a 2-D matrix"))),
-        }
-    }
-
-    /// The numpy/loompy number of the axis.
-    pub fn index(self) -> usize {
-        match self {
-            Axis::Rows => 0,
-            Axis::Cols => 1,
-        }
-    }
-
-    /// The other axis.
-    pub fn other(self) -> Axis {
-        match self {
-            Axis::Rows => Axis::Cols,
-            Axis::Cols => Axis::Rows,
-        }
-    }
-}
 
 /// Where the elements live.
 #[derive(Debug)]

@@ -1,7 +1,8 @@
 //! Scans: batches of rows or columns in the caller's order, each batch decoded in parallel
 //! from the chunks it touches, one batch in memory at a time.
 
-use crate::matrix::{Axis, Matrix};
+use crate::axis::Axis;
+use crate::matrix::Matrix;
 use crate::plan::AxisPlan;
 use loomfile_hdf5::{Error, H5Type, Result, ResultExt, Selection};
 

@@ -1,9 +1,10 @@
 //! Non-zero entries, streamed band by band in bounded memory (COO blocks sorted by row then
 //! column, or by column then row), and a CSR matrix built from them.
 
+use crate::axis::Axis;
 use crate::convert::{self, Conv};
 use crate::fetch::Worker;
-use crate::matrix::{Axis, Matrix};
+use crate::matrix::Matrix;
 use crate::parallel;
 use crate::stats::nonzero_mask;
 use loomfile_hdf5::{Error, H5Type, Result};

@@ -10,9 +10,10 @@
 //! (mean, then squared deviations), and segments, groups and finally the item's zeros are
 //! merged with Chan's pairwise formula, which never subtracts two large sums.
 
+use crate::axis::Axis;
 use crate::convert::{self, Conv};
 use crate::fold::RawTile;
-use crate::matrix::{Axis, Matrix};
+use crate::matrix::Matrix;
 use loomfile_hdf5::{H5Type, NumKind, Result};
 use std::ops::Range;
 

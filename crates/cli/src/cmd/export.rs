@@ -6,7 +6,7 @@ use crate::select;
 use crate::{CliError, CliResult};
 use loomfile::values::f32_to_f16;
 use loomfile::{Axis, LoomFile, NumType, Sel};
-use loomfile_scan::{Axis as ScanAxis, ScanOptions};
+use loomfile_scan::ScanOptions;
 use std::io::Write;
 
 /// Rows per band when streaming.
@@ -89,7 +89,7 @@ fn write_npy_body(
                 let (back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
                 let m = &*m;
                 s.spawn(move || {
-                    let mut scan = m.scan::<$ty>(ScanAxis::Rows, opts);
+                    let mut scan = m.scan::<$ty>(Axis::Rows, opts);
                     while let Some(b) = scan.next() {
                         let b = match b {
                             Ok(b) => b,

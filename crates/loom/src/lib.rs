@@ -106,7 +106,7 @@ pub use spec::SpecVersion;
 pub use stats::AxisStats;
 pub use summary::{AttrSummary, Summary};
 pub use typed::LayerArray;
-pub use validate::Report;
+pub use validate::{Problem, Report};
 pub use view::{MapFn, Scan, ScanBatch, ScanOptions, View, ViewOptions};
 
 /// The HDF5 engine underneath (`loomfile-hdf5`): its types appear in some signatures

@@ -2,8 +2,9 @@
 //!
 //! [`validate`] (or [`validate_path`], [`validate_hdf5`]) walks the file at the HDF5 level —
 //! it never needs the file to open as a [`LoomFile`], so a file without `/matrix` or with a
-//! 3-D `/matrix` gets a report, not a crash — and lists **every** problem found, each message
-//! starting with the object path it concerns.
+//! 3-D `/matrix` gets a report, not a crash — and lists **every** problem found as a
+//! [`Problem`]: its object path, severity, the [`Check`] that found it (a stable code) and a
+//! message starting with that path.
 //!
 //! # What "valid" means here
 //!
@@ -85,11 +86,11 @@
 //! # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
 //! use loomfile::validate::validate_path;
 //! let report = validate_path(&path, false)?;
-//! assert!(report.is_valid(), "{:?}", report.errors);
+//! assert!(report.is_valid(), "{:?}", report.problems);
 //! // With loompy's conventions: CellID is there, ClusterID and Accession are not.
 //! let strict = validate_path(&path, true)?;
-//! assert!(strict.errors.iter().any(|e| e.contains("ClusterID")));
-//! assert!(!strict.errors.iter().any(|e| e.contains("CellID")));
+//! assert!(strict.errors().any(|p| p.path == "/col_attrs/ClusterID"));
+//! assert!(!strict.errors().any(|p| p.message.contains("CellID")));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -100,7 +101,176 @@ use crate::values::{NumType, Values, read_dataset};
 use loomfile_hdf5::{self as hdf5, Dataset, Datatype, Object, Selection};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// The outcome of a validation: every error and warning, each naming the object path.
+/// How much a [`Problem`] weighs.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::validate::{Check, Problem, Severity};
+/// let p = Problem::new(Severity::Warning, Check::Graphs, "/row_edges: legacy graph group");
+/// assert_eq!(p.severity, Severity::Warning);
+/// assert_eq!(Severity::Error.as_str(), "error");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The file breaks the spec (or, strict, a convention): it is not valid.
+    Error,
+    /// A remark: the file stays valid.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::validate::Severity::Warning.as_str(), "warning");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The check that found a [`Problem`]: a stable code for scripts to filter on.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::validate::Check;
+/// assert_eq!(Check::Conventions.as_str(), "conventions");
+/// assert_eq!(Check::ALL.len(), 12);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// `LOOM_SPEC_VERSION`: its place, type and form.
+    SpecVersion,
+    /// The required groups and what they are.
+    Groups,
+    /// `/matrix`: present, 2-D, a layer dtype.
+    Matrix,
+    /// `/layers/*`: the matrix's shape, a layer dtype.
+    Layers,
+    /// Row and column attributes: lengths and dtypes.
+    Attributes,
+    /// Global attributes.
+    Globals,
+    /// Row and column graphs: their datasets and vertex ranges.
+    Graphs,
+    /// Filters this reader cannot decode.
+    Filters,
+    /// Members beyond the spec (kept, reported).
+    BeyondSpec,
+    /// loompy's conventions (strict validation only).
+    Conventions,
+    /// The file lock (another process holds the file).
+    Locking,
+    /// Stored chunks that do not decode (`loom validate --deep`).
+    Chunks,
+}
+
+impl Check {
+    /// Every check, in the order they run.
+    pub const ALL: [Check; 12] = [
+        Check::SpecVersion,
+        Check::Groups,
+        Check::Matrix,
+        Check::Layers,
+        Check::Attributes,
+        Check::Globals,
+        Check::Graphs,
+        Check::Filters,
+        Check::BeyondSpec,
+        Check::Conventions,
+        Check::Locking,
+        Check::Chunks,
+    ];
+
+    /// The code: `spec-version`, `groups`, `matrix`, `layers`, `attributes`, `globals`,
+    /// `graphs`, `filters`, `beyond-spec`, `conventions`, `locking`, `chunks`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(loomfile::validate::Check::SpecVersion.as_str(), "spec-version");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::SpecVersion => "spec-version",
+            Check::Groups => "groups",
+            Check::Matrix => "matrix",
+            Check::Layers => "layers",
+            Check::Attributes => "attributes",
+            Check::Globals => "globals",
+            Check::Graphs => "graphs",
+            Check::Filters => "filters",
+            Check::BeyondSpec => "beyond-spec",
+            Check::Conventions => "conventions",
+            Check::Locking => "locking",
+            Check::Chunks => "chunks",
+        }
+    }
+}
+
+/// One finding of a validation.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::validate::{Check, Problem, Severity};
+/// let p = Problem::new(Severity::Error, Check::Matrix, "/matrix: rank 3, expected a 2-D dataset");
+/// assert_eq!(p.path, "/matrix"); // the object the message starts with
+/// assert_eq!(p.to_string(), "/matrix: rank 3, expected a 2-D dataset");
+/// let q = Problem::new(Severity::Warning, Check::Conventions, "conventions: no Title");
+/// assert_eq!(q.path, ""); // about the file as a whole
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The HDF5 path of the object concerned (`/` for the root), empty when the problem is
+    /// about the file as a whole.
+    pub path: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The check that found it.
+    pub code: Check,
+    /// The whole message as `loom validate` prints it: the path first, when there is one.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem from its message, which names the object first (`"/matrix: ..."`, `"/
+    /// attribute ..."`); a message that does not start with `/` has no path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let p = Problem::new(Severity::Error, Check::Layers, "/layers/x: is not a dataset");
+    /// assert_eq!((p.path.as_str(), p.code.as_str()), ("/layers/x", "layers"));
+    /// ```
+    pub fn new(severity: Severity, code: Check, message: impl Into<String>) -> Problem {
+        let message = message.into();
+        let path = if message.starts_with('/') {
+            let end = message.find([':', ' ']).unwrap_or(message.len());
+            message[..end].to_string()
+        } else {
+            String::new()
+        };
+        Problem { path, severity, code, message }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The outcome of a validation: every problem found, each naming the object path.
 ///
 /// # Examples
 ///
@@ -115,20 +285,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
+/// use loomfile::validate::Check;
 /// let f = LoomFile::open(&path)?;
 /// let report = f.validate(false);
-/// assert!(report.is_valid(), "{:?}", report.errors);
+/// assert!(report.is_valid(), "{:?}", report.problems);
 /// // loompy's conventions require more (Accession, ClusterID, ...):
 /// let strict = f.validate(true);
-/// assert!(strict.errors.iter().any(|e| e.contains("Accession")));
+/// let accession = strict.errors().find(|p| p.message.contains("Accession")).unwrap();
+/// assert_eq!((accession.code, accession.path.as_str()), (Check::Conventions, "/row_attrs/Accession"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Violations: the file is valid only when this is empty.
-    pub errors: Vec<String>,
-    /// Remarks that do not make the file invalid.
-    pub warnings: Vec<String>,
+    /// Every problem, in the order the checks found them.
+    pub problems: Vec<Problem>,
 }
 
 impl Report {
@@ -138,13 +308,75 @@ impl Report {
     ///
     /// ```
     /// use loomfile::Report;
-    /// assert!(Report { errors: vec![], warnings: vec!["a remark".into()] }.is_valid());
-    /// assert!(
-    ///     !Report { errors: vec!["/matrix: missing".into()], warnings: vec![] }.is_valid()
-    /// );
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let mut r = Report::default();
+    /// r.push(Problem::new(Severity::Warning, Check::Groups, "a remark"));
+    /// assert!(r.is_valid());
+    /// r.push(Problem::new(Severity::Error, Check::Matrix, "/matrix: missing"));
+    /// assert!(!r.is_valid());
     /// ```
     pub fn is_valid(&self) -> bool {
-        self.errors.is_empty()
+        self.errors().next().is_none()
+    }
+
+    /// The errors: the file is valid only when there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Report;
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let r = Report { problems: vec![Problem::new(Severity::Error, Check::Matrix, "/matrix: missing")] };
+    /// assert_eq!(r.errors().count(), 1);
+    /// ```
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.severity == Severity::Error)
+    }
+
+    /// The warnings: remarks that do not make the file invalid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Report;
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let r = Report { problems: vec![Problem::new(Severity::Warning, Check::Graphs, "/row_edges: legacy")] };
+    /// assert_eq!(r.warnings().next().unwrap().path, "/row_edges");
+    /// ```
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.severity == Severity::Warning)
+    }
+
+    /// Add a problem (e.g. the damaged chunks of a deep check).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Report;
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let mut r = Report::default();
+    /// r.push(Problem::new(Severity::Error, Check::Chunks, "/matrix: chunk [0, 0] does not inflate"));
+    /// assert_eq!(r.problems.len(), 1);
+    /// ```
+    pub fn push(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+
+    /// The messages of the errors and of the warnings, as `loom validate --json` lists them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::Report;
+    /// use loomfile::validate::{Check, Problem, Severity};
+    /// let r = Report { problems: vec![Problem::new(Severity::Warning, Check::Groups, "/x: odd")] };
+    /// assert_eq!(r.messages(), (vec![], vec!["/x: odd".to_string()]));
+    /// ```
+    pub fn messages(&self) -> (Vec<String>, Vec<String>) {
+        (
+            self.errors().map(|p| p.message.clone()).collect(),
+            self.warnings().map(|p| p.message.clone()).collect(),
+        )
     }
 }
 
@@ -226,7 +458,7 @@ pub fn validate_path(path: impl AsRef<std::path::Path>, strict: bool) -> Result<
     check_loomish(&f)?;
     let mut r = validate_hdf5(&f, strict);
     if let Some(w) = f.lock_warning() {
-        r.warnings.push(w.to_string());
+        r.push(Problem::new(Severity::Warning, Check::Locking, w.to_string()));
     }
     Ok(r)
 }
@@ -286,8 +518,15 @@ fn check_loomish(f: &hdf5::File) -> Result<()> {
 /// ```
 pub fn validate_hdf5(f: &hdf5::File, strict: bool) -> Report {
     let other = crate::catalog::Catalog::build(f).other;
-    let mut v =
-        Validator { f, strict, report: Report::default(), era: Era::Legacy, shape: None, other };
+    let mut v = Validator {
+        f,
+        strict,
+        report: Report::default(),
+        era: Era::Legacy,
+        shape: None,
+        other,
+        check: Check::SpecVersion,
+    };
     v.run();
     v.report
 }
@@ -391,6 +630,8 @@ struct Validator<'a> {
     shape: Option<(u64, u64)>,
     /// Members beyond the spec (see [`crate::catalog`]), reported once each.
     other: Vec<crate::catalog::Other>,
+    /// The check running: the code of what it finds.
+    check: Check,
 }
 
 /// How a path looked up.
@@ -404,11 +645,11 @@ enum Found {
 
 impl Validator<'_> {
     fn error(&mut self, msg: impl Into<String>) {
-        self.report.errors.push(msg.into());
+        self.report.push(Problem::new(Severity::Error, self.check, msg));
     }
 
     fn warn(&mut self, msg: impl Into<String>) {
-        self.report.warnings.push(msg.into());
+        self.report.push(Problem::new(Severity::Warning, self.check, msg));
     }
 
     /// An error in spec 2/3 files, a warning in legacy files.
@@ -457,19 +698,28 @@ impl Validator<'_> {
     }
 
     fn run(&mut self) {
+        self.check = Check::SpecVersion;
         self.version();
+        self.check = Check::Groups;
         self.groups();
+        self.check = Check::Matrix;
         self.matrix();
+        self.check = Check::Layers;
         self.layers();
+        self.check = Check::Attributes;
         for axis in [Axis::Rows, Axis::Cols] {
             self.attrs(axis);
         }
+        self.check = Check::Globals;
         self.globals();
+        self.check = Check::Graphs;
         for axis in [Axis::Rows, Axis::Cols] {
             self.graphs(axis);
         }
+        self.check = Check::BeyondSpec;
         self.beyond();
         if self.strict {
+            self.check = Check::Conventions;
             self.conventions();
         }
     }
@@ -674,7 +924,8 @@ impl Validator<'_> {
 
     fn filters(&mut self, d: &Dataset) {
         if let Err(e) = hdf5::filters::check_pipeline(d.pipeline()) {
-            self.warn(format!("{} (its values cannot be checked)", at(d.path(), e)));
+            let msg = format!("{} (its values cannot be checked)", at(d.path(), e));
+            self.report.push(Problem::new(Severity::Warning, Check::Filters, msg));
         }
     }
 
@@ -1310,10 +1561,10 @@ mod tests {
         });
         let r = validate_bytes(bytes, true).unwrap();
         assert!(
-            r.errors.iter().any(|e| e == "/matrix: missing (the main matrix is required)"),
+            r.messages().0.iter().any(|e| e == "/matrix: missing (the main matrix is required)"),
             "{r:?}"
         );
-        assert!(r.warnings.iter().any(|e| e.contains("not checked against /matrix")), "{r:?}");
+        assert!(r.messages().1.iter().any(|e| e.contains("not checked against /matrix")), "{r:?}");
         assert!(!r.is_valid());
     }
 
@@ -1345,18 +1596,32 @@ mod tests {
         });
         let r = validate_bytes(bytes, false).unwrap();
         let want = [
-            "/row_graphs: missing",
-            "/layers/bad: shape [3, 5] does not match /matrix [3, 4]",
-            "/row_attrs/Short: first dimension 2 does not match the 3 rows",
-            "/col_graphs/G/w: dtype int64 is not allowed",
-            "/col_graphs/G: a, b and w have different lengths (2, 2, 3)",
-            "/col_graphs/G/a: vertex index 4 out of range",
-            "/col_graphs/G/b: negative vertex index -1",
+            ("/row_graphs", Check::Groups, "/row_graphs: missing"),
+            (
+                "/layers/bad",
+                Check::Layers,
+                "/layers/bad: shape [3, 5] does not match /matrix [3, 4]",
+            ),
+            (
+                "/row_attrs/Short",
+                Check::Attributes,
+                "/row_attrs/Short: first dimension 2 does not match the 3 rows",
+            ),
+            ("/col_graphs/G/w", Check::Graphs, "/col_graphs/G/w: dtype int64 is not allowed"),
+            (
+                "/col_graphs/G",
+                Check::Graphs,
+                "/col_graphs/G: a, b and w have different lengths (2, 2, 3)",
+            ),
+            ("/col_graphs/G/a", Check::Graphs, "/col_graphs/G/a: vertex index 4 out of range"),
+            ("/col_graphs/G/b", Check::Graphs, "/col_graphs/G/b: negative vertex index -1"),
         ];
-        for w in want {
-            assert!(r.errors.iter().any(|e| e.starts_with(w)), "{w}: {:#?}", r.errors);
+        for (path, code, msg) in want {
+            let found = r.errors().find(|p| p.message.starts_with(msg));
+            let p = found.unwrap_or_else(|| panic!("{msg}: {:#?}", r.problems));
+            assert_eq!((p.path.as_str(), p.code), (path, code), "{p:?}");
         }
-        assert_eq!(r.errors.len(), want.len(), "{:#?}", r.errors);
+        assert_eq!(r.errors().count(), want.len(), "{:#?}", r.problems);
     }
 
     #[test]
@@ -1372,7 +1637,7 @@ mod tests {
         let r = validate_bytes(bytes, false).unwrap();
         assert!(r.is_valid(), "{r:?}");
         for g in ["/col_attrs: missing", "/row_graphs: missing", "/col_graphs: missing"] {
-            assert!(r.warnings.iter().any(|w| w.starts_with(g)), "{g}: {r:?}");
+            assert!(r.messages().1.iter().any(|w| w.starts_with(g)), "{g}: {r:?}");
         }
     }
 
@@ -1415,9 +1680,11 @@ mod tests {
         let r = validate_bytes(good(&[0, 1, 2, 1], &["a", "b", "c", "d"]), true).unwrap();
         assert!(r.is_valid(), "{r:?}");
         let r = validate_bytes(good(&[0, 1, 3, 1], &["a", "b", "c", "a"]), true).unwrap();
-        assert_eq!(r.errors.len(), 2, "{r:?}");
-        assert!(r.errors[0].starts_with("/col_attrs/ClusterID: labels are not 0..3 without gaps"));
-        assert!(r.errors[1].starts_with("/col_attrs/CellID: 1 duplicated values"));
+        assert_eq!(r.messages().0.len(), 2, "{r:?}");
+        assert!(
+            r.messages().0[0].starts_with("/col_attrs/ClusterID: labels are not 0..3 without gaps")
+        );
+        assert!(r.messages().0[1].starts_with("/col_attrs/CellID: 1 duplicated values"));
         // Not strict: conventions are not checked at all.
         assert!(
             validate_bytes(good(&[5, 5, 5, 5], &["a", "a", "a", "a"]), false).unwrap().is_valid()

@@ -758,7 +758,7 @@ impl File {
     fn validate(&self, py: Python<'_>, strict: bool) -> PyResult<(Vec<String>, Vec<String>)> {
         self.with(py, |f| {
             let r = loomfile::validate::validate(f, strict);
-            Ok((r.errors, r.warnings))
+            Ok(r.messages())
         })
     }
 }

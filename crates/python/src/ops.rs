@@ -319,7 +319,7 @@ pub fn validate(
 ) -> PyResult<(Vec<String>, Vec<String>)> {
     py.detach(|| {
         let r = loomfile::validate::validate_path(&path, strict).py()?;
-        Ok((r.errors, r.warnings))
+        Ok(r.messages())
     })
 }
 

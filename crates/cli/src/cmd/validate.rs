@@ -7,7 +7,7 @@
 //! error: one `error:` line on stderr, or with `--json` the object with that single error.
 
 use crate::{CliError, CliResult};
-use loomfile::validate::{Report, validate_path};
+use loomfile::validate::{Check, Problem, Report, Severity, validate_path};
 use serde_json::json;
 use std::io::Write;
 
@@ -31,11 +31,14 @@ pub fn validate(file: &str, strict: bool, deep: bool, as_json: bool) -> CliResul
     if deep {
         // Every chunk of every dataset decoded (fletcher32 verified where present).
         let d = loomfile::deep::deep_check_path(file).map_err(|e| CliError::h5(file, e))?;
-        report.errors.extend(d.damaged.iter().map(ToString::to_string));
+        for damaged in &d.damaged {
+            report.push(Problem::new(Severity::Error, Check::Chunks, damaged.to_string()));
+        }
     }
     let mut out = std::io::stdout().lock();
     if as_json {
-        let j = json!({"valid": report.is_valid(), "errors": report.errors, "warnings": report.warnings});
+        let (errors, warnings) = report.messages();
+        let j = json!({"valid": report.is_valid(), "errors": errors, "warnings": warnings});
         writeln!(out, "{j}").map_err(CliError::io_std)?;
     } else {
         human(&mut out, file, &report, strict).map_err(CliError::io_std)?;
@@ -44,22 +47,19 @@ pub fn validate(file: &str, strict: bool, deep: bool, as_json: bool) -> CliResul
 }
 
 fn human(out: &mut impl Write, file: &str, r: &Report, strict: bool) -> std::io::Result<()> {
-    for e in &r.errors {
-        writeln!(out, "error: {e}")?;
-    }
-    for w in &r.warnings {
-        writeln!(out, "warning: {w}")?;
+    for p in r.errors().chain(r.warnings()) {
+        writeln!(out, "{}: {p}", p.severity.as_str())?;
     }
     let what = if strict { "Loom spec and conventions" } else { "Loom spec" };
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     if r.is_valid() {
-        writeln!(out, "{file}: valid ({what}; {})", plural(r.warnings.len(), "warning"))
+        writeln!(out, "{file}: valid ({what}; {})", plural(r.warnings().count(), "warning"))
     } else {
         writeln!(
             out,
             "{file}: INVALID ({what}; {}, {})",
-            plural(r.errors.len(), "error"),
-            plural(r.warnings.len(), "warning")
+            plural(r.errors().count(), "error"),
+            plural(r.warnings().count(), "warning")
         )
     }
 }

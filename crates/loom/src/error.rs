@@ -107,9 +107,15 @@ pub enum Error {
         /// The name.
         name: String,
     },
-    /// The request is not valid (bad name, bad dtype, read-only file, ...).
+    /// The request is not valid (bad name, bad dtype, read-only file, ...): the caller's
+    /// arguments, not the files, are wrong.
     #[error("{0}")]
     Invalid(String),
+    /// An input of another format (dense text, Matrix Market, a 10x folder or HDF5 matrix, an
+    /// h5ad file) does not hold what that format requires: a bad line, a missing file of a
+    /// folder, inconsistent lengths. [`Error::InFile`] says which file.
+    #[error("{0}")]
+    Input(String),
     /// An error about one file of several (a conversion's input or output): the file it
     /// concerns, then the error.
     #[error("{file}: {source}")]
@@ -134,6 +140,26 @@ impl Error {
     /// ```
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+
+    /// An input-format error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::formats::{ConvertOptions, Format, convert};
+    /// use loomfile::Error;
+    /// # let dir = tempfile::tempdir()?;
+    /// let (tsv, out) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
+    /// std::fs::write(&tsv, "gene\tc1\nActb\tlots\n")?;
+    /// let e = convert(&tsv, Format::Tsv, &out, Format::Loom, &ConvertOptions::default())
+    ///     .unwrap_err();
+    /// assert!(matches!(e.cause(), Error::Input(m) if m.contains("line 2")));
+    /// assert!(e.to_string().contains("m.tsv")); // the file it is about
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn input(msg: impl Into<String>) -> Self {
+        Error::Input(msg.into())
     }
 
     /// The error about `file` (unchanged when it already names a file).

@@ -7,7 +7,7 @@
 #![cfg(feature = "fs")]
 
 use loomfile::formats::{MtxImport, TsvImport, create_from_matrix_market, create_from_tsv};
-use loomfile::{Axis, Contents, LayerData, LoomFile, NumType, Sel, Values};
+use loomfile::{Axis, Contents, Error, LayerData, LoomFile, NumType, Sel, Values};
 use ndarray::Array2;
 use std::fmt::Write as _;
 
@@ -95,11 +95,18 @@ fn tsv_import_refusals_leave_nothing() {
     let tsv = d.path().join("m.tsv");
     std::fs::write(&tsv, "c1\tc2\nA\t1\t0.5\nB\t0\t2\n").unwrap();
     let out = d.path().join("out.loom");
-    let e = create_from_tsv(&out, &tsv, &TsvImport::new().dtype(NumType::Int32))
-        .unwrap_err()
-        .to_string();
+    // The caller's type does not fit the text: an argument error, not a bad input.
+    let e = create_from_tsv(&out, &tsv, &TsvImport::new().dtype(NumType::Int32)).unwrap_err();
+    assert!(matches!(e.cause(), Error::Invalid(_)), "{e:?}");
+    let e = e.to_string();
     assert!(e.contains("m.tsv") && e.contains("not integers"), "{e}");
     assert!(!out.exists());
+    // A line of the text that is not numbers: an input-format error naming file and line.
+    let bad = d.path().join("bad.tsv");
+    std::fs::write(&bad, "c1\tc2\nA\t1\t0.5\nB\tx\t2\n").unwrap();
+    let e = create_from_tsv(&out, &bad, &TsvImport::new()).unwrap_err();
+    assert!(matches!(e.cause(), Error::Input(m) if m.contains("line 3")), "{e:?}");
+    assert!(e.to_string().contains("bad.tsv"), "{e}");
     let reference = d.path().join("ref.loom");
     let contents =
         Contents { row_attrs: vec![("Gene", Values::from(vec!["A", "B"]))], ..Default::default() };

@@ -2,7 +2,8 @@
 //!
 //! - a missing layer, attribute or graph: `KeyError` (the Python layer turns attribute
 //!   access into `AttributeError`, as loompy does);
-//! - a bad request (shape, name, dtype, read-only file): `ValueError`;
+//! - a bad request (shape, name, dtype, read-only file) or a malformed input of another
+//!   format (a text line, a Matrix Market entry): `ValueError`;
 //! - a file that cannot be opened, read, locked or written (malformed, unsupported, I/O):
 //!   `OSError`, with the file and object path in the message.
 
@@ -18,7 +19,7 @@ pub fn to_py(e: Error) -> PyErr {
     // An error about one file of several (a conversion's input): the kind of its cause.
     match e.cause() {
         E::Missing { .. } => PyKeyError::new_err(msg),
-        E::Shape { .. } | E::Invalid(_) => PyValueError::new_err(msg),
+        E::Shape { .. } | E::Invalid(_) | E::Input(_) => PyValueError::new_err(msg),
         E::NotLoom(_) => PyOSError::new_err(msg),
         E::Hdf5(h) => match h {
             H5::Invalid { .. } | H5::ReadOnly { .. } => PyValueError::new_err(msg),

@@ -345,8 +345,7 @@ impl Reference {
         let f = LoomFile::open(path)?;
         let rows = f.shape().0;
         if rows > u32::MAX as u64 {
-            return Err(Error::invalid(format!("{rows} genes are too many (at most 2^32)")))
-                .at(path);
+            return Err(Error::input(format!("{rows} genes are too many (at most 2^32)"))).at(path);
         }
         let names = f.attr_names(Axis::Rows);
         let mut attrs = Vec::new();
@@ -356,10 +355,10 @@ impl Reference {
             }
         }
         let ids = f.attr(Axis::Rows, key).at(path)?.as_strings().ok_or_else(|| {
-            at_file(path)(Error::invalid(format!("row attribute {key:?} is not text")))
+            at_file(path)(Error::input(format!("row attribute {key:?} is not text")))
         })?;
         if ids.len() as u64 != rows {
-            return Err(Error::invalid(format!(
+            return Err(Error::input(format!(
                 "row attribute {key:?} has {} values for {rows} genes",
                 ids.len()
             )))
@@ -384,7 +383,7 @@ fn sort_text(
     opts: &ConvertOptions,
 ) -> Result<SortedEntries> {
     if s.cols > u32::MAX as u64 {
-        return Err(Error::invalid("more than 2^32 cells")).at(input);
+        return Err(Error::input("more than 2^32 cells")).at(input);
     }
     let mut sorter =
         CooSorter::new(Some(spill_dir_for(out)), opts.sort_memory.unwrap_or(DEFAULT_SORT_MEMORY));
@@ -399,13 +398,13 @@ fn sort_text(
                 continue;
             }
             let Some(row) = keep.get(data).copied() else {
-                return Err(Error::invalid("the file changed while reading"));
+                return Err(Error::input("the file changed while reading"));
             };
             data += 1;
             let Some(row) = row else { continue };
             split_fields(&line, delim, &mut fields);
             if fields.len() as u64 != s.cols + 1 {
-                return Err(Error::invalid(format!("line {lineno}: field count changed")));
+                return Err(Error::input(format!("line {lineno}: field count changed")));
             }
             for (j, v) in fields[1..].iter().enumerate() {
                 let bits = if s.ints {
@@ -413,7 +412,7 @@ fn sort_text(
                 } else {
                     parse_value::<f64>(v, false).map(f64::to_bits)
                 }
-                .ok_or_else(|| Error::invalid(format!("line {lineno}: bad value {v:?}")))?;
+                .ok_or_else(|| Error::input(format!("line {lineno}: bad value {v:?}")))?;
                 if bits != 0 {
                     sorter.push(Entry { row, col: j as u32, bits })?;
                 }
@@ -470,7 +469,7 @@ fn stage_sorted<T: Num>(
         } else {
             for (at, &x) in ints.iter().enumerate() {
                 if check_i32 && (x < i32::MIN as i64 || x > i32::MAX as i64) {
-                    return Err(Error::invalid(format!(
+                    return Err(Error::input(format!(
                         "values at row {}, column {} add up to {x}, beyond int32 (ask for \
                          int64)",
                         s + at as u64 / cols + 1,
@@ -497,12 +496,12 @@ fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, V
     let res = (|| {
         let (mut line, mut fields) = (String::new(), Vec::new());
         if !next_line(&mut *r, &mut line).map_err(io)? {
-            return Err(Error::invalid("empty file: expected a header line of attribute names"));
+            return Err(Error::input("empty file: expected a header line of attribute names"));
         }
         split_fields(line.strip_prefix('\u{feff}').unwrap_or(&line), delim, &mut fields);
         let names: Vec<String> = fields.iter().map(|n| unquote(n)).collect();
         for n in &names {
-            crate::attrs::check_name(n).map_err(|e| Error::invalid(format!("header: {e}")))?;
+            crate::attrs::check_name(n).map_err(|e| Error::input(format!("header: {e}")))?;
         }
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); names.len()]; // alloc: header fields already read
         let mut lineno = 1u64;
@@ -515,13 +514,13 @@ fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, V
             split_fields(&line, delim, &mut fields);
             let values: Vec<String> = fields.iter().map(|v| unquote(v)).collect();
             let Some(cell) = cells.get(i) else {
-                return Err(Error::invalid(format!(
+                return Err(Error::input(format!(
                     "line {lineno}: more lines than the matrix's {} cells",
                     cells.len()
                 )));
             };
             if values[0] != *cell {
-                return Err(Error::invalid(format!(
+                return Err(Error::input(format!(
                     "line {lineno}: cell id {:?} does not match column {} of the matrix, {cell:?}",
                     values[0],
                     i + 1
@@ -531,7 +530,7 @@ fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, V
                 k if k == names.len() => 0,
                 k if k == names.len() + 1 => 1,
                 k => {
-                    return Err(Error::invalid(format!(
+                    return Err(Error::input(format!(
                         "line {lineno}: {k} fields, the header names {}",
                         names.len()
                     )));
@@ -543,10 +542,7 @@ fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, V
             i += 1;
         }
         if i != cells.len() {
-            return Err(Error::invalid(format!(
-                "{i} cells listed, the matrix has {}",
-                cells.len()
-            )));
+            return Err(Error::input(format!("{i} cells listed, the matrix has {}", cells.len())));
         }
         Ok(names
             .into_iter()
@@ -837,7 +833,7 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
         if (s.rows, s.cols) == shape {
             Ok(())
         } else {
-            Err(Error::invalid(format!(
+            Err(Error::input(format!(
                 "the matrix is {} x {}{}, the gene and barcode lists give {} x {}",
                 s.rows,
                 s.cols,

@@ -73,7 +73,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         None => Vec::new(),
     };
     if rows == 0 || cols == 0 {
-        return Err(Error::invalid(format!("the matrix is empty ({rows} x {cols})"))).at(input);
+        return Err(Error::input(format!("the matrix is empty ({rows} x {cols})"))).at(input);
     }
     let t = opts.dtype.unwrap_or(match summary.field {
         Field::Real => NumType::Float32,
@@ -101,7 +101,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
                     _ => {
                         let x = e.bits as i64;
                         if check_i32 && (x < i32::MIN as i64 || x > i32::MAX as i64) {
-                            return Err(Error::invalid(format!(
+                            return Err(Error::input(format!(
                                 "entries at row {}, column {} add up to {x}, beyond int32 \
                                  (use --dtype int64)",
                                 e.row as u64 + 1,

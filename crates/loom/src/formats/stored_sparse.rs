@@ -30,19 +30,19 @@ impl StoredSparse {
         let ds = |m: &str| f.dataset(&format!("{group}/{m}"));
         let raw: Vec<i64> = read_1d(&ds("indptr")?)?;
         if raw.iter().any(|&p| p < 0) {
-            return Err(Error::invalid(format!("{group}: negative entries in indptr")));
+            return Err(Error::input(format!("{group}: negative entries in indptr")));
         }
         let indptr: Vec<u64> = raw.into_iter().map(|p| p as u64).collect();
         let (indices, data) = (ds("indices")?, ds("data")?);
         let len = |d: &Dataset| -> Result<u64> {
             match d.shape().as_deref() {
                 Some([n]) => Ok(*n),
-                s => Err(Error::invalid(format!("{}: expected 1-D, shape {s:?}", d.path()))),
+                s => Err(Error::input(format!("{}: expected 1-D, shape {s:?}", d.path()))),
             }
         };
         let (ni, nd) = (len(&indices)?, len(&data)?);
         if ni != nd {
-            return Err(Error::invalid(format!("{group}: {ni} indices for {nd} values")));
+            return Err(Error::input(format!("{group}: {ni} indices for {nd} values")));
         }
         check_indptr(&indptr, n_outer, ni, group)?;
         Ok(StoredSparse { group: group.to_string(), indptr, indices, data, n_outer, n_inner })
@@ -81,7 +81,7 @@ impl StoredSparse {
                 for k in a..b {
                     let i = idx[k];
                     if i < 0 || i as u64 >= self.n_inner {
-                        return Err(Error::invalid(format!(
+                        return Err(Error::input(format!(
                             "{}: index {i} outside 0..{}",
                             self.group, self.n_inner
                         )));

@@ -49,9 +49,9 @@ struct Located {
 fn dataset(f: &File, path: &str) -> Result<Dataset> {
     match f.object(path) {
         Ok(Object::Dataset(d)) => Ok(d),
-        Ok(_) => Err(Error::invalid(format!("{path} is not a dataset"))),
+        Ok(_) => Err(Error::input(format!("{path} is not a dataset"))),
         Err(loomfile_hdf5::Error::NotFound { .. }) => {
-            Err(Error::invalid(format!("not a 10x HDF5 matrix: {path} is missing")))
+            Err(Error::input(format!("not a 10x HDF5 matrix: {path} is missing")))
         }
         Err(e) => Err(e.into()),
     }
@@ -84,7 +84,7 @@ fn shape_of(f: &File, g: &str) -> Result<(u64, u64)> {
     let s: Vec<i64> = dataset(f, &format!("{g}/shape"))?.read()?;
     match s.as_slice() {
         [r, c] if *r >= 0 && *c >= 0 => Ok((*r as u64, *c as u64)),
-        _ => Err(Error::invalid(format!("{g}/shape must hold two sizes, not {s:?}"))),
+        _ => Err(Error::input(format!("{g}/shape must hold two sizes, not {s:?}"))),
     }
 }
 
@@ -147,7 +147,7 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
     }
     let genomes = v2_genomes(f)?;
     if genomes.is_empty() {
-        return Err(Error::invalid(
+        return Err(Error::input(
             "not a 10x HDF5 matrix: no /matrix group (v3+) and no genome group with \
              data/indices/indptr/shape (v2)",
         ));
@@ -295,7 +295,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     let f = File::open(input).at(input)?;
     let loc = locate(&f, opts).at(input)?;
     if loc.barcodes.len() as u64 != loc.n_barcodes {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "{}/barcodes has {} entries, shape says {}",
             loc.group,
             loc.barcodes.len(),
@@ -304,7 +304,7 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         .at(input);
     }
     if let Some((n, v)) = loc.features.iter().find(|(_, v)| v.len() as u64 != loc.n_features) {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "feature attribute {n} has {} entries, shape says {}",
             v.len(),
             loc.n_features

@@ -57,7 +57,7 @@ pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Sca
     let mut r = open_text(input, opts, "scanning text")?;
     let mut line = String::new();
     let mut fields = Vec::new();
-    let err = |m: String| Error::invalid(m);
+    let err = |m: String| Error::input(m);
     if !next_line(&mut *r, &mut line).map_err(io)? {
         return Err(err("empty file".into()));
     }
@@ -150,7 +150,7 @@ pub(super) fn stage_matrix<T: Num>(
         let mut got = 0;
         while got < n {
             if !next_line(&mut *r, &mut line).map_err(io).at(input)? {
-                return Err(Error::invalid("the file changed while reading")).at(input);
+                return Err(Error::input("the file changed while reading")).at(input);
             }
             lineno += 1;
             if line.is_empty() {
@@ -158,12 +158,11 @@ pub(super) fn stage_matrix<T: Num>(
             }
             split_fields(&line, delim, &mut fields);
             if fields.len() as u64 != s.cols + 1 {
-                return Err(Error::invalid(format!("line {lineno}: field count changed")))
-                    .at(input);
+                return Err(Error::input(format!("line {lineno}: field count changed"))).at(input);
             }
             for v in &fields[1..] {
                 out.push(parse_value::<T>(v, s.ints).ok_or_else(|| {
-                    at_file(input)(Error::invalid(format!("line {lineno}: bad value {v:?}")))
+                    at_file(input)(Error::input(format!("line {lineno}: bad value {v:?}")))
                 })?);
             }
             got += 1;

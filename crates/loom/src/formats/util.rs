@@ -149,7 +149,7 @@ pub(crate) use with_num;
 /// The numeric type of a dataset, or an error naming it.
 pub(crate) fn num_type(ds: &Dataset) -> Result<NumType> {
     NumType::of(ds.dtype()).ok_or_else(|| {
-        Error::invalid(format!(
+        Error::input(format!(
             "{}: {} is not numeric",
             ds.path(),
             loomfile_hdf5::convert::describe(ds.dtype())
@@ -161,7 +161,7 @@ pub(crate) fn num_type(ds: &Dataset) -> Result<NumType> {
 pub(crate) fn read_1d<T: H5Type>(ds: &Dataset) -> Result<Vec<T>> {
     let shape = ds.shape().unwrap_or_default();
     if shape.len() != 1 {
-        return Err(Error::invalid(format!("{}: expected 1-D, shape {shape:?}", ds.path())));
+        return Err(Error::input(format!("{}: expected 1-D, shape {shape:?}", ds.path())));
     }
     let n = shape[0];
     const STEP: u64 = 1 << 22;
@@ -238,14 +238,14 @@ impl<T: Num> Compressed<T> {
 /// Check a pointer array of a compressed axis: `n + 1` entries, non-decreasing, within `nnz`.
 pub(crate) fn check_indptr(indptr: &[u64], n: u64, nnz: u64, what: &str) -> Result<()> {
     if indptr.len() as u64 != n + 1 {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "{what}: indptr has {} entries, expected {}",
             indptr.len(),
             n + 1
         )));
     }
     if indptr.windows(2).any(|w| w[0] > w[1]) || indptr.last().is_some_and(|&l| l > nnz) {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "{what}: indptr is not non-decreasing within the {nnz} stored entries"
         )));
     }
@@ -267,14 +267,14 @@ pub(crate) fn transpose<T: Num>(
 ) -> Result<Compressed<T>> {
     check_indptr(indptr, n_outer, indices.len() as u64, what)?;
     if indices.len() != data.len() {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "{what}: {} indices for {} values",
             indices.len(),
             data.len()
         )));
     }
     if n_outer > u32::MAX as u64 {
-        return Err(Error::invalid(format!("{what}: more than 2^32 columns")));
+        return Err(Error::input(format!("{what}: more than 2^32 columns")));
     }
     let new_rows = match keep {
         Some(k) => k.iter().filter(|&&r| r != u64::MAX).count() as u64,
@@ -282,7 +282,7 @@ pub(crate) fn transpose<T: Num>(
     };
     let map = |i: u32| -> Result<u64> {
         if i as u64 >= n_inner {
-            return Err(Error::invalid(format!("{what}: index {i} outside 0..{n_inner}")));
+            return Err(Error::input(format!("{what}: index {i} outside 0..{n_inner}")));
         }
         Ok(keep.map_or(i as u64, |k| k[i as usize]))
     };
@@ -745,14 +745,13 @@ fn attr_table(
     let mut line = String::new();
     let mut fields = Vec::new();
     if !next_line(&mut *r, &mut line).map_err(io).at(path)? {
-        return Err(Error::invalid("empty file: expected a header line of attribute names"))
-            .at(path);
+        return Err(Error::input("empty file: expected a header line of attribute names")).at(path);
     }
     let header_line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
     split_fields(&header_line, delim, &mut fields);
     let names = fields.clone();
     for n in &names {
-        check_name(n).map_err(|e| Error::invalid(format!("header: {e}"))).at(path)?;
+        check_name(n).map_err(|e| Error::input(format!("header: {e}"))).at(path)?;
     }
     // alloc: names.len(), header fields already read
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); names.len()];
@@ -764,7 +763,7 @@ fn attr_table(
         }
         split_fields(&line, delim, &mut fields);
         if fields.len() != names.len() {
-            return Err(Error::invalid(format!(
+            return Err(Error::input(format!(
                 "line {lineno}: {} fields, the header has {}",
                 fields.len(),
                 names.len()
@@ -777,8 +776,7 @@ fn attr_table(
     }
     let n = cols.first().map_or(0, |c| c.len()) as u64;
     if n != expected {
-        return Err(Error::invalid(format!("{n} {what} listed, the matrix has {expected}")))
-            .at(path);
+        return Err(Error::input(format!("{n} {what} listed, the matrix has {expected}"))).at(path);
     }
     Ok(names
         .into_iter()
@@ -892,7 +890,7 @@ pub(crate) fn open_loom(path: &Path) -> Result<LoomFile> {
     let (n, m) = f.shape();
     f.check_area("/matrix", "a conversion of", n, m).at(path)?;
     if n == 0 || m == 0 {
-        return Err(Error::invalid(format!("/matrix is empty ({n} x {m}): nothing to convert")))
+        return Err(Error::input(format!("/matrix is empty ({n} x {m}): nothing to convert")))
             .at(path);
     }
     Ok(f)

@@ -57,9 +57,9 @@ fn prefix(what: &str) -> String {
 
 fn err(what: &str, line: u64, msg: impl std::fmt::Display) -> Error {
     if what.is_empty() {
-        Error::invalid(format!("line {line}: {msg}"))
+        Error::input(format!("line {line}: {msg}"))
     } else {
-        Error::invalid(format!("{what} line {line}: {msg}"))
+        Error::input(format!("{what} line {line}: {msg}"))
     }
 }
 
@@ -69,9 +69,8 @@ pub fn read_coordinates(r: &mut dyn BufRead, what: &str, sink: &mut CooSorter) -
     let mut no = 0u64;
     let mut next = |line: &mut Vec<u8>, no: &mut u64| -> Result<bool> {
         line.clear();
-        let n = r
-            .read_until(b'\n', line)
-            .map_err(|e| Error::invalid(format!("{}{e}", prefix(what))))?;
+        let n =
+            r.read_until(b'\n', line).map_err(|e| Error::input(format!("{}{e}", prefix(what))))?;
         while matches!(line.last(), Some(b'\n' | b'\r')) {
             line.pop();
         }
@@ -177,7 +176,7 @@ pub fn read_coordinates(r: &mut dyn BufRead, what: &str, sink: &mut CooSorter) -
         }
     }
     if seen != nnz {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "{}{seen} entries, the size line declares {nnz}",
             prefix(what)
         )));

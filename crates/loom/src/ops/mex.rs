@@ -360,14 +360,14 @@ fn parse(
         read_tsv(barcodes, "barcodes")?.into_iter().map(|mut v| v.swap_remove(0)).collect();
     let summary = read_coordinates(matrix, "matrix", &mut sorter)?;
     if feats.len() as u64 != summary.rows {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "the matrix has {} rows but the features file lists {} features",
             summary.rows,
             feats.len()
         )));
     }
     if bcs.len() as u64 != summary.cols {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "the matrix has {} columns but the barcodes file lists {} barcodes",
             summary.cols,
             bcs.len()
@@ -527,7 +527,7 @@ fn write_mex(
         let mut y = Vec::with_capacity(mex.barcodes.len());
         for b in &mex.barcodes {
             let (a, c) = t.get(b).ok_or_else(|| {
-                Error::invalid(format!("barcode {b} is missing from the t-SNE projection"))
+                Error::input(format!("barcode {b} is missing from the t-SNE projection"))
             })?;
             x.push(*a);
             y.push(*c);
@@ -541,7 +541,7 @@ fn write_mex(
             .iter()
             .map(|b| {
                 c.get(b).copied().ok_or_else(|| {
-                    Error::invalid(format!("barcode {b} is missing from the clusters file"))
+                    Error::input(format!("barcode {b} is missing from the clusters file"))
                 })
             })
             .collect::<Result<Vec<i64>>>()?;
@@ -657,7 +657,7 @@ mod folder {
             None => match subs.as_slice() {
                 [one] => one.clone(),
                 [] => {
-                    return Err(Error::invalid(format!(
+                    return Err(Error::input(format!(
                         "no genome folder with a matrix in {}",
                         d.display()
                     )));
@@ -712,7 +712,7 @@ mod folder {
         {
             return Ok((d, Some(g), sample_dir));
         }
-        Err(Error::invalid(format!(
+        Err(Error::input(format!(
             "no 10x matrix found in {} (looked for outs/filtered_gene_bc_matrices/<genome>, \
              outs/filtered_feature_bc_matrix and matrix.mtx[.gz])",
             dir.display()
@@ -767,7 +767,7 @@ mod folder {
             for (b, f) in csv(&p)? {
                 let num = |i: usize| -> Result<f32> {
                     f.get(i).and_then(|s| s.parse::<f32>().ok()).ok_or_else(|| {
-                        Error::invalid(format!("{}: bad row for barcode {b}", p.display()))
+                        Error::input(format!("{}: bad row for barcode {b}", p.display()))
                     })
                 };
                 let xy = (num(0)?, num(1)?);
@@ -780,7 +780,7 @@ mod folder {
             let mut m = std::collections::HashMap::new();
             for (b, f) in csv(&cl)? {
                 let v: i64 = f.first().and_then(|s| s.parse().ok()).ok_or_else(|| {
-                    Error::invalid(format!("{}: bad row for barcode {b}", cl.display()))
+                    Error::input(format!("{}: bad row for barcode {b}", cl.display()))
                 })?;
                 m.insert(b, v - 1);
             }
@@ -838,18 +838,18 @@ pub fn import_mex(
     let dir = dir.as_ref();
     let (folder, layout_genome, sample_dir) = folder::locate(dir, opts.genome)?;
     let matrix = folder::find(&folder, &["matrix.mtx", "matrix.mtx.gz"])
-        .ok_or_else(|| Error::invalid(format!("no matrix.mtx in {}", folder.display())))?;
+        .ok_or_else(|| Error::input(format!("no matrix.mtx in {}", folder.display())))?;
     let (features, version) = match folder::find(&folder, &["features.tsv.gz", "features.tsv"]) {
         Some(p) => (p, MexVersion::V3),
         None => (
             folder::find(&folder, &["genes.tsv", "genes.tsv.gz"]).ok_or_else(|| {
-                Error::invalid(format!("no features.tsv or genes.tsv in {}", folder.display()))
+                Error::input(format!("no features.tsv or genes.tsv in {}", folder.display()))
             })?,
             MexVersion::V2,
         ),
     };
     let barcodes = folder::find(&folder, &["barcodes.tsv", "barcodes.tsv.gz"])
-        .ok_or_else(|| Error::invalid(format!("no barcodes.tsv in {}", folder.display())))?;
+        .ok_or_else(|| Error::input(format!("no barcodes.tsv in {}", folder.display())))?;
     let sample = match opts.sample_id {
         Some(s) => s.to_string(),
         None => {

@@ -30,13 +30,13 @@ pub(super) fn has_reference_categories(d: &Dataset) -> bool {
 pub(super) fn reference_categories(f: &File, d: &Dataset) -> Result<Values> {
     let a = d
         .attribute("categories")?
-        .ok_or_else(|| Error::invalid(format!("{}: no categories attribute", d.path())))?;
+        .ok_or_else(|| Error::input(format!("{}: no categories attribute", d.path())))?;
     let target = f
         .dereference(a.raw())?
-        .ok_or_else(|| Error::invalid(format!("{}: the categories reference is null", d.path())))?;
+        .ok_or_else(|| Error::input(format!("{}: the categories reference is null", d.path())))?;
     match target {
         Object::Dataset(c) => read_dataset(&c, false),
-        other => Err(Error::invalid(format!(
+        other => Err(Error::input(format!(
             "{}: categories reference points to {}, not a dataset",
             d.path(),
             other.path()
@@ -61,15 +61,15 @@ pub(super) fn is_pre_07(f: &File) -> bool {
 pub(super) fn compound_frame(f: &File, d: &Dataset) -> Result<Frame> {
     let path = d.path().to_string();
     if !matches!(d.dtype(), Datatype::Compound { .. }) {
-        return Err(Error::invalid(format!("{path}: neither a dataframe group nor records")));
+        return Err(Error::input(format!("{path}: neither a dataframe group nor records")));
     }
     let Values::Compound(fields) = read_dataset(d, false)? else {
-        return Err(Error::invalid(format!("{path}: records expected")));
+        return Err(Error::input(format!("{path}: records expected")));
     };
     let mut fields = fields.into_iter();
     let (_, index) = fields
         .next()
-        .ok_or_else(|| Error::invalid(format!("{path}: records without an index field")))?;
+        .ok_or_else(|| Error::input(format!("{path}: records without an index field")))?;
     let index = strings_of(&index);
     let n = index.len();
     let mut columns = Vec::new();

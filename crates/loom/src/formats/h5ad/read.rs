@@ -60,7 +60,7 @@ pub(super) fn matrix(f: &File, path: &str) -> Result<Option<Matrix>> {
         Object::Dataset(d) => {
             let s = d.shape().unwrap_or_default();
             if s.len() != 2 {
-                return Err(Error::invalid(format!("{path}: a {}-D array, not a matrix", s.len())));
+                return Err(Error::input(format!("{path}: a {}-D array, not a matrix", s.len())));
             }
             Ok(Some(Matrix::Dense { path: path.into(), shape: (s[0], s[1]), dtype: num_type(d)? }))
         }
@@ -69,25 +69,25 @@ pub(super) fn matrix(f: &File, path: &str) -> Result<Option<Matrix>> {
             let (csr, shape) = match enc.as_str() {
                 "csr_matrix" | "csc_matrix" => {
                     let a = attr_of(&o, "shape")
-                        .ok_or_else(|| Error::invalid(format!("{path}: no shape attribute")))?;
+                        .ok_or_else(|| Error::input(format!("{path}: no shape attribute")))?;
                     (enc == "csr_matrix", a.read::<u64>()?)
                 }
                 _ => match attr_str(&o, "h5sparse_format").as_deref() {
                     // anndata < 0.7
                     Some(fmt @ ("csr" | "csc")) => {
                         let a = attr_of(&o, "h5sparse_shape")
-                            .ok_or_else(|| Error::invalid(format!("{path}: no shape")))?;
+                            .ok_or_else(|| Error::input(format!("{path}: no shape")))?;
                         (fmt == "csr", a.read::<u64>()?)
                     }
                     _ => {
-                        return Err(Error::invalid(format!(
+                        return Err(Error::input(format!(
                             "{path}: encoding {enc:?} is not a matrix anndata writes"
                         )));
                     }
                 },
             };
             if shape.len() != 2 {
-                return Err(Error::invalid(format!("{path}: shape {shape:?} is not 2-D")));
+                return Err(Error::input(format!("{path}: shape {shape:?} is not 2-D")));
             }
             let d = f.dataset(&format!("{path}/data"))?;
             Ok(Some(Matrix::Sparse {
@@ -97,7 +97,7 @@ pub(super) fn matrix(f: &File, path: &str) -> Result<Option<Matrix>> {
                 dtype: num_type(&d)?,
             }))
         }
-        Object::Datatype(_) => Err(Error::invalid(format!("{path} is a committed datatype"))),
+        Object::Datatype(_) => Err(Error::input(format!("{path} is a committed datatype"))),
     }
 }
 
@@ -124,10 +124,10 @@ pub(super) fn read_transposed<T: Num>(
         // csc of cells x genes = rows-compressed genes x cells.
         check_indptr(&indptr, n_var, indices.len() as u64, group)?;
         if indices.len() != data.len() {
-            return Err(Error::invalid(format!("{group}: indices and data differ in length")));
+            return Err(Error::input(format!("{group}: indices and data differ in length")));
         }
         if let Some(&bad) = indices.iter().find(|&&i| i as u64 >= n_obs) {
-            return Err(Error::invalid(format!("{group}: index {bad} outside 0..{n_obs}")));
+            return Err(Error::input(format!("{group}: index {bad} outside 0..{n_obs}")));
         }
         let nnz = indptr[n_var as usize] as usize;
         let mut indices = indices;
@@ -231,7 +231,7 @@ pub(super) fn categorical(
 ) -> Result<(Values, Kind)> {
     let k = cats.len() as i64;
     if cats.shape().len() != 1 {
-        return Err(Error::invalid(format!("{path}: categories are not a 1-D array")));
+        return Err(Error::input(format!("{path}: categories are not a 1-D array")));
     }
     Ok(match &cats {
         Values::String(c) => {
@@ -244,7 +244,7 @@ pub(super) fn categorical(
         }
         other => {
             let c = other.to_f64().ok_or_else(|| {
-                Error::invalid(format!("{path}: categories are neither strings nor numbers"))
+                Error::input(format!("{path}: categories are neither strings nor numbers"))
             })?;
             let kind = Kind::Category { categories: other.clone(), ordered };
             if codes.iter().all(|&i| i >= 0 && i < k) {
@@ -334,7 +334,7 @@ fn read_column(f: &File, path: &str, n: u64) -> Result<Option<(Values, Kind)>> {
                 v => {
                     let x = match &v {
                         Values::Bool(b) => b.iter().map(|&b| b as u8 as f64).collect(),
-                        v => v.to_f64().ok_or_else(|| Error::invalid(format!("{path}: values")))?,
+                        v => v.to_f64().ok_or_else(|| Error::input(format!("{path}: values")))?,
                     };
                     let y: Vec<f64> =
                         x.iter().zip(&mask).map(|(&x, &m)| if m { f64::NAN } else { x }).collect();
@@ -351,19 +351,19 @@ fn read_column(f: &File, path: &str, n: u64) -> Result<Option<(Values, Kind)>> {
 }
 
 fn read_frame(f: &File, path: &str) -> Result<Frame> {
-    let o = object(f, path).ok_or_else(|| Error::invalid(format!("no {path} dataframe")))?;
+    let o = object(f, path).ok_or_else(|| Error::input(format!("no {path} dataframe")))?;
     if let Object::Dataset(d) = &o {
         // anndata < 0.7: a compound dataset, categories in uns.
         return legacy::compound_frame(f, d);
     }
     let enc = enc_type(&o);
     if !matches!(o, Object::Group(_)) || (!enc.is_empty() && enc != "dataframe") {
-        return Err(Error::invalid(format!("{path}: encoding {enc:?} is not a dataframe")));
+        return Err(Error::input(format!("{path}: encoding {enc:?} is not a dataframe")));
     }
     let index_key = attr_str(&o, "_index").unwrap_or_else(|| "_index".into());
     let ds = f
         .dataset(&format!("{path}/{index_key}"))
-        .map_err(|_| Error::invalid(format!("{path}: no index dataset {index_key:?}")))?;
+        .map_err(|_| Error::input(format!("{path}: no index dataset {index_key:?}")))?;
     let index = strings_of(&read_dataset(&ds, false)?);
     let n = index.len() as u64;
     let order: Vec<String> = match attr_of(&o, "column-order") {
@@ -702,14 +702,14 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         .and_then(|a| a.read_strings().ok())
         .and_then(|s| s.into_iter().next());
     if root_enc.as_deref() != Some("anndata") && object(&f, "/obs").is_none() {
-        return Err(Error::invalid("not an h5ad file (no anndata encoding, no /obs)")).at(input);
+        return Err(Error::input("not an h5ad file (no anndata encoding, no /obs)")).at(input);
     }
     let (x, x_as_layer) = main_matrix(&f, opts).at(input)?;
     let (n_obs, n_var) = x.shape();
     let obs = read_frame(&f, "/obs").at(input)?;
     let var = read_frame(&f, "/var").at(input)?;
     if obs.index.len() as u64 != n_obs || var.index.len() as u64 != n_var {
-        return Err(Error::invalid(format!(
+        return Err(Error::input(format!(
             "the matrix is {n_obs} x {n_var} but obs has {} rows and var {}",
             obs.index.len(),
             var.index.len()

@@ -652,7 +652,7 @@ pub fn from_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<R
     let f = crate::formats::util::open_loom(input)?;
     let (n, m) = f.shape();
     if n == 0 || m == 0 {
-        return Err(Error::invalid("the loom file has no main matrix")).at(input);
+        return Err(Error::input("the loom file has no main matrix")).at(input);
     }
     let mut report = Report { shape: (n, m), ..Report::default() };
     report.warnings.extend(f.warnings().into_iter().map(|w| format!("{}: {w}", input.display())));

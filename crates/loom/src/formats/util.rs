@@ -7,10 +7,9 @@ use crate::attrs::check_name;
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::{LayerOptions, layer_path};
+use crate::ops::region::{Target, write_region_serial};
 use crate::values::{NumType, Values};
-use loomfile_hdf5::FilterPipeline;
-use loomfile_hdf5::filters::ChunkEncoder;
-use loomfile_hdf5::{Dataset, H5Type, Selection, Writer};
+use loomfile_hdf5::{Dataset, H5Type, Selection};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -496,17 +495,9 @@ pub(crate) fn is_gz(path: &Path) -> bool {
 
 // ----- streaming layer writes -----
 
-struct LayerSink {
-    path: String,
-    rows: u64,
-    cols: u64,
-    chunk: (u64, u64),
-    es: usize,
-    pipeline: FilterPipeline,
-}
-
 impl LoomFile {
-    /// Create the dataset of layer `name` (`rows` x `cols` of `dtype`), replacing it.
+    /// Create the dataset of layer `name` (`rows` x `cols` of `dtype`), replacing it, and
+    /// describe it for the region writer.
     fn begin_layer(
         &mut self,
         name: &str,
@@ -514,7 +505,7 @@ impl LoomFile {
         rows: u64,
         cols: u64,
         opts: &LayerOptions,
-    ) -> Result<LayerSink> {
+    ) -> Result<Target> {
         opts.check()?;
         if !name.is_empty() {
             check_name(name)?;
@@ -535,18 +526,11 @@ impl LoomFile {
         }
         let path = layer_path(name);
         let w = self.writer()?;
-        w.require_group("/layers")?;
-        if w.exists(&path) {
-            w.delete(&path)?;
-        }
-        w.create_dataset(&path, opts.spec(dtype, rows, cols))?;
-        let chunk = w.chunk_shape(&path)?.ok_or_else(|| Error::invalid("layers are chunked"))?;
-        let es = w.dtype(&path)?.size() as usize;
-        let pipeline = w.pipeline(&path)?;
+        let target = Target::create_with(w, &path, opts.spec(dtype, rows, cols))?;
         if name.is_empty() {
             self.shape = (rows, cols);
         }
-        Ok(LayerSink { path, rows, cols, chunk: (chunk[0], chunk[1]), es, pipeline })
+        Ok(target)
     }
 
     /// Write layer `name` band by band of rows: `fill(start, n, out)` puts rows
@@ -576,7 +560,9 @@ impl LoomFile {
         self.stage_layer_bands(name, rows, cols, opts, false, fill)
     }
 
-    /// Bands of rows (`by_rows`) or of columns, one chunk deep, filled by `fill`.
+    /// Bands of rows (`by_rows`) or of columns, one chunk deep, filled by `fill` and stored
+    /// by the one region writer (`ops::region`: chunks encoded in parallel, all-zero chunks
+    /// left unstored).
     fn stage_layer_bands<T: Num>(
         &mut self,
         name: &str,
@@ -586,105 +572,33 @@ impl LoomFile {
         by_rows: bool,
         mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
     ) -> Result<()> {
-        let sink = self.begin_layer(name, T::NUM, rows, cols, opts)?;
-        let (n, across, step) =
-            if by_rows { (rows, cols, sink.chunk.0) } else { (cols, rows, sink.chunk.1) };
+        let t = self.begin_layer(name, T::NUM, rows, cols, opts)?;
+        let tile = if by_rows { (t.chunk.0, cols) } else { (rows, t.chunk.1) };
         let mut band: Vec<T> = Vec::new();
-        let mut raw: Vec<u8> = Vec::new();
-        let mut start = 0;
-        while start < n {
-            let k = step.min(n - start);
+        let w = self.writer()?;
+        write_region_serial(w, &t, (0, rows), (0, cols), tile, |r0, h, c0, wd, out| {
+            let (start, k, across) = if by_rows { (r0, h, wd) } else { (c0, wd, h) };
             band.clear();
             fill(start, k, &mut band)?;
             if band.len() as u64 != k * across {
                 return Err(Error::invalid("internal: band of the wrong size"));
             }
-            raw.clear();
-            raw.reserve(band.len() * sink.es);
-            for &x in &band {
-                x.write_le(&mut raw);
-            }
-            let w = self.writer()?;
+            out.reserve(band.len() * size_of::<T>());
             if by_rows {
-                write_row_band(w, &sink, start, k, &raw)?;
+                for &x in &band {
+                    x.write_le(out);
+                }
             } else {
-                write_col_band(w, &sink, start, k, &raw)?;
+                // Column-major band to the row-major tile.
+                for r in 0..h as usize {
+                    for j in 0..wd as usize {
+                        band[j * h as usize + r].write_le(out);
+                    }
+                }
             }
-            start += k;
-        }
-        Ok(())
+            Ok(())
+        })
     }
-}
-
-/// Encode (in parallel) and append the chunks of a row band (`h` rows, row-major bytes);
-/// all-zero chunks are not stored (they read as the fill value, 0).
-fn write_row_band(w: &mut Writer, s: &LayerSink, start: u64, h: u64, band: &[u8]) -> Result<()> {
-    let (cr, cc) = s.chunk;
-    let (cols, es) = (s.cols, s.es);
-    let jobs: Vec<u64> = (0..cols.div_ceil(cc)).collect();
-    let encode = |enc: &mut Option<ChunkEncoder>, j: &u64| -> Result<Option<Vec<u8>>> {
-        let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
-        let c0 = j * cc;
-        let wdt = cc.min(cols - c0) as usize;
-        // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
-        let mut buf = vec![0u8; (cr * cc) as usize * es];
-        for i in 0..h as usize {
-            let src = (i * cols as usize + c0 as usize) * es;
-            let dst = i * cc as usize * es;
-            buf[dst..dst + wdt * es].copy_from_slice(&band[src..src + wdt * es]);
-        }
-        if buf.iter().all(|&b| b == 0) {
-            // All zero: left unallocated, it reads as the fill value 0.
-            return Ok(None);
-        }
-        let mut out = Vec::new();
-        enc.encode(&s.pipeline, &buf, &mut out);
-        Ok(Some(out))
-    };
-    let encoded = crate::parallel::map_init(&jobs, || ChunkEncoder::new(&s.pipeline).ok(), encode);
-    for (j, bytes) in encoded.into_iter().enumerate() {
-        if let Some(b) = bytes? {
-            w.write_encoded_chunk(&s.path, &[start, j as u64 * cc], &b, 0)?;
-        }
-    }
-    Ok(())
-}
-
-/// Encode (in parallel) and append the chunks of a column band (`wd` columns,
-/// column-major); all-zero chunks are not stored.
-fn write_col_band(w: &mut Writer, s: &LayerSink, start: u64, wd: u64, band: &[u8]) -> Result<()> {
-    let (cr, cc) = s.chunk;
-    let (rows, es) = (s.rows, s.es);
-    let jobs: Vec<u64> = (0..rows.div_ceil(cr)).collect();
-    let encode = |enc: &mut Option<ChunkEncoder>, i: &u64| -> Result<Option<Vec<u8>>> {
-        let enc = enc.as_mut().ok_or_else(|| Error::invalid("unsupported filter pipeline"))?;
-        let r0 = i * cr;
-        let h = cr.min(rows - r0) as usize;
-        // alloc: one chunk of a layer just created (the writer refuses chunks over 4 GiB)
-        let mut buf = vec![0u8; (cr * cc) as usize * es];
-        for j in 0..wd as usize {
-            let col = j * rows as usize;
-            for r in 0..h {
-                let src = (col + r0 as usize + r) * es;
-                let dst = (r * cc as usize + j) * es;
-                buf[dst..dst + es].copy_from_slice(&band[src..src + es]);
-            }
-        }
-        if buf.iter().all(|&b| b == 0) {
-            // All zero: left unallocated, it reads as the fill value 0.
-            return Ok(None);
-        }
-        let mut out = Vec::new();
-        enc.encode(&s.pipeline, &buf, &mut out);
-        Ok(Some(out))
-    };
-    let encoded = crate::parallel::map_init(&jobs, || ChunkEncoder::new(&s.pipeline).ok(), encode);
-    for (i, bytes) in encoded.into_iter().enumerate() {
-        if let Some(b) = bytes? {
-            w.write_encoded_chunk(&s.path, &[i as u64 * cr, start], &b, 0)?;
-        }
-    }
-    Ok(())
 }
 
 // ----- attributes -----

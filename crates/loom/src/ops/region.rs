@@ -85,6 +85,81 @@ pub(crate) fn band_cols(t: &Target, rows: u64) -> u64 {
     ((32u64 << 20) / per_col).max(t.chunk.1)
 }
 
+/// One tile: rows `.0.0..0.1` x columns `.1.0..1.1`.
+type Tile = ((u64, u64), (u64, u64));
+
+/// The tiles of a region in writing order (row by row of tiles), aligned to the chunk grid.
+struct Tiles {
+    rows: (u64, u64),
+    cols: (u64, u64),
+    /// Tile shape, whole chunks.
+    shape: (u64, u64),
+}
+
+impl Tiles {
+    /// The tiles of `rows` x `cols` in `t` for the preferred `tile` shape (rounded up to
+    /// whole chunks); `None` for an empty region.
+    fn new(
+        t: &Target,
+        rows: (u64, u64),
+        cols: (u64, u64),
+        tile: (u64, u64),
+    ) -> Result<Option<Tiles>> {
+        if rows.0 >= rows.1 || cols.0 >= cols.1 {
+            return Ok(None);
+        }
+        let (n, m) = t.dims;
+        if rows.1 > n || cols.1 > m {
+            return Err(Error::invalid(format!(
+                "{}: region {rows:?} x {cols:?} outside {n} x {m}",
+                t.path
+            )));
+        }
+        let (cr, cc) = t.chunk;
+        let shape = (tile.0.max(1).div_ceil(cr) * cr, tile.1.max(1).div_ceil(cc) * cc);
+        Ok(Some(Tiles { rows, cols, shape }))
+    }
+
+    fn first_cols(&self) -> (u64, u64) {
+        (self.cols.0, self.cols.1.min((self.cols.0 / self.shape.1 + 1) * self.shape.1))
+    }
+
+    fn first(&self) -> Tile {
+        let (r0, r1) = self.rows;
+        ((r0, r1.min((r0 / self.shape.0 + 1) * self.shape.0)), self.first_cols())
+    }
+
+    fn after(&self, ((ta, tb), (_, cb)): Tile) -> Option<Tile> {
+        let (tr, tc) = self.shape;
+        if cb < self.cols.1 {
+            Some(((ta, tb), (cb, self.cols.1.min((cb / tc + 1) * tc))))
+        } else if tb < self.rows.1 {
+            Some(((tb, self.rows.1.min((tb / tr + 1) * tr)), self.first_cols()))
+        } else {
+            None
+        }
+    }
+}
+
+/// Fill one tile's buffer with `fill` and check its size.
+fn fill_one(
+    t: &Target,
+    fill: &mut impl FnMut(u64, u64, u64, u64, &mut Vec<u8>) -> Result<()>,
+    ((ta, tb), (ca, cb)): Tile,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
+    buf.clear();
+    fill(ta, tb - ta, ca, cb - ca, buf)?;
+    let (h, wd) = ((tb - ta) as usize, (cb - ca) as usize);
+    if buf.len() != h * wd * t.enc.size() {
+        return Err(Error::invalid(format!(
+            "internal: tile of {} bytes for {h} x {wd} elements",
+            buf.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Write rows `rows.0..rows.1` x columns `cols.0..cols.1` of `t`. `tile` is the preferred
 /// tile shape (rounded up to whole chunks). `fill(r0, h, c0, w, out)` appends the `h x w`
 /// elements of a tile, row-major, in the dataset's encoding `t.enc`.
@@ -96,62 +171,44 @@ pub(crate) fn write_region(
     tile: (u64, u64),
     mut fill: impl FnMut(u64, u64, u64, u64, &mut Vec<u8>) -> Result<()> + Send,
 ) -> Result<()> {
-    let (r0, r1) = rows;
-    let (c0, c1) = cols;
-    if r0 >= r1 || c0 >= c1 {
-        return Ok(());
-    }
-    let (n, m) = t.dims;
-    if r1 > n || c1 > m {
-        return Err(Error::invalid(format!(
-            "{}: region {rows:?} x {cols:?} outside {n} x {m}",
-            t.path
-        )));
-    }
-    let (cr, cc) = t.chunk;
-    let tr = tile.0.max(1).div_ceil(cr) * cr;
-    let tc = tile.1.max(1).div_ceil(cc) * cc;
-    let es = t.enc.size();
-    // The tiles in writing order (row by row of tiles), one after the other.
-    type Tile = ((u64, u64), (u64, u64));
-    let first_cols = (c0, c1.min((c0 / tc + 1) * tc));
-    let first: Tile = ((r0, r1.min((r0 / tr + 1) * tr)), first_cols);
-    let after = |((ta, tb), (_, cb)): Tile| -> Option<Tile> {
-        if cb < c1 {
-            Some(((ta, tb), (cb, c1.min((cb / tc + 1) * tc))))
-        } else if tb < r1 {
-            Some(((tb, r1.min((tb / tr + 1) * tr)), first_cols))
-        } else {
-            None
-        }
-    };
-    let mut fill_tile = |(ta, tb): (u64, u64), (ca, cb): (u64, u64), buf: &mut Vec<u8>| {
-        buf.clear();
-        fill(ta, tb - ta, ca, cb - ca, buf)?;
-        let (h, wd) = ((tb - ta) as usize, (cb - ca) as usize);
-        if buf.len() != h * wd * es {
-            return Err(Error::invalid(format!(
-                "internal: tile of {} bytes for {h} x {wd} elements",
-                buf.len()
-            )));
-        }
-        Ok(())
-    };
+    let Some(tiles) = Tiles::new(t, rows, cols, tile)? else { return Ok(()) };
     // Tile k+1 is filled (its chunks read and decoded) while tile k is encoded and written,
     // so neither half waits for the other's slowest chunk: two tiles in memory at a time.
     let (mut buf, mut next) = (Vec::new(), Vec::new());
-    fill_tile(first.0, first.1, &mut buf)?;
+    let first = tiles.first();
+    fill_one(t, &mut fill, first, &mut buf)?;
     let mut tile = Some(first);
     while let Some((rows, cols)) = tile {
-        let ahead = after((rows, cols));
+        let ahead = tiles.after((rows, cols));
         let (filled, written) = crate::parallel::join(
-            || ahead.map_or(Ok(()), |(r, c)| fill_tile(r, c, &mut next)),
+            || ahead.map_or(Ok(()), |a| fill_one(t, &mut fill, a, &mut next)),
             || write_tile(w, t, rows, cols, &buf),
         );
         written?;
         filled?;
         std::mem::swap(&mut buf, &mut next);
         tile = ahead;
+    }
+    Ok(())
+}
+
+/// [`write_region`] for a `fill` that cannot move to another thread (it reads a text stream
+/// or reports progress): each tile is filled, then written; one tile in memory.
+pub(crate) fn write_region_serial(
+    w: &mut Writer,
+    t: &Target,
+    rows: (u64, u64),
+    cols: (u64, u64),
+    tile: (u64, u64),
+    mut fill: impl FnMut(u64, u64, u64, u64, &mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    let Some(tiles) = Tiles::new(t, rows, cols, tile)? else { return Ok(()) };
+    let mut buf = Vec::new();
+    let mut tile = Some(tiles.first());
+    while let Some(now) = tile {
+        fill_one(t, &mut fill, now, &mut buf)?;
+        write_tile(w, t, now.0, now.1, &buf)?;
+        tile = tiles.after(now);
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ fn bad_inputs(dir: &Path) -> Vec<(String, PathBuf, bool)> {
     }
     v.push(("HDF5, not loom".to_string(), root().join("fixtures/hdf5/compound_earliest.h5"), true));
     v.push(("missing".to_string(), dir.join("no/such/file.loom"), false));
-    let cve = files(&shared().join("corpus/hdf5-cve"), &[""]);
+    let cve = corpus("hdf5-cve", &[]);
     assert!(cve.len() > 100, "CVE corpus missing");
     for p in cve.iter().step_by(12) {
         v.push((format!("CVE {}", p.file_name().unwrap().to_string_lossy()), p.clone(), true));

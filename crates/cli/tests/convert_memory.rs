@@ -9,14 +9,13 @@
 //! (Its own test binary, so that no other test's allocations are counted.)
 
 mod common;
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
 
 use common::{root, run_python};
-use counting_alloc::{CURRENT, PEAK};
 use loomfile::formats::{ConvertOptions, Format, convert};
 use std::path::Path;
-use std::sync::atomic::Ordering;
+
+#[global_allocator]
+static HEAP: loomfile_testkit::PeakAlloc = loomfile_testkit::PeakAlloc::new();
 
 #[test]
 fn sparse_conversions_hold_a_band_not_the_non_zeros() {
@@ -40,11 +39,8 @@ fn sparse_conversions_hold_a_band_not_the_non_zeros() {
     for (name, from) in cases {
         let out = d.join(format!("out_{}.loom", name.replace('.', "_")));
         let opts = ConvertOptions { sort_memory: Some(sort_memory), ..ConvertOptions::default() };
-        let base = CURRENT.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let r = convert(&d.join(name), from, &out, Format::Loom, &opts)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let (peak, r) = HEAP.measure(|| convert(&d.join(name), from, &out, Format::Loom, &opts));
+        let r = r.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(r.shape, (2000, 12000), "{name}");
         report.push(format!("{name}: peak heap {:.1} MB", peak as f64 / 1e6));
         assert!(

@@ -31,7 +31,7 @@ fn files_in(rel: &str, exts: &[&str]) -> Vec<PathBuf> {
 
 #[test]
 fn dump_matches_h5py_on_the_public_loom_corpus() {
-    let corpus = files(&shared().join("corpus/loom-public"), &[".loom"]);
+    let corpus = corpus("loom-public", &[".loom"]);
     assert!(corpus.len() >= 3, "public loom corpus missing");
     let mut args: Vec<PathBuf> = vec![loom(), h5canon()];
     args.extend(corpus);
@@ -138,7 +138,7 @@ fn space_map_gaps_are_dead_for_h5py() {
     inputs.extend(files_in("fixtures/loom", &[".loom"]));
     inputs.extend(files_in("fixtures/h5ad", &[".h5ad"]));
     inputs.extend(files_in("fixtures/10x", &[".h5"]));
-    inputs.extend(files(&shared().join("corpus/loom-public"), &[".loom"]));
+    inputs.extend(corpus("loom-public", &[".loom"]));
     let mut args: Vec<PathBuf> = vec![h5canon()];
     let (mut mapped, mut unmapped, mut dead_total) = (0, Vec::new(), 0u64);
     for (i, p) in inputs.iter().enumerate() {

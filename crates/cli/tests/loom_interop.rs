@@ -344,7 +344,7 @@ fn loompy_written_files_read_exactly_as_h5py_reads_them() {
         listing.lines().filter(|l| l.ends_with(".loom")).map(PathBuf::from).collect();
     assert_eq!(files.len(), 5, "{listing}");
     files.extend(common::files(&root().join("fixtures/loom"), &[".loom"]));
-    files.extend(common::files(&shared().join("corpus/loom-public"), &[".loom"]));
+    files.extend(corpus("loom-public", &[".loom"]));
     compare_with_truth(&files, tmp.path());
 }
 

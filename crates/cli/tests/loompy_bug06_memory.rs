@@ -7,12 +7,10 @@
 //! counting allocator: it must stay far below the dense size. (Its own test binary, so that no
 //! other test's allocations are counted.)
 
-#[path = "common/counting_alloc.rs"]
-mod counting_alloc;
-
-use counting_alloc::{CURRENT, PEAK};
 use loomfile::{Contents, Csr, LayerData, LoomFile, Sel};
-use std::sync::atomic::Ordering;
+
+#[global_allocator]
+static HEAP: loomfile_testkit::PeakAlloc = loomfile_testkit::PeakAlloc::new();
 
 #[test]
 fn bug06_sparse_layers_are_written_without_densifying() {
@@ -35,10 +33,9 @@ fn bug06_sparse_layers_are_written_without_densifying() {
     csr.check().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("big_sparse.loom");
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    LoomFile::create(&p, LayerData::Sparse(&csr), &Contents::default()).unwrap();
-    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let (peak, created) =
+        HEAP.measure(|| LoomFile::create(&p, LayerData::Sparse(&csr), &Contents::default()));
+    created.unwrap();
     eprintln!(
         "peak heap while writing: {:.1} MB (dense would be {:.0} MB)",
         peak as f64 / 1e6,

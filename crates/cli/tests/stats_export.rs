@@ -11,7 +11,7 @@ fn stats_and_export_agree_with_numpy() {
     let tmp = tempfile::tempdir().unwrap();
     let mut args: Vec<PathBuf> = vec![loom(), tmp.path().to_path_buf()];
     args.extend(files(&root().join("fixtures/loom"), &[".loom"]));
-    args.extend(files(&shared().join("corpus/loom-public"), &[".loom"]));
+    args.extend(corpus("loom-public", &[".loom"]));
     let refs: Vec<&std::path::Path> = args.iter().map(|p| p.as_path()).collect();
     let out = run_python(&root().join("tests/interop/check_stats_export.py"), &refs);
     eprintln!("{}", out.lines().last().unwrap_or(""));

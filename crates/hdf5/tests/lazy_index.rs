@@ -45,12 +45,17 @@ impl ReadAt for Remote {
 fn fixture_files() -> Vec<std::path::PathBuf> {
     let root = common::root().join("fixtures");
     let mut out = Vec::new();
-    for (dir, ext) in
-        [("hdf5", "h5"), ("loom", "loom"), ("real-world", "loom"), ("writers", ""), ("10x", "h5")]
-    {
+    for (dir, ext) in [
+        ("hdf5", ".h5"),
+        ("loom", ".loom"),
+        ("real-world", ".loom"),
+        ("writers", ""),
+        ("10x", ".h5"),
+    ] {
         let d = root.join(dir);
         if d.is_dir() {
-            out.extend(common::files(&d, ext).into_iter().filter(|p| p.is_file()));
+            let exts: &[&str] = if ext.is_empty() { &[] } else { &[ext] };
+            out.extend(common::files(&d, exts).into_iter().filter(|p| p.is_file()));
         }
     }
     out

@@ -8,8 +8,7 @@
 
 #![cfg(feature = "fs")]
 
-#[path = "../../hdf5/tests/common/mod.rs"]
-mod common;
+use loomfile_testkit as common;
 
 use loomfile::formats::{self, ConvertOptions, Format};
 use loomfile::ops::{Aggregation, CombineOptions};

@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use loomfile::ops::{Block, CombineOptions, FillValues, MexOptions};
+use loomfile::ops::{AddLoomOptions, Block, CombineOptions, FillValues, MexOptions};
 use loomfile::{Axis, Contents, LoomFile, Sel, Values};
 use ndarray::{Array2, Axis as Ax, concatenate};
 use std::path::{Path, PathBuf};
@@ -110,7 +110,7 @@ fn combine_matches_loompy_and_loompy_can_extend_our_output() {
     let r = loomfile::ops::combine(
         &[&a, &b, &c],
         &ours,
-        &CombineOptions { key: Some("Accession"), batch_size: 100, ..Default::default() },
+        &CombineOptions::new().add(AddLoomOptions::new().key("Accession").batch_size(100)),
     )
     .unwrap();
     assert_eq!(r.shape, (300, 600));
@@ -159,7 +159,7 @@ fn combine_with_selections_matches_loompy_combine_faster() {
         &CombineOptions {
             selections: vec![Sel::Index(picks.clone()), Sel::All],
             skip_attrs: vec!["ClusterID"],
-            batch_size: 64,
+            add: AddLoomOptions::new().batch_size(64),
             ..Default::default()
         },
     )
@@ -271,7 +271,7 @@ fn every_output_validates_with_loompy() {
     let other = LoomFile::open(&b).unwrap();
     f.add_loom(
         &other,
-        &loomfile::ops::AddLoomOptions {
+        &AddLoomOptions {
             key: Some("Accession"),
             convert_attrs: true,
             include_graphs: true,

@@ -124,7 +124,7 @@
 //!
 //! ```
 //! use loomfile::ndarray::Array2;
-//! use loomfile::{CombineOptions, Contents, LayerData, LoomFile, Values};
+//! use loomfile::{AddLoomOptions, CombineOptions, Contents, LayerData, LoomFile, Values};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let mut files = Vec::new();
@@ -142,7 +142,7 @@
 //!     files.push(path);
 //! }
 //! let output = dir.path().join("combined.loom");
-//! let opts = CombineOptions { key: Some("Accession"), ..Default::default() };
+//! let opts = CombineOptions::new().add(AddLoomOptions::new().key("Accession"));
 //! let report = loomfile::combine(&files, &output, &opts)?;
 //! assert_eq!(report.shape, (3, 4));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -473,7 +473,7 @@ fn combine_aligns_rows_fills_attributes_and_promotes_types() {
     let r = loomfile::ops::combine(
         &[&a, &b, &c],
         &out,
-        &CombineOptions { key: Some("Accession"), batch_size: 64, ..Default::default() },
+        &CombineOptions::new().add(AddLoomOptions::new().key("Accession").batch_size(64)),
     )
     .unwrap();
     assert_eq!(r.shape, (20, 90));
@@ -512,7 +512,7 @@ fn combine_copies_first_chunks_and_drops_layers_missing_somewhere() {
         &[&a, &b],
         &out,
         &CombineOptions {
-            include_graphs: true,
+            add: AddLoomOptions::new().include_graphs(true),
             file_attrs: vec![("Combined", Values::scalar(1i64))],
             ..Default::default()
         },
@@ -573,7 +573,7 @@ fn combine_convert_attrs_turns_differing_globals_into_column_attributes() {
     let r = loomfile::ops::combine(
         &[&a, &b],
         &out,
-        &CombineOptions { convert_attrs: true, ..Default::default() },
+        &CombineOptions::new().add(AddLoomOptions::new().convert_attrs(true)),
     )
     .unwrap();
     assert_eq!(r.converted_globals, vec!["Sample".to_string()]);

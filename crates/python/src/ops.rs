@@ -131,12 +131,14 @@ pub fn combine(
     let fv = fill(fill_values)?;
     py.detach(move || {
         let opts = CombineOptions {
-            key: key.as_deref(),
+            add: loomfile::AddLoomOptions {
+                key: key.as_deref(),
+                batch_size,
+                convert_attrs,
+                fill_values: fv,
+                include_graphs,
+            },
             file_attrs: attrs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
-            batch_size,
-            convert_attrs,
-            fill_values: fv,
-            include_graphs,
             selections: selections
                 .unwrap_or_default()
                 .into_iter()

@@ -3,8 +3,8 @@
 //! outcome; the program exits non-zero if one does not hold.
 
 use loomfile::{
-    Axis, Block, CombineOptions, Contents, FillValues, Graph, LayerData, LoomFile, ScanOptions,
-    Sel, Values, ViewOptions,
+    AddLoomOptions, Axis, Block, CombineOptions, Contents, FillValues, Graph, LayerData, LoomFile,
+    ScanOptions, Sel, Values, ViewOptions,
 };
 use ndarray::Array2;
 
@@ -108,7 +108,7 @@ fn main() -> R<()> {
 
     // loompy.combine(files, output_filename, key="Gene")
     let combined = dir.path().join("combined.loom");
-    let opts = CombineOptions { key: Some("Gene"), ..Default::default() };
+    let opts = CombineOptions::new().add(AddLoomOptions::new().key("Gene"));
     let report = loomfile::combine(&[&filename, &out], &combined, &opts)?;
     check(report.shape == (100, 110), "combine")?;
 

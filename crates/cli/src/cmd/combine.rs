@@ -2,7 +2,7 @@
 //! `combine`, without its silent drops: column attributes missing from a file are filled).
 
 use crate::{CliError, CliResult};
-use loomfile::ops::{CombineOptions, FillValues, combine_opened};
+use loomfile::ops::{AddLoomOptions, CombineOptions, FillValues, combine_opened};
 
 /// Options of `loom combine` beyond the inputs and the output.
 pub struct CombineArgs<'a> {
@@ -36,14 +36,13 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
         })
         .collect::<Result<Vec<_>, CliError>>()?;
     let refs: Vec<&loomfile::LoomFile> = files.iter().collect();
-    let opts = CombineOptions {
+    let opts = CombineOptions::new().add(AddLoomOptions {
         key: args.key,
         batch_size: args.batch_size.max(1),
         convert_attrs: args.convert_attrs,
         include_graphs: args.include_graphs,
         fill_values: if args.drop_missing { FillValues::Drop } else { FillValues::Auto },
-        ..CombineOptions::default()
-    };
+    });
     let spin = crate::progress::Progress::spinner("combining", quiet);
     let r = combine_opened(&refs, output, &opts)
         .map_err(|e| CliError::fail(format!("{output}: {e}")))?;

@@ -37,8 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::FillValues;
-use super::add_loom::Append;
+use super::add_loom::{AddLoomOptions, Append};
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
 use crate::layers::Sel;
@@ -59,11 +58,11 @@ use crate::values::Values;
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::{CombineOptions, combine};
+/// use loomfile::{AddLoomOptions, CombineOptions, combine};
 /// let copy = dir.path().join("copy.loom");
 /// std::fs::copy(&path, &copy)?;
 /// let opts = CombineOptions {
-///     key: Some("Gene"), // align rows by gene
+///     add: AddLoomOptions { key: Some("Gene"), ..Default::default() }, // align rows by gene
 ///     file_attrs: vec![("title", Values::from("combined"))],
 ///     ..Default::default()
 /// };
@@ -88,19 +87,12 @@ use crate::values::Values;
 /// ```
 #[derive(Clone, Debug)]
 pub struct CombineOptions<'a> {
-    /// Row attribute aligning the rows of every file with the first one.
-    pub key: Option<&'a str>,
+    /// How each file is added to the first: the row key, fill values of missing column
+    /// attributes, batch size, attribute conversion and graphs ([`AddLoomOptions`], what
+    /// [`LoomFile::add_loom`] takes: combining is adding every file to an empty one).
+    pub add: AddLoomOptions<'a>,
     /// Global attributes of the output (override those copied from the first file).
     pub file_attrs: Vec<(&'a str, Values)>,
-    /// Columns per batch (rounded up to whole chunks).
-    pub batch_size: usize,
-    /// Global attributes that differ between the files become column attributes.
-    pub convert_attrs: bool,
-    /// Column attributes missing from some files (default: filled).
-    pub fill_values: FillValues,
-    /// Join column graphs present in every file block-diagonally (otherwise the first
-    /// file's column graphs are kept as they are).
-    pub include_graphs: bool,
     /// The columns to take from each file (loompy's `combine_faster` `selections`): empty
     /// for all columns of every file, or one [`Sel`] per file ([`Sel::All`] for all of
     /// that file's columns; a mask, a range or indices in any order otherwise). Column
@@ -114,50 +106,46 @@ pub struct CombineOptions<'a> {
 impl Default for CombineOptions<'_> {
     fn default() -> Self {
         CombineOptions {
-            key: None,
+            add: AddLoomOptions::default(),
             file_attrs: Vec::new(),
-            batch_size: 512,
-            convert_attrs: false,
-            fill_values: FillValues::Auto,
-            include_graphs: false,
             selections: Vec::new(),
             skip_attrs: Vec::new(),
         }
     }
 }
 
-/// Chained setters, for building options step by step (the fields are public as well).
 impl<'a> CombineOptions<'a> {
     /// The defaults: all columns of every file, rows in the same order, 512-column batches.
     ///
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{CombineOptions, FillValues, Sel};
+    /// use loomfile::{AddLoomOptions, CombineOptions, FillValues, Sel};
     /// let opts = CombineOptions::new()
-    ///     .key("Accession")
-    ///     .batch_size(1024)
+    ///     .add(AddLoomOptions::new().key("Accession").batch_size(1024).fill_values(FillValues::Drop))
     ///     .select(Sel::All)
     ///     .select(Sel::from(vec![true, false]))
-    ///     .skip_attr("Barcode")
-    ///     .fill_values(FillValues::Drop);
-    /// assert_eq!(opts.key, Some("Accession"));
-    /// assert_eq!((opts.batch_size, opts.selections.len()), (1024, 2));
+    ///     .skip_attr("Barcode");
+    /// assert_eq!(opts.add.key, Some("Accession"));
+    /// assert_eq!((opts.add.batch_size, opts.selections.len()), (1024, 2));
     /// assert_eq!(opts.skip_attrs, ["Barcode"]);
     /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Align the rows of every file with the first one by this row attribute.
+    /// How each file is added: row key, fill values, batch size, attribute conversion,
+    /// graphs.
     ///
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::CombineOptions::new().key("Gene").key, Some("Gene"));
+    /// use loomfile::{AddLoomOptions, CombineOptions};
+    /// let opts = CombineOptions::new().add(AddLoomOptions::new().key("Gene").include_graphs(true));
+    /// assert_eq!((opts.add.key, opts.add.include_graphs), (Some("Gene"), true));
     /// ```
-    pub fn key(mut self, name: &'a str) -> Self {
-        self.key = Some(name);
+    pub fn add(mut self, add: AddLoomOptions<'a>) -> Self {
+        self.add = add;
         self
     }
 
@@ -172,56 +160,6 @@ impl<'a> CombineOptions<'a> {
     /// ```
     pub fn file_attr(mut self, name: &'a str, value: Values) -> Self {
         self.file_attrs.push((name, value));
-        self
-    }
-
-    /// Columns per batch (rounded up to whole chunks).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(loomfile::CombineOptions::new().batch_size(64).batch_size, 64);
-    /// ```
-    pub fn batch_size(mut self, columns: usize) -> Self {
-        self.batch_size = columns;
-        self
-    }
-
-    /// Turn global attributes that differ between the files into column attributes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(loomfile::CombineOptions::new().convert_attrs(true).convert_attrs);
-    /// ```
-    pub fn convert_attrs(mut self, yes: bool) -> Self {
-        self.convert_attrs = yes;
-        self
-    }
-
-    /// What to do with column attributes missing from some files.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use loomfile::{CombineOptions, FillValues};
-    /// let opts = CombineOptions::new().fill_values(FillValues::Drop);
-    /// assert!(matches!(opts.fill_values, FillValues::Drop));
-    /// ```
-    pub fn fill_values(mut self, fill: FillValues) -> Self {
-        self.fill_values = fill;
-        self
-    }
-
-    /// Join the column graphs present in every file block-diagonally.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(loomfile::CombineOptions::new().include_graphs(true).include_graphs);
-    /// ```
-    pub fn include_graphs(mut self, yes: bool) -> Self {
-        self.include_graphs = yes;
         self
     }
 
@@ -400,11 +338,11 @@ pub fn combine_into(
     let r = out.append_looms(
         inputs,
         &Append {
-            key: opts.key,
-            fill_values: &opts.fill_values,
-            batch_size: opts.batch_size,
-            convert_attrs: opts.convert_attrs,
-            include_graphs: opts.include_graphs,
+            key: opts.add.key,
+            fill_values: &opts.add.fill_values,
+            batch_size: opts.add.batch_size,
+            convert_attrs: opts.add.convert_attrs,
+            include_graphs: opts.add.include_graphs,
             selections: &opts.selections,
             skip_attrs: &opts.skip_attrs,
         },

@@ -110,7 +110,7 @@ fn combine_matches_loompy_and_loompy_can_extend_our_output() {
     let r = loomfile::ops::combine(
         &[&a, &b, &c],
         &ours,
-        &CombineOptions::new().add(AddLoomOptions::new().key("Accession").batch_size(100)),
+        &CombineOptions::new().add_options(AddLoomOptions::new().key("Accession").batch_size(100)),
     )
     .unwrap();
     assert_eq!(r.shape, (300, 600));

@@ -142,7 +142,7 @@
 //!     files.push(path);
 //! }
 //! let output = dir.path().join("combined.loom");
-//! let opts = CombineOptions::new().add(AddLoomOptions::new().key("Accession"));
+//! let opts = CombineOptions::new().add_options(AddLoomOptions::new().key("Accession"));
 //! let report = loomfile::combine(&files, &output, &opts)?;
 //! assert_eq!(report.shape, (3, 4));
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -473,7 +473,7 @@ fn combine_aligns_rows_fills_attributes_and_promotes_types() {
     let r = loomfile::ops::combine(
         &[&a, &b, &c],
         &out,
-        &CombineOptions::new().add(AddLoomOptions::new().key("Accession").batch_size(64)),
+        &CombineOptions::new().add_options(AddLoomOptions::new().key("Accession").batch_size(64)),
     )
     .unwrap();
     assert_eq!(r.shape, (20, 90));
@@ -573,7 +573,7 @@ fn combine_convert_attrs_turns_differing_globals_into_column_attributes() {
     let r = loomfile::ops::combine(
         &[&a, &b],
         &out,
-        &CombineOptions::new().add(AddLoomOptions::new().convert_attrs(true)),
+        &CombineOptions::new().add_options(AddLoomOptions::new().convert_attrs(true)),
     )
     .unwrap();
     assert_eq!(r.converted_globals, vec!["Sample".to_string()]);

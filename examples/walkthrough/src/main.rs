@@ -108,7 +108,7 @@ fn main() -> R<()> {
 
     // loompy.combine(files, output_filename, key="Gene")
     let combined = dir.path().join("combined.loom");
-    let opts = CombineOptions::new().add(AddLoomOptions::new().key("Gene"));
+    let opts = CombineOptions::new().add_options(AddLoomOptions::new().key("Gene"));
     let report = loomfile::combine(&[&filename, &out], &combined, &opts)?;
     check(report.shape == (100, 110), "combine")?;
 

@@ -36,7 +36,7 @@ pub fn combine(inputs: &[String], output: &str, args: &CombineArgs<'_>, quiet: b
         })
         .collect::<Result<Vec<_>, CliError>>()?;
     let refs: Vec<&loomfile::LoomFile> = files.iter().collect();
-    let opts = CombineOptions::new().add(AddLoomOptions {
+    let opts = CombineOptions::new().add_options(AddLoomOptions {
         key: args.key,
         batch_size: args.batch_size.max(1),
         convert_attrs: args.convert_attrs,

@@ -85,7 +85,7 @@ use crate::values::Values;
 /// assert!(!f.has_attr(Axis::Cols, "CellID"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct CombineOptions<'a> {
     /// How each file is added to the first: the row key, fill values of missing column
     /// attributes, batch size, attribute conversion and graphs ([`AddLoomOptions`], what
@@ -103,17 +103,6 @@ pub struct CombineOptions<'a> {
     pub skip_attrs: Vec<&'a str>,
 }
 
-impl Default for CombineOptions<'_> {
-    fn default() -> Self {
-        CombineOptions {
-            add: AddLoomOptions::default(),
-            file_attrs: Vec::new(),
-            selections: Vec::new(),
-            skip_attrs: Vec::new(),
-        }
-    }
-}
-
 impl<'a> CombineOptions<'a> {
     /// The defaults: all columns of every file, rows in the same order, 512-column batches.
     ///
@@ -122,7 +111,7 @@ impl<'a> CombineOptions<'a> {
     /// ```
     /// use loomfile::{AddLoomOptions, CombineOptions, FillValues, Sel};
     /// let opts = CombineOptions::new()
-    ///     .add(AddLoomOptions::new().key("Accession").batch_size(1024).fill_values(FillValues::Drop))
+    ///     .add_options(AddLoomOptions::new().key("Accession").batch_size(1024).fill_values(FillValues::Drop))
     ///     .select(Sel::All)
     ///     .select(Sel::from(vec![true, false]))
     ///     .skip_attr("Barcode");
@@ -141,10 +130,10 @@ impl<'a> CombineOptions<'a> {
     ///
     /// ```
     /// use loomfile::{AddLoomOptions, CombineOptions};
-    /// let opts = CombineOptions::new().add(AddLoomOptions::new().key("Gene").include_graphs(true));
+    /// let opts = CombineOptions::new().add_options(AddLoomOptions::new().key("Gene").include_graphs(true));
     /// assert_eq!((opts.add.key, opts.add.include_graphs), (Some("Gene"), true));
     /// ```
-    pub fn add(mut self, add: AddLoomOptions<'a>) -> Self {
+    pub fn add_options(mut self, add: AddLoomOptions<'a>) -> Self {
         self.add = add;
         self
     }

@@ -193,7 +193,9 @@ pub(crate) fn write_region(
 }
 
 /// [`write_region`] for a `fill` that cannot move to another thread (it reads a text stream
-/// or reports progress): each tile is filled, then written; one tile in memory.
+/// or reports progress): each tile is filled, then written; one tile in memory. Used by the
+/// format conversions (feature `fs`).
+#[cfg(feature = "fs")]
 pub(crate) fn write_region_serial(
     w: &mut Writer,
     t: &Target,

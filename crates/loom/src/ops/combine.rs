@@ -6,7 +6,7 @@
 //! - layers are those present in every input, each with the numpy-promoted type of its
 //!   inputs (loompy copies the first file, so later files must fit its types);
 //! - column attributes are concatenated, attributes missing from a file filled (never
-//!   dropped, unless [`FillValues::Drop`] asks for it);
+//!   dropped, unless [`FillValues::Drop`](super::FillValues::Drop) asks for it);
 //! - row attributes, row graphs and global attributes come from the first file (the output
 //!   gets a new `CreationDate`); column graphs of the first file are kept, or joined
 //!   block-diagonally across files with `include_graphs`;

@@ -381,13 +381,26 @@ pub(crate) fn next_line(r: &mut dyn BufRead, line: &mut String) -> std::io::Resu
     Ok(true)
 }
 
-/// Split a delimited line. CSV fields may be double-quoted (`""` is a quote inside).
+/// Split a delimited line into `out`, reusing its strings (a wide matrix line has as many
+/// fields as cells: one allocation per field and line would dominate the parse). CSV
+/// fields may be double-quoted (`""` is a quote inside).
 pub(crate) fn split_fields(line: &str, delim: u8, out: &mut Vec<String>) {
-    out.clear();
     if delim != b',' || !line.contains('"') {
-        out.extend(line.split(delim as char).map(str::to_string));
+        let mut n = 0;
+        for piece in line.split(delim as char) {
+            match out.get_mut(n) {
+                Some(f) => {
+                    f.clear();
+                    f.push_str(piece);
+                }
+                None => out.push(piece.to_string()),
+            }
+            n += 1;
+        }
+        out.truncate(n);
         return;
     }
+    out.clear();
     let mut cur = String::new();
     let mut quoted = false;
     let mut chars = line.chars().peekable();

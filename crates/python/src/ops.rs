@@ -124,10 +124,7 @@ pub fn combine(
     selections: Option<Vec<Option<Vec<u64>>>>,
     skip_attrs: Vec<String>,
 ) -> PyResult<()> {
-    let attrs: Vec<(String, Values)> = file_attrs
-        .into_iter()
-        .map(|(k, v)| Ok((k, crate::values::from_py(&v)?)))
-        .collect::<PyResult<_>>()?;
+    let attrs = engine_attrs(file_attrs)?;
     let fv = fill(fill_values)?;
     py.detach(move || {
         let opts = CombineOptions {
@@ -185,10 +182,7 @@ pub fn import_cellranger(
     sample_id: Option<String>,
     file_attrs: Vec<(String, Bound<'_, PyAny>)>,
 ) -> PyResult<PathBuf> {
-    let attrs: Vec<(String, Values)> = file_attrs
-        .into_iter()
-        .map(|(k, v)| Ok((k, crate::values::from_py(&v)?)))
-        .collect::<PyResult<_>>()?;
+    let attrs = engine_attrs(file_attrs)?;
     py.detach(move || {
         let opts = MexOptions {
             sample_id: sample_id.as_deref(),

@@ -134,20 +134,22 @@ def cellranger(lp, d):
         }
 
 
+def put(d, name, text):
+    """Write `text` to `d/name` and return that path."""
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 @snippet
 def from_tsv(lp, d):
-    def put(name, text):
-        path = os.path.join(d, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
     ref = make(lp, d, "ref.loom", n=10, m=5)
     with lp.connect(ref, "r", validate=False) as ds:
         acc = list(ds.ra.Accession)
     lines = [f"{acc[3]}\t1\t0\t2.5", f"{acc[0]}\t4\t4\t4", "nope\t7\t7\t7", f"{acc[0]}\t0\t5\t0"]
-    tsv = put("m.tsv", "\"c1\"\t\"c2\"\t\"c3\"\n" + "\n".join(lines) + "\n")
-    meta = put("cells.tsv", "CellID\tnGenes\tbatch\nS_c1\t10\tx\nS_c2\t20\ty\nS_c3\t30\tx\n")
+    tsv = put(d, "m.tsv", "\"c1\"\t\"c2\"\t\"c3\"\n" + "\n".join(lines) + "\n")
+    meta = put(d, "cells.tsv", "CellID\tnGenes\tbatch\nS_c1\t10\tx\nS_c2\t20\ty\nS_c3\t30\tx\n")
     out = os.path.join(d, "from_tsv.loom")
     lp.create_from_tsv(out, tsv, row_metadata_loomfile=ref, sample_id="S_",
                        col_metadata_tsv=meta)
@@ -156,17 +158,11 @@ def from_tsv(lp, d):
 
 @snippet
 def from_matrix_market(lp, d):
-    def put(name, text):
-        path = os.path.join(d, name)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
     head = "%%MatrixMarket matrix coordinate integer general\n"
-    sp = put("s.mtx", head + "4 3 3\n1 1 4\n4 3 2\n2 2 6\n")
-    un = put("u.mtx", head + "4 3 2\n1 1 1\n3 2 9\n")
-    genes = put("genes.tsv", "ENSG1\tActb\nENSG2\tGapdh\nENSG3\tSox2\n")
-    bcs = put("barcodes.tsv", "AAAC\nAAAG\nAAAT\nAACC\n")
+    sp = put(d, "s.mtx", head + "4 3 3\n1 1 4\n4 3 2\n2 2 6\n")
+    un = put(d, "u.mtx", head + "4 3 2\n1 1 1\n3 2 9\n")
+    genes = put(d, "genes.tsv", "ENSG1\tActb\nENSG2\tGapdh\nENSG3\tSox2\n")
+    bcs = put(d, "barcodes.tsv", "AAAC\nAAAG\nAAAT\nAACC\n")
     out = os.path.join(d, "from_mtx.loom")
     lp.create_from_matrix_market(out, "s1", {"spliced": sp, "unspliced": un}, genes, bcs,
                                  matrix_transposed=True)

@@ -10,6 +10,7 @@ const MATRIX: &[(&str, &[&str])] = &[
     ("loomfile-hdf5", &["", "fs", "mmap", "ndarray"]),
     ("loomfile-scan", &["", "parallel"]),
     ("loomfile", &["", "fs", "parallel", "json"]),
+    ("loomfile-formats", &["", "parallel"]),
 ];
 
 pub fn run() -> Result<(), String> {

@@ -12,7 +12,7 @@
 //! | `bench` | the public entry points (LoomFile calls, the `loom` binary) beside the scan core and loompy/h5py/scanpy, one table; `--details`: the core against the inflate limit and the HDF5 rivals |
 //! | `callgrind` | instruction counts of the metadata parser (open + walk, chunk planning) against an earlier revision (`--base REV`; default the hand-written parser) |
 //! | `portability` | static binaries, wasm32 and foreign-architecture builds and tests |
-//! | `doc` | rustdoc of the library crates (loomfile, loomfile-hdf5, loomfile-scan) with warnings denied, then the share of loomfile's public items with a doc example, against a floor (nightly rustdoc; skipped without it) |
+//! | `doc` | rustdoc of the library crates (loomfile, loomfile-formats, loomfile-hdf5, loomfile-scan) with warnings denied, then the share of the public items of loomfile and loomfile-formats with a doc example, against a floor (nightly rustdoc; skipped without it) |
 //! | `example` | build and run `examples/walkthrough`, a user-style crate outside the workspace |
 //! | `web` | the browser viewer in `target/web/` (wasm + wasm-bindgen + `web/`); `--test`: open every fixture in headless Chromium |
 //! | `fuzz-smoke` | run every fuzz target briefly (nightly toolchain; `--seconds N`, `--target NAME`) |

@@ -26,6 +26,10 @@ use std::time::{Duration, Instant};
 /// The library crates built and tested on the foreign targets.
 const LIBS: [&str; 6] = ["-p", "loomfile-hdf5", "-p", "loomfile-scan", "-p", "loomfile"];
 
+/// On the qemu targets, the format conversions too (files by path: not under WASI, whose
+/// tests run without a file system).
+const CROSS_LIBS: [&str; 2] = ["-p", "loomfile-formats"];
+
 struct Target {
     name: &'static str,
     triple: &'static str,
@@ -439,6 +443,7 @@ fn s390x(ctx: &Ctx, times: &mut Times) -> Result<(), Fail> {
 fn cross_tests(ctx: &Ctx, times: &mut Times, triple: &str, skip: &[&str]) -> Result<(), Fail> {
     let mut args = vec![".", triple, "test"];
     args.extend(LIBS);
+    args.extend(CROSS_LIBS);
     let dir = &ctx.xbuild_dir;
     times.build(|| xbuild(ctx, "xbuild-cross.sh", dir, &with(&args, "--no-run"), &[]))?;
     if !skip.is_empty() {

@@ -11,7 +11,7 @@
 mod common;
 
 use common::{root, run_python};
-use loomfile::formats::{ConvertOptions, Format, convert};
+use loomfile_formats::{ConvertOptions, Format, convert};
 use std::path::Path;
 
 #[global_allocator]

@@ -10,8 +10,9 @@
 mod common;
 
 use common::*;
-use loomfile::ops::{AddLoomOptions, Block, CombineOptions, FillValues, MexOptions};
+use loomfile::ops::{AddLoomOptions, Block, CombineOptions, FillValues};
 use loomfile::{Axis, Contents, LoomFile, Sel, Values};
+use loomfile_formats::MexOptions;
 use ndarray::{Array2, Axis as Ax, concatenate};
 use std::path::{Path, PathBuf};
 
@@ -251,7 +252,7 @@ fn mex_import_matches_scipy_and_loompy() {
     for dir in ["v2_mex", "v3_mex"] {
         let src = root().join("fixtures/10x").join(dir);
         let ours = d.path().join(format!("{dir}.loom"));
-        loomfile::ops::import_mex(&src, &ours, &MexOptions::default()).unwrap();
+        loomfile_formats::import_mex(&src, &ours, &MexOptions::default()).unwrap();
         check(&["mex", s(&src), s(&ours), s(d.path())]);
     }
 }
@@ -304,7 +305,7 @@ fn put(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn create_from_tsv_matches_loompy() {
-    use loomfile::formats::{TsvImport, create_from_tsv};
+    use loomfile_formats::{TsvImport, create_from_tsv};
     let d = tempfile::tempdir().unwrap();
     // A reference loom file: its genes in their order, loompy's five row attributes.
     let reference = d.path().join("ref.loom");
@@ -376,7 +377,7 @@ fn create_from_tsv_matches_loompy() {
 
 #[test]
 fn create_from_matrix_market_matches_loompy() {
-    use loomfile::formats::{MtxImport, create_from_matrix_market};
+    use loomfile_formats::{MtxImport, create_from_matrix_market};
     let d = tempfile::tempdir().unwrap();
     let head = "%%MatrixMarket matrix coordinate integer general\n";
     // Cells x genes (transposed): 4 cells, 3 genes; a duplicate entry adds up.

@@ -555,8 +555,18 @@ fn attr_kind(axis: Axis) -> &'static str {
     }
 }
 
-/// Names become HDF5 link names: no slashes, not empty.
-pub(crate) fn check_name(name: &str) -> Result<()> {
+/// Check that `name` can name a layer, attribute or graph: names become HDF5 link names, so
+/// not empty, not `.` or `..`, and no `/`.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile::attrs::check_name;
+/// assert!(check_name("Gene").is_ok());
+/// assert!(check_name("a/b").is_err());
+/// assert!(check_name("").is_err());
+/// ```
+pub fn check_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         return Err(Error::invalid(format!(
             "invalid name {name:?} (empty, '.', '..' or containing '/')"

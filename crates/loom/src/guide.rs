@@ -148,8 +148,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! 10x Genomics output folders import with [`import_mex`](crate::import_mex) (loompy's
-//! `create_from_cellranger`); other formats are in [`formats`](crate::formats).
+//! 10x Genomics output folders (loompy's `create_from_cellranger`), loompy's other
+//! `create_from_*` importers and every other format are the `loomfile-formats` crate.
 //!
 //! ## Connecting
 //!

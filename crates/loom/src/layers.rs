@@ -126,9 +126,19 @@ impl Sel {
         Ok(self.to_hdf5(n)?.indices(n)?)
     }
 
-    /// [`Sel::indices`] against a file's own limits (its work budget) rather than the
-    /// process-wide default.
-    pub(crate) fn indices_within(&self, n: u64, limits: &crate::hdf5::Limits) -> Result<Vec<u64>> {
+    /// [`Sel::indices`] against a file's own limits (its work budget, [`LoomFile::limits`])
+    /// rather than the process-wide default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use loomfile::{Limits, Sel};
+    /// let tight = Limits { max_elements: 2, ..Limits::default() };
+    /// assert_eq!(Sel::Range(1, 3).indices_within(5, &tight)?, [1, 2]);
+    /// assert!(Sel::All.indices_within(5, &tight).is_err()); // 5 indices, over the budget
+    /// # Ok::<(), loomfile::Error>(())
+    /// ```
+    pub fn indices_within(&self, n: u64, limits: &crate::hdf5::Limits) -> Result<Vec<u64>> {
         Ok(self.to_hdf5(n)?.indices_within(n, limits)?)
     }
 }
@@ -841,9 +851,9 @@ impl LoomFile {
                 got: vec![data.nrows() as u64, data.ncols() as u64],
             });
         }
-        use crate::ops::convert::{Enc, convert};
+        use crate::numeric::{Encoding, reencode};
         let stored = self.layer_dtype(name)?;
-        let from = Enc::of(&T::datatype())
+        let from = Encoding::of(&T::datatype())
             .ok_or_else(|| Error::invalid(format!("block of layer {name:?}: not a number type")))?;
         // alloc: caller's data: data.len()
         let mut src = Vec::with_capacity(data.len() * from.size());
@@ -851,7 +861,9 @@ impl LoomFile {
             x.write_le(&mut src);
         }
         let mut raw = Vec::new();
-        convert(&src, from, Enc::le(stored), &mut raw, &|| format!("block of layer {name:?}"))?;
+        reencode(&src, from, Encoding::le(stored), &mut raw, &|| {
+            format!("block of layer {name:?}")
+        })?;
         let ts = timestamp::now();
         let w = self.writer()?;
         w.write_raw(

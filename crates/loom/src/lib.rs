@@ -11,9 +11,14 @@
 //! Modules: [`file`](mod@file) (open/create, spec version, timestamps), [`catalog`] (what the groups
 //! hold, and the members beyond the spec every reader skips), [`layers`], [`attrs`] (row,
 //! column and global attributes), [`graphs`], [`values`] (typed attribute values),
-//! [`sparse`] (COO/CSR), [`text`] (spec-2 string escaping), [`spec`] (what loompy writes),
-//! [`validate`] (the spec and loompy's conventions, checked correctly), [`ops`] (add_columns,
-//! add_loom, combine, permute, 10x MEX import: bounded memory, one atomic commit each).
+//! [`sparse`] (COO/CSR), [`numeric`] (element types and the one conversion policy),
+//! [`batch`] (several writes, one commit; layers written band by band), [`text`] (spec-2
+//! string escaping), [`spec`] (what loompy writes), [`validate`] (the spec and loompy's
+//! conventions, checked correctly), [`ops`] (loom-to-loom operations: add_columns, add_loom,
+//! combine, permute, subset: bounded memory, one atomic commit each).
+//!
+//! Conversions from and to other formats (10x HDF5 and MEX, Matrix Market, TSV/CSV, h5ad) and
+//! loompy's `create_from_*` importers are the `loomfile-formats` crate, built on this one.
 //!
 //! ## Quick start
 //!
@@ -52,6 +57,7 @@
 struct ReadmeDoctest;
 
 pub mod attrs;
+pub mod batch;
 pub mod catalog;
 pub mod changes;
 pub mod convenience;
@@ -59,13 +65,12 @@ pub mod create;
 pub mod deep;
 pub mod error;
 pub mod file;
-#[cfg(feature = "fs")]
-pub mod formats;
 pub mod graphs;
 pub mod guide;
 #[cfg(feature = "json")]
 pub mod info;
 pub mod layers;
+pub mod numeric;
 pub mod ops;
 use loomfile_scan::parallel;
 pub mod reader;
@@ -82,6 +87,7 @@ pub mod validate;
 pub mod values;
 pub mod view;
 
+pub use batch::Batch;
 pub use create::Contents;
 pub use error::{Error, Result};
 pub use file::{Axis, LoomFile};
@@ -98,9 +104,7 @@ pub use ops::{
     FillValues, SubsetReport, combine_into, combine_rows_into, subset_into,
 };
 #[cfg(feature = "fs")]
-pub use ops::{
-    MexOptions, MexReport, MexVersion, combine, combine_opened, combine_rows, import_mex, subset,
-};
+pub use ops::{combine, combine_opened, combine_rows, subset};
 pub use refs::Refs;
 pub use spec::SpecVersion;
 pub use stats::AxisStats;

@@ -4,8 +4,9 @@
 
 use crate::error::IntoPy;
 use crate::typed::vec_to_py;
-use loomfile::ops::{CombineOptions, FillValues, MexOptions};
+use loomfile::ops::{CombineOptions, FillValues};
 use loomfile::{Coo, NumType, Values};
+use loomfile_formats::MexOptions;
 use numpy::Element;
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -190,7 +191,7 @@ pub fn import_cellranger(
             file_attrs: attrs.iter().map(|(k, v)| (k.as_str(), v.clone())).collect(),
             ..MexOptions::default()
         };
-        loomfile::ops::import_mex(&folder, &output, &opts).py()?;
+        loomfile_formats::import_mex(&folder, &output, &opts).py()?;
         Ok(output)
     })
 }
@@ -230,7 +231,7 @@ pub fn create_from_tsv(
     let dtype = NumType::parse(&dtype).ok_or_else(|| {
         pyo3::exceptions::PyValueError::new_err(format!("unknown dtype {dtype:?}"))
     })?;
-    let opts = loomfile::formats::TsvImport {
+    let opts = loomfile_formats::TsvImport {
         delim: delim_byte(&delim)?,
         dtype,
         sample_id,
@@ -242,7 +243,7 @@ pub fn create_from_tsv(
         ..Default::default()
     };
     py.detach(move || {
-        let r = loomfile::formats::create_from_tsv(&out_file, &tsv_file, &opts).py()?;
+        let r = loomfile_formats::create_from_tsv(&out_file, &tsv_file, &opts).py()?;
         Ok(r.warnings)
     })
 }
@@ -264,7 +265,7 @@ pub fn create_from_matrix_market(
     file_attrs: Vec<(String, Bound<'_, PyAny>)>,
     matrix_transposed: bool,
 ) -> PyResult<Vec<String>> {
-    let opts = loomfile::formats::MtxImport {
+    let opts = loomfile_formats::MtxImport {
         delim: delim_byte(&delim)?,
         skip_row_header: skip_row_headers,
         skip_col_header: skip_column_headers,
@@ -275,7 +276,7 @@ pub fn create_from_matrix_market(
     py.detach(move || {
         let layers: Vec<(&str, &PathBuf)> =
             layer_paths.iter().map(|(n, p)| (n.as_str(), p)).collect();
-        let r = loomfile::formats::create_from_matrix_market(
+        let r = loomfile_formats::create_from_matrix_market(
             &out_file,
             &sample_id,
             &layers,

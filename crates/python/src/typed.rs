@@ -8,55 +8,9 @@ use numpy::IntoPyArray;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-/// Run `$body` with `$T` bound to the Rust type that holds elements of `$t` (float16 is
-/// held as f32: numpy converts it back).
-macro_rules! with_type {
-    ($t:expr, $T:ident => $body:expr) => {
-        match $t {
-            loomfile::NumType::Int8 => {
-                type $T = i8;
-                $body
-            }
-            loomfile::NumType::Int16 => {
-                type $T = i16;
-                $body
-            }
-            loomfile::NumType::Int32 => {
-                type $T = i32;
-                $body
-            }
-            loomfile::NumType::Int64 => {
-                type $T = i64;
-                $body
-            }
-            loomfile::NumType::UInt8 => {
-                type $T = u8;
-                $body
-            }
-            loomfile::NumType::UInt16 => {
-                type $T = u16;
-                $body
-            }
-            loomfile::NumType::UInt32 => {
-                type $T = u32;
-                $body
-            }
-            loomfile::NumType::UInt64 => {
-                type $T = u64;
-                $body
-            }
-            loomfile::NumType::Float16 | loomfile::NumType::Float32 => {
-                type $T = f32;
-                $body
-            }
-            loomfile::NumType::Float64 => {
-                type $T = f64;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_type;
+/// `$body` with `$T` bound to the Rust type that holds elements of a [`NumType`]
+/// (float16 as f32: numpy converts it back): loomfile's one dispatch macro.
+pub(crate) use loomfile::with_num_type as with_type;
 
 /// The element type of a numpy array (its dtype name), or a `TypeError`.
 pub fn num_type(array: &Bound<'_, PyAny>) -> PyResult<NumType> {

@@ -1,5 +1,5 @@
 //! `loom convert IN OUT`: 10x HDF5 and MEX, Matrix Market, dense TSV/CSV and h5ad to loom,
-//! and loom to Matrix Market, TSV/CSV and h5ad (the library's `loomfile::formats`).
+//! and loom to Matrix Market, TSV/CSV and h5ad (the library's `loomfile_formats`).
 //!
 //! Formats come from `--from`/`--to` or the paths (`.loom`, `.h5ad`, `.h5` (10x), `.mtx`
 //! and `.mtx.gz`, `.tsv`/`.txt`/`.csv` (optionally `.gz`), a directory = 10x MEX).
@@ -10,7 +10,7 @@
 
 use crate::{CliError, CliResult};
 use loomfile::NumType;
-use loomfile::formats::{self, ConvertOptions, Format, Progress};
+use loomfile_formats::{self as formats, ConvertOptions, Format, Progress};
 use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

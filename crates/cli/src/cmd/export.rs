@@ -213,7 +213,7 @@ pub fn export(
             }
         }
         "mtx" => {
-            loomfile::formats::mtx::write_mtx(&f, layer, &rsel, &csel, &mut w).map_err(err)?;
+            loomfile_formats::mtx::write_mtx(&f, layer, &rsel, &csel, &mut w).map_err(err)?;
         }
         other => {
             return Err(CliError::usage(format!(

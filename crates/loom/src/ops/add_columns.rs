@@ -35,12 +35,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::convert::{Enc, convert};
 use super::region::{RowMap, Target, band_cols, fill_is_zero, read_tile, write_region};
 use super::{FillValues, Side, merge_attrs};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::{LayerData, layer_path};
+use crate::numeric::{Encoding, reencode};
 use crate::sparse::{Csc, Csr};
 use crate::timestamp;
 use crate::values::{Element, NumType, Values};
@@ -111,7 +111,7 @@ impl Block<'_> {
         h: u64,
         c0: u64,
         w: u64,
-        to: Enc,
+        to: Encoding,
         out: &mut Vec<u8>,
     ) -> Result<()> {
         self.inner.tile(r0, h, c0, w, to, out)
@@ -122,7 +122,8 @@ impl Block<'_> {
 trait Source: Sync {
     fn shape(&self) -> (u64, u64);
     fn dtype(&self) -> NumType;
-    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()>;
+    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Encoding, out: &mut Vec<u8>)
+    -> Result<()>;
     /// Check the structure once, before any tile is asked for (sparse pointers and bounds).
     fn check(&self) -> Result<()> {
         Ok(())
@@ -138,8 +139,16 @@ impl<T: Element> Source for Dense<'_, T> {
     fn dtype(&self) -> NumType {
         T::NUM
     }
-    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
-        let from = Enc::le(T::NUM);
+    fn tile(
+        &self,
+        r0: u64,
+        h: u64,
+        c0: u64,
+        w: u64,
+        to: Encoding,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let from = Encoding::le(T::NUM);
         // alloc: w <= tile width over the caller's matrix
         let mut tmp = Vec::with_capacity(w as usize * from.size());
         for i in r0..r0 + h {
@@ -148,7 +157,7 @@ impl<T: Element> Source for Dense<'_, T> {
             for j in c0..c0 + w {
                 row[j as usize].write_le(&mut tmp);
             }
-            convert(&tmp, from, to, out, &|| "new columns".to_string())?;
+            reencode(&tmp, from, to, out, &|| "new columns".to_string())?;
         }
         Ok(())
     }
@@ -166,9 +175,17 @@ impl<T: Element> Source for Sparse<'_, T> {
     fn check(&self) -> Result<()> {
         self.0.check()
     }
-    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
+    fn tile(
+        &self,
+        r0: u64,
+        h: u64,
+        c0: u64,
+        w: u64,
+        to: Encoding,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let s = self.0;
-        let from = Enc::le(T::NUM);
+        let from = Encoding::le(T::NUM);
         let es = to.size();
         let base = out.len();
         out.resize(base + (h * w) as usize * es, 0);
@@ -183,7 +200,7 @@ impl<T: Element> Source for Sparse<'_, T> {
                 tmp.clear();
                 one.clear();
                 s.data[k].write_le(&mut tmp);
-                convert(&tmp, from, to, &mut one, &|| "new columns".to_string())?;
+                reencode(&tmp, from, to, &mut one, &|| "new columns".to_string())?;
                 let at = base + ((i * w + j - c0) as usize) * es;
                 out[at..at + es].copy_from_slice(&one);
             }
@@ -209,9 +226,17 @@ impl<T: Element> Source for SparseCsc<'_, T> {
     fn check(&self) -> Result<()> {
         self.m.check()
     }
-    fn tile(&self, r0: u64, h: u64, c0: u64, w: u64, to: Enc, out: &mut Vec<u8>) -> Result<()> {
+    fn tile(
+        &self,
+        r0: u64,
+        h: u64,
+        c0: u64,
+        w: u64,
+        to: Encoding,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let s = self.m;
-        let from = Enc::le(T::NUM);
+        let from = Encoding::le(T::NUM);
         let es = to.size();
         let base = out.len();
         out.resize(base + (h * w) as usize * es, 0);
@@ -221,7 +246,7 @@ impl<T: Element> Source for SparseCsc<'_, T> {
                 tmp.clear();
                 one.clear();
                 s.data[k].write_le(tmp);
-                convert(tmp, from, to, one, &|| "new columns".to_string())?;
+                reencode(tmp, from, to, one, &|| "new columns".to_string())?;
                 let at = base + (((s.indices[k] - r0) * w + j - c0) as usize) * es;
                 out[at..at + es].copy_from_slice(one);
                 Ok::<(), Error>(())
@@ -522,7 +547,7 @@ impl LoomFile {
             [a, b] => (*a, *b),
             _ => return Err(Error::invalid(format!("layer {name:?} is not 2-D"))),
         };
-        let enc = Enc::of(ds.dtype())
+        let enc = Encoding::of(ds.dtype())
             .ok_or_else(|| Error::invalid(format!("layer {name:?} is not numeric")))?;
         let growable = matches!(ds.layout(), Layout::Chunked { .. })
             && ds.max_shape().get(1).copied().flatten().is_none_or(|mx| mx >= m_new)

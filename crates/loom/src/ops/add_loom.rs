@@ -309,7 +309,7 @@ impl LoomFile {
                 }
                 let mut t = first.layer_dtype(&name)?;
                 for s in &sources[1..] {
-                    t = super::convert::promote_num(t, s.layer_dtype(&name)?);
+                    t = crate::numeric::promote(t, s.layer_dtype(&name)?);
                 }
                 plan.push((name, Some(t)));
             }

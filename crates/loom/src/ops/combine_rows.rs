@@ -47,13 +47,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::convert::promote_num;
 use super::region::{Target, band_cols, read_sel, write_region};
 use super::{FillValues, Side, align, merge_attrs};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::graphs::Graph;
 use crate::layers::{layer_path, layer_spec};
+use crate::numeric::promote as promote_num;
 use crate::values::Values;
 use crate::view::compact;
 use loomfile_hdf5::Selection;

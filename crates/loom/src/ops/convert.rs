@@ -1,9 +1,7 @@
-//! Element and attribute conversions shared by the operations.
+//! Attribute conversions shared by the operations.
 //!
-//! - [`Enc`]: a numeric element encoding (type and byte order) and [`convert`], which re-encodes
-//!   raw element bytes. Conversions into integer types are exact or fail (a float with a
-//!   fraction, NaN, or a value out of range is an error, never a silent truncation); into
-//!   float types they round as numpy does.
+//! - Numbers follow [`crate::numeric`]'s one policy (into integers exact or an error, into
+//!   floats rounded); this module applies it to whole attribute values.
 //! - [`Kind`], [`promote`], [`cast`]: numpy-like type promotion for attribute values that
 //!   are concatenated across files (int32 + int64 -> int64, int + float32 -> float32 or
 //!   float64, bool + number -> number); strings only combine with strings.
@@ -11,181 +9,9 @@
 //!   broadcast to column attributes, and concatenation along the first axis.
 
 use crate::error::{Error, Result};
-use crate::values::{NumType, Values, f32_to_f16};
-use loomfile_hdf5::convert::f16_to_f64;
-use loomfile_hdf5::{ByteOrder, Datatype};
+use crate::numeric::{self, Scalar, int_range, not_exact};
+use crate::values::{NumType, Values};
 use ndarray::{ArrayD, IxDyn};
-
-/// How numeric elements are stored: type and byte order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Enc {
-    /// The numeric type.
-    pub t: NumType,
-    /// Big-endian (foreign writers only; everything written here is little-endian).
-    pub be: bool,
-}
-
-impl Enc {
-    /// Little-endian `t`.
-    pub fn le(t: NumType) -> Enc {
-        Enc { t, be: false }
-    }
-
-    /// The encoding of a numeric HDF5 type.
-    pub fn of(dt: &Datatype) -> Option<Enc> {
-        let t = NumType::of(dt)?;
-        let be = match dt {
-            Datatype::Integer { order, .. } | Datatype::Float { order, .. } => {
-                *order == ByteOrder::Big
-            }
-            _ => false,
-        };
-        Some(Enc { t, be })
-    }
-
-    /// Bytes per element.
-    pub fn size(self) -> usize {
-        size_of(self.t)
-    }
-}
-
-/// Bytes per element of a numeric type.
-pub(crate) fn size_of(t: NumType) -> usize {
-    match t {
-        NumType::Int8 | NumType::UInt8 => 1,
-        NumType::Int16 | NumType::UInt16 | NumType::Float16 => 2,
-        NumType::Int32 | NumType::UInt32 | NumType::Float32 => 4,
-        NumType::Int64 | NumType::UInt64 | NumType::Float64 => 8,
-    }
-}
-
-/// One number, wide enough for every stored type.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Num {
-    /// Any integer.
-    I(i128),
-    /// Any float.
-    F(f64),
-}
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Num::I(i) => write!(f, "{i}"),
-            Num::F(x) => write!(f, "{x}"),
-        }
-    }
-}
-
-fn int_range(t: NumType) -> Option<(i128, i128)> {
-    Some(match t {
-        NumType::Int8 => (i8::MIN as i128, i8::MAX as i128),
-        NumType::Int16 => (i16::MIN as i128, i16::MAX as i128),
-        NumType::Int32 => (i32::MIN as i128, i32::MAX as i128),
-        NumType::Int64 => (i64::MIN as i128, i64::MAX as i128),
-        NumType::UInt8 => (0, u8::MAX as i128),
-        NumType::UInt16 => (0, u16::MAX as i128),
-        NumType::UInt32 => (0, u32::MAX as i128),
-        NumType::UInt64 => (0, u64::MAX as i128),
-        _ => return None,
-    })
-}
-
-/// Decode one element (`b` holds exactly one element).
-pub(crate) fn get(e: Enc, b: &[u8]) -> Num {
-    let n = b.len().min(8);
-    let mut a = [0u8; 8];
-    a[..n].copy_from_slice(&b[..n]);
-    if e.be {
-        a[..n].reverse();
-    }
-    match e.t {
-        NumType::Int8 => Num::I(a[0] as i8 as i128),
-        NumType::Int16 => Num::I(i16::from_le_bytes([a[0], a[1]]) as i128),
-        NumType::Int32 => Num::I(i32::from_le_bytes([a[0], a[1], a[2], a[3]]) as i128),
-        NumType::Int64 => Num::I(i64::from_le_bytes(a) as i128),
-        NumType::UInt8 => Num::I(a[0] as i128),
-        NumType::UInt16 => Num::I(u16::from_le_bytes([a[0], a[1]]) as i128),
-        NumType::UInt32 => Num::I(u32::from_le_bytes([a[0], a[1], a[2], a[3]]) as i128),
-        NumType::UInt64 => Num::I(u64::from_le_bytes(a) as i128),
-        NumType::Float16 => Num::F(f16_to_f64(u16::from_le_bytes([a[0], a[1]]))),
-        NumType::Float32 => Num::F(f32::from_le_bytes([a[0], a[1], a[2], a[3]]) as f64),
-        NumType::Float64 => Num::F(f64::from_le_bytes(a)),
-    }
-}
-
-/// Encode one element; `Err(n)` when `n` cannot be stored exactly in an integer type.
-pub(crate) fn put(e: Enc, n: Num, out: &mut Vec<u8>) -> std::result::Result<(), Num> {
-    let start = out.len();
-    if let Some((lo, hi)) = int_range(e.t) {
-        let i = match n {
-            Num::I(i) => i,
-            Num::F(x) => {
-                if !x.is_finite() || x.fract() != 0.0 || x.abs() > 1.8e19 {
-                    return Err(n);
-                }
-                x as i128
-            }
-        };
-        if i < lo || i > hi {
-            return Err(n);
-        }
-        let le = (i as i64).to_le_bytes();
-        let le_u = (i as u64).to_le_bytes();
-        match e.t {
-            NumType::UInt64 => out.extend_from_slice(&le_u),
-            _ => out.extend_from_slice(&le[..size_of(e.t)]),
-        }
-    } else {
-        let x = match n {
-            Num::I(i) => i as f64,
-            Num::F(x) => x,
-        };
-        match e.t {
-            NumType::Float16 => out.extend_from_slice(&f32_to_f16(x as f32).to_le_bytes()),
-            NumType::Float32 => out.extend_from_slice(&(x as f32).to_le_bytes()),
-            _ => out.extend_from_slice(&x.to_le_bytes()),
-        }
-    }
-    if e.be {
-        out[start..].reverse();
-    }
-    Ok(())
-}
-
-/// Re-encode raw elements `src` (encoding `from`) as `to`, appending to `out`. `what` names
-/// the data in the error for a value that does not fit.
-pub(crate) fn convert(
-    src: &[u8],
-    from: Enc,
-    to: Enc,
-    out: &mut Vec<u8>,
-    what: &dyn Fn() -> String,
-) -> Result<()> {
-    if from == to {
-        out.extend_from_slice(src);
-        return Ok(());
-    }
-    let (fs, ts) = (from.size(), to.size());
-    if from.t == to.t {
-        out.reserve(src.len());
-        for e in src.chunks_exact(fs) {
-            out.extend(e.iter().rev());
-        }
-        return Ok(());
-    }
-    out.reserve(src.len() / fs * ts);
-    for e in src.chunks_exact(fs) {
-        let n = get(from, e);
-        put(to, n, out).map_err(|v| lossy(what(), v, to.t))?;
-    }
-    Ok(())
-}
-
-/// The error for a value that does not fit a type.
-pub(crate) fn lossy(what: String, v: Num, t: NumType) -> Error {
-    Error::invalid(format!("{what}: value {v} cannot be stored as {} without loss", t.name()))
-}
 
 // ----- attribute values -----
 
@@ -231,85 +57,26 @@ pub(crate) fn kind_of(v: &Values) -> Kind {
     }
 }
 
-fn int_type(signed: bool, size: usize) -> NumType {
-    match (signed, size) {
-        (true, 1) => NumType::Int8,
-        (true, 2) => NumType::Int16,
-        (true, 4) => NumType::Int32,
-        (true, _) => NumType::Int64,
-        (false, 1) => NumType::UInt8,
-        (false, 2) => NumType::UInt16,
-        (false, 4) => NumType::UInt32,
-        (false, _) => NumType::UInt64,
-    }
-}
-
-fn float_type(size: usize) -> NumType {
-    match size {
-        2 => NumType::Float16,
-        4 => NumType::Float32,
-        _ => NumType::Float64,
-    }
-}
-
-fn signed(t: NumType) -> bool {
-    matches!(t, NumType::Int8 | NumType::Int16 | NumType::Int32 | NumType::Int64)
-}
-
-/// numpy's `result_type` for two numeric types.
-pub(crate) fn promote_num(a: NumType, b: NumType) -> NumType {
-    if a == b {
-        return a;
-    }
-    let (sa, sb) = (size_of(a), size_of(b));
-    match (a.is_float(), b.is_float()) {
-        (true, true) => float_type(sa.max(sb)),
-        (true, false) | (false, true) => {
-            let (f, i) = if a.is_float() { (sa, sb) } else { (sb, sa) };
-            // The float must hold every value of the integer type exactly (as numpy decides).
-            let need = match i {
-                1 => 2,
-                2 => 4,
-                _ => 8,
-            };
-            float_type(f.max(need))
-        }
-        (false, false) => {
-            if signed(a) == signed(b) {
-                return int_type(signed(a), sa.max(sb));
-            }
-            let (s, u) = if signed(a) { (sa, sb) } else { (sb, sa) };
-            if s > u {
-                int_type(true, s)
-            } else if u < 8 {
-                int_type(true, u * 2)
-            } else {
-                NumType::Float64
-            }
-        }
-    }
-}
-
 /// The common kind of two kinds, if they can be combined.
 pub(crate) fn promote(a: &Kind, b: &Kind) -> Option<Kind> {
     Some(match (a, b) {
         (x, y) if x == y => x.clone(),
-        (Kind::Num(x), Kind::Num(y)) => Kind::Num(promote_num(*x, *y)),
+        (Kind::Num(x), Kind::Num(y)) => Kind::Num(numeric::promote(*x, *y)),
         (Kind::Num(x), Kind::Bool) | (Kind::Bool, Kind::Num(x)) => Kind::Num(*x),
         _ => return None,
     })
 }
 
 /// Numbers of numeric or bool values, row-major.
-pub(crate) fn nums(v: &Values) -> Option<Vec<Num>> {
+pub(crate) fn nums(v: &Values) -> Option<Vec<Scalar>> {
     macro_rules! ints {
         ($a:expr) => {
-            $a.iter().map(|&x| Num::I(x as i128)).collect()
+            $a.iter().map(|&x| Scalar::I(x as i128)).collect()
         };
     }
     macro_rules! floats {
         ($a:expr) => {
-            $a.iter().map(|&x| Num::F(x as f64)).collect()
+            $a.iter().map(|&x| Scalar::F(x as f64)).collect()
         };
     }
     Some(match v {
@@ -324,15 +91,15 @@ pub(crate) fn nums(v: &Values) -> Option<Vec<Num>> {
         Values::Float16(a) => floats!(a),
         Values::Float32(a) => floats!(a),
         Values::Float64(a) => floats!(a),
-        Values::Bool(a) => a.iter().map(|&b| Num::I(b as i128)).collect(),
+        Values::Bool(a) => a.iter().map(|&b| Scalar::I(b as i128)).collect(),
         _ => return None,
     })
 }
 
 /// Numbers as values of type `t` with `shape` (exact for integer types, else an error).
-pub(crate) fn from_nums(t: NumType, shape: &[usize], v: &[Num], what: &str) -> Result<Values> {
+pub(crate) fn from_nums(t: NumType, shape: &[usize], v: &[Scalar], what: &str) -> Result<Values> {
     let sh = IxDyn(shape);
-    let bad = |n: Num| lossy(what.to_string(), n, t);
+    let bad = |n: Scalar| not_exact(what.to_string(), n, t);
     macro_rules! int {
         ($ty:ty, $var:ident) => {{
             let (lo, hi) = int_range(t).expect("integer type");
@@ -340,8 +107,10 @@ pub(crate) fn from_nums(t: NumType, shape: &[usize], v: &[Num], what: &str) -> R
             let mut out = Vec::with_capacity(v.len());
             for &n in v {
                 let i = match n {
-                    Num::I(i) => i,
-                    Num::F(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1.8e19 => x as i128,
+                    Scalar::I(i) => i,
+                    Scalar::F(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1.8e19 => {
+                        x as i128
+                    }
                     _ => return Err(bad(n)),
                 };
                 if i < lo || i > hi {
@@ -354,9 +123,9 @@ pub(crate) fn from_nums(t: NumType, shape: &[usize], v: &[Num], what: &str) -> R
             )
         }};
     }
-    let f = |n: &Num| match *n {
-        Num::I(i) => i as f64,
-        Num::F(x) => x,
+    let f = |n: &Scalar| match *n {
+        Scalar::I(i) => i as f64,
+        Scalar::F(x) => x,
     };
     let shaped = |x: Vec<f64>| {
         ArrayD::from_shape_vec(sh.clone(), x).map_err(|e| Error::invalid(e.to_string()))
@@ -441,8 +210,8 @@ pub(crate) fn fill(
         }
         Kind::Bool => {
             let x = match nums(s).ok_or_else(bad)?[0] {
-                Num::I(i) => i != 0,
-                Num::F(f) => f != 0.0,
+                Scalar::I(i) => i != 0,
+                Scalar::F(f) => f != 0.0,
             };
             Ok(Values::Bool(ArrayD::from_elem(IxDyn(&shape), x)))
         }
@@ -542,57 +311,6 @@ pub(crate) fn concat_all(parts: &[Values]) -> Result<Values> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numpy_promotion() {
-        use NumType::*;
-        assert_eq!(promote_num(Int32, Int64), Int64);
-        assert_eq!(promote_num(UInt8, Int8), Int16);
-        assert_eq!(promote_num(UInt32, Int32), Int64);
-        assert_eq!(promote_num(UInt64, Int64), Float64);
-        assert_eq!(promote_num(Int16, Float32), Float32);
-        assert_eq!(promote_num(Int32, Float32), Float64);
-        assert_eq!(promote_num(Int8, Float16), Float16);
-        assert_eq!(promote_num(UInt16, Float16), Float32);
-        assert_eq!(promote_num(Float32, Float64), Float64);
-        assert_eq!(promote_num(Int64, Int64), Int64);
-    }
-
-    #[test]
-    fn exact_integer_conversion() {
-        let mut out = Vec::new();
-        let what = || "x".to_string();
-        let src: Vec<u8> = [1.0f64, -2.0, 3.0].iter().flat_map(|x| x.to_le_bytes()).collect();
-        convert(&src, Enc::le(NumType::Float64), Enc::le(NumType::Int16), &mut out, &what).unwrap();
-        assert_eq!(out, [1i16, -2, 3].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>());
-        let bad: Vec<u8> = 0.5f64.to_le_bytes().to_vec();
-        assert!(
-            convert(&bad, Enc::le(NumType::Float64), Enc::le(NumType::Int32), &mut out, &what)
-                .is_err()
-        );
-        let big: Vec<u8> = 300i32.to_le_bytes().to_vec();
-        let e = convert(&big, Enc::le(NumType::Int32), Enc::le(NumType::UInt8), &mut out, &what)
-            .unwrap_err();
-        assert!(e.to_string().contains("300"), "{e}");
-        // Byte order only.
-        out.clear();
-        let v = 0x0102_0304i32.to_le_bytes();
-        convert(&v, Enc::le(NumType::Int32), Enc { t: NumType::Int32, be: true }, &mut out, &what)
-            .unwrap();
-        assert_eq!(out, 0x0102_0304i32.to_be_bytes());
-        // u64 extremes survive.
-        out.clear();
-        let m = u64::MAX.to_le_bytes();
-        convert(
-            &m,
-            Enc::le(NumType::UInt64),
-            Enc { t: NumType::UInt64, be: true },
-            &mut out,
-            &what,
-        )
-        .unwrap();
-        assert_eq!(get(Enc { t: NumType::UInt64, be: true }, &out), Num::I(u64::MAX as i128));
-    }
 
     #[test]
     fn values_helpers() {

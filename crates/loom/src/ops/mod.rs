@@ -7,9 +7,9 @@
 //! - [`combine()`]: a new file from the columns of several files;
 //! - [`LoomFile::aggregate`] (module [`aggregate`]): one value per row and group of columns;
 //! - [`LoomFile::permute`] (module [`permute`]): reorder rows or columns everywhere;
-//! - [`subset()`]: a new file from a selection of rows and columns, everything sliced;
-//! - [`import_mex`]: a 10x Genomics Matrix Market folder (Cell Ranger 2 or
-//!   3+) to a loom file, streaming and sparse.
+//! - [`subset()`]: a new file from a selection of rows and columns, everything sliced.
+//!
+//! Imports from other formats (10x MEX folders among them) are the `loomfile-formats` crate.
 //!
 //! Where these differ from loompy 3.0.8 on purpose:
 //! - column attributes are never silently deleted: attributes missing on one side are filled
@@ -57,12 +57,6 @@ pub mod aggregate;
 pub mod combine;
 pub mod combine_rows;
 pub(crate) mod convert;
-#[cfg(feature = "fs")]
-pub(crate) mod coo_sort;
-#[cfg(feature = "fs")]
-pub(crate) mod matrix_market;
-#[cfg(feature = "fs")]
-pub mod mex;
 pub mod permute;
 pub(crate) mod region;
 pub mod subset;
@@ -76,8 +70,6 @@ pub use combine::{combine, combine_opened};
 #[cfg(feature = "fs")]
 pub use combine_rows::combine_rows;
 pub use combine_rows::{CombineRowsOptions, combine_rows_into};
-#[cfg(feature = "fs")]
-pub use mex::{MexOptions, MexReport, MexVersion, import_mex};
 #[cfg(feature = "fs")]
 pub use subset::subset;
 pub use subset::{SubsetReport, subset_into};
@@ -255,11 +247,11 @@ fn key_values(f: &LoomFile, axis: Axis, key: &str, which: &str) -> Result<Vec<Ke
     })?;
     Ok(n.into_iter()
         .map(|x| match x {
-            convert::Num::I(i) => KeyVal::I(i),
-            convert::Num::F(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e30 => {
+            crate::numeric::Scalar::I(i) => KeyVal::I(i),
+            crate::numeric::Scalar::F(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e30 => {
                 KeyVal::I(x as i128)
             }
-            convert::Num::F(x) => KeyVal::F(if x == 0.0 { 0 } else { x.to_bits() }),
+            crate::numeric::Scalar::F(x) => KeyVal::F(if x == 0.0 { 0 } else { x.to_bits() }),
         })
         .collect())
 }

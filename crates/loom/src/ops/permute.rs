@@ -33,11 +33,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::convert::{Enc, Num, get, put};
 use super::region::{RowMap, Target, fill_is_zero, no_chunks, read_sel, read_tile, write_region};
 use crate::error::{Error, Result};
 use crate::file::{Axis, LoomFile};
 use crate::layers::layer_path;
+use crate::numeric::{Encoding, Scalar, decode, encode};
 use crate::timestamp;
 use loomfile_hdf5::Layout;
 use loomfile_hdf5::filters::ChunkEncoder;
@@ -127,7 +127,7 @@ impl LoomFile {
             [a, b] => (*a, *b),
             _ => return Err(Error::invalid(format!("layer {name:?} is not 2-D"))),
         };
-        let enc = Enc::of(ds.dtype())
+        let enc = Encoding::of(ds.dtype())
             .ok_or_else(|| Error::invalid(format!("layer {name:?} is not numeric")))?;
         let in_place = matches!(ds.layout(), Layout::Chunked { .. })
             && ChunkEncoder::check(ds.pipeline()).is_ok();
@@ -212,15 +212,17 @@ impl LoomFile {
             for col in ["a", "b"] {
                 let path = format!("{g}/{col}");
                 let ds = self.dataset(&path)?;
-                let enc = Enc::of(ds.dtype())
+                let enc = Encoding::of(ds.dtype())
                     .ok_or_else(|| Error::invalid(format!("{path} is not numeric")))?;
                 let raw = ds.read_raw_all()?;
                 // alloc: raw.len(), data already read (read_raw_all checks the budget)
                 let mut out = Vec::with_capacity(raw.len());
                 for e in raw.chunks_exact(enc.size()) {
-                    let v = match get(enc, e) {
-                        Num::I(i) if i >= 0 && (i as u128) < inv.len() as u128 => i as usize,
-                        Num::F(x) if x >= 0.0 && x.fract() == 0.0 && (x as usize) < inv.len() => {
+                    let v = match decode(enc, e) {
+                        Scalar::I(i) if i >= 0 && (i as u128) < inv.len() as u128 => i as usize,
+                        Scalar::F(x)
+                            if x >= 0.0 && x.fract() == 0.0 && (x as usize) < inv.len() =>
+                        {
                             x as usize
                         }
                         other => {
@@ -230,8 +232,8 @@ impl LoomFile {
                             )));
                         }
                     };
-                    put(enc, Num::I(inv[v] as i128), &mut out)
-                        .map_err(|x| super::convert::lossy(path.clone(), x, enc.t))?;
+                    encode(enc, Scalar::I(inv[v] as i128), &mut out)
+                        .map_err(|x| crate::numeric::not_exact(path.clone(), x, enc.t))?;
                 }
                 self.writer()?.write_raw(&path, &[], &out)?;
             }

@@ -6,10 +6,10 @@
 //! chunks are not stored at all where no chunk exists yet (they read as the fill value 0,
 //! as HDF5 specifies), which keeps sparse data small.
 
-use super::convert::{Enc, convert};
 use crate::error::{Error, Result};
 use crate::file::LoomFile;
 use crate::layers::layer_spec;
+use crate::numeric::{Encoding, reencode};
 use crate::values::NumType;
 use loomfile_hdf5::FilterPipeline;
 use loomfile_hdf5::Layout;
@@ -24,7 +24,7 @@ pub(crate) struct Target {
     /// Dataset path.
     pub path: String,
     /// Element encoding of the dataset.
-    pub enc: Enc,
+    pub enc: Encoding,
     /// Current (writer-side) shape.
     pub dims: (u64, u64),
     /// Chunk shape.
@@ -47,7 +47,8 @@ impl Target {
             return Err(Error::invalid(format!("{path} is not a 2-D layer")));
         }
         let dt = w.dtype(path)?;
-        let enc = Enc::of(&dt).ok_or_else(|| Error::invalid(format!("{path} is not numeric")))?;
+        let enc =
+            Encoding::of(&dt).ok_or_else(|| Error::invalid(format!("{path} is not numeric")))?;
         let pipeline = w.pipeline(path)?;
         ChunkEncoder::check(&pipeline)?;
         Ok(Target {
@@ -193,9 +194,8 @@ pub(crate) fn write_region(
 }
 
 /// [`write_region`] for a `fill` that cannot move to another thread (it reads a text stream
-/// or reports progress): each tile is filled, then written; one tile in memory. Used by the
-/// format conversions (feature `fs`).
-#[cfg(feature = "fs")]
+/// or reports progress): each tile is filled, then written; one tile in memory. Used by
+/// [`Batch`](crate::batch::Batch)'s band writes.
 pub(crate) fn write_region_serial(
     w: &mut Writer,
     t: &Target,
@@ -307,7 +307,7 @@ pub(crate) fn read_tile(
     rows: &RowMap,
     (r0, h): (u64, u64),
     (sc0, w): (u64, u64),
-    to: Enc,
+    to: Encoding,
     out: &mut Vec<u8>,
 ) -> Result<()> {
     read_sel(src, &rows.select(r0, h), &Selection::Range(sc0, sc0 + w), to, out)
@@ -318,16 +318,16 @@ pub(crate) fn read_sel(
     src: &Matrix,
     rows: &Selection,
     cols: &Selection,
-    to: Enc,
+    to: Encoding,
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let path = src.dataset().path().to_string();
-    let from = Enc::of(src.dtype())
+    let from = Encoding::of(src.dtype())
         .ok_or_else(|| Error::invalid(format!("{path} is not a numeric layer")))?;
     macro_rules! rd {
         ($t:ty, $nt:ident) => {{
             let v = src.read::<$t>(rows, cols)?;
-            let native = Enc::le(NumType::$nt);
+            let native = Encoding::le(NumType::$nt);
             if native == to {
                 // One resize, then fixed-size copies the compiler vectorizes.
                 let (at, size) = (out.len(), size_of::<$t>());
@@ -342,7 +342,7 @@ pub(crate) fn read_sel(
             for x in v {
                 x.write_le(&mut raw);
             }
-            convert(&raw, native, to, out, &|| format!("layer {path}"))
+            reencode(&raw, native, to, out, &|| format!("layer {path}"))
         }};
     }
     match from.t {

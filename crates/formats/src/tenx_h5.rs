@@ -24,12 +24,12 @@
 //! (`stored_sparse`): memory is one chunk band, never the non-zeros or features x
 //! barcodes.
 
-use super::stored_sparse::StoredSparse;
-use super::util::{Ctx, num_type, with_num};
-use super::{ConvertOptions, Report};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::values::Values;
+use crate::stored_sparse::StoredSparse;
+use crate::util::{Ctx, num_type};
+use crate::{ConvertOptions, Report};
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::values::Values;
 use loomfile_hdf5::{Dataset, File, Object};
 use std::path::Path;
 
@@ -122,13 +122,13 @@ fn locate(f: &File, opts: &ConvertOptions) -> Result<Located> {
         for name in f.group(fg)?.member_names()? {
             if known.contains(&name.as_str())
                 || features.iter().any(|(n, _)| n == &name)
-                || crate::attrs::check_name(&name).is_err()
+                || loomfile::attrs::check_name(&name).is_err()
             {
                 continue;
             }
             if let Ok(Object::Dataset(d)) = f.object(&format!("{fg}/{name}"))
                 && d.shape().as_deref() == Some(&[nf][..])
-                && let Ok(v) = crate::values::read_dataset(&d, false)
+                && let Ok(v) = loomfile::values::read_dataset(&d, false)
             {
                 features.push((name, v));
             }
@@ -203,12 +203,12 @@ fn per_barcode(f: &File, group: &str, nb: u64) -> Result<Vec<(String, Values)>> 
     let known = ["barcodes", "data", "indices", "indptr", "shape", "genes", "gene_names"];
     let mut out = Vec::new();
     for name in f.group(group)?.member_names()? {
-        if known.contains(&name.as_str()) || crate::attrs::check_name(&name).is_err() {
+        if known.contains(&name.as_str()) || loomfile::attrs::check_name(&name).is_err() {
             continue;
         }
         if let Ok(Object::Dataset(d)) = f.object(&format!("{group}/{name}"))
             && d.shape().as_deref() == Some(&[nb][..])
-            && let Ok(v) = crate::values::read_dataset(&d, false)
+            && let Ok(v) = loomfile::values::read_dataset(&d, false)
             && (v.num_type().is_some() || matches!(v, Values::String(_) | Values::Bool(_)))
         {
             out.push((name, v));
@@ -279,7 +279,7 @@ fn selection(loc: &Located, opts: &ConvertOptions) -> Result<Option<Vec<u64>>> {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, tenx_h5};
+/// use loomfile_formats::{ConvertOptions, tenx_h5};
 /// use loomfile::{Axis, LoomFile};
 /// # let dir = tempfile::tempdir()?;
 /// # let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/10x/v3.h5");
@@ -328,20 +328,21 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     report.shape = (kept, loc.n_barcodes);
     // CSC: one compressed column per barcode, the loom columns; streamed band by band.
     let m = StoredSparse::open(&f, &loc.group, loc.n_barcodes, loc.n_features).at(input)?;
-    with_num!(t, T => {
+    loomfile::with_num_type!(t, T => {
         let mut out = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
-        report.nnz = Some(m.stage::<T>(&mut out, "", true, keep.as_deref(), opts).at(input)?);
+        let mut b = out.batch().at(output)?;
+        report.nnz = Some(m.stage::<T>(&mut b, "", true, keep.as_deref(), opts).at(input)?);
         for (name, v) in &loc.features {
             let v = if keep.is_some() { v.select(&rows_sel)? } else { v.clone() };
-            out.stage_attr(Axis::Rows, name, &v).at(output)?;
+            b.set_attr(Axis::Rows, name, &v).at(output)?;
         }
-        out.stage_attr(Axis::Cols, "CellID", &Values::strings(&loc.barcodes)).at(output)?;
+        b.set_attr(Axis::Cols, "CellID", &Values::strings(&loc.barcodes)).at(output)?;
         for (name, v) in &loc.barcode_attrs {
             if name != "CellID" {
-                out.stage_attr(Axis::Cols, name, v).at(output)?;
+                b.set_attr(Axis::Cols, name, v).at(output)?;
             }
         }
-        out.commit().at(output)?;
+        b.commit().at(output)?;
         out.close().at(output)?;
     });
     Ok(report)

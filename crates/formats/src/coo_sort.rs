@@ -10,7 +10,7 @@
 //! Consumers pull the entries of a band of rows at a time ([`SortedEntries::take_rows_below`]),
 //! so a converter holds one chunk band of entries, plus the sort buffer while reading.
 
-use crate::error::{Error, Result};
+use loomfile::error::{Error, Result};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{BufReader, BufWriter, Read, Write};

@@ -4,11 +4,9 @@
 //! round trips that must give back the layer and the names. The interop tests compare the
 //! same conversions with scanpy, scipy and loompy.
 
-#![cfg(feature = "fs")]
-
-use loomfile::formats::{ConvertOptions, Format, convert};
+use loomfile::ndarray::Array2;
 use loomfile::{Axis, Contents, LayerData, LoomFile, Sel, Values};
-use ndarray::Array2;
+use loomfile_formats::{ConvertOptions, Format, convert};
 use std::path::{Path, PathBuf};
 
 fn fixture(rel: &str) -> PathBuf {

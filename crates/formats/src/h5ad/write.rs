@@ -4,13 +4,13 @@
 
 use super::read::{nullable_name, strings_of};
 use super::{CATEGORIES_MARK, DTYPE_MARK, INDEX_MARK, ORDER_MARK, ORDERED_MARK};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::formats::util::{Ctx, Num, with_num};
-use crate::formats::{ConvertOptions, Report};
-use crate::graphs::Graph;
-use crate::layers::Sel;
-use crate::values::{NumType, Values, to_storage};
+use crate::util::{Ctx, Num};
+use crate::{ConvertOptions, Report};
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::graphs::Graph;
+use loomfile::layers::Sel;
+use loomfile::values::{NumType, Values, to_storage};
 use loomfile_hdf5::Data;
 use loomfile_hdf5::Dataspace;
 use loomfile_hdf5::{AttrValue, Attribute, DatasetSpec, Datatype, Limits, Selection, Writer};
@@ -201,8 +201,9 @@ fn write_nullable(w: &mut Writer, path: &str, v: &Values, name: &str) -> Result<
         // alloc: ints.len(), values already in memory
         let mut raw = Vec::with_capacity(ints.len() * 8);
         for &i in &ints {
-            use crate::ops::convert::{Enc, Num, lossy, put};
-            put(Enc::le(t), Num::I(i as i128), &mut raw).map_err(|v| lossy(path.into(), v, t))?;
+            use loomfile::numeric::{Encoding, Scalar, encode, not_exact};
+            encode(Encoding::le(t), Scalar::I(i as i128), &mut raw)
+                .map_err(|v| not_exact(path.into(), v, t))?;
         }
         if matches!(v, Values::Int64(_) | Values::UInt64(_)) && t == NumType::Int64 {
             raw.clear();
@@ -286,7 +287,8 @@ fn write_frame(
         .as_ref()
         .and_then(|a| mark_str(f, axis, a, INDEX_MARK))
         .unwrap_or_else(|| "_index".into());
-    if columns.iter().any(|(c, _)| c == &index_key) || crate::attrs::check_name(&index_key).is_err()
+    if columns.iter().any(|(c, _)| c == &index_key)
+        || loomfile::attrs::check_name(&index_key).is_err()
     {
         index_key = "_index".into();
     }
@@ -308,7 +310,7 @@ fn write_frame(
         match (v, dtype_mark.as_deref()) {
             (v, Some("category")) if matches!(v, Values::String(_)) || v.num_type().is_some() => {
                 let cats = mark(f, axis, name, CATEGORIES_MARK)
-                    .and_then(|a| crate::values::read_attribute(&a, false).ok());
+                    .and_then(|a| loomfile::values::read_attribute(&a, false).ok());
                 let ordered = mark(f, axis, name, ORDERED_MARK)
                     .and_then(|a| a.read::<u8>().ok())
                     .is_some_and(|v| v.first() == Some(&1));
@@ -450,7 +452,7 @@ fn write_csr<T: Num>(
     let mut data = Appender::new(w, &format!("{path}/data"), T::NUM.datatype(), chunk, gzip)?;
     let mut indices = Appender::new(w, &format!("{path}/indices"), idx_type, chunk, gzip)?;
     let bytes = n_obs.saturating_add(1).saturating_mul(8);
-    f.limits().check_bytes(&crate::layers::layer_path(layer), "indptr bytes", bytes)?;
+    f.limits().check_bytes(&loomfile::layers::layer_path(layer), "indptr bytes", bytes)?;
     // alloc: n_obs + 1, under max_read_bytes (checked above)
     let mut indptr: Vec<u64> = Vec::with_capacity(n_obs as usize + 1);
     indptr.push(0);
@@ -591,7 +593,9 @@ fn write_h5ad(
     set_enc(&mut w, "/", "anndata", "0.1.0")?;
     let t = opts.dtype.unwrap_or(f.layer_dtype(&x_layer).at(input)?);
     report.dtype = Some(t.name().into());
-    report.nnz = Some(with_num!(t, T => write_csr::<T>(f, input, &x_layer, &mut w, "/X", opts))?);
+    report.nnz = Some(
+        loomfile::with_num_type!(t, T => write_csr::<T>(f, input, &x_layer, &mut w, "/X", opts))?,
+    );
     dict_group(&mut w, "/layers")?;
     for name in &layers {
         if name == &x_layer {
@@ -603,7 +607,7 @@ fn write_h5ad(
             continue;
         }
         let lt = opts.dtype.unwrap_or(f.layer_dtype(name).at(input)?);
-        with_num!(lt, T => write_csr::<T>(f, input, name, &mut w, &format!("/layers/{out_name}"), opts))?;
+        loomfile::with_num_type!(lt, T => write_csr::<T>(f, input, name, &mut w, &format!("/layers/{out_name}"), opts))?;
     }
     write_frame(f, input, &mut w, Axis::Cols, "/obs", "/obsm", ["obs_names", "CellID"], report)?;
     write_frame(f, input, &mut w, Axis::Rows, "/var", "/varm", ["var_names", "Gene"], report)?;
@@ -638,7 +642,7 @@ fn write_h5ad(
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::formats::{ConvertOptions, h5ad};
+/// use loomfile_formats::{ConvertOptions, h5ad};
 /// use loomfile::hdf5;
 /// let out = dir.path().join("ds.h5ad");
 /// h5ad::from_loom(&path, &out, &ConvertOptions::default())?;
@@ -649,7 +653,7 @@ fn write_h5ad(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn from_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
-    let f = crate::formats::util::open_loom(input)?;
+    let f = crate::util::open_loom(input)?;
     let (n, m) = f.shape();
     if n == 0 || m == 0 {
         return Err(Error::input("the loom file has no main matrix")).at(input);

@@ -8,10 +8,10 @@
 //! one dense band plus that band's entries, never the non-zeros of the whole matrix.
 //! Duplicate entries are added up; indices are checked against the inner axis.
 
-use super::ConvertOptions;
-use super::util::{Num, check_indptr, read_1d};
-use crate::error::{Error, Result};
-use crate::file::LoomFile;
+use crate::ConvertOptions;
+use crate::util::{Num, check_indptr, read_1d};
+use loomfile::Batch;
+use loomfile::error::{Error, Result};
 use loomfile_hdf5::{Dataset, File, Selection};
 
 /// A stored compressed matrix: `n_outer` compressed rows (or columns) of `n_inner` entries.
@@ -53,7 +53,7 @@ impl StoredSparse {
     /// the inner axis (old index -> new, `u64::MAX` = dropped). Returns the non-zeros written.
     pub fn stage<T: Num>(
         &self,
-        out: &mut LoomFile,
+        out: &mut Batch<'_>,
         name: &str,
         outer_is_cols: bool,
         keep: Option<&[u64]>,
@@ -100,9 +100,9 @@ impl StoredSparse {
         opts.begin(what, Some(self.n_outer));
         let lo = opts.layer_options();
         let r = if outer_is_cols {
-            out.stage_layer_cols::<T>(name, rows, cols, &lo, fill)
+            out.write_layer_cols::<T>(name, rows, cols, &lo, fill)
         } else {
-            out.stage_layer_rows::<T>(name, rows, cols, &lo, fill)
+            out.write_layer_rows::<T>(name, rows, cols, &lo, fill)
         };
         opts.end();
         r.map(|()| nnz)

@@ -4,11 +4,8 @@
 //! warning. The full comparison against h5py, anndata and scanpy is
 //! `crates/cli/tests/real_world.rs`.
 
-// Opens files by path and converts them: needs `fs`.
-#![cfg(feature = "fs")]
-
-use loomfile::formats::{ConvertOptions, Format, convert};
 use loomfile::{Axis, LoomFile, Values};
+use loomfile_formats::{ConvertOptions, Format, convert};
 use std::path::PathBuf;
 
 fn writers(name: &str) -> PathBuf {

@@ -1,5 +1,16 @@
+//! # loomfile-formats
+//!
 //! Format conversions to and from loom, as library code: 10x Genomics HDF5 (v2 and v3+),
-//! 10x MEX folders, Matrix Market (with attribute TSVs), dense TSV/CSV and AnnData h5ad.
+//! 10x MEX folders, Matrix Market (with attribute TSVs), dense TSV/CSV and AnnData h5ad, and
+//! loompy's `create_from_*` importers. It sits between the `loom` command (and the Python
+//! package) and [`loomfile`]: cli -> formats -> loomfile -> loomfile-scan -> loomfile-hdf5.
+//! Loom files are written through [`loomfile::Batch`] (several writes, one commit; layers
+//! band by band); h5ad and 10x HDF5 files are read and written with `loomfile-hdf5`.
+//!
+//! Modules: [`tenx_h5`], [`mex`] (10x MEX folders, loompy's `create_from_cellranger`),
+//! [`mtx`] (Matrix Market), [`tsv`] (dense text), [`h5ad`], [`create_from`] (loompy's
+//! `create_from_tsv` and `create_from_matrix_market`); inside, `matrix_market` parses
+//! coordinate files and `coo_sort` sorts their entries in bounded memory.
 //!
 //! Every conversion streams, one chunk band of rows or columns at a time: stored compressed
 //! matrices (10x HDF5, h5ad csr/csc) are read band by band as hyperslabs of their arrays,
@@ -21,7 +32,7 @@
 //! dispatches on a pair of [`Format`]s. loompy's importers with their options are
 //! [`create_from_tsv`] (a reference loom file for the genes, cell metadata, a sample prefix)
 //! and [`create_from_matrix_market`] (several layers, metadata lists, transposed input);
-//! 10x folders are [`crate::import_mex`] (loompy's `create_from_cellranger`).
+//! 10x folders are [`import_mex`] (loompy's `create_from_cellranger`).
 //!
 //! ## Names of rows and columns
 //!
@@ -42,7 +53,7 @@
 //! # Examples
 //!
 //! ```
-//! use loomfile::formats::{ConvertOptions, Format, convert};
+//! use loomfile_formats::{ConvertOptions, Format, convert};
 //! use loomfile::{Axis, LoomFile};
 //! let dir = tempfile::tempdir()?;
 //! let (tsv, loom, mtx) =
@@ -59,8 +70,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod coo_sort;
 pub mod create_from;
 pub mod h5ad;
+pub(crate) mod matrix_market;
 pub mod mex;
 pub mod mtx;
 pub(crate) mod stored_sparse;
@@ -69,10 +82,11 @@ pub mod tsv;
 pub(crate) mod util;
 
 pub use create_from::{MtxImport, TsvImport, create_from_matrix_market, create_from_tsv};
+pub use mex::{MexOptions, MexReport, MexVersion, import_mex, import_mex_from};
 
-use crate::error::{Error, Result};
-use crate::layers::LayerOptions;
-use crate::values::NumType;
+use loomfile::error::{Error, Result};
+use loomfile::layers::LayerOptions;
+use loomfile::values::NumType;
 use std::path::{Path, PathBuf};
 
 /// A file format `convert` reads or writes.
@@ -80,7 +94,7 @@ use std::path::{Path, PathBuf};
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::Format;
+/// use loomfile_formats::Format;
 /// use std::path::Path;
 /// let from = Format::guess(Path::new("sample.mtx.gz")).unwrap();
 /// assert_eq!((from, from.name()), (Format::Mtx, "mtx"));
@@ -112,7 +126,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
     /// assert_eq!(names, ["loom", "10x-mex", "10x-h5", "mtx", "tsv", "csv", "h5ad"]);
     /// ```
@@ -131,7 +145,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// assert_eq!(Format::TenxH5.name(), "10x-h5");
     /// assert_eq!(Format::TenxH5.to_string(), "10x-h5"); // Display says the same
     /// ```
@@ -152,7 +166,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// assert_eq!(Format::parse("10x-mex"), Some(Format::TenxMex));
     /// assert_eq!(Format::parse("MEX"), Some(Format::TenxMex)); // any case, short names too
     /// assert_eq!(Format::parse("xlsx"), None);
@@ -177,7 +191,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// use std::path::Path;
     /// assert_eq!(Format::guess(Path::new("pbmc.h5ad")), Some(Format::H5ad));
     /// assert_eq!(Format::guess(Path::new("counts.csv.gz")), Some(Format::Csv));
@@ -206,13 +220,13 @@ impl Format {
     }
 
     /// The format of an existing HDF5 file from its content: loom (a `/matrix` dataset),
-    /// h5ad, or a 10x HDF5 matrix ([`crate::sniff`]); `None` for anything else (not HDF5,
+    /// h5ad, or a 10x HDF5 matrix ([`loomfile::sniff`]); `None` for anything else (not HDF5,
     /// MuData, a folder). Content wins over the extension: scanpy's `.h5` may be an h5ad.
     ///
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// use loomfile::{Contents, LayerData, LoomFile, ndarray::Array2};
     /// # let dir = tempfile::tempdir()?;
     /// // A loom file under a misleading name is still found to be loom.
@@ -231,10 +245,10 @@ impl Format {
         if matches!(f.object("/matrix"), Ok(loomfile_hdf5::Object::Dataset(_))) {
             return Some(Format::Loom);
         }
-        match crate::sniff::identify(&f)? {
-            crate::sniff::Foreign::H5ad => Some(Format::H5ad),
-            crate::sniff::Foreign::TenxH5 { .. } => Some(Format::TenxH5),
-            crate::sniff::Foreign::MuData => None,
+        match loomfile::sniff::identify(&f)? {
+            loomfile::sniff::Foreign::H5ad => Some(Format::H5ad),
+            loomfile::sniff::Foreign::TenxH5 { .. } => Some(Format::TenxH5),
+            loomfile::sniff::Foreign::MuData => None,
         }
     }
 
@@ -243,7 +257,7 @@ impl Format {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::Format;
+    /// use loomfile_formats::Format;
     /// assert!(Format::supported(Format::H5ad, Format::Loom));
     /// assert!(Format::supported(Format::Loom, Format::Csv));
     /// assert!(!Format::supported(Format::Loom, Format::TenxH5)); // 10x formats are read only
@@ -276,7 +290,7 @@ impl std::fmt::Display for Format {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+/// use loomfile_formats::{ConvertOptions, Format, Progress, convert};
 /// use std::{cell::Cell, rc::Rc};
 /// // Count the units a conversion reports.
 /// struct Count(Rc<Cell<u64>>);
@@ -305,7 +319,7 @@ pub trait Progress {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use loomfile_formats::{ConvertOptions, Format, Progress, convert};
     /// use std::{cell::RefCell, rc::Rc};
     /// struct Phases(Rc<RefCell<Vec<String>>>);
     /// impl Progress for Phases {
@@ -343,7 +357,7 @@ pub trait Progress {
     /// #     file_attrs: vec![("title", Values::from("demo"))],
     /// # };
     /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use loomfile_formats::{ConvertOptions, Format, Progress, convert};
     /// use std::{cell::Cell, rc::Rc};
     /// // Units announced by `begin`, units reported by `advance`.
     /// struct Tally {
@@ -372,7 +386,7 @@ pub trait Progress {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::{ConvertOptions, Format, Progress, convert};
+    /// use loomfile_formats::{ConvertOptions, Format, Progress, convert};
     /// use std::{cell::RefCell, rc::Rc};
     /// struct Log(Rc<RefCell<Vec<&'static str>>>);
     /// impl Progress for Log {
@@ -409,7 +423,7 @@ pub trait Progress {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// use loomfile_formats::{ConvertOptions, Format, convert};
 /// use loomfile::{LoomFile, NumType};
 /// # let dir = tempfile::tempdir()?;
 /// # let (csv, loom) = (dir.path().join("m.csv"), dir.path().join("m.loom"));
@@ -476,7 +490,7 @@ impl ConvertOptions {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::formats::ConvertOptions;
+    /// use loomfile_formats::ConvertOptions;
     /// let opts =
     ///     ConvertOptions { chunks: Some((256, 16)), gzip: Some(0), ..Default::default() };
     /// let layer = opts.layer_options();
@@ -500,7 +514,8 @@ impl ConvertOptions {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{NumType, formats::ConvertOptions};
+    /// use loomfile::NumType;
+    /// use loomfile_formats::ConvertOptions;
     /// assert!(ConvertOptions::default().check().is_ok());
     /// assert!(ConvertOptions { gzip: Some(12), ..Default::default() }.check().is_err());
     /// let half = ConvertOptions { dtype: Some(NumType::Float16), ..Default::default() };
@@ -538,7 +553,7 @@ impl ConvertOptions {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// use loomfile_formats::{ConvertOptions, Format, convert};
 /// # let dir = tempfile::tempdir()?;
 /// # let (tsv, loom) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
 /// std::fs::write(&tsv, "gene\tc1\tc2\tc3\nActb\t0\t3\t1\nSox2\t1\t0\t0\n")?;
@@ -566,7 +581,7 @@ pub struct Report {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, Format, convert};
+/// use loomfile_formats::{ConvertOptions, Format, convert};
 /// use loomfile::{Contents, LayerData, LoomFile, Sel, ndarray::array};
 /// # let dir = tempfile::tempdir()?;
 /// let loom = dir.path().join("a.loom");

@@ -5,8 +5,8 @@
 //! the caller decides how much memory sorting takes; values are carried as 64 bits
 //! (`i64` for integer and pattern files, `f64` for real ones).
 
-use super::coo_sort::{CooSorter, Entry};
-use crate::error::{Error, Result};
+use crate::coo_sort::{CooSorter, Entry};
+use loomfile::error::{Error, Result};
 use std::io::BufRead;
 
 /// The value field of the header.

@@ -6,21 +6,24 @@
 //! column ids `CellID`. Two passes over the text (count and type the values, then parse
 //! them band by band), so memory holds one band of rows, never the matrix. Values are
 //! int32 when every value is an integer (int64 when needed), float32 otherwise; `dtype`
-//! overrides. Empty fields, `NA` and `nan` read as NaN (float types only).
+//! overrides. Empty fields, `NA` and `nan` read as NaN (float types only). Fields may be
+//! double-quoted (R and pandas quote names), quoted fields may hold the delimiter or a line
+//! break, and blank lines are skipped.
 //!
 //! Writing: a header line of a corner label (the row-id attribute name) and the column ids
 //! (`CellID`, else 0-based indices), then one line per row: the row id (`Gene`, else
 //! `Accession`, else the index) and the values, streamed band by band.
 
-use super::util::{
-    AtomicFile, Ctx, Num, TextOut, at_file, for_each_band, io, is_gz, next_line, open_text,
-    split_fields, text_cells, text_field, with_num,
+use crate::util::{
+    AtomicFile, Ctx, Num, Records, TextOut, at_file, for_each_band, io, is_gz, open_text,
+    text_cells, text_field,
 };
-use super::{ConvertOptions, Report};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::layers::Sel;
-use crate::values::{NumType, Values};
+use crate::{ConvertOptions, Report};
+use loomfile::Batch;
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::layers::Sel;
+use loomfile::values::{NumType, Values};
 use std::io::Write;
 use std::path::Path;
 
@@ -54,26 +57,17 @@ impl Scan {
 
 /// The first pass: count, type and check the values, keep the row ids.
 pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Scan> {
-    let mut r = open_text(input, opts, "scanning text")?;
-    let mut line = String::new();
+    let mut r = Records::new(open_text(input, opts, "scanning text")?, delim);
     let mut fields = Vec::new();
     let err = |m: String| Error::input(m);
-    if !next_line(&mut *r, &mut line).map_err(io)? {
+    if r.next_into(&mut fields)?.is_none() {
         return Err(err("empty file".into()));
     }
-    let header_line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
-    split_fields(&header_line, delim, &mut fields);
     let header = fields.clone();
     let (mut rows, mut width) = (0u64, None::<usize>);
     let (mut ints, mut wide) = (true, false);
     let mut ids = Vec::new();
-    let mut lineno = 1u64;
-    while next_line(&mut *r, &mut line).map_err(io)? {
-        lineno += 1;
-        if line.is_empty() {
-            continue;
-        }
-        split_fields(&line, delim, &mut fields);
+    while let Some(lineno) = r.next_into(&mut fields)? {
         match width {
             None => width = Some(fields.len()),
             Some(w) if w != fields.len() => {
@@ -135,28 +129,21 @@ pub(super) fn parse_value<T: Num>(s: &str, ints: bool) -> Option<T> {
 /// The second pass: stage the text's values as layer `""` of `f`, one band of rows at a
 /// time, in the order of the text.
 pub(super) fn stage_matrix<T: Num>(
-    f: &mut LoomFile,
+    f: &mut Batch<'_>,
     input: &Path,
     delim: u8,
     s: &Scan,
     opts: &ConvertOptions,
 ) -> Result<()> {
-    let mut r = open_text(input, opts, "converting")?;
-    let mut line = String::new();
+    let mut r = Records::new(open_text(input, opts, "converting")?, delim);
     let mut fields = Vec::new();
-    next_line(&mut *r, &mut line).map_err(io).at(input)?;
-    let mut lineno = 1u64;
-    let res = f.stage_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
+    r.next_into(&mut fields).at(input)?;
+    let res = f.write_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
         let mut got = 0;
         while got < n {
-            if !next_line(&mut *r, &mut line).map_err(io).at(input)? {
+            let Some(lineno) = r.next_into(&mut fields).at(input)? else {
                 return Err(Error::input("the file changed while reading")).at(input);
-            }
-            lineno += 1;
-            if line.is_empty() {
-                continue;
-            }
-            split_fields(&line, delim, &mut fields);
+            };
             if fields.len() as u64 != s.cols + 1 {
                 return Err(Error::input(format!("line {lineno}: field count changed"))).at(input);
             }
@@ -181,10 +168,11 @@ fn write_loom<T: Num>(
     opts: &ConvertOptions,
 ) -> Result<()> {
     let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
-    stage_matrix::<T>(&mut f, input, delim, s, opts).map_err(at_file(output))?;
-    f.stage_attr(Axis::Rows, "Gene", &Values::strings(&s.ids)).at(output)?;
-    f.stage_attr(Axis::Cols, "CellID", &Values::strings(s.cells())).at(output)?;
-    f.commit().at(output)?;
+    let mut b = f.batch().at(output)?;
+    stage_matrix::<T>(&mut b, input, delim, s, opts).map_err(at_file(output))?;
+    b.set_attr(Axis::Rows, "Gene", &Values::strings(&s.ids)).at(output)?;
+    b.set_attr(Axis::Cols, "CellID", &Values::strings(s.cells())).at(output)?;
+    b.commit().at(output)?;
     f.close().at(output)
 }
 
@@ -193,7 +181,7 @@ fn write_loom<T: Num>(
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, tsv};
+/// use loomfile_formats::{ConvertOptions, tsv};
 /// use loomfile::{Axis, LoomFile};
 /// # let dir = tempfile::tempdir()?;
 /// let (input, out) = (dir.path().join("m.csv"), dir.path().join("m.loom"));
@@ -221,7 +209,7 @@ pub fn to_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) ->
             .at(input);
         }
     }
-    with_num!(t, T => write_loom::<T>(input, output, delim, &s, opts)?);
+    loomfile::with_num_type!(t, T => write_loom::<T>(input, output, delim, &s, opts)?);
     Ok(Report { shape: (s.rows, s.cols), dtype: Some(t.name().into()), ..Report::default() })
 }
 
@@ -251,7 +239,7 @@ fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> (String, Vec<String>) {
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::formats::{ConvertOptions, tsv};
+/// use loomfile_formats::{ConvertOptions, tsv};
 /// let out = dir.path().join("ds.tsv");
 /// tsv::from_loom(&path, &out, b'\t', &ConvertOptions::default())?;
 /// let text = std::fs::read_to_string(&out)?;
@@ -261,7 +249,7 @@ fn ids(f: &LoomFile, axis: Axis, names: &[&str]) -> (String, Vec<String>) {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn from_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) -> Result<Report> {
-    let f = super::util::open_loom(input)?;
+    let f = crate::util::open_loom(input)?;
     let layer = opts.layer.as_deref().unwrap_or("");
     let t = opts.dtype.unwrap_or(f.layer_dtype(layer).at(input)?);
     let (corner, rows) = ids(&f, Axis::Rows, &["Gene", "Accession"]);
@@ -278,7 +266,7 @@ pub fn from_loom(input: &Path, output: &Path, delim: u8, opts: &ConvertOptions) 
     w.write_all(header.as_bytes()).map_err(io).at(output)?;
     opts.begin("writing text", Some(f.shape().0));
     let mut buf: Vec<u8> = Vec::new();
-    with_num!(t, T => {
+    loomfile::with_num_type!(t, T => {
         for_each_band::<T>(&f, layer, &Sel::All, &Sel::All, |idx, band| {
             for (i, row) in band.outer_iter().enumerate() {
                 buf.clear();

@@ -32,7 +32,8 @@
 //! # Examples
 //!
 //! ```
-//! use loomfile::{Axis, LoomFile, MexOptions, import_mex};
+//! use loomfile::{Axis, LoomFile};
+//! use loomfile_formats::{MexOptions, import_mex};
 //! let dir = tempfile::tempdir()?;
 //! let mex = dir.path().join("filtered_feature_bc_matrix");
 //! std::fs::create_dir(&mex)?;
@@ -57,24 +58,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::convert::{Enc, Num, put};
-use super::coo_sort::{
+use crate::coo_sort::{
     CooSorter, DEFAULT_SORT_MEMORY, Entry, SortedEntries, merge_duplicates, spill_dir_for,
 };
-use super::matrix_market::{Field, Summary, read_coordinates};
-use super::region::{Target, band_cols, write_region};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::layers::LayerOptions;
-use crate::values::{NumType, Values};
+use crate::matrix_market::{Field, Summary, read_coordinates};
+use crate::util::Ctx;
+use crate::{ConvertOptions, Report};
+use loomfile::Batch;
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::layers::LayerOptions;
+use loomfile::numeric::{Encoding, Scalar, encode};
+use loomfile::values::{NumType, Values};
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 /// Which Cell Ranger generation wrote the folder (from its file names).
 ///
 /// # Examples
 ///
 /// ```
-/// use loomfile::{MexOptions, MexVersion, import_mex};
+/// use loomfile_formats::{MexOptions, MexVersion, import_mex};
 /// # let dir = tempfile::tempdir()?;
 /// # let mex = dir.path().join("mex");
 /// # std::fs::create_dir(&mex)?;
@@ -102,7 +106,8 @@ pub enum MexVersion {
 /// # Examples
 ///
 /// ```
-/// use loomfile::{Axis, LoomFile, MexOptions, NumType, Values, import_mex};
+/// use loomfile::{Axis, LoomFile, NumType, Values};
+/// use loomfile_formats::{MexOptions, import_mex};
 /// # let dir = tempfile::tempdir()?;
 /// # let mex = dir.path().join("mex");
 /// # std::fs::create_dir(&mex)?;
@@ -154,7 +159,8 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{MexOptions, NumType};
+    /// use loomfile::NumType;
+    /// use loomfile_formats::MexOptions;
     /// let opts = MexOptions::new().sample_id("s1").dtype(NumType::Int32).gex_only(true);
     /// assert_eq!((opts.sample_id, opts.dtype, opts.gex_only), (Some("s1"), Some(NumType::Int32), true));
     /// ```
@@ -167,7 +173,7 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::MexOptions::new().sample_id("pbmc").sample_id, Some("pbmc"));
+    /// assert_eq!(loomfile_formats::MexOptions::new().sample_id("pbmc").sample_id, Some("pbmc"));
     /// ```
     pub fn sample_id(mut self, id: &'a str) -> Self {
         self.sample_id = Some(id);
@@ -179,7 +185,7 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::MexOptions::new().genome("GRCh38").genome, Some("GRCh38"));
+    /// assert_eq!(loomfile_formats::MexOptions::new().genome("GRCh38").genome, Some("GRCh38"));
     /// ```
     pub fn genome(mut self, genome: &'a str) -> Self {
         self.genome = Some(genome);
@@ -191,7 +197,8 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{MexOptions, NumType};
+    /// use loomfile::NumType;
+    /// use loomfile_formats::MexOptions;
     /// assert_eq!(MexOptions::new().dtype(NumType::UInt16).dtype, Some(NumType::UInt16));
     /// ```
     pub fn dtype(mut self, t: NumType) -> Self {
@@ -204,7 +211,8 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{MexOptions, Values};
+    /// use loomfile::Values;
+    /// use loomfile_formats::MexOptions;
     /// let opts = MexOptions::new().file_attr("title", Values::from("run 7"));
     /// assert_eq!(opts.file_attrs[0].0, "title");
     /// ```
@@ -218,7 +226,7 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert!(loomfile::MexOptions::new().gex_only(true).gex_only);
+    /// assert!(loomfile_formats::MexOptions::new().gex_only(true).gex_only);
     /// ```
     pub fn gex_only(mut self, only: bool) -> Self {
         self.gex_only = only;
@@ -230,7 +238,8 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{LayerOptions, MexOptions};
+    /// use loomfile::LayerOptions;
+    /// use loomfile_formats::MexOptions;
     /// let opts = MexOptions::new().layer(LayerOptions { chunks: (128, 128), gzip: Some(4) });
     /// assert_eq!(opts.layer.chunks, (128, 128));
     /// ```
@@ -244,7 +253,7 @@ impl<'a> MexOptions<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::MexOptions::new().sort_memory(1 << 20).sort_memory, Some(1 << 20));
+    /// assert_eq!(loomfile_formats::MexOptions::new().sort_memory(1 << 20).sort_memory, Some(1 << 20));
     /// ```
     pub fn sort_memory(mut self, bytes: usize) -> Self {
         self.sort_memory = Some(bytes);
@@ -257,7 +266,8 @@ impl<'a> MexOptions<'a> {
 /// # Examples
 ///
 /// ```
-/// use loomfile::{MexOptions, MexVersion, NumType, import_mex};
+/// use loomfile::NumType;
+/// use loomfile_formats::{MexOptions, MexVersion, import_mex};
 /// # let dir = tempfile::tempdir()?;
 /// # let mex = dir.path().join("mex");
 /// # std::fs::create_dir(&mex)?;
@@ -416,18 +426,14 @@ fn pick_dtype(m: &Summary, want: Option<NumType>) -> NumType {
 /// Write the main matrix of `mex` into the empty file `f` as `dtype`, one band of rows at a
 /// time from the sorted entries; returns the non-zeros written.
 fn write_matrix(
-    f: &mut LoomFile,
+    f: &mut Batch<'_>,
     mex: &mut Mex,
     dtype: NumType,
     layer: &LayerOptions,
 ) -> Result<u64> {
     let (n, c) = mex.shape();
-    layer.check()?;
-    let w = f.writer()?;
-    let t = Target::create_with(w, "/matrix", layer.spec(dtype, n, c))?;
-    let enc: Enc = t.enc;
+    let enc = Encoding::le(dtype);
     let es = enc.size();
-    let tile = (t.chunk.0, band_cols(&t, t.chunk.0));
     let summary = mex.summary;
     let old_rows = summary.rows;
     // The current band of rows: its first new row, and its entries as per-row ranges.
@@ -436,7 +442,7 @@ fn write_matrix(
     let mut row_ptr: Vec<usize> = Vec::new();
     let mut nnz = 0u64;
     let (entries, kept) = (&mut mex.entries, &mex.kept);
-    write_region(w, &t, (0, n), (0, c), tile, |r0, h, c0, wd, out| {
+    f.write_layer_tiles("", dtype, n, c, layer, |r0, h, c0, wd, out| {
         if r0 != band_start {
             // Entries of new rows r0..r0+h: old rows up to the first old row of the next band.
             band_start = r0;
@@ -475,22 +481,21 @@ fn write_matrix(
             let b = row.partition_point(|e| (e.col as u64) < c0 + wd);
             for e in &row[a..b] {
                 let v = match summary.field {
-                    Field::Real => Num::F(f64::from_bits(e.bits)),
-                    Field::Integer | Field::Pattern => Num::I(e.bits as i64 as i128),
+                    Field::Real => Scalar::F(f64::from_bits(e.bits)),
+                    Field::Integer | Field::Pattern => Scalar::I(e.bits as i64 as i128),
                 };
-                if !matches!(v, Num::I(0)) && !matches!(v, Num::F(x) if x == 0.0) {
+                if !matches!(v, Scalar::I(0)) && !matches!(v, Scalar::F(x) if x == 0.0) {
                     nnz += 1;
                 }
                 one.clear();
-                put(enc, v, &mut one)
-                    .map_err(|x| super::convert::lossy("matrix".into(), x, dtype))?;
+                encode(enc, v, &mut one)
+                    .map_err(|x| loomfile::numeric::not_exact("matrix".into(), x, dtype))?;
                 let at = base + (i as u64 * wd + e.col as u64 - c0) as usize * es;
                 out[at..at + es].copy_from_slice(&one);
             }
         }
         Ok(())
     })?;
-    f.shape = (n, c);
     Ok(nnz)
 }
 
@@ -513,7 +518,7 @@ fn write_mex(
     layer: &LayerOptions,
     extras: &Extras,
 ) -> Result<(NumType, u64)> {
-    if f.shape() != (0, 0) || f.exists("/matrix") {
+    if f.shape() != (0, 0) || f.hdf5().object("/matrix").is_ok() {
         return Err(Error::invalid("MEX import writes into an empty file only"));
     }
     let dtype = pick_dtype(&mex.summary, dtype);
@@ -548,29 +553,29 @@ fn write_mex(
         col.push(("ClusterID", Values::from_vec(v)));
     }
     let barcodes = std::mem::take(&mut mex.barcodes);
-    let nnz = f.atomically(|f| {
-        let nnz = write_matrix(f, mex, dtype, layer)?;
-        f.stage_attr(Axis::Rows, "Accession", &Values::strings(&mex.ids))?;
-        f.stage_attr(Axis::Rows, "Gene", &Values::strings(&mex.names))?;
-        if let Some(t) = &mex.types {
-            f.stage_attr(Axis::Rows, "FeatureType", &Values::strings(t))?;
+    let have = f.global_names();
+    // One commit: a failure anywhere leaves the file as it was (the batch rolls back).
+    let mut b = f.batch()?;
+    let nnz = write_matrix(&mut b, mex, dtype, layer)?;
+    b.set_attr(Axis::Rows, "Accession", &Values::strings(&mex.ids))?;
+    b.set_attr(Axis::Rows, "Gene", &Values::strings(&mex.names))?;
+    if let Some(t) = &mex.types {
+        b.set_attr(Axis::Rows, "FeatureType", &Values::strings(t))?;
+    }
+    for (k, v) in &col {
+        b.set_attr(Axis::Cols, k, v)?;
+    }
+    if let Some(g) = genome
+        && !have.iter().any(|h| h == "Genome")
+    {
+        b.set_global("Genome", &Values::string(g))?;
+    }
+    for (k, v) in &extras.globals {
+        if !have.iter().any(|h| h == k) {
+            b.set_global(k, v)?;
         }
-        for (k, v) in &col {
-            f.stage_attr(Axis::Cols, k, v)?;
-        }
-        let have = f.global_names();
-        if let Some(g) = genome
-            && !have.iter().any(|h| h == "Genome")
-        {
-            f.stage_global("Genome", &Values::string(g))?;
-        }
-        for (k, v) in &extras.globals {
-            if !have.iter().any(|h| h == k) {
-                f.stage_global(k, v)?;
-            }
-        }
-        Ok(nnz)
-    })?;
+    }
+    b.commit()?;
     mex.barcodes = barcodes;
     Ok((dtype, nnz))
 }
@@ -582,7 +587,8 @@ fn write_mex(
 /// # Examples
 ///
 /// ```
-/// use loomfile::{Axis, LoomFile, MemStorage, NumType, ops::mex::import_mex_from};
+/// use loomfile::{Axis, LoomFile, MemStorage, NumType};
+/// use loomfile_formats::import_mex_from;
 /// use std::sync::Arc;
 /// let matrix = "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 0.5\n2 1 1.5\n";
 /// let features = "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\n";
@@ -621,7 +627,6 @@ pub fn import_mex_from(
     write_mex(out, &mut mex, sample_id, genome, dtype, &LayerOptions::default(), &Extras::default())
 }
 
-#[cfg(feature = "fs")]
 mod folder {
     use super::*;
     use std::path::{Path, PathBuf};
@@ -808,7 +813,8 @@ mod folder {
 /// # Examples
 ///
 /// ```
-/// use loomfile::{LoomFile, MexOptions, Sel, import_mex};
+/// use loomfile::{LoomFile, Sel};
+/// use loomfile_formats::{MexOptions, import_mex};
 /// # let dir = tempfile::tempdir()?;
 /// # let mex = dir.path().join("mex");
 /// # std::fs::create_dir(&mex)?;
@@ -829,10 +835,9 @@ mod folder {
 /// assert_eq!(f.read_col::<i32>("", 0, &Sel::All)?.to_vec(), [5, 0, 1]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[cfg(feature = "fs")]
 pub fn import_mex(
-    dir: impl AsRef<std::path::Path>,
-    out: impl AsRef<std::path::Path>,
+    dir: impl AsRef<Path>,
+    out: impl AsRef<Path>,
     opts: &MexOptions<'_>,
 ) -> Result<MexReport> {
     let dir = dir.as_ref();
@@ -881,4 +886,55 @@ pub fn import_mex(
         write_mex(&mut f, &mut mex, &sample, genome.as_deref(), opts.dtype, &opts.layer, &extras)?;
     f.close()?;
     Ok(MexReport { folder, version, sample_id: sample, genome, shape: mex.shape(), nnz, dtype })
+}
+
+// ----- the `convert` entry point -----
+
+/// Convert a 10x MEX folder to a loom file.
+///
+/// # Examples
+///
+/// ```
+/// use loomfile_formats::{ConvertOptions, mex};
+/// use loomfile::{Axis, LoomFile};
+/// # let dir = tempfile::tempdir()?;
+/// # let folder = dir.path().join("filtered_feature_bc_matrix");
+/// # std::fs::create_dir(&folder)?;
+/// # std::fs::write(
+/// #     folder.join("matrix.mtx"),
+/// #     "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 5\n2 2 7\n",
+/// # )?;
+/// # std::fs::write(
+/// #     folder.join("features.tsv"),
+/// #     "G1\tActb\tGene Expression\nG2\tCd3e\tGene Expression\n",
+/// # )?;
+/// # std::fs::write(folder.join("barcodes.tsv"), "AAAC-1\nAAAG-1\n")?;
+/// // `folder` holds matrix.mtx, features.tsv and barcodes.tsv, as Cell Ranger writes them.
+/// let out = dir.path().join("sample.loom");
+/// let report = mex::to_loom(&folder, &out, &ConvertOptions::default())?;
+/// assert_eq!((report.shape, report.nnz), ((2, 2), Some(2)));
+/// let f = LoomFile::open(&out)?;
+/// assert_eq!(f.attr(Axis::Cols, "Barcode")?.as_strings().unwrap(), ["AAAC-1", "AAAG-1"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
+    let mo = MexOptions {
+        sample_id: None,
+        genome: opts.genome.as_deref(),
+        dtype: opts.dtype,
+        file_attrs: Vec::new(),
+        gex_only: opts.gex_only,
+        layer: opts.layer_options(),
+        sort_memory: opts.sort_memory,
+    };
+    opts.begin("importing 10x MEX", None);
+    let r = import_mex(input, output, &mo).at(input);
+    opts.end();
+    let r = r?;
+    Ok(Report {
+        shape: r.shape,
+        nnz: Some(r.nnz),
+        dtype: Some(r.dtype.name().into()),
+        warnings: Vec::new(),
+    })
 }

@@ -4,15 +4,14 @@
 
 use super::legacy;
 use super::{CATEGORIES_MARK, DTYPE_MARK, INDEX_MARK, MAX_CATEGORIES, ORDER_MARK, ORDERED_MARK};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::formats::stored_sparse::StoredSparse;
-use crate::formats::util::{
-    Compressed, Ctx, Num, check_indptr, num_type, read_1d, transpose, with_num,
-};
-use crate::formats::{ConvertOptions, Report};
-use crate::graphs::Graph;
-use crate::values::{NumType, Values, read_dataset, to_storage};
+use crate::stored_sparse::StoredSparse;
+use crate::util::{Compressed, Ctx, Num, check_indptr, num_type, read_1d, transpose};
+use crate::{ConvertOptions, Report};
+use loomfile::Batch;
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::graphs::Graph;
+use loomfile::values::{NumType, Values, read_dataset, to_storage};
 use loomfile_hdf5::Dataspace;
 use loomfile_hdf5::{AttrValue, Attribute, File, Object, Selection};
 use std::path::Path;
@@ -145,7 +144,7 @@ pub(super) fn read_transposed<T: Num>(
 fn write_layer<T: Num>(
     f: &File,
     m: &Matrix,
-    out: &mut LoomFile,
+    out: &mut Batch<'_>,
     name: &str,
     opts: &ConvertOptions,
 ) -> Result<Option<u64>> {
@@ -164,7 +163,7 @@ fn write_layer<T: Num>(
                 if name.is_empty() { "writing matrix" } else { "writing layer" },
                 Some(n_obs),
             );
-            let r = out.stage_layer_cols::<T>(
+            let r = out.write_layer_cols::<T>(
                 name,
                 n_var,
                 n_obs,
@@ -264,7 +263,7 @@ pub(super) fn categorical(
 pub(super) fn strings_of(v: &Values) -> Vec<String> {
     match v {
         Values::String(a) => a.iter().cloned().collect(),
-        other => crate::formats::util::text_cells(other).unwrap_or_default(),
+        other => crate::util::text_cells(other).unwrap_or_default(),
     }
 }
 
@@ -391,7 +390,7 @@ fn vlen_strings_attr(v: &[String]) -> AttrValue {
 /// Write a frame as loom attributes of `axis`; the index goes to `primary` (`CellID` /
 /// `Gene`) unless a column has that name, then to `fallback`.
 fn stage_frame(
-    out: &mut LoomFile,
+    out: &mut Batch<'_>,
     axis: Axis,
     frame: &Frame,
     primary: &str,
@@ -405,30 +404,29 @@ fn stage_frame(
         .find(|n| !taken(n))
         .unwrap_or(primary)
         .to_string();
-    out.stage_attr(axis, &index_attr, &Values::strings(&frame.index))?;
+    out.set_attr(axis, &index_attr, &Values::strings(&frame.index))?;
     let group = axis.attrs_group();
     let index_path = format!("{group}/{index_attr}");
     if let Some(name) = &frame.index_name {
-        out.writer()?.set_attr(&index_path, INDEX_MARK, AttrValue::string(name))?;
+        out.set_object_attr(&index_path, INDEX_MARK, AttrValue::string(name))?;
     }
     let mut names = vec![index_attr.clone()];
     let mut order = Vec::new();
     for (name, v, kind) in &frame.columns {
-        if name == &index_attr || crate::attrs::check_name(name).is_err() {
+        if name == &index_attr || loomfile::attrs::check_name(name).is_err() {
             report
                 .warnings
                 .push(format!("{what} column {name:?}: not a usable attribute name, left out"));
             continue;
         }
-        out.stage_attr(axis, name, v)?;
+        out.set_attr(axis, name, v)?;
         let p = format!("{group}/{name}");
-        let w = out.writer()?;
         match kind {
             Kind::Plain => {}
-            Kind::Bool => w.set_attr(&p, DTYPE_MARK, AttrValue::string("bool"))?,
-            Kind::Nullable(n) => w.set_attr(&p, DTYPE_MARK, AttrValue::string(n))?,
+            Kind::Bool => out.set_object_attr(&p, DTYPE_MARK, AttrValue::string("bool"))?,
+            Kind::Nullable(n) => out.set_object_attr(&p, DTYPE_MARK, AttrValue::string(n))?,
             Kind::Category { categories, ordered } => {
-                w.set_attr(&p, DTYPE_MARK, AttrValue::string("category"))?;
+                out.set_object_attr(&p, DTYPE_MARK, AttrValue::string("category"))?;
                 if categories.len() <= MAX_CATEGORIES && categories.shape().len() == 1 {
                     let a = match categories {
                         Values::String(c) => {
@@ -444,11 +442,11 @@ fn stage_frame(
                         }),
                     };
                     if let Some(a) = a {
-                        w.set_attr(&p, CATEGORIES_MARK, a)?;
+                        out.set_object_attr(&p, CATEGORIES_MARK, a)?;
                     }
                 }
                 if *ordered {
-                    w.set_attr(&p, ORDERED_MARK, AttrValue::scalar(1u8))?;
+                    out.set_object_attr(&p, ORDERED_MARK, AttrValue::scalar(1u8))?;
                 }
             }
         }
@@ -456,7 +454,7 @@ fn stage_frame(
         order.push(name.clone());
     }
     if !order.is_empty() && order.len() <= MAX_CATEGORIES {
-        out.writer()?.set_attr(group, ORDER_MARK, vlen_strings_attr(&order))?;
+        out.set_object_attr(group, ORDER_MARK, vlen_strings_attr(&order))?;
     }
     for s in &frame.skipped {
         report.warnings.push(format!("{what} column {s:?}: unsupported encoding, left out"));
@@ -467,7 +465,7 @@ fn stage_frame(
 /// Stage one `obsm`/`varm` entry as a multi-column attribute; false when it has no loom
 /// form (not an array over the axis, or not numbers or strings).
 fn stage_one_multi(
-    out: &mut LoomFile,
+    out: &mut Batch<'_>,
     axis: Axis,
     name: &str,
     v: &Values,
@@ -481,7 +479,7 @@ fn stage_one_multi(
     if !(v.num_type().is_some() || matches!(v, Values::String(_))) {
         return Ok(false);
     }
-    out.stage_attr(axis, name, v)?;
+    out.set_attr(axis, name, v)?;
     taken.push(name.to_string());
     Ok(true)
 }
@@ -490,7 +488,7 @@ fn stage_one_multi(
 /// anndata 0.7 one compound dataset with a field per key).
 fn stage_multi(
     f: &File,
-    out: &mut LoomFile,
+    out: &mut Batch<'_>,
     axis: Axis,
     group: &str,
     n: u64,
@@ -520,7 +518,7 @@ fn stage_multi(
     };
     for (name, value) in entries {
         let p = format!("{group}/{name}");
-        if taken.contains(&name) || crate::attrs::check_name(&name).is_err() {
+        if taken.contains(&name) || loomfile::attrs::check_name(&name).is_err() {
             report.warnings.push(format!("{p}: name clashes with a column, left out"));
             continue;
         }
@@ -541,7 +539,7 @@ fn stage_multi(
 /// `uns/neighbors/{connectivities, distances}` (anndata moves those to `obsp` on read).
 fn stage_graphs(
     f: &File,
-    out: &mut LoomFile,
+    out: &mut Batch<'_>,
     axis: Axis,
     group: &str,
     n: u64,
@@ -565,7 +563,7 @@ fn stage_graphs(
     for (p, name) in members {
         match matrix(f, &p) {
             Ok(Some(Matrix::Sparse { group: sg, csr, shape, .. }))
-                if shape == (n, n) && crate::attrs::check_name(&name).is_ok() =>
+                if shape == (n, n) && loomfile::attrs::check_name(&name).is_ok() =>
             {
                 // Rows compressed over the transposed axis: edges (b, a) of the stored matrix.
                 let m = read_transposed::<f64>(f, &sg, csr, shape)?;
@@ -577,7 +575,7 @@ fn stage_graphs(
                         gr.w.push(m.data[k]);
                     }
                 }
-                out.stage_graph(axis, &name, &gr)?;
+                out.set_graph(axis, &name, &gr)?;
             }
             _ => report
                 .warnings
@@ -588,7 +586,7 @@ fn stage_graphs(
 }
 
 /// Scalars and 1-D arrays of numbers or strings in `uns` as global attributes.
-fn stage_uns(f: &File, out: &mut LoomFile, report: &mut Report) -> Result<()> {
+fn stage_uns(f: &File, out: &mut Batch<'_>, report: &mut Report) -> Result<()> {
     let Some(Object::Group(g)) = object(f, "/uns") else { return Ok(()) };
     let consumed = legacy::consumed_uns(f);
     let mut skipped = Vec::new();
@@ -619,9 +617,9 @@ fn stage_uns(f: &File, out: &mut LoomFile, report: &mut Report) -> Result<()> {
             Some(v)
                 if (v.num_type().is_some_and(|t| t != NumType::Float16)
                     || matches!(v, Values::String(_)))
-                    && crate::attrs::check_name(&name).is_ok() =>
+                    && loomfile::attrs::check_name(&name).is_ok() =>
             {
-                out.stage_global(&name, &v)?
+                out.set_global(&name, &v)?
             }
             _ => skipped.push(name),
         }
@@ -681,7 +679,7 @@ fn main_matrix(f: &File, opts: &ConvertOptions) -> Result<(Matrix, Option<Matrix
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::formats::{ConvertOptions, h5ad};
+/// use loomfile_formats::{ConvertOptions, h5ad};
 /// use loomfile::{Axis, Sel};
 /// let (anndata, back) = (dir.path().join("ds.h5ad"), dir.path().join("back.loom"));
 /// h5ad::from_loom(&path, &anndata, &ConvertOptions::default())?;
@@ -720,12 +718,15 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     let mut report =
         Report { shape: (n_var, n_obs), dtype: Some(t.name().into()), ..Report::default() };
     let mut out = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
-    report.nnz = with_num!(t, T => write_layer::<T>(&f, &x, &mut out, "", opts)).at(input)?;
+    let mut b = out.batch().at(output)?;
+    report.nnz =
+        loomfile::with_num_type!(t, T => write_layer::<T>(&f, &x, &mut b, "", opts)).at(input)?;
     // X itself becomes the layer `X` when another layer is the main matrix.
     if let Some(m) = &x_as_layer {
         if m.shape() == (n_obs, n_var) {
             let lt = opts.dtype.unwrap_or(m.dtype());
-            with_num!(lt, T => write_layer::<T>(&f, m, &mut out, "X", opts)).at(input)?;
+            loomfile::with_num_type!(lt, T => write_layer::<T>(&f, m, &mut b, "X", opts))
+                .at(input)?;
         } else {
             report.warnings.push("/X: not of the chosen layer's shape, left out".into());
         }
@@ -743,10 +744,11 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
             }
             match matrix(&f, &p).at(input)? {
                 Some(m)
-                    if m.shape() == (n_obs, n_var) && crate::attrs::check_name(&name).is_ok() =>
+                    if m.shape() == (n_obs, n_var)
+                        && loomfile::attrs::check_name(&name).is_ok() =>
                 {
                     let lt = opts.dtype.unwrap_or(m.dtype());
-                    with_num!(lt, T => write_layer::<T>(&f, &m, &mut out, &name, opts))
+                    loomfile::with_num_type!(lt, T => write_layer::<T>(&f, &m, &mut b, &name, opts))
                         .at(input)?;
                 }
                 _ => report.warnings.push(format!("{p}: not a matrix of X's shape, left out")),
@@ -754,17 +756,17 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         }
     }
     let mut col_names =
-        stage_frame(&mut out, Axis::Cols, &obs, "CellID", "obs_names", &mut report, "obs")
+        stage_frame(&mut b, Axis::Cols, &obs, "CellID", "obs_names", &mut report, "obs")
             .at(output)?;
     let mut row_names =
-        stage_frame(&mut out, Axis::Rows, &var, "Gene", "var_names", &mut report, "var")
+        stage_frame(&mut b, Axis::Rows, &var, "Gene", "var_names", &mut report, "var")
             .at(output)?;
-    stage_multi(&f, &mut out, Axis::Cols, "/obsm", n_obs, &mut col_names, &mut report).at(input)?;
-    stage_multi(&f, &mut out, Axis::Rows, "/varm", n_var, &mut row_names, &mut report).at(input)?;
-    stage_graphs(&f, &mut out, Axis::Cols, "/obsp", n_obs, &mut report).at(input)?;
-    stage_graphs(&f, &mut out, Axis::Rows, "/varp", n_var, &mut report).at(input)?;
-    stage_uns(&f, &mut out, &mut report).at(input)?;
-    out.commit().at(output)?;
+    stage_multi(&f, &mut b, Axis::Cols, "/obsm", n_obs, &mut col_names, &mut report).at(input)?;
+    stage_multi(&f, &mut b, Axis::Rows, "/varm", n_var, &mut row_names, &mut report).at(input)?;
+    stage_graphs(&f, &mut b, Axis::Cols, "/obsp", n_obs, &mut report).at(input)?;
+    stage_graphs(&f, &mut b, Axis::Rows, "/varp", n_var, &mut report).at(input)?;
+    stage_uns(&f, &mut b, &mut report).at(input)?;
+    b.commit().at(output)?;
     out.close().at(output)?;
     Ok(report)
 }

@@ -1,14 +1,13 @@
-//! Shared machinery of the converters: error context, gzip-transparent text input, atomic
-//! text output, numeric dispatch, compressed sparse matrices with 32-bit indices, streaming
-//! layer writers (row bands and column bands) and attribute tables.
+//! Shared machinery of the converters: error context, gzip-transparent text input read as
+//! delimited records (the `csv` crate), atomic text output, the converters' element trait,
+//! compressed sparse matrices with 32-bit indices and attribute tables. Loom layers are
+//! written through [`loomfile::Batch`]'s band writers.
 
-use super::ConvertOptions;
-use crate::attrs::check_name;
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::layers::{LayerOptions, layer_path};
-use crate::ops::region::{Target, write_region_serial};
-use crate::values::{NumType, Values};
+use crate::ConvertOptions;
+use loomfile::attrs::check_name;
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::values::{Element, NumType, Values};
 use loomfile_hdf5::{Dataset, H5Type, Selection};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -42,10 +41,8 @@ pub(crate) fn io(e: std::io::Error) -> Error {
 
 /// Element types of converted matrices.
 pub(crate) trait Num:
-    H5Type + PartialEq + std::ops::Add<Output = Self> + std::fmt::Display
+    Element + PartialEq + std::ops::Add<Output = Self> + std::fmt::Display
 {
-    /// The stored type.
-    const NUM: NumType;
     /// Zero test.
     fn is_zero(&self) -> bool {
         *self == Self::default()
@@ -70,8 +67,7 @@ pub(crate) fn push_u64(mut v: u64, out: &mut Vec<u8>) {
 }
 
 macro_rules! num_int {
-    ($($t:ty => $n:ident),*) => {$(impl Num for $t {
-        const NUM: NumType = NumType::$n;
+    ($($t:ty),*) => {$(impl Num for $t {
         #[allow(unused_comparisons)]
         fn push_text(&self, out: &mut Vec<u8>) {
             if *self < 0 {
@@ -81,69 +77,17 @@ macro_rules! num_int {
         }
     })*};
 }
-num_int!(i8 => Int8, i16 => Int16, i32 => Int32, i64 => Int64, u8 => UInt8, u16 => UInt16,
-     u32 => UInt32, u64 => UInt64);
+num_int!(i8, i16, i32, i64, u8, u16, u32, u64);
 
 macro_rules! num_float {
-    ($($t:ty => $n:ident),*) => {$(impl Num for $t {
-        const NUM: NumType = NumType::$n;
+    ($($t:ty),*) => {$(impl Num for $t {
         fn push_text(&self, out: &mut Vec<u8>) {
             use std::io::Write as _;
             let _ = write!(out, "{self}");
         }
     })*};
 }
-num_float!(f32 => Float32, f64 => Float64);
-
-/// Run `$body` with `$T` bound to the Rust type of a [`NumType`] (float16 is read as f32).
-macro_rules! with_num {
-    ($t:expr, $T:ident => $body:expr) => {{
-        use $crate::values::NumType as N__;
-        match $t {
-            N__::Int8 => {
-                type $T = i8;
-                $body
-            }
-            N__::Int16 => {
-                type $T = i16;
-                $body
-            }
-            N__::Int32 => {
-                type $T = i32;
-                $body
-            }
-            N__::Int64 => {
-                type $T = i64;
-                $body
-            }
-            N__::UInt8 => {
-                type $T = u8;
-                $body
-            }
-            N__::UInt16 => {
-                type $T = u16;
-                $body
-            }
-            N__::UInt32 => {
-                type $T = u32;
-                $body
-            }
-            N__::UInt64 => {
-                type $T = u64;
-                $body
-            }
-            N__::Float16 | N__::Float32 => {
-                type $T = f32;
-                $body
-            }
-            N__::Float64 => {
-                type $T = f64;
-                $body
-            }
-        }
-    }};
-}
-pub(crate) use with_num;
+num_float!(f32, f64);
 
 /// The numeric type of a dataset, or an error naming it.
 pub(crate) fn num_type(ds: &Dataset) -> Result<NumType> {
@@ -186,7 +130,7 @@ pub(crate) fn read_1d<T: H5Type>(ds: &Dataset) -> Result<Vec<T>> {
 // ----- compressed sparse -----
 
 /// A sparse matrix with rows compressed and 32-bit column indices (half the memory of
-/// [`crate::Csr`]): the in-memory form of h5ad graphs (`obsp`/`varp`).
+/// [`loomfile::Csr`]): the in-memory form of h5ad graphs (`obsp`/`varp`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Compressed<T> {
     pub rows: u64,
@@ -369,66 +313,110 @@ pub(crate) fn open_text<'a>(
     })
 }
 
-/// Read one line without its end (`\n` or `\r\n`); `false` at the end of input.
-pub(crate) fn next_line(r: &mut dyn BufRead, line: &mut String) -> std::io::Result<bool> {
-    line.clear();
-    if r.read_line(line)? == 0 {
-        return Ok(false);
-    }
-    while line.ends_with('\n') || line.ends_with('\r') {
-        line.pop();
-    }
-    Ok(true)
+/// Delimited text read record by record with the `csv` crate: fields may be double-quoted
+/// (as R's `write.table` and pandas write them), a quoted field may hold the delimiter, a
+/// quote (`""`) or a line break, blank lines are skipped, a leading UTF-8 byte-order mark is
+/// dropped, and lines may have any number of fields (the callers check the counts). Each
+/// record comes with the line it starts on, for error messages.
+pub(crate) struct Records<'a> {
+    reader: csv::Reader<Breaks<Box<dyn BufRead + 'a>>>,
+    record: csv::StringRecord,
+    /// Line breaks before the reader's position, and the offset of the last of them.
+    passed: u64,
+    last_break: Option<u64>,
+    first: bool,
 }
 
-/// Split a delimited line into `out`, reusing its strings (a wide matrix line has as many
-/// fields as cells: one allocation per field and line would dominate the parse). CSV
-/// fields may be double-quoted (`""` is a quote inside).
-pub(crate) fn split_fields(line: &str, delim: u8, out: &mut Vec<String>) {
-    if delim != b',' || !line.contains('"') {
+/// The input of [`Records`], noting where its line breaks are: csv's own line count is off
+/// after blank lines and on CRLF text. It holds the breaks of the bytes csv has buffered
+/// but not parsed yet (one buffer at most).
+struct Breaks<R> {
+    inner: R,
+    offset: u64,
+    ahead: std::collections::VecDeque<u64>,
+}
+
+impl<R: Read> Read for Breaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
+            self.ahead.push_back(self.offset + i as u64);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl<'a> Records<'a> {
+    /// Records of `input`, fields separated by `delim`.
+    pub(crate) fn new(input: Box<dyn BufRead + 'a>, delim: u8) -> Self {
+        let breaks = Breaks { inner: input, offset: 0, ahead: Default::default() };
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delim)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(breaks);
+        Records {
+            reader,
+            record: csv::StringRecord::new(),
+            passed: 0,
+            last_break: None,
+            first: true,
+        }
+    }
+
+    /// The line the record just read starts on (1-based).
+    fn start_line(&mut self) -> u64 {
+        // The reader stands just past the record and its terminator (`\n`, or the `\r` of
+        // `\r\n`, or the end of the input).
+        let end = self.reader.position().byte();
+        let breaks = &mut self.reader.get_mut().ahead;
+        while let Some(&b) = breaks.front().filter(|&&b| b < end) {
+            breaks.pop_front();
+            self.passed += 1;
+            self.last_break = Some(b);
+        }
+        let ends_with_break = end > 0 && self.last_break == Some(end - 1);
+        let end_line = 1 + self.passed - ends_with_break as u64;
+        let inner = self.record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        end_line.saturating_sub(inner).max(1)
+    }
+
+    /// The next record's fields into `out`, reusing its strings (a wide matrix line has as
+    /// many fields as cells: one allocation per field and line would dominate the parse).
+    /// Returns the line the record starts on (1-based), or `None` at the end of the input.
+    pub(crate) fn next_into(&mut self, out: &mut Vec<String>) -> Result<Option<u64>> {
+        let more = self.reader.read_record(&mut self.record).map_err(|e| {
+            let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
+            match e.into_kind() {
+                csv::ErrorKind::Io(e) => io(e),
+                csv::ErrorKind::Utf8 { .. } => Error::input(format!("{line}not UTF-8 text")),
+                other => Error::input(format!("{line}{other:?}")),
+            }
+        })?;
+        if !more {
+            return Ok(None);
+        }
+        let line = self.start_line();
         let mut n = 0;
-        for piece in line.split(delim as char) {
+        for field in self.record.iter() {
+            let field = if std::mem::take(&mut self.first) {
+                field.strip_prefix('\u{feff}').unwrap_or(field)
+            } else {
+                field
+            };
             match out.get_mut(n) {
                 Some(f) => {
                     f.clear();
-                    f.push_str(piece);
+                    f.push_str(field);
                 }
-                None => out.push(piece.to_string()),
+                None => out.push(field.to_string()),
             }
             n += 1;
         }
         out.truncate(n);
-        return;
+        Ok(Some(line))
     }
-    out.clear();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    cur.push('"');
-                    chars.next();
-                } else {
-                    quoted = false;
-                }
-            } else {
-                cur.push(c);
-            }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if c == ',' {
-            out.push(std::mem::take(&mut cur));
-            at_start = true;
-        } else {
-            cur.push(c);
-            at_start = false;
-        }
-    }
-    out.push(cur);
 }
 
 /// One text field for a delimited output: tabs/newlines become spaces in TSV; CSV quotes
@@ -506,114 +494,6 @@ pub(crate) fn is_gz(path: &Path) -> bool {
     path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
-// ----- streaming layer writes -----
-
-impl LoomFile {
-    /// Create the dataset of layer `name` (`rows` x `cols` of `dtype`), replacing it, and
-    /// describe it for the region writer.
-    fn begin_layer(
-        &mut self,
-        name: &str,
-        dtype: NumType,
-        rows: u64,
-        cols: u64,
-        opts: &LayerOptions,
-    ) -> Result<Target> {
-        opts.check()?;
-        if !name.is_empty() {
-            check_name(name)?;
-        }
-        if rows == 0 || cols == 0 {
-            return Err(Error::invalid(format!("the matrix is empty ({rows} x {cols})")));
-        }
-        let new_file = self.shape == (0, 0) || (name.is_empty() && !self.exists("/matrix"));
-        if !new_file && (rows, cols) != self.shape {
-            return Err(Error::Shape {
-                what: format!("layer {name:?}"),
-                expected: vec![self.shape.0, self.shape.1],
-                got: vec![rows, cols],
-            });
-        }
-        if !name.is_empty() && !self.exists("/matrix") && self.shape == (0, 0) {
-            return Err(Error::invalid("write the main matrix (layer \"\") before other layers"));
-        }
-        let path = layer_path(name);
-        let w = self.writer()?;
-        let target = Target::create_with(w, &path, opts.spec(dtype, rows, cols))?;
-        if name.is_empty() {
-            self.shape = (rows, cols);
-        }
-        Ok(target)
-    }
-
-    /// Write layer `name` band by band of rows: `fill(start, n, out)` puts rows
-    /// `start..start+n` (all columns, row-major) into `out`. Memory: one band (chunk rows).
-    pub(crate) fn stage_layer_rows<T: Num>(
-        &mut self,
-        name: &str,
-        rows: u64,
-        cols: u64,
-        opts: &LayerOptions,
-        fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
-    ) -> Result<()> {
-        self.stage_layer_bands(name, rows, cols, opts, true, fill)
-    }
-
-    /// Write layer `name` band by band of columns: `fill(start, n, out)` puts columns
-    /// `start..start+n` into `out`, one whole column after the other (column-major: element
-    /// (r, start + j) at `j * rows + r`). Memory: one band (chunk columns).
-    pub(crate) fn stage_layer_cols<T: Num>(
-        &mut self,
-        name: &str,
-        rows: u64,
-        cols: u64,
-        opts: &LayerOptions,
-        fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
-    ) -> Result<()> {
-        self.stage_layer_bands(name, rows, cols, opts, false, fill)
-    }
-
-    /// Bands of rows (`by_rows`) or of columns, one chunk deep, filled by `fill` and stored
-    /// by the one region writer (`ops::region`: chunks encoded in parallel, all-zero chunks
-    /// left unstored).
-    fn stage_layer_bands<T: Num>(
-        &mut self,
-        name: &str,
-        rows: u64,
-        cols: u64,
-        opts: &LayerOptions,
-        by_rows: bool,
-        mut fill: impl FnMut(u64, u64, &mut Vec<T>) -> Result<()>,
-    ) -> Result<()> {
-        let t = self.begin_layer(name, T::NUM, rows, cols, opts)?;
-        let tile = if by_rows { (t.chunk.0, cols) } else { (rows, t.chunk.1) };
-        let mut band: Vec<T> = Vec::new();
-        let w = self.writer()?;
-        write_region_serial(w, &t, (0, rows), (0, cols), tile, |r0, h, c0, wd, out| {
-            let (start, k, across) = if by_rows { (r0, h, wd) } else { (c0, wd, h) };
-            band.clear();
-            fill(start, k, &mut band)?;
-            if band.len() as u64 != k * across {
-                return Err(Error::invalid("internal: band of the wrong size"));
-            }
-            out.reserve(band.len() * size_of::<T>());
-            if by_rows {
-                for &x in &band {
-                    x.write_le(out);
-                }
-            } else {
-                // Column-major band to the row-major tile.
-                for r in 0..h as usize {
-                    for j in 0..wd as usize {
-                        band[j * h as usize + r].write_le(out);
-                    }
-                }
-            }
-            Ok(())
-        })
-    }
-}
-
 // ----- attributes -----
 
 /// Values from text: all integers -> int64, all numbers -> float64, otherwise strings.
@@ -669,26 +549,18 @@ fn attr_table(
     expected: u64,
     what: &str,
 ) -> Result<Vec<(String, Values)>> {
-    let mut line = String::new();
+    let mut r = Records::new(Box::new(r), delim);
     let mut fields = Vec::new();
-    if !next_line(&mut *r, &mut line).map_err(io).at(path)? {
+    if r.next_into(&mut fields).at(path)?.is_none() {
         return Err(Error::input("empty file: expected a header line of attribute names")).at(path);
     }
-    let header_line = line.strip_prefix('\u{feff}').unwrap_or(&line).to_string();
-    split_fields(&header_line, delim, &mut fields);
     let names = fields.clone();
     for n in &names {
         check_name(n).map_err(|e| Error::input(format!("header: {e}"))).at(path)?;
     }
     // alloc: names.len(), header fields already read
     let mut cols: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    let mut lineno = 1;
-    while next_line(&mut *r, &mut line).map_err(io).at(path)? {
-        lineno += 1;
-        if line.is_empty() {
-            continue;
-        }
-        split_fields(&line, delim, &mut fields);
+    while let Some(lineno) = r.next_into(&mut fields).at(path)? {
         if fields.len() != names.len() {
             return Err(Error::input(format!(
                 "line {lineno}: {} fields, the header has {}",
@@ -786,11 +658,11 @@ pub(crate) fn write_attr_table(f: &LoomFile, axis: Axis, path: &Path) -> Result<
 pub(crate) fn for_each_band<T: Num>(
     f: &LoomFile,
     layer: &str,
-    rows: &crate::layers::Sel,
-    cols: &crate::layers::Sel,
+    rows: &loomfile::layers::Sel,
+    cols: &loomfile::layers::Sel,
     mut each: impl FnMut(&[u64], ndarray::ArrayView2<'_, T>) -> Result<()>,
 ) -> Result<()> {
-    use crate::layers::Sel;
+    use loomfile::layers::Sel;
     let (n, _) = f.shape();
     let h =
         f.layer_info(layer)?.chunks.and_then(|c| c.first().copied()).unwrap_or(64).max(1) as usize;
@@ -848,9 +720,31 @@ mod tests {
 
     #[test]
     fn csv_quotes() {
+        let text = "\u{feff}a,\"b,c\",\"d\"\"e\",,f\n\n\"two\nlines\",x\r\nlast\n";
+        let mut r = Records::new(Box::new(text.as_bytes()), b',');
         let mut v = Vec::new();
-        split_fields(r#"a,"b,c","d""e",,f"#, b',', &mut v);
+        assert_eq!(r.next_into(&mut v).unwrap(), Some(1));
         assert_eq!(v, vec!["a", "b,c", "d\"e", "", "f"]);
+        // The blank line is skipped; a quoted field holds a line break.
+        assert_eq!(r.next_into(&mut v).unwrap(), Some(3));
+        assert_eq!(v, vec!["two\nlines", "x"]);
+        assert_eq!(r.next_into(&mut v).unwrap(), Some(5));
+        assert_eq!(v, vec!["last"]);
+        assert_eq!(r.next_into(&mut v).unwrap(), None);
+        // CRLF lines, blank lines, and a last line without a break.
+        let mut r = Records::new(Box::new("a\r\nb\r\n\r\nc\r\n\n\nd".as_bytes()), b',');
+        let lines: Vec<_> = std::iter::from_fn(|| r.next_into(&mut v).unwrap()).collect();
+        assert_eq!(lines, [1, 2, 4, 7]);
+        assert_eq!(r.next_into(&mut v).unwrap(), None);
+        // Tab-separated with R's quoting.
+        let mut r = Records::new(Box::new("\"gene\"\t\"c 1\"\n".as_bytes()), b'\t');
+        r.next_into(&mut v).unwrap();
+        assert_eq!(v, vec!["gene", "c 1"]);
+        // Not UTF-8: an input error naming the line.
+        let mut r = Records::new(Box::new(&b"ok\n\xff\xfe\n"[..]), b'\t');
+        r.next_into(&mut v).unwrap();
+        let e = r.next_into(&mut v).unwrap_err();
+        assert!(matches!(&e, Error::Input(m) if m.starts_with("line 2")), "{e}");
         assert_eq!(text_field("x,y", b','), "\"x,y\"");
         assert_eq!(text_field("x\ty", b'\t'), "x y");
     }

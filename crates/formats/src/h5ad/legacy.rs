@@ -14,8 +14,8 @@
 //! `categories`: an object reference to the category strings under `__categories`.
 
 use super::read::{Frame, Kind, categorical, strings_of};
-use crate::error::{Error, Result};
-use crate::values::{Values, read_dataset};
+use loomfile::error::{Error, Result};
+use loomfile::values::{Values, read_dataset};
 use loomfile_hdf5::{Dataset, Datatype, File, Object};
 
 /// True when a frame column carries anndata 0.7's `categories` reference.

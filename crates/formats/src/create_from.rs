@@ -3,7 +3,7 @@
 //! [`create_from_matrix_market`] (one or more `.mtx` layers, the main one the sum of the
 //! others when not given, with gene and barcode lists).
 //!
-//! Both stream like the rest of [`crate::formats`]: dense text band by band, coordinate
+//! Both stream like the rest of [this crate](crate): dense text band by band, coordinate
 //! files through the external merge sort, so memory does not grow with the matrix (loompy
 //! builds the whole matrix in memory). Where loompy is wrong, these are not:
 //! - `create_from_matrix_market` honours `delim` and the header-skipping flags, which
@@ -13,20 +13,19 @@
 //!   with the wrong number of lines, is an error naming the file and line;
 //! - metadata columns of numbers are stored as numbers (int64 or float64), not strings.
 
-use super::tsv::{Scan, parse_value, scan};
-use super::util::{
-    Ctx, Num, at_file, infer_values, io, next_line, open_text, split_fields, with_num,
-};
-use super::{ConvertOptions, Report};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::layers::LayerOptions;
-use crate::ops::convert::promote_num;
-use crate::ops::coo_sort::{
+use crate::coo_sort::{
     CooSorter, DEFAULT_SORT_MEMORY, Entry, SortedEntries, merge_duplicates, spill_dir_for,
 };
-use crate::ops::matrix_market::{Field, Summary, read_coordinates};
-use crate::values::{NumType, Values};
+use crate::matrix_market::{Field, Summary, read_coordinates};
+use crate::tsv::{Scan, parse_value, scan};
+use crate::util::{Ctx, Num, Records, at_file, infer_values, open_text};
+use crate::{ConvertOptions, Report};
+use loomfile::Batch;
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::layers::LayerOptions;
+use loomfile::numeric::promote as promote_num;
+use loomfile::values::{NumType, Values};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +43,7 @@ fn unquote(s: &str) -> String {
 ///
 /// ```
 /// use loomfile::NumType;
-/// use loomfile::formats::TsvImport;
+/// use loomfile_formats::TsvImport;
 /// let opts = TsvImport::new().sample_id("s1_").dtype(NumType::UInt16);
 /// assert_eq!((opts.delim, opts.row_metadata_attr.as_str()), (b'\t', "Accession"));
 /// assert_eq!(opts.dtype, NumType::UInt16);
@@ -97,7 +96,7 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// let opts = loomfile::formats::TsvImport::new();
+    /// let opts = loomfile_formats::TsvImport::new();
     /// assert_eq!(opts.dtype, loomfile::NumType::Float32);
     /// ```
     pub fn new() -> Self {
@@ -109,7 +108,7 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::formats::TsvImport::new().delim(b',').delim, b',');
+    /// assert_eq!(loomfile_formats::TsvImport::new().delim(b',').delim, b',');
     /// ```
     pub fn delim(mut self, delim: u8) -> Self {
         self.delim = delim;
@@ -121,7 +120,8 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{NumType, formats::TsvImport};
+    /// use loomfile::NumType;
+    /// use loomfile_formats::TsvImport;
     /// assert_eq!(TsvImport::new().dtype(NumType::Int32).dtype, NumType::Int32);
     /// ```
     pub fn dtype(mut self, t: NumType) -> Self {
@@ -134,7 +134,7 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::formats::TsvImport::new().sample_id("s1_").sample_id, "s1_");
+    /// assert_eq!(loomfile_formats::TsvImport::new().sample_id("s1_").sample_id, "s1_");
     /// ```
     pub fn sample_id(mut self, prefix: &str) -> Self {
         self.sample_id = prefix.into();
@@ -146,7 +146,7 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// let opts = loomfile::formats::TsvImport::new().row_metadata("ref.loom", "Gene");
+    /// let opts = loomfile_formats::TsvImport::new().row_metadata("ref.loom", "Gene");
     /// assert_eq!(opts.row_metadata_attr, "Gene");
     /// ```
     pub fn row_metadata(mut self, loom: impl Into<PathBuf>, attr: &str) -> Self {
@@ -160,7 +160,7 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// let opts = loomfile::formats::TsvImport::new().col_metadata("cells.csv", b',');
+    /// let opts = loomfile_formats::TsvImport::new().col_metadata("cells.csv", b',');
     /// assert_eq!(opts.metadata_delim, b',');
     /// ```
     pub fn col_metadata(mut self, table: impl Into<PathBuf>, delim: u8) -> Self {
@@ -174,7 +174,8 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{Values, formats::TsvImport};
+    /// use loomfile::Values;
+    /// use loomfile_formats::TsvImport;
     /// let opts = TsvImport::new().file_attr("title", Values::from("run 7"));
     /// assert_eq!(opts.file_attrs[0].0, "title");
     /// ```
@@ -188,7 +189,8 @@ impl TsvImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{LayerOptions, formats::TsvImport};
+    /// use loomfile::LayerOptions;
+    /// use loomfile_formats::TsvImport;
     /// let opts = TsvImport::new().layer(LayerOptions { chunks: (16, 16), gzip: None });
     /// assert_eq!(opts.layer.chunks, (16, 16));
     /// ```
@@ -222,7 +224,7 @@ fn globals(list: &[(String, Values)]) -> Vec<(&str, Values)> {
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{TsvImport, create_from_tsv};
+/// use loomfile_formats::{TsvImport, create_from_tsv};
 /// use loomfile::{Axis, LoomFile, Sel};
 /// # let dir = tempfile::tempdir()?;
 /// let (tsv, out) = (dir.path().join("m.tsv"), dir.path().join("m.loom"));
@@ -266,6 +268,7 @@ pub fn create_from_tsv(
     };
     let genes: Vec<String> = s.ids.iter().map(|g| unquote(g)).collect();
     let mut f = LoomFile::new_all_or_nothing(out, &globals(&opts.file_attrs)).at(out)?;
+    let mut b = f.batch().at(out)?;
     let mut report = Report {
         dtype: Some(opts.dtype.name().into()),
         shape: (s.rows, s.cols),
@@ -273,11 +276,11 @@ pub fn create_from_tsv(
     };
     match &reference {
         None => {
-            with_num!(opts.dtype, T => super::tsv::stage_matrix::<T>(
-                &mut f, input, opts.delim, &s, &copts,
+            loomfile::with_num_type!(opts.dtype, T => crate::tsv::stage_matrix::<T>(
+                &mut b, input, opts.delim, &s, &copts,
             ))
             .map_err(at_file(out))?;
-            f.stage_attr(Axis::Rows, "Gene", &Values::strings(&genes)).at(out)?;
+            b.set_attr(Axis::Rows, "Gene", &Values::strings(&genes)).at(out)?;
         }
         Some(r) => {
             let rows = r.rows;
@@ -310,22 +313,22 @@ pub fn create_from_tsv(
                 int_range: (i64::MIN, i64::MAX),
             };
             let mut streams = [(entries, summary)];
-            let nnz = with_num!(opts.dtype, T => stage_sorted::<T>(
-                &mut f, "", (rows, s.cols), &mut streams, false, &copts,
+            let nnz = loomfile::with_num_type!(opts.dtype, T => stage_sorted::<T>(
+                &mut b, "", (rows, s.cols), &mut streams, false, &copts,
             ))
             .map_err(at_file(out))?;
             report.nnz = Some(nnz);
             for (name, v) in &r.attrs {
-                f.stage_attr(Axis::Rows, name, v).at(out)?;
+                b.set_attr(Axis::Rows, name, v).at(out)?;
             }
         }
     }
-    f.stage_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(out)?;
+    b.set_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(out)?;
     // A `CellID` column of the table equals the ids (checked line by line).
     for (name, v) in col_attrs.iter().filter(|(n, _)| n != "CellID") {
-        f.stage_attr(Axis::Cols, name, v).at(out)?;
+        b.set_attr(Axis::Cols, name, v).at(out)?;
     }
-    f.commit().at(out)?;
+    b.commit().at(out)?;
     f.close().at(out)?;
     Ok(report)
 }
@@ -387,22 +390,17 @@ fn sort_text(
     }
     let mut sorter =
         CooSorter::new(Some(spill_dir_for(out)), opts.sort_memory.unwrap_or(DEFAULT_SORT_MEMORY));
-    let mut r = open_text(input, opts, "sorting")?;
-    let (mut line, mut fields) = (String::new(), Vec::new());
-    let (mut lineno, mut data) = (1u64, 0usize);
+    let mut r = Records::new(open_text(input, opts, "sorting")?, delim);
+    let mut fields = Vec::new();
+    let mut data = 0usize;
     let res = (|| {
-        next_line(&mut *r, &mut line).map_err(io)?;
-        while next_line(&mut *r, &mut line).map_err(io)? {
-            lineno += 1;
-            if line.is_empty() {
-                continue;
-            }
+        r.next_into(&mut fields)?;
+        while let Some(lineno) = r.next_into(&mut fields)? {
             let Some(row) = keep.get(data).copied() else {
                 return Err(Error::input("the file changed while reading"));
             };
             data += 1;
             let Some(row) = row else { continue };
-            split_fields(&line, delim, &mut fields);
             if fields.len() as u64 != s.cols + 1 {
                 return Err(Error::input(format!("line {lineno}: field count changed")));
             }
@@ -429,7 +427,7 @@ fn sort_text(
 /// stream: the layer itself; several: their sum). `check_i32` refuses sums beyond int32
 /// (a type chosen from the values, not asked for). Returns the non-zeros written.
 fn stage_sorted<T: Num>(
-    f: &mut LoomFile,
+    f: &mut Batch<'_>,
     name: &str,
     shape: (u64, u64),
     streams: &mut [(SortedEntries, Summary)],
@@ -442,7 +440,7 @@ fn stage_sorted<T: Num>(
     let mut got = Vec::new();
     let mut nnz = 0u64;
     opts.begin("writing matrix", Some(rows));
-    let res = f.stage_layer_rows::<T>(name, rows, cols, &opts.layer_options(), |s, n, band| {
+    let res = f.write_layer_rows::<T>(name, rows, cols, &opts.layer_options(), |s, n, band| {
         let len = (n * cols) as usize;
         ints.clear();
         reals.clear();
@@ -492,26 +490,19 @@ fn stage_sorted<T: Num>(
 /// (the id column is then an attribute too) or one more (the header has no label for it).
 fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, Values)>> {
     let copts = ConvertOptions::default();
-    let mut r = open_text(path, &copts, "reading cell metadata")?;
+    let mut r = Records::new(open_text(path, &copts, "reading cell metadata")?, delim);
     let res = (|| {
-        let (mut line, mut fields) = (String::new(), Vec::new());
-        if !next_line(&mut *r, &mut line).map_err(io)? {
+        let mut fields = Vec::new();
+        if r.next_into(&mut fields)?.is_none() {
             return Err(Error::input("empty file: expected a header line of attribute names"));
         }
-        split_fields(line.strip_prefix('\u{feff}').unwrap_or(&line), delim, &mut fields);
         let names: Vec<String> = fields.iter().map(|n| unquote(n)).collect();
         for n in &names {
-            crate::attrs::check_name(n).map_err(|e| Error::input(format!("header: {e}")))?;
+            loomfile::attrs::check_name(n).map_err(|e| Error::input(format!("header: {e}")))?;
         }
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); names.len()]; // alloc: header fields already read
-        let mut lineno = 1u64;
         let mut i = 0usize;
-        while next_line(&mut *r, &mut line).map_err(io)? {
-            lineno += 1;
-            if line.is_empty() {
-                continue;
-            }
-            split_fields(&line, delim, &mut fields);
+        while let Some(lineno) = r.next_into(&mut fields)? {
             let values: Vec<String> = fields.iter().map(|v| unquote(v)).collect();
             let Some(cell) = cells.get(i) else {
                 return Err(Error::input(format!(
@@ -562,7 +553,7 @@ fn cell_table(path: &Path, delim: u8, cells: &[String]) -> Result<Vec<(String, V
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::MtxImport;
+/// use loomfile_formats::MtxImport;
 /// let opts = MtxImport::new().transposed(true).skip_headers(true, false);
 /// assert!(opts.matrix_transposed && opts.skip_row_header && !opts.skip_col_header);
 /// ```
@@ -608,7 +599,7 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// assert!(!loomfile::formats::MtxImport::new().matrix_transposed);
+    /// assert!(!loomfile_formats::MtxImport::new().matrix_transposed);
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -619,7 +610,7 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(loomfile::formats::MtxImport::new().delim(b',').delim, b',');
+    /// assert_eq!(loomfile_formats::MtxImport::new().delim(b',').delim, b',');
     /// ```
     pub fn delim(mut self, delim: u8) -> Self {
         self.delim = delim;
@@ -631,7 +622,7 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// assert!(loomfile::formats::MtxImport::new().skip_headers(false, true).skip_col_header);
+    /// assert!(loomfile_formats::MtxImport::new().skip_headers(false, true).skip_col_header);
     /// ```
     pub fn skip_headers(mut self, rows: bool, cols: bool) -> Self {
         self.skip_row_header = rows;
@@ -644,7 +635,7 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// assert!(loomfile::formats::MtxImport::new().transposed(true).matrix_transposed);
+    /// assert!(loomfile_formats::MtxImport::new().transposed(true).matrix_transposed);
     /// ```
     pub fn transposed(mut self, yes: bool) -> Self {
         self.matrix_transposed = yes;
@@ -656,7 +647,8 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{NumType, formats::MtxImport};
+    /// use loomfile::NumType;
+    /// use loomfile_formats::MtxImport;
     /// assert_eq!(MtxImport::new().dtype(NumType::UInt16).dtype, Some(NumType::UInt16));
     /// ```
     pub fn dtype(mut self, t: NumType) -> Self {
@@ -669,7 +661,8 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{Values, formats::MtxImport};
+    /// use loomfile::Values;
+    /// use loomfile_formats::MtxImport;
     /// let opts = MtxImport::new().file_attr("title", Values::from("run 7"));
     /// assert_eq!(opts.file_attrs.len(), 1);
     /// ```
@@ -683,7 +676,8 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// use loomfile::{LayerOptions, formats::MtxImport};
+    /// use loomfile::LayerOptions;
+    /// use loomfile_formats::MtxImport;
     /// let opts = MtxImport::new().layer(LayerOptions { chunks: (32, 32), gzip: Some(4) });
     /// assert_eq!(opts.layer.gzip, Some(4));
     /// ```
@@ -697,7 +691,7 @@ impl MtxImport {
     /// # Examples
     ///
     /// ```
-    /// let opts = loomfile::formats::MtxImport::new().sort_memory(1 << 20);
+    /// let opts = loomfile_formats::MtxImport::new().sort_memory(1 << 20);
     /// assert_eq!(opts.sort_memory, Some(1 << 20));
     /// ```
     pub fn sort_memory(mut self, bytes: usize) -> Self {
@@ -744,18 +738,17 @@ fn layer_type(summary: &Summary, asked: Option<NumType>) -> (NumType, bool) {
 /// The lines of a gene or barcode list: the fields of each non-empty line.
 fn list_lines(path: &Path, delim: u8, skip_header: bool) -> Result<Vec<Vec<String>>> {
     let copts = ConvertOptions::default();
-    let mut r = open_text(path, &copts, "reading a list")?;
+    let mut r = Records::new(open_text(path, &copts, "reading a list")?, delim);
     let res: Result<Vec<Vec<String>>> = (|| {
-        let (mut line, mut fields, mut out) = (String::new(), Vec::new(), Vec::new());
+        let (mut fields, mut out) = (Vec::new(), Vec::new());
         let mut first = true;
-        while next_line(&mut *r, &mut line).map_err(io)? {
+        while r.next_into(&mut fields)?.is_some() {
             if std::mem::take(&mut first) && skip_header {
                 continue;
             }
-            if line.trim().is_empty() {
+            if fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            split_fields(line.strip_prefix('\u{feff}').unwrap_or(&line), delim, &mut fields);
             out.push(fields.iter().map(|f| f.trim().to_string()).collect());
         }
         Ok(out)
@@ -774,7 +767,7 @@ fn list_lines(path: &Path, delim: u8, skip_header: bool) -> Result<Vec<Vec<Strin
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{MtxImport, create_from_matrix_market};
+/// use loomfile_formats::{MtxImport, create_from_matrix_market};
 /// use loomfile::{Axis, LoomFile, Sel};
 /// # let dir = tempfile::tempdir()?;
 /// let p = |n: &str| dir.path().join(n);
@@ -811,7 +804,7 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
     }
     for (i, (name, _)) in layers.iter().enumerate() {
         if !name.is_empty() {
-            crate::attrs::check_name(name)?;
+            loomfile::attrs::check_name(name)?;
         }
         if layers[..i].iter().any(|(n, _)| n == name) {
             return Err(Error::invalid(format!("layer {name:?} is given twice")));
@@ -848,6 +841,7 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
     let mut layers: Vec<&(&str, P)> = layers.iter().collect();
     layers.sort_by_key(|(n, _)| !n.is_empty());
     let mut f = LoomFile::new_all_or_nothing(out, &globals(&opts.file_attrs)).at(out)?;
+    let mut b = f.batch().at(out)?;
     let mut report = Report { shape, ..Report::default() };
     if !layers.iter().any(|(n, _)| n.is_empty()) {
         // The main matrix is the sum: every file sorted at once, each in its share of memory.
@@ -868,7 +862,7 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
         });
         report.dtype = Some(t.name().into());
         report.nnz = Some(
-            with_num!(t, T => stage_sorted::<T>(&mut f, "", shape, &mut streams, false, &copts))
+            loomfile::with_num_type!(t, T => stage_sorted::<T>(&mut b, "", shape, &mut streams, false, &copts))
                 .map_err(at_file(out))?,
         );
         report.warnings.push(format!(
@@ -882,7 +876,7 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
         let (t, check) = layer_type(&summary, opts.dtype);
         let mut streams = [(entries, summary)];
         let nnz =
-            with_num!(t, T => stage_sorted::<T>(&mut f, name, shape, &mut streams, check, &copts))
+            loomfile::with_num_type!(t, T => stage_sorted::<T>(&mut b, name, shape, &mut streams, check, &copts))
                 .map_err(at_file(p.as_ref()))?;
         if name.is_empty() {
             report.dtype = Some(t.name().into());
@@ -890,10 +884,10 @@ pub fn create_from_matrix_market<P: AsRef<Path>>(
         }
     }
     for (name, v) in &row_attrs {
-        f.stage_attr(Axis::Rows, name, v).at(out)?;
+        b.set_attr(Axis::Rows, name, v).at(out)?;
     }
-    f.stage_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(out)?;
-    f.commit().at(out)?;
+    b.set_attr(Axis::Cols, "CellID", &Values::strings(&cells)).at(out)?;
+    b.commit().at(out)?;
     f.close().at(out)?;
     Ok(report)
 }

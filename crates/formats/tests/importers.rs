@@ -4,11 +4,9 @@
 //! reference without the key attribute) leave no output behind. ops_interop.rs compares
 //! both importers with loompy's.
 
-#![cfg(feature = "fs")]
-
-use loomfile::formats::{MtxImport, TsvImport, create_from_matrix_market, create_from_tsv};
+use loomfile::ndarray::Array2;
 use loomfile::{Axis, Contents, Error, LayerData, LoomFile, NumType, Sel, Values};
-use ndarray::Array2;
+use loomfile_formats::{MtxImport, TsvImport, create_from_matrix_market, create_from_tsv};
 use std::fmt::Write as _;
 
 /// A coordinate file of `m` (written transposed when `t`), entries in a scrambled order.

@@ -19,17 +19,17 @@
 //! `.mtx.gz` is written as two gzip members (header, then body). Attribute tables are
 //! written when `--row-attrs` / `--col-attrs` name files (1-D attributes only).
 
-use super::util::{
+use crate::coo_sort::{CooSorter, DEFAULT_SORT_MEMORY, merge_duplicates, spill_dir_for};
+use crate::matrix_market::{Field, read_coordinates};
+use crate::util::{
     AtomicFile, Ctx, Num, TextOut, at_file, for_each_band, io, is_gz, open_text, push_u64,
-    read_attr_table, with_num, write_attr_table,
+    read_attr_table, write_attr_table,
 };
-use super::{ConvertOptions, Report};
-use crate::error::{Error, Result};
-use crate::file::{Axis, LoomFile};
-use crate::layers::Sel;
-use crate::ops::coo_sort::{CooSorter, DEFAULT_SORT_MEMORY, merge_duplicates, spill_dir_for};
-use crate::ops::matrix_market::{Field, read_coordinates};
-use crate::values::NumType;
+use crate::{ConvertOptions, Report};
+use loomfile::error::{Error, Result};
+use loomfile::file::{Axis, LoomFile};
+use loomfile::layers::Sel;
+use loomfile::values::{Element, NumType};
 use loomfile_hdf5::H5Type;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -39,7 +39,7 @@ use std::path::Path;
 /// # Examples
 ///
 /// ```
-/// use loomfile::formats::{ConvertOptions, mtx};
+/// use loomfile_formats::{ConvertOptions, mtx};
 /// use loomfile::{LoomFile, Sel};
 /// # let dir = tempfile::tempdir()?;
 /// let (input, out) = (dir.path().join("m.mtx"), dir.path().join("m.loom"));
@@ -86,11 +86,12 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
     let mut report =
         Report { dtype: Some(t.name().into()), shape: (rows, cols), ..Report::default() };
     let mut nnz = 0u64;
-    with_num!(t, T => {
+    loomfile::with_num_type!(t, T => {
         let mut f = LoomFile::new_all_or_nothing(output, &[]).at(output)?;
+        let mut b = f.batch().at(output)?;
         let mut band_entries = Vec::new();
         opts.begin("writing matrix", Some(rows));
-        let written = f.stage_layer_rows::<T>("", rows, cols, &opts.layer_options(), |s, n, band| {
+        let written = b.write_layer_rows::<T>("", rows, cols, &opts.layer_options(), |s, n, band| {
             band.resize((n * cols) as usize, T::default());
             band_entries.clear();
             entries.take_rows_below(s + n, &mut band_entries)?;
@@ -123,10 +124,10 @@ pub fn to_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Rep
         written.at(output)?;
         for (axis, list) in [(Axis::Rows, &row_attrs), (Axis::Cols, &col_attrs)] {
             for (name, v) in list.iter() {
-                f.stage_attr(axis, name, v).at(output)?;
+                b.set_attr(axis, name, v).at(output)?;
             }
         }
-        f.commit().at(output)?;
+        b.commit().at(output)?;
         f.close().at(output)?;
     });
     report.nnz = Some(nnz);
@@ -205,7 +206,8 @@ fn write_entries<T: Num>(
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::{Sel, formats::mtx::write_mtx};
+/// use loomfile::Sel;
+/// use loomfile_formats::mtx::write_mtx;
 /// let f = LoomFile::open(&path)?;
 /// let mut text = Vec::new();
 /// let nnz = write_mtx(&f, "", &Sel::from(0..2), &Sel::All, &mut text)?;
@@ -224,8 +226,8 @@ pub fn write_mtx(
     let t = f.layer_dtype(layer)?;
     let (n, m) = f.shape();
     let (nr, nc) = (rows.count(n), cols.count(m));
-    f.check_area(&crate::layers::layer_path(layer), "an export of", nr, nc)?;
-    with_num!(t, T => {
+    f.check_area(&loomfile::layers::layer_path(layer), "an export of", nr, nc)?;
+    loomfile::with_num_type!(t, T => {
         let nnz = count_nnz::<T>(f, layer, rows, cols)?;
         writeln!(out, "%%MatrixMarket matrix coordinate {} general", field_word(T::NUM))
             .map_err(io)?;
@@ -295,7 +297,7 @@ fn save<T: Num>(f: &LoomFile, layer: &str, output: &Path, opts: &ConvertOptions)
 /// #     file_attrs: vec![("title", Values::from("demo"))],
 /// # };
 /// # LoomFile::create(&path, LayerData::Dense(m.view()), &contents)?;
-/// use loomfile::formats::{ConvertOptions, mtx};
+/// use loomfile_formats::{ConvertOptions, mtx};
 /// let out = dir.path().join("ds.mtx.gz"); // gzipped by the name
 /// let genes = dir.path().join("genes.tsv");
 /// let opts = ConvertOptions { row_attrs: Some(genes.clone()), ..Default::default() };
@@ -306,11 +308,11 @@ fn save<T: Num>(f: &LoomFile, layer: &str, output: &Path, opts: &ConvertOptions)
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn from_loom(input: &Path, output: &Path, opts: &ConvertOptions) -> Result<Report> {
-    let f = super::util::open_loom(input)?;
+    let f = crate::util::open_loom(input)?;
     let layer = opts.layer.as_deref().unwrap_or("");
     let t = opts.dtype.unwrap_or(f.layer_dtype(layer).at(input)?);
     let mut report = Report { shape: f.shape(), dtype: Some(t.name().into()), ..Report::default() };
-    let nnz = with_num!(t, T => save::<T>(&f, layer, output, opts).map_err(at_file(input))?);
+    let nnz = loomfile::with_num_type!(t, T => save::<T>(&f, layer, output, opts).map_err(at_file(input))?);
     report.nnz = Some(nnz);
     for (axis, p) in [(Axis::Rows, &opts.row_attrs), (Axis::Cols, &opts.col_attrs)] {
         if let Some(p) = p {

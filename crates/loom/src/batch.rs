@@ -321,7 +321,8 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Make every staged write visible at once (one atomic commit).
+    /// Make every staged write visible at once (one atomic commit). When the commit fails,
+    /// nothing of the batch is kept.
     ///
     /// # Examples
     ///
@@ -338,8 +339,10 @@ impl Batch<'_> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn commit(mut self) -> Result<()> {
+        // A failed commit rolls back too (when `self` drops), leaving the file as it was.
+        self.file.commit()?;
         self.committed = true;
-        self.file.commit()
+        Ok(())
     }
 
     /// Create the dataset of layer `name` (`rows` x `cols` of `dtype`), replacing it, and

@@ -391,20 +391,20 @@ fn sort_text(
     let mut sorter =
         CooSorter::new(Some(spill_dir_for(out)), opts.sort_memory.unwrap_or(DEFAULT_SORT_MEMORY));
     let mut r = Records::new(open_text(input, opts, "sorting")?, delim);
-    let mut fields = Vec::new();
     let mut data = 0usize;
     let res = (|| {
-        r.next_into(&mut fields)?;
-        while let Some(lineno) = r.next_into(&mut fields)? {
+        r.next()?;
+        while let Some(lineno) = r.next()? {
             let Some(row) = keep.get(data).copied() else {
                 return Err(Error::input("the file changed while reading"));
             };
             data += 1;
             let Some(row) = row else { continue };
+            let fields = r.record();
             if fields.len() as u64 != s.cols + 1 {
                 return Err(Error::input(format!("line {lineno}: field count changed")));
             }
-            for (j, v) in fields[1..].iter().enumerate() {
+            for (j, v) in fields.iter().skip(1).enumerate() {
                 let bits = if s.ints {
                     parse_value::<i64>(v, true).map(|x| x as u64)
                 } else {

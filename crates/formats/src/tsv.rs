@@ -67,7 +67,8 @@ pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Sca
     let (mut rows, mut width) = (0u64, None::<usize>);
     let (mut ints, mut wide) = (true, false);
     let mut ids = Vec::new();
-    while let Some(lineno) = r.next_into(&mut fields)? {
+    while let Some(lineno) = r.next()? {
+        let fields = r.record();
         match width {
             None => width = Some(fields.len()),
             Some(w) if w != fields.len() => {
@@ -78,7 +79,7 @@ pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Sca
             }
             _ => {}
         }
-        for v in &fields[1..] {
+        for v in fields.iter().skip(1) {
             let t = v.trim();
             if ints {
                 match t.parse::<i64>() {
@@ -90,7 +91,7 @@ pub(super) fn scan(input: &Path, delim: u8, opts: &ConvertOptions) -> Result<Sca
                 return Err(err(format!("line {lineno}: {t:?} is not a number")));
             }
         }
-        ids.push(fields[0].clone());
+        ids.push(fields[0].to_string());
         rows += 1;
     }
     opts.end();
@@ -136,18 +137,18 @@ pub(super) fn stage_matrix<T: Num>(
     opts: &ConvertOptions,
 ) -> Result<()> {
     let mut r = Records::new(open_text(input, opts, "converting")?, delim);
-    let mut fields = Vec::new();
-    r.next_into(&mut fields).at(input)?;
+    r.next().at(input)?;
     let res = f.write_layer_rows::<T>("", s.rows, s.cols, &opts.layer_options(), |_, n, out| {
         let mut got = 0;
         while got < n {
-            let Some(lineno) = r.next_into(&mut fields).at(input)? else {
+            let Some(lineno) = r.next().at(input)? else {
                 return Err(Error::input("the file changed while reading")).at(input);
             };
+            let fields = r.record();
             if fields.len() as u64 != s.cols + 1 {
                 return Err(Error::input(format!("line {lineno}: field count changed"))).at(input);
             }
-            for v in &fields[1..] {
+            for v in fields.iter().skip(1) {
                 out.push(parse_value::<T>(v, s.ints).ok_or_else(|| {
                     at_file(input)(Error::input(format!("line {lineno}: bad value {v:?}")))
                 })?);

@@ -339,9 +339,8 @@ struct Breaks<R> {
 impl<R: Read> Read for Breaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, _) in buf[..n].iter().enumerate().filter(|(_, b)| **b == b'\n') {
-            self.ahead.push_back(self.offset + i as u64);
-        }
+        let at = self.offset;
+        self.ahead.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| at + i as u64));
         self.offset += n as u64;
         Ok(n)
     }
@@ -382,10 +381,9 @@ impl<'a> Records<'a> {
         end_line.saturating_sub(inner).max(1)
     }
 
-    /// The next record's fields into `out`, reusing its strings (a wide matrix line has as
-    /// many fields as cells: one allocation per field and line would dominate the parse).
-    /// Returns the line the record starts on (1-based), or `None` at the end of the input.
-    pub(crate) fn next_into(&mut self, out: &mut Vec<String>) -> Result<Option<u64>> {
+    /// Read the next record (see [`Records::record`]); returns the line it starts on
+    /// (1-based), or `None` at the end of the input.
+    pub(crate) fn next(&mut self) -> Result<Option<u64>> {
         let more = self.reader.read_record(&mut self.record).map_err(|e| {
             let line = e.position().map_or(String::new(), |p| format!("line {}: ", p.line()));
             match e.into_kind() {
@@ -397,14 +395,28 @@ impl<'a> Records<'a> {
         if !more {
             return Ok(None);
         }
-        let line = self.start_line();
+        if std::mem::take(&mut self.first)
+            && let Some(f) = self.record.get(0).and_then(|f| f.strip_prefix('\u{feff}'))
+        {
+            let mut rest: Vec<String> = self.record.iter().map(str::to_string).collect();
+            rest[0] = f.to_string();
+            self.record = csv::StringRecord::from(rest);
+        }
+        Ok(Some(self.start_line()))
+    }
+
+    /// The fields of the record [`Records::next`] read last.
+    pub(crate) fn record(&self) -> &csv::StringRecord {
+        &self.record
+    }
+
+    /// The next record's fields into `out`, reusing its strings (a wide matrix line has as
+    /// many fields as cells: one allocation per field and line would dominate the parse).
+    /// Returns the line the record starts on (1-based), or `None` at the end of the input.
+    pub(crate) fn next_into(&mut self, out: &mut Vec<String>) -> Result<Option<u64>> {
+        let Some(line) = self.next()? else { return Ok(None) };
         let mut n = 0;
         for field in self.record.iter() {
-            let field = if std::mem::take(&mut self.first) {
-                field.strip_prefix('\u{feff}').unwrap_or(field)
-            } else {
-                field
-            };
             match out.get_mut(n) {
                 Some(f) => {
                     f.clear();

@@ -1,5 +1,5 @@
 //! `loom convert IN OUT`: 10x HDF5 and MEX, Matrix Market, dense TSV/CSV and h5ad to loom,
-//! and loom to Matrix Market, TSV/CSV and h5ad (the library's `loomfile_formats`).
+//! and loom to Matrix Market, TSV/CSV and h5ad (the `loomfile-formats` crate).
 //!
 //! Formats come from `--from`/`--to` or the paths (`.loom`, `.h5ad`, `.h5` (10x), `.mtx`
 //! and `.mtx.gz`, `.tsv`/`.txt`/`.csv` (optionally `.gz`), a directory = 10x MEX).

@@ -2,8 +2,8 @@
 //!
 //! Reading accepts `%%MatrixMarket matrix coordinate {integer|real|double|pattern}
 //! {general|symmetric|skew-symmetric}`, `%` comment lines, entries in any order (duplicates
-//! are added up), plain or gzip (`ops::matrix_market`). Entries are sorted into
-//! row-major order by an external merge sort (`ops::coo_sort`: a buffer of
+//! are added up), plain or gzip (`matrix_market`). Entries are sorted into
+//! row-major order by an external merge sort (`coo_sort`: a buffer of
 //! `sort_memory` bytes, default 64 MiB, with runs spilled next to the output), then written
 //! one band of rows at a time: memory is the sort buffer plus one chunk band, whatever the
 //! number of non-zeros. The stored type is

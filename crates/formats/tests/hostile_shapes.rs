@@ -9,28 +9,12 @@
 use loomfile::{Error, LoomFile};
 use loomfile_formats::{self as formats, ConvertOptions, Format};
 use loomfile_testkit as common;
-use std::path::{Path, PathBuf};
 
 #[global_allocator]
 static HEAP: common::PeakAlloc = common::PeakAlloc::new();
 
 /// Heap peak allowed while exercising one hostile file (the files are a few KB).
 const PEAK: usize = 256 << 20;
-
-fn hostile(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hostile").join(name)
-}
-
-const LOOMS: [&str; 8] = [
-    "rows.loom",
-    "cols.loom",
-    "col_attr.loom",
-    "graph.loom",
-    "layer.loom",
-    "layer_only.loom",
-    "rows_empty.loom",
-    "cols_empty.loom",
-];
 
 fn is_budget(e: &Error) -> bool {
     matches!(e.cause(), Error::Hdf5(loomfile::hdf5::Error::Budget { .. }))
@@ -40,14 +24,14 @@ fn is_budget(e: &Error) -> bool {
 fn every_hostile_loom_file_converted_to_every_format() {
     let mut refused = 0;
     let watchdog = common::Watchdog::new();
-    for name in LOOMS {
+    for name in common::HOSTILE_LOOMS {
         watchdog.kick(name);
         HEAP.reset_peak();
         let d = tempfile::tempdir().expect("tempdir");
         for (ext, to) in [("h5ad", Format::H5ad), ("mtx", Format::Mtx), ("tsv", Format::Tsv)] {
             let out = d.path().join(format!("o.{ext}"));
             let r = formats::convert(
-                &hostile(name),
+                &common::hostile(name),
                 Format::Loom,
                 &out,
                 to,
@@ -75,11 +59,16 @@ fn foreign_inputs_with_huge_claims_fail_cleanly() {
         ("h5ad_indptr.h5ad", Format::H5ad),
     ] {
         let out = d.path().join(format!("{name}.loom"));
-        let r =
-            formats::convert(&hostile(name), from, &out, Format::Loom, &ConvertOptions::default());
+        let r = formats::convert(
+            &common::hostile(name),
+            from,
+            &out,
+            Format::Loom,
+            &ConvertOptions::default(),
+        );
         let e = r.expect_err(name);
         assert!(!e.to_string().is_empty());
         assert!(!out.exists(), "{name}: output left behind");
-        assert!(LoomFile::open(hostile(name)).is_err(), "{name} opened as loom");
+        assert!(LoomFile::open(common::hostile(name)).is_err(), "{name} opened as loom");
     }
 }

@@ -13,28 +13,13 @@ use loomfile_testkit as common;
 use loomfile::ops::{Aggregation, CombineOptions};
 use loomfile::{Axis, Error, LoomFile, Sel};
 use loomfile_hdf5::{self as hdf5, Limits};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[global_allocator]
 static HEAP: common::PeakAlloc = common::PeakAlloc::new();
 
 /// Heap peak allowed while exercising one hostile file (the files are a few KB).
 const PEAK: usize = 256 << 20;
-
-fn hostile(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hostile").join(name)
-}
-
-const LOOMS: [&str; 8] = [
-    "rows.loom",
-    "cols.loom",
-    "col_attr.loom",
-    "graph.loom",
-    "layer.loom",
-    "layer_only.loom",
-    "rows_empty.loom",
-    "cols_empty.loom",
-];
 
 fn is_budget(e: &Error) -> bool {
     matches!(e.cause(), Error::Hdf5(hdf5::Error::Budget { .. }))
@@ -102,12 +87,12 @@ fn exercise(f: &LoomFile) -> usize {
 fn every_entry_point_on_every_hostile_loom_file() {
     let mut refused = 0;
     let watchdog = common::Watchdog::new();
-    for name in LOOMS {
+    for name in common::HOSTILE_LOOMS {
         watchdog.kick(name);
         HEAP.reset_peak();
-        let f = LoomFile::open(hostile(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let f = LoomFile::open(common::hostile(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         refused += exercise(&f);
-        let r = loomfile::validate::validate_path(hostile(name), false);
+        let r = loomfile::validate::validate_path(common::hostile(name), false);
         assert!(r.is_ok(), "{name}: validate_path failed: {r:?}");
         let d = tempfile::tempdir().expect("tempdir");
         if let Err(e) = loomfile::ops::subset(&f, d.path().join("s.loom"), &Sel::All, &Sel::All) {
@@ -126,19 +111,19 @@ fn every_entry_point_on_every_hostile_loom_file() {
 
 #[test]
 fn budget_errors_name_the_object_and_the_sizes() {
-    let f = LoomFile::open(hostile("rows.loom")).expect("open");
+    let f = LoomFile::open(common::hostile("rows.loom")).expect("open");
     let e = f.stats("", Axis::Cols).expect_err("2^41 elements are over the default budget");
     assert!(is_budget(&e), "{e}");
     let msg = e.to_string();
     for want in ["/matrix", "2199023255552", "17179869184", "--max-elements"] {
         assert!(msg.contains(want), "{msg:?} lacks {want:?}");
     }
-    let f = LoomFile::open(hostile("col_attr.loom")).expect("open");
+    let f = LoomFile::open(common::hostile("col_attr.loom")).expect("open");
     let e = f.attr(Axis::Cols, "Huge").expect_err("2^40 strings");
     assert!(is_budget(&e) && e.to_string().contains("/col_attrs/Huge"), "{e}");
     // The small attributes of the same file still read.
     assert_eq!(f.attr(Axis::Cols, "CellID").expect("CellID").len(), 3);
-    let g = LoomFile::open(hostile("graph.loom")).expect("open");
+    let g = LoomFile::open(common::hostile("graph.loom")).expect("open");
     let e = g.graph(Axis::Cols, "KNN").expect_err("2^40 edges");
     assert!(is_budget(&e) && e.to_string().contains("/col_graphs/KNN"), "{e}");
 }

@@ -12,6 +12,6 @@ pub mod python;
 pub mod watchdog;
 
 pub use alloc::PeakAlloc;
-pub use paths::{corpus, files, fixtures, h5canon, root, shared};
+pub use paths::{HOSTILE_LOOMS, corpus, files, fixtures, h5canon, hostile, root, shared};
 pub use python::{python, run_python};
 pub use watchdog::{HANG, Watchdog};

@@ -19,6 +19,24 @@ pub fn fixtures() -> PathBuf {
     root().join("fixtures")
 }
 
+/// A hostile-shape file (`fixtures/hostile/`, from `fixtures/gen_hostile.py`: a few KB each,
+/// claiming 2^40-element shapes with no chunk stored).
+pub fn hostile(name: &str) -> PathBuf {
+    fixtures().join("hostile").join(name)
+}
+
+/// The hostile-shape loom files, each claiming a huge shape somewhere else.
+pub const HOSTILE_LOOMS: [&str; 8] = [
+    "rows.loom",
+    "cols.loom",
+    "col_attr.loom",
+    "graph.loom",
+    "layer.loom",
+    "layer_only.loom",
+    "rows_empty.loom",
+    "cols_empty.loom",
+];
+
 /// The `shared/` folder, or `None` (after one line on stderr) where it may be missing.
 pub fn shared() -> Option<PathBuf> {
     let p = std::env::var_os("LOOMFILE_SHARED")

@@ -44,6 +44,9 @@ use loomfile_hdf5::{AttrValue, H5Type};
 pub struct Batch<'a> {
     file: &'a mut LoomFile,
     committed: bool,
+    /// The view before the batch, restored when it is not committed.
+    shape: (u64, u64),
+    spec: crate::spec::SpecVersion,
 }
 
 impl LoomFile {
@@ -67,15 +70,19 @@ impl LoomFile {
     /// ```
     pub fn batch(&mut self) -> Result<Batch<'_>> {
         self.writer()?;
-        Ok(Batch { file: self, committed: false })
+        let (shape, spec) = (self.shape, self.spec.clone());
+        Ok(Batch { file: self, committed: false, shape, spec })
     }
 
-    /// Drop every staged change and return to the committed state.
-    pub(crate) fn rollback(&mut self) -> Result<()> {
-        self.writer()?.rollback()?;
-        self.shape = crate::file::matrix_shape(&self.reader)?;
-        self.spec = crate::file::spec_version(&self.reader);
-        Ok(())
+    /// Drop every staged change: the writer returns to the committed state and the view to
+    /// `shape` and `spec` (what it was before the changes were staged). A failed rollback
+    /// leaves the writer as it is; the caller reports its own error.
+    pub(crate) fn rollback_to(&mut self, shape: (u64, u64), spec: crate::spec::SpecVersion) {
+        self.shape = shape;
+        self.spec = spec;
+        if let Some(w) = self.writer.as_mut() {
+            let _ = w.rollback();
+        }
     }
 }
 
@@ -428,9 +435,8 @@ impl Batch<'_> {
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            // Nothing staged reaches the file; a failure here leaves the writer to the next
-            // commit's own checks.
-            let _ = self.file.rollback();
+            // Nothing staged reaches the file.
+            self.file.rollback_to(self.shape, self.spec.clone());
         }
     }
 }

@@ -96,7 +96,7 @@ impl std::fmt::Debug for LoomFile {
 
 /// Read `LOOM_SPEC_VERSION` as loompy does: `/attrs/LOOM_SPEC_VERSION` (scalar or first
 /// element), overridden by a root attribute of that name.
-pub(crate) fn spec_version(f: &File) -> SpecVersion {
+fn spec_version(f: &File) -> SpecVersion {
     let mut text = None;
     if let Ok(Object::Dataset(d)) = f.object("/attrs/LOOM_SPEC_VERSION")
         && let Ok(s) = d.read_strings()
@@ -120,7 +120,7 @@ fn name_file(e: Error, path: &std::path::Path) -> Error {
     if e.to_string().contains(&p) { e } else { e.in_file(p) }
 }
 
-pub(crate) fn matrix_shape(f: &File) -> Result<(u64, u64)> {
+fn matrix_shape(f: &File) -> Result<(u64, u64)> {
     match f.object("/matrix") {
         Ok(Object::Dataset(d)) => {
             let s = d.shape().unwrap_or_default();

@@ -355,13 +355,7 @@ impl LoomFile {
         match f(self).and_then(|r| self.commit().map(|_| r)) {
             Ok(r) => Ok(r),
             Err(e) => {
-                self.shape = shape;
-                self.spec = spec;
-                if let Some(w) = self.writer.as_mut() {
-                    // A failed rollback leaves the writer as it is; the error reported is
-                    // the original one.
-                    let _ = w.rollback();
-                }
+                self.rollback_to(shape, spec);
                 Err(e)
             }
         }
